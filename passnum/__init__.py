@@ -1,0 +1,41 @@
+"""passnum: the Pass Numérique programme of the départements 78 and 92."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands."""
+    from passnum import config, models  # noqa: F401  (models: register every table)
+    from passnum.auth.loading import init_login
+    from passnum.cli import register_commands
+    from passnum.core.db import install_sqlite_pragmas
+    from passnum.errors import register_error_handlers
+    from passnum.extensions import csrf, db, limiter, migrate
+    from passnum.web import register_blueprints, register_template_helpers
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.load(app.instance_path, test_config))
+    install_sqlite_pragmas()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app

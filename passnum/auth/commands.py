@@ -1,0 +1,43 @@
+"""``flask --app passnum users …``"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from passnum.auth.models import Role
+from passnum.auth.services import create_user
+from passnum.core.db import unit_of_work
+from passnum.errors import DomainError
+from passnum.extensions import db
+from passnum.programmes.models import Departement
+
+users_cli = AppGroup("users", help="Gérer les comptes.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Adresse e-mail (identifiant).")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--structure", "structure_id", type=int, help="Structure (rôle issuer).")
+@click.option("--venue", "venue_id", type=int, help="Lieu (rôle venue_agent).")
+@click.option("--departement", "departement_code", help="Code du département (rôle manager).")
+@click.option("--name", "full_name", default="", help="Nom affiché.")
+@click.password_option("--password", help="Mot de passe (demandé s'il est absent).")
+def create(email: str, role: str, structure_id: int | None, venue_id: int | None,
+           departement_code: str | None, full_name: str, password: str) -> None:
+    """Create an account with its role and scope."""
+    departement_id = None
+    if departement_code:
+        departement_id = db.session.scalar(
+            select(Departement.id).where(Departement.code == departement_code))
+        if departement_id is None:
+            raise click.ClickException(f"Département inconnu : {departement_code}")
+    try:
+        with unit_of_work():
+            user = create_user(email=email, password=password, role=role, full_name=full_name,
+                               departement_id=departement_id, structure_id=structure_id,
+                               venue_id=venue_id)
+    except DomainError as err:
+        raise click.ClickException(err.message) from err
+    click.echo(f"Compte créé : {user.email} ({user.role_label}), id {user.id}")

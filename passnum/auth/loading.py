@@ -1,0 +1,30 @@
+"""Flask-Login wiring: session users and API bearer tokens."""
+
+from __future__ import annotations
+
+from flask import Flask, Request
+
+from passnum.auth.models import User
+from passnum.auth.services import user_for_token
+from passnum.extensions import db, login_manager
+
+
+def init_login(app: Flask) -> None:
+    """Load users from the session cookie or from ``Authorization: Bearer``."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    @login_manager.request_loader
+    def _from_bearer(request: Request) -> User | None:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        return user_for_token(header.removeprefix("Bearer ").strip())

@@ -1,0 +1,98 @@
+"""Users, their role and scope, and API bearer tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passnum.core.clock import now
+from passnum.core.db import UTCDateTime
+from passnum.extensions import db
+
+
+class Role(StrEnum):
+    """The four roles of SPEC."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    ISSUER = "issuer"
+    VENUE_AGENT = "venue_agent"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Administrateur",
+    Role.MANAGER: "Gestionnaire DGAS",
+    Role.ISSUER: "Travailleur social",
+    Role.VENUE_AGENT: "Agent de lieu labellisé",
+}
+
+
+class User(UserMixin, db.Model):
+    """An account. Its scope follows its role: département, structure or venue."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'admin')"
+            " OR (role = 'manager' AND departement_id IS NOT NULL)"
+            " OR (role = 'issuer' AND structure_id IS NOT NULL)"
+            " OR (role = 'venue_agent' AND venue_id IS NOT NULL)",
+            name="role_scope",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    departement_id: Mapped[int | None] = mapped_column(ForeignKey("departements.id"))
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    departement = relationship("Departement")
+    structure = relationship("Structure")
+    venue = relationship("Venue")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in
+        """True while the account is enabled."""
+        return self.is_active_account
+
+    @property
+    def role_label(self) -> str:
+        """French name of the role."""
+        return ROLE_LABELS[Role(self.role)]
+
+    def scope_departement_id(self) -> int | None:
+        """The département this account is confined to (None for admins and venues)."""
+        if self.role == Role.MANAGER:
+            return self.departement_id
+        if self.role == Role.ISSUER and self.structure is not None:
+            return self.structure.departement_id
+        return None
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,1 @@
+"""beneficiaries domain."""

@@ -1,0 +1,37 @@
+"""Beneficiary search and creation forms (semantic checks live in the service)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from passnum.beneficiaries.validation import CONSENT_TEXT
+
+
+class SearchForm(FlaskForm):
+    """Search by name and birth date; sent by POST so names never reach a URL."""
+
+    last_name = StringField("Nom", validators=[DataRequired(), Length(max=80)])
+    first_name = StringField("Prénom", validators=[Optional(), Length(max=80)])
+    birth_date = DateField("Date de naissance", validators=[Optional()])
+
+
+class BeneficiaryForm(FlaskForm):
+    """New beneficiary with consent."""
+
+    last_name = StringField("Nom", validators=[DataRequired(), Length(max=80)])
+    first_name = StringField("Prénom", validators=[DataRequired(), Length(max=80)])
+    birth_date = DateField("Date de naissance", validators=[DataRequired()])
+    postal_code = StringField("Code postal", validators=[DataRequired(), Length(min=5, max=5)])
+    phone = TelField("Téléphone (facultatif)", validators=[Optional(), Length(max=20)])
+    email = EmailField("E-mail (facultatif)", validators=[Optional(), Length(max=254)])
+    need = TextAreaField("Besoin exprimé (facultatif)", validators=[Optional(), Length(max=1000)])
+    consent = BooleanField(CONSENT_TEXT)
+
+    def as_data(self) -> dict:
+        """The form's values as the service expects them."""
+        return {
+            "last_name": self.last_name.data, "first_name": self.first_name.data,
+            "birth_date": self.birth_date.data, "postal_code": self.postal_code.data,
+            "phone": self.phone.data, "email": self.email.data, "need": self.need.data,
+            "consent": bool(self.consent.data),
+        }

@@ -1,0 +1,113 @@
+"""Checks on beneficiary input, shared by the web form, the API and the CLI."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from passnum.core.clock import today
+from passnum.core.text import clean_name, normalise_name
+from passnum.errors import InvalidInput, RuleRefused
+
+POSTAL_CODE = re.compile(r"^\d{5}$")
+PHONE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NAME_MAX = 80
+CONSENT_TEXT_VERSION = "2024-01"
+CONSENT_TEXT = (
+    "La personne accepte que ses nom, prénom, date de naissance et code postal soient "
+    "enregistrés pour la gestion de son Pass numérique, puis supprimés à la fin du "
+    "programme. Elle peut demander à consulter ou rectifier ces données."
+)
+
+
+@dataclass(frozen=True)
+class BeneficiaryInput:
+    """Validated beneficiary data."""
+
+    first_name: str
+    last_name: str
+    birth_date: date
+    postal_code: str
+    phone: str | None = None
+    email: str | None = None
+    need: str = ""
+
+    @property
+    def identity_key(self) -> str:
+        """What duplicate detection compares: normalised names and birth date."""
+        return identity_key(self.last_name, self.first_name, self.birth_date)
+
+
+def identity_key(last_name: str, first_name: str, birth_date: date) -> str:
+    """``last|first|YYYY-MM-DD`` with accents, case, hyphens and spaces removed."""
+    return f"{normalise_name(last_name)}|{normalise_name(first_name)}|{birth_date.isoformat()}"
+
+
+def _name(raw: Any, field: str, label: str) -> str:
+    if not isinstance(raw, str) or not clean_name(raw):
+        raise InvalidInput(f"{label} est obligatoire.", code="missing_field", field=field)
+    value = clean_name(raw)
+    if len(value) > NAME_MAX or not normalise_name(value):
+        raise InvalidInput(f"{label} n'est pas valide.", field=field)
+    return value
+
+
+def parse_birth_date(raw: Any) -> date:
+    """Parse ``YYYY-MM-DD`` or ``DD/MM/YYYY``; refuse impossible birth dates."""
+    if isinstance(raw, date):
+        value = raw
+    elif isinstance(raw, str):
+        text = raw.strip()
+        try:
+            if re.fullmatch(r"\d{2}/\d{2}/\d{4}", text):
+                d, m, y = text.split("/")
+                value = date(int(y), int(m), int(d))
+            else:
+                value = date.fromisoformat(text)
+        except ValueError as err:
+            raise InvalidInput(
+                "Date de naissance invalide (format attendu : JJ/MM/AAAA).",
+                code="invalid_date", field="birth_date",
+            ) from err
+    else:
+        raise InvalidInput("La date de naissance est obligatoire.", code="missing_field",
+                           field="birth_date")
+    if value > today() or value.year < 1900:
+        raise InvalidInput("Date de naissance impossible.", code="invalid_date",
+                           field="birth_date")
+    return value
+
+
+def _optional(raw: Any, pattern: re.Pattern[str], field: str, label: str) -> str | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if not isinstance(raw, str) or not pattern.match(raw.strip()):
+        raise InvalidInput(f"{label} n'est pas valide.", field=field)
+    return raw.strip()
+
+
+def clean_beneficiary(data: dict[str, Any]) -> BeneficiaryInput:
+    """Validate raw input; raise ``InvalidInput`` naming the field, or ``RuleRefused``."""
+    if data.get("consent") is not True:
+        raise RuleRefused(
+            "Le consentement de la personne est obligatoire pour l'enregistrer.",
+            code="consent_required", field="consent",
+        )
+    postal = data.get("postal_code")
+    if not isinstance(postal, str) or not POSTAL_CODE.match(postal.strip()):
+        raise InvalidInput("Le code postal doit compter 5 chiffres.", field="postal_code")
+    need = data.get("need") or ""
+    if not isinstance(need, str) or len(need) > 1000:
+        raise InvalidInput("Le besoin exprimé est trop long (1000 caractères).", field="need")
+    return BeneficiaryInput(
+        first_name=_name(data.get("first_name"), "first_name", "Le prénom"),
+        last_name=_name(data.get("last_name"), "last_name", "Le nom"),
+        birth_date=parse_birth_date(data.get("birth_date")),
+        postal_code=postal.strip(),
+        phone=_optional(data.get("phone"), PHONE, "phone", "Le téléphone"),
+        email=_optional(data.get("email"), EMAIL, "email", "L'adresse e-mail"),
+        need=need.strip(),
+    )

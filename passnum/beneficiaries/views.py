@@ -1,0 +1,94 @@
+"""Find, create and view beneficiaries; issue their booklet."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from passnum.auth.models import Role
+from passnum.beneficiaries import queries
+from passnum.beneficiaries.forms import BeneficiaryForm, SearchForm
+from passnum.beneficiaries.services import create_beneficiary
+from passnum.booklets.forms import IssueForm
+from passnum.booklets.queries import booklet_state
+from passnum.booklets.services import issue_booklet
+from passnum.core.db import unit_of_work
+from passnum.errors import DomainError
+
+bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
+
+
+def _people_roles() -> None:
+    if current_user.role not in (Role.ISSUER, Role.MANAGER, Role.ADMIN):
+        abort(403)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def search():
+    """Search beneficiaries in scope (POST: names never go into a URL)."""
+    _people_roles()
+    form = SearchForm()
+    results = None
+    if form.validate_on_submit():
+        results = queries.search(current_user, last_name=form.last_name.data,
+                                 first_name=form.first_name.data or "",
+                                 birth_date=form.birth_date.data)
+    return render_template("beneficiaries/search.html", form=form, results=results)
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@login_required
+def create():
+    """Record a new beneficiary of the issuer's structure."""
+    _people_roles()
+    form = BeneficiaryForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                beneficiary = create_beneficiary(current_user, form.as_data())
+        except DomainError as err:
+            target = getattr(form, err.field or "", None)
+            (target.errors if target is not None else form.form_errors).append(err.message)
+            existing = err.details.get("beneficiary_id")
+            status = err.http_status
+            return render_template("beneficiaries/new.html", form=form,
+                                   existing_id=existing), status
+        flash("Bénéficiaire enregistré(e).", "success")
+        return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary.id))
+    if form.errors:
+        status = 422
+    return render_template("beneficiaries/new.html", form=form, existing_id=None), status
+
+
+@bp.route("/<int:beneficiary_id>")
+@login_required
+def detail(beneficiary_id: int):
+    """A beneficiary's record and booklets, with the issue button."""
+    _people_roles()
+    beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
+    return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
+                           form=IssueForm(), booklet_state=booklet_state)
+
+
+@bp.route("/<int:beneficiary_id>/chequier", methods=["POST"])
+@login_required
+def issue(beneficiary_id: int):
+    """Issue the beneficiary's booklet, then show it for printing."""
+    _people_roles()
+    form = IssueForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
+            booklet = issue_booklet(current_user, beneficiary,
+                                    override_reason=form.override_reason.data)
+    except DomainError as err:
+        if err.http_status == 404:
+            raise
+        flash(err.message, "error")
+        return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+    flash(f"Chéquier n° {booklet.number} émis : imprimez-le et remettez-le.", "success")
+    return redirect(url_for("booklets.detail", booklet_id=booklet.id))

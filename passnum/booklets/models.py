@@ -1,0 +1,137 @@
+"""Chéquiers (booklets) and chèques (vouchers)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passnum.core.clock import now
+from passnum.core.db import UTCDateTime
+from passnum.extensions import db
+
+
+class BookletStatus(StrEnum):
+    """Stored life-cycle of a booklet; started/finished/expired are derived on read."""
+
+    IN_STOCK = "in_stock"
+    HANDED_OUT = "handed_out"
+    REVOKED = "revoked"
+
+
+class RevokeReason(StrEnum):
+    """Why a booklet was revoked."""
+
+    LOST = "lost"
+    STOLEN = "stolen"
+    CANCELLED = "cancelled"
+
+
+REVOKE_REASON_LABELS = {
+    RevokeReason.LOST: "Perdu",
+    RevokeReason.STOLEN: "Volé",
+    RevokeReason.CANCELLED: "Annulé",
+}
+
+
+class VoucherStatus(StrEnum):
+    """Stored state of a voucher; expiry and activation are derived from its booklet."""
+
+    ISSUED = "issued"
+    REDEEMED = "redeemed"
+    REVOKED = "revoked"
+
+
+class Booklet(db.Model):
+    """N vouchers issued together; one live booklet per beneficiary and programme."""
+
+    __tablename__ = "booklets"
+    __table_args__ = (
+        # A revoked booklet may be replaced: only live booklets count here.
+        Index(
+            "uq_booklets_live_beneficiary",
+            "programme_id",
+            "beneficiary_id",
+            unique=True,
+            sqlite_where=text("status != 'revoked' AND beneficiary_id IS NOT NULL"),
+            postgresql_where=text("status != 'revoked' AND beneficiary_id IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "status IN ('in_stock', 'handed_out', 'revoked')", name="status_known"
+        ),
+        CheckConstraint(
+            "status = 'in_stock' OR status = 'revoked' OR beneficiary_id IS NOT NULL",
+            name="handed_out_has_beneficiary",
+        ),
+        CheckConstraint("expires_on >= valid_from", name="validity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"), index=True)
+    beneficiary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("beneficiaries.id"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default=BookletStatus.HANDED_OUT)
+    valid_from: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    printed_count: Mapped[int] = mapped_column(default=0)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(String(20))
+    revoke_note: Mapped[str | None] = mapped_column(Text)
+    replaces_booklet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booklets.id"), unique=True
+    )
+    duplicate_override_reason: Mapped[str | None] = mapped_column(Text)
+
+    programme = relationship("Programme")
+    structure = relationship("Structure")
+    departement = relationship("Departement")
+    beneficiary = relationship("Beneficiary", back_populates="booklets")
+    issued_by = relationship("User")
+    replaces = relationship("Booklet", remote_side=[id], uselist=False)
+    vouchers: Mapped[list[Voucher]] = relationship(
+        back_populates="booklet", order_by="Voucher.position"
+    )
+
+
+class Voucher(db.Model):
+    """One chèque: a serial, a signed QR token and a manual code."""
+
+    __tablename__ = "vouchers"
+    __table_args__ = (
+        UniqueConstraint("booklet_id", "position"),
+        CheckConstraint("value_cents > 0", name="value_positive"),
+        CheckConstraint("status IN ('issued', 'redeemed', 'revoked')", name="status_known"),
+        CheckConstraint(
+            "(status = 'redeemed') = (redeemed_at IS NOT NULL)", name="redeemed_has_time"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booklet_id: Mapped[int] = mapped_column(ForeignKey("booklets.id"))
+    position: Mapped[int]
+    serial: Mapped[str] = mapped_column(String(24), unique=True)
+    manual_code: Mapped[str] = mapped_column(String(12), unique=True)
+    value_cents: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default=VoucherStatus.ISSUED)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    booklet: Mapped[Booklet] = relationship(back_populates="vouchers")

@@ -1,0 +1,16 @@
+"""Command-line interface: ``flask --app passnum …``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every domain's commands."""
+    from passnum.audit.commands import audit_cli
+    from passnum.auth.commands import users_cli
+    from passnum.core.commands import keys_cli
+    from passnum.demo import demo_command
+
+    for command in (users_cli, keys_cli, audit_cli, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,113 @@
+"""Configuration: defaults, ``PASSNUM_*`` environment, instance secrets; validated at start."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULTS: dict[str, Any] = {
+    "BASE_URL": "http://127.0.0.1:5000",
+    "TIMEZONE": "Europe/Paris",
+    "API_TOKEN_HOURS": 12,
+    "RATELIMIT_CODE_CHECKS": "60 per minute",
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PDF_NEARBY_VENUES": 6,
+}
+
+SECRETS_FILE = "secrets.json"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot work."""
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Return the SQLAlchemy URL: ``DATABASE_URL`` (PostgreSQL via psycopg 3) or SQLite."""
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'passnum.sqlite3'}"
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw.removeprefix("postgres://")
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw.removeprefix("postgresql://")
+    if not raw.startswith(("postgresql+psycopg://", "sqlite:")):
+        raise ConfigError("DATABASE_URL doit désigner une base PostgreSQL ou SQLite.")
+    return raw
+
+
+def instance_secrets(instance_path: str) -> dict[str, Any]:
+    """Load the instance secrets, generating them on first run (never committed)."""
+    path = Path(instance_path) / SECRETS_FILE
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    data = {"SECRET_KEY": secrets.token_urlsafe(48), "VOUCHER_KEYS": [secrets.token_urlsafe(48)]}
+    write_instance_secrets(instance_path, data)
+    return data
+
+
+def write_instance_secrets(instance_path: str, data: dict[str, Any]) -> None:
+    """Write the secrets file readable by its owner only."""
+    path = Path(instance_path) / SECRETS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration from defaults, environment and overrides, then validate it."""
+    env = os.environ
+    cfg: dict[str, Any] = dict(DEFAULTS)
+    for key in DEFAULTS:
+        if f"PASSNUM_{key}" in env:
+            cfg[key] = env[f"PASSNUM_{key}"]
+    cfg["SQLALCHEMY_DATABASE_URI"] = database_url(env.get("DATABASE_URL"), instance_path)
+    if env.get("REDIS_URL"):
+        cfg["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    cfg.update(overrides or {})
+    if "SQLALCHEMY_DATABASE_URI" in (overrides or {}):
+        cfg["SQLALCHEMY_DATABASE_URI"] = database_url(
+            cfg["SQLALCHEMY_DATABASE_URI"], instance_path
+        )
+    _load_secrets(cfg, instance_path)
+    validate(cfg)
+    return cfg
+
+
+def _load_secrets(cfg: dict[str, Any], instance_path: str) -> None:
+    env = os.environ
+    if cfg.get("SECRET_KEY") and cfg.get("VOUCHER_KEYS"):
+        return
+    stored = None
+    if not env.get("PASSNUM_SECRET_KEY") or not env.get("PASSNUM_VOUCHER_KEYS"):
+        stored = instance_secrets(instance_path)
+    cfg.setdefault("SECRET_KEY", env.get("PASSNUM_SECRET_KEY") or stored["SECRET_KEY"])
+    keys = env.get("PASSNUM_VOUCHER_KEYS")
+    cfg.setdefault(
+        "VOUCHER_KEYS", [k for k in keys.split(",") if k] if keys else stored["VOUCHER_KEYS"]
+    )
+
+
+def validate(cfg: dict[str, Any]) -> None:
+    """Refuse to start with settings that would break vouchers or security."""
+    base = urlsplit(str(cfg["BASE_URL"]))
+    if base.scheme not in ("http", "https") or not base.netloc:
+        raise ConfigError("PASSNUM_BASE_URL doit être une URL http(s) complète.")
+    cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
+    if len(str(cfg["SECRET_KEY"])) < 16:
+        raise ConfigError("La clé secrète doit compter au moins 16 caractères.")
+    if not cfg["VOUCHER_KEYS"] or any(len(k) < 16 for k in cfg["VOUCHER_KEYS"]):
+        raise ConfigError("Les clés de signature des chèques doivent compter 16 caractères.")
+    cfg["API_TOKEN_HOURS"] = int(cfg["API_TOKEN_HOURS"])
+    cfg["SESSION_COOKIE_SECURE"] = base.scheme == "https"

@@ -1,0 +1,1 @@
+"""Shared helpers: database units of work, clock, formatting, signing, codes."""

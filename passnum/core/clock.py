@@ -1,0 +1,34 @@
+"""The one clock of the application (UTC-aware), replaceable in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """Return the current UTC-aware time (or the frozen time in tests)."""
+    return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def today() -> date:
+    """Return today's date in Europe/Paris, the programme's legal time zone."""
+    return now().astimezone(PARIS).date()
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[None]:
+    """Freeze the clock at ``at`` (UTC-aware) for the duration of the block."""
+    global _frozen
+    if at.tzinfo is None:
+        raise ValueError("frozen() needs an aware datetime")
+    previous, _frozen = _frozen, at.astimezone(UTC)
+    try:
+        yield
+    finally:
+        _frozen = previous

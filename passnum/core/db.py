@@ -1,0 +1,122 @@
+"""Database helpers: the unit of work owned by the edge, after-commit hooks, UTC times."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import g, has_app_context
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from passnum.errors import DomainError
+from passnum.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store aware datetimes as UTC; refuse naive ones."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Return aware UTC datetimes."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def on_commit(hook: Callable[[], None]) -> None:
+    """Run ``hook`` after the current unit of work commits (dropped on rollback)."""
+    g.setdefault("_after_commit", []).append(hook)
+
+
+def _run_after_commit() -> None:
+    hooks = g.pop("_after_commit", []) if has_app_context() else []
+    for hook in hooks:
+        hook()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit once at the end; on a refusal roll back, then keep its audit note.
+
+    Services only flush. A ``DomainError`` carrying an ``audit`` note is recorded in a
+    fresh transaction after the rollback, so refused attempts stay in the audit log.
+    """
+    try:
+        yield
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        g.pop("_after_commit", None)
+        if err.audit is not None:
+            from passnum.audit.services import record_note
+
+            record_note(err.audit)
+            db.session.commit()
+        raise
+    except BaseException:
+        db.session.rollback()
+        g.pop("_after_commit", None)
+        raise
+    _run_after_commit()
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a view or command so that it runs in one unit of work."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with unit_of_work():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+_pragmas_installed = False
+
+
+def install_sqlite_pragmas() -> None:
+    """Make SQLite safe for concurrent use: WAL, foreign keys, immediate write locks.
+
+    ``BEGIN IMMEDIATE`` takes the write lock at the start of each transaction, so a
+    read-then-write transaction cannot fail with SQLITE_BUSY half-way; the busy timeout
+    makes others wait their turn instead of failing.
+    """
+    global _pragmas_installed
+    if _pragmas_installed:
+        return
+    _pragmas_installed = True
+
+    @event.listens_for(Engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    @event.listens_for(Engine, "begin")
+    def _begin(conn: Any) -> None:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

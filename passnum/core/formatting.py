@@ -1,0 +1,34 @@
+"""French display of money and dates (amounts are integer euro cents in code)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from passnum.core.clock import PARIS
+
+NBSP = "\u00a0"
+
+
+def euros(cents: int) -> str:
+    """Format cents as ``1 234,50 €`` (non-breaking spaces)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    grouped = f"{whole:,}".replace(",", NBSP)
+    return f"{sign}{grouped},{rest:02d}{NBSP}€"
+
+
+def as_utc(value: datetime) -> datetime:
+    """Treat naive datetimes (as SQLite returns them) as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def datetime_fr(value: datetime | None) -> str:
+    """Format a datetime as ``12/03/2024 14:02`` in Europe/Paris."""
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+def date_fr(value: date | None) -> str:
+    """Format a date as ``12/03/2024``."""
+    return value.strftime("%d/%m/%Y") if value else ""

@@ -1,0 +1,188 @@
+"""The demo data set of SPEC: one programme, both départements, accounts for each role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from passnum.audit.services import record
+from passnum.auth.models import Role, User
+from passnum.auth.services import create_user
+from passnum.core.clock import PARIS, now, today
+from passnum.core.db import unit_of_work
+from passnum.extensions import db
+from passnum.programmes.models import (
+    Allocation,
+    Departement,
+    Programme,
+    ProgrammeQuota,
+    Structure,
+)
+from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
+
+DEMO_PASSWORD = "passnum-demo"  # noqa: S105  (public demo accounts, documented)
+DEMO_DOMAIN = "demo.passnum.fr"
+PROGRAMME_NAME = "Pass numérique 78-92"
+
+DEPARTEMENTS = [
+    # code, name, target beneficiaries (36,000 in all)
+    ("78", "Yvelines", 20_000),
+    ("92", "Hauts-de-Seine", 16_000),
+]
+STRUCTURES = [
+    ("78", "DGAS 78 – Territoire d'action départementale Boucles de Seine", "dgas",
+     "Sartrouville", "78500"),
+    ("78", "CCAS de Mantes-la-Jolie", "ccas", "Mantes-la-Jolie", "78200"),
+    ("78", "Mission locale de Versailles", "mission_locale", "Versailles", "78000"),
+    ("92", "DGAS 92 – Espace départemental d'actions sociales de Nanterre", "dgas",
+     "Nanterre", "92000"),
+    ("92", "CCAS de Gennevilliers", "ccas", "Gennevilliers", "92230"),
+    ("92", "Association Lien numérique Boulogne", "association", "Boulogne-Billancourt",
+     "92100"),
+]
+VENUES = [
+    ("78", "mediatheque-sartrouville", "Médiathèque de Sartrouville", "2 rue Jean Jaurès",
+     "Sartrouville", "78500", "21785260181590"),
+    ("78", "espace-numerique-mantes", "Espace numérique du Val Fourré", "1 place Mendès France",
+     "Mantes-la-Jolie", "78200", "31784335326502"),
+    ("92", "mediatheque-nanterre", "Médiathèque Pierre et Marie Curie",
+     "8 rue des Anciennes Mairies", "Nanterre", "92000", "21924026140141"),
+    ("92", "centre-social-gennevilliers", "Centre social Aimé Césaire", "4 avenue de la Libération",
+     "Gennevilliers", "92230", "31927407188181"),
+]
+THEMES = [
+    "Premiers pas sur ordinateur",
+    "Utiliser son smartphone",
+    "Démarches administratives en ligne",
+    "Messagerie et sécurité en ligne",
+    "Rechercher un emploi en ligne",
+]
+ALLOCATION_PER_STRUCTURE = 200
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """The demo logins and what they are, as printed by ``make run``."""
+    return [
+        (f"admin@{DEMO_DOMAIN}", "administrateur du syndicat"),
+        (f"manager78@{DEMO_DOMAIN}", "gestionnaire DGAS des Yvelines"),
+        (f"manager92@{DEMO_DOMAIN}", "gestionnaire DGAS des Hauts-de-Seine"),
+        (f"issuer78@{DEMO_DOMAIN}", "travailleur social, DGAS 78"),
+        (f"issuer92@{DEMO_DOMAIN}", "travailleur social, DGAS 92"),
+        (f"venue78@{DEMO_DOMAIN}", "agent de la Médiathèque de Sartrouville"),
+        (f"venue92@{DEMO_DOMAIN}", "agent de la Médiathèque de Nanterre"),
+    ]
+
+
+class DemoRefused(RuntimeError):
+    """The database already holds data that is not the demo's."""
+
+
+def _has_other_data() -> bool:
+    counts = [db.session.scalar(select(func.count()).select_from(m))
+              for m in (Programme, Structure, Venue, User)]
+    return any(counts)
+
+
+def load_demo(day: date | None = None) -> bool:
+    """Load the demo set once; return False when it is already there.
+
+    The programme spans four years around ``day`` (today) so that issuing works the day
+    the demo is tried. Raises ``DemoRefused`` on a database holding other data.
+    """
+    if db.session.scalar(select(User.id).where(User.email == f"admin@{DEMO_DOMAIN}")):
+        return False
+    if _has_other_data():
+        raise DemoRefused("La base contient déjà des données : démo non chargée.")
+    day = day or today()
+    programme = Programme(
+        name=PROGRAMME_NAME, starts_on=date(day.year - 2, 1, 1), ends_on=date(day.year + 1, 12, 31),
+        target_beneficiaries=36_000, budget_cents=36_000 * 10 * 1000,
+        vouchers_per_booklet=10, voucher_value_cents=1000, validity_months=12,
+    )
+    db.session.add(programme)
+    deps = {}
+    for code, name, target in DEPARTEMENTS:
+        deps[code] = Departement(code=code, name=name)
+        db.session.add(deps[code])
+        db.session.add(ProgrammeQuota(programme=programme, departement=deps[code],
+                                      target_beneficiaries=target, booklet_quota=target,
+                                      budget_cents=target * programme.booklet_value_cents))
+    structures = []
+    for code, name, kind, commune, postal in STRUCTURES:
+        structure = Structure(name=name, kind=kind, departement=deps[code], commune=commune,
+                              postal_code=postal)
+        structures.append(structure)
+        db.session.add(structure)
+        db.session.add(Allocation(programme=programme, structure=structure,
+                                  booklets_allocated=ALLOCATION_PER_STRUCTURE))
+    venues = _demo_venues(deps)
+    db.session.flush()
+    _demo_users(deps, structures, venues)
+    record("demo.loaded", actor_id=None, object_type="programme", object_id=programme.id)
+    return True
+
+
+def _demo_venues(deps: dict[str, Departement]) -> list[Venue]:
+    themes = [WorkshopTheme(name=name) for name in THEMES]
+    db.session.add_all(themes)
+    venues = []
+    start = datetime.combine(today(), time(9, 30), PARIS)
+    for i, (code, slug, name, address, commune, postal, siret) in enumerate(VENUES):
+        venue = Venue(slug=slug, name=name, departement=deps[code], address=address,
+                      commune=commune, postal_code=postal, siret=siret,
+                      legal_representative="Direction de l'établissement",
+                      services="Ateliers collectifs, accompagnement individuel",
+                      label_status=LabelStatus.ACTIVE, label_changed_at=now(),
+                      charter_accepted_at=now())
+        venues.append(venue)
+        db.session.add(venue)
+        for j, theme in enumerate(themes):
+            starts = start + timedelta(days=j * 3 + i, hours=(j % 2) * 4)
+            db.session.add(Workshop(venue=venue, theme=theme, title=theme.name,
+                                    starts_at=starts, duration_minutes=120, capacity=10 + 2 * j,
+                                    price_vouchers=1 + (j % 3)))
+    return venues
+
+
+def _demo_users(deps: dict[str, Departement], structures: list[Structure],
+                venues: list[Venue]) -> None:
+    scopes = [
+        ("admin", Role.ADMIN, {}),
+        ("manager78", Role.MANAGER, {"departement_id": deps["78"].id}),
+        ("manager92", Role.MANAGER, {"departement_id": deps["92"].id}),
+        ("issuer78", Role.ISSUER, {"structure_id": structures[0].id}),
+        ("issuer92", Role.ISSUER, {"structure_id": structures[3].id}),
+        ("venue78", Role.VENUE_AGENT, {"venue_id": venues[0].id}),
+        ("venue92", Role.VENUE_AGENT, {"venue_id": venues[2].id}),
+    ]
+    for name, role, scope in scopes:
+        create_user(email=f"{name}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=role.value,
+                    full_name=f"Démo {name}", **scope)
+
+
+def print_logins() -> None:
+    """Print the demo logins."""
+    click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+    for email, what in demo_accounts():
+        click.echo(f"  {email:<32} {what}")
+
+
+@click.command("demo")
+@click.option("--quiet-if-loaded", is_flag=True, help="Ne rien dire si la démo est déjà là.")
+@with_appcontext
+def demo_command(quiet_if_loaded: bool) -> None:
+    """Load the demo data set (idempotent) and print its logins."""
+    try:
+        with unit_of_work():
+            loaded = load_demo()
+    except DemoRefused as err:
+        click.echo(str(err))
+        return
+    if loaded:
+        click.echo("Données de démonstration chargées.")
+    elif not quiet_if_loaded:
+        click.echo("Données de démonstration déjà présentes.")
+    print_logins()

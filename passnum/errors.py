@@ -1,0 +1,152 @@
+"""DomainError and the one handler that renders errors as JSON (API) or HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+@dataclass
+class AuditNote:
+    """An audit event to record even though the refused operation is rolled back."""
+
+    action: str
+    object_type: str | None = None
+    object_id: str | int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    actor_id: int | None = None
+    ip: str | None = None
+
+
+class DomainError(Exception):
+    """A refused operation with a stable ``code``, an HTTP status and a French message."""
+
+    http_status = 422
+    default_code = "refused"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        audit: AuditNote | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.details = details or {}
+        self.audit = audit
+        self.field = field
+
+    def to_json(self) -> dict[str, Any]:
+        """Return SPEC's JSON error body."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        if self.field:
+            body["field"] = self.field
+        return {"error": body}
+
+
+class InvalidInput(DomainError):
+    """Malformed input (400)."""
+
+    http_status = 400
+    default_code = "invalid_input"
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials (401)."""
+
+    http_status = 401
+    default_code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """Authenticated but not allowed (403)."""
+
+    http_status = 403
+    default_code = "forbidden"
+
+
+class NotFound(DomainError):
+    """Unknown or out of the actor's scope (404)."""
+
+    http_status = 404
+    default_code = "not_found"
+
+
+class Conflict(DomainError):
+    """Conflicts with existing state: duplicate, already done (409)."""
+
+    http_status = 409
+    default_code = "conflict"
+
+
+class RuleRefused(DomainError):
+    """A business rule refuses the operation (422)."""
+
+    http_status = 422
+    default_code = "refused"
+
+
+class RateLimited(DomainError):
+    """Too many attempts (429)."""
+
+    http_status = 429
+    default_code = "rate_limited"
+
+
+HTTP_MESSAGES = {
+    400: ("bad_request", "La requête est mal formée."),
+    401: ("unauthenticated", "Authentification requise."),
+    403: ("forbidden", "Vous n'avez pas accès à cette ressource."),
+    404: ("not_found", "Ressource introuvable."),
+    405: ("method_not_allowed", "Méthode non autorisée pour cette adresse."),
+    413: ("payload_too_large", "La requête est trop volumineuse."),
+    415: ("unsupported_media_type", "Le contenu doit être envoyé en JSON."),
+    429: ("rate_limited", "Trop de tentatives : réessayez dans un moment."),
+    500: ("internal_error", "Une erreur interne est survenue ; elle a été enregistrée."),
+}
+
+
+def wants_json() -> bool:
+    """True for API calls: the JSON API lives under ``/api/``."""
+    return request.path.startswith("/api/")
+
+
+def render_error(status: int, code: str, message: str, body: dict[str, Any] | None = None):
+    """Render an error as SPEC's JSON for the API, or the French error page."""
+    if wants_json():
+        return jsonify(body or {"error": {"code": code, "message": message}}), status
+    return render_template("errors.html", status=status, message=message, code=code), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the single error renderer for domain errors and HTTP errors."""
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return render_error(err.http_status, err.code, err.message, err.to_json())
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        status = err.code or 500
+        code, message = HTTP_MESSAGES.get(status, ("http_error", err.description or ""))
+        if status == 400 and err.description and "CSRF" in str(err.description):
+            code, message = "csrf_failed", "Le formulaire a expiré : rechargez la page."
+        response = render_error(status, code, message)
+        if status == 429 and getattr(err, "retry_after", None):
+            response[0].headers["Retry-After"] = str(err.retry_after)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        code, message = HTTP_MESSAGES[500]
+        return render_error(500, code, message)

@@ -1,0 +1,129 @@
+"""Programme (the grant), départements and their quota, structures and allocations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passnum.core.clock import now
+from passnum.core.db import UTCDateTime
+from passnum.extensions import db
+
+
+class Departement(db.Model):
+    """A département taking part (78, 92, … : never hard-coded)."""
+
+    __tablename__ = "departements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Programme(db.Model):
+    """The grant: period, target, budget, booklet composition and voucher validity."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="period"),
+        CheckConstraint("vouchers_per_booklet BETWEEN 1 AND 50", name="vouchers_per_booklet"),
+        CheckConstraint("voucher_value_cents > 0", name="voucher_value"),
+        CheckConstraint("validity_months > 0", name="validity_months"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    target_beneficiaries: Mapped[int]
+    budget_cents: Mapped[int]
+    vouchers_per_booklet: Mapped[int] = mapped_column(default=10)
+    voucher_value_cents: Mapped[int] = mapped_column(default=1000)
+    validity_months: Mapped[int] = mapped_column(default=12)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    quotas: Mapped[list[ProgrammeQuota]] = relationship(back_populates="programme")
+
+    @property
+    def booklet_value_cents(self) -> int:
+        """Face value of one booklet."""
+        return self.vouchers_per_booklet * self.voucher_value_cents
+
+    def is_open_on(self, day: date) -> bool:
+        """True when vouchers can be issued on ``day``."""
+        return self.closed_at is None and self.starts_on <= day <= self.ends_on
+
+
+class ProgrammeQuota(db.Model):
+    """A département's share of a programme; ``booklets_issued`` never passes the quota."""
+
+    __tablename__ = "programme_quotas"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "departement_id"),
+        CheckConstraint("booklets_issued >= 0", name="issued_positive"),
+        CheckConstraint("booklets_issued <= booklet_quota", name="within_quota"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"))
+    target_beneficiaries: Mapped[int]
+    budget_cents: Mapped[int]
+    booklet_quota: Mapped[int]
+    booklets_issued: Mapped[int] = mapped_column(default=0)
+
+    programme: Mapped[Programme] = relationship(back_populates="quotas")
+    departement: Mapped[Departement] = relationship()
+
+
+class Structure(db.Model):
+    """An issuing organisation (DGAS office, CCAS, association) in one département."""
+
+    __tablename__ = "structures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"), index=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    postal_code: Mapped[str] = mapped_column(String(5), default="")
+    commune: Mapped[str] = mapped_column(String(80), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    departement: Mapped[Departement] = relationship()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Allocation(db.Model):
+    """Booklets allotted to a structure for a programme; never over-consumed."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "structure_id"),
+        CheckConstraint("booklets_issued >= 0", name="issued_positive"),
+        CheckConstraint("booklets_issued <= booklets_allocated", name="within_allocation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
+    booklets_allocated: Mapped[int] = mapped_column(default=0)
+    booklets_issued: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)
+
+    programme: Mapped[Programme] = relationship()
+    structure: Mapped[Structure] = relationship()
+
+    @property
+    def booklets_left(self) -> int:
+        """Booklets the structure may still issue."""
+        return self.booklets_allocated - self.booklets_issued

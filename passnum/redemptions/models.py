@@ -1,0 +1,64 @@
+"""Redemptions: a venue taking one or more vouchers, each line paid by one département."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passnum.core.clock import now
+from passnum.core.db import UTCDateTime
+from passnum.extensions import db
+
+
+class Redemption(db.Model):
+    """One act of redeeming vouchers at a venue, possibly for a workshop."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        UniqueConstraint("actor_id", "idempotency_key"),
+        Index("ix_redemptions_venue_id_redeemed_at", "venue_id", "redeemed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    venue = relationship("Venue")
+    workshop = relationship("Workshop")
+    lines: Mapped[list[RedemptionLine]] = relationship(back_populates="redemption")
+
+
+class RedemptionLine(db.Model):
+    """One voucher taken; at most one live (not undone) line per voucher, ever."""
+
+    __tablename__ = "redemption_lines"
+    __table_args__ = (
+        Index(
+            "uq_redemption_lines_live_voucher",
+            "voucher_id",
+            unique=True,
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
+        ),
+        Index("ix_redemption_lines_statement_id", "statement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    redemption_id: Mapped[int] = mapped_column(ForeignKey("redemptions.id"), index=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id"))
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"))
+    value_cents: Mapped[int]
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a line belongs to one statement at most: the column itself guarantees it
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    redemption: Mapped[Redemption] = relationship(back_populates="lines")
+    voucher = relationship("Voucher")

@@ -1,0 +1,107 @@
+"""Labelled venues, workshop themes and workshops."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passnum.core.clock import now
+from passnum.core.db import UTCDateTime
+from passnum.extensions import db
+
+
+class LabelStatus(StrEnum):
+    """A venue's label; only ``active`` venues redeem."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+LABEL_LABELS = {
+    LabelStatus.PENDING: "En attente",
+    LabelStatus.ACTIVE: "Actif",
+    LabelStatus.SUSPENDED: "Suspendu",
+    LabelStatus.WITHDRAWN: "Retiré",
+}
+
+
+class Venue(db.Model):
+    """A lieu labellisé that takes vouchers and is reimbursed."""
+
+    __tablename__ = "venues"
+    __table_args__ = (
+        CheckConstraint(
+            "label_status IN ('pending', 'active', 'suspended', 'withdrawn')",
+            name="label_status_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"), index=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    postal_code: Mapped[str] = mapped_column(String(5), default="")
+    commune: Mapped[str] = mapped_column(String(80), default="")
+    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+    iban: Mapped[str | None] = mapped_column(String(34))
+    legal_representative: Mapped[str] = mapped_column(String(120), default="")
+    services: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    label_status: Mapped[str] = mapped_column(String(20), default=LabelStatus.PENDING)
+    label_reason: Mapped[str | None] = mapped_column(Text)
+    label_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    charter_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    departement = relationship("Departement")
+    workshops: Mapped[list[Workshop]] = relationship(
+        back_populates="venue", order_by="Workshop.starts_at"
+    )
+
+    @property
+    def is_label_active(self) -> bool:
+        """True when the venue may redeem vouchers."""
+        return self.label_status == LabelStatus.ACTIVE
+
+
+class WorkshopTheme(db.Model):
+    """An entry of the managed list of workshop themes."""
+
+    __tablename__ = "workshop_themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Workshop(db.Model):
+    """A training session offered by a venue, paid in vouchers."""
+
+    __tablename__ = "workshops"
+    __table_args__ = (
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("price_vouchers > 0", name="price_positive"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        Index("ix_workshops_venue_id_starts_at", "venue_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("workshop_themes.id"), index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int]
+    capacity: Mapped[int]
+    price_vouchers: Mapped[int] = mapped_column(default=1)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    venue: Mapped[Venue] = relationship(back_populates="workshops")
+    theme: Mapped[WorkshopTheme] = relationship()

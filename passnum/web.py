@@ -1,0 +1,46 @@
+"""Blueprint registration, template helpers and HTTP security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from passnum.auth.models import Role
+from passnum.booklets.models import REVOKE_REASON_LABELS
+from passnum.booklets.queries import STATE_LABELS
+from passnum.core.codes import group
+from passnum.core.formatting import date_fr, datetime_fr, euros
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach the HTML blueprints and the JSON API."""
+    from passnum.api import bp as api_bp
+    from passnum.auth.views import bp as auth_bp
+    from passnum.beneficiaries.views import bp as beneficiaries_bp
+    from passnum.booklets.views import bp as booklets_bp
+
+    for bp in (auth_bp, beneficiaries_bp, booklets_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters for French display and the security headers of every response."""
+    app.jinja_env.filters.update(
+        euros=euros, datetime_fr=datetime_fr, date_fr=date_fr, code_group=group,
+        state_label=lambda s: STATE_LABELS.get(s, s),
+        revoke_label=lambda r: REVOKE_REASON_LABELS.get(r, r) if r else "",
+    )
+    app.jinja_env.globals.update(Role=Role)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,126 @@
+"""Test set-up: a fresh app and database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL tests run when ``PASSNUM_TEST_POSTGRES_URL`` names a server (``.ci/run``
+sets it). Without it they skip with a one-line reason; under ``CI=true`` a missing or
+unreachable server makes them fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from passnum import create_app
+from passnum.extensions import db
+
+PG_URL = os.environ.get("PASSNUM_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI") == "true"
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-0123456789",
+    "VOUCHER_KEYS": ["test-voucher-key-0123456789"],
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "BASE_URL": "http://passnum.test",
+}
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine, fail in CI, when a service is missing."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _pg_admin_url() -> str:
+    return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test session."""
+    if not PG_URL:
+        unavailable("PostgreSQL tests need PASSNUM_TEST_POSTGRES_URL")
+    import psycopg
+
+    name = f"passnum_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        unavailable(f"PostgreSQL unreachable at PASSNUM_TEST_POSTGRES_URL: {err}".splitlines()[0])
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = _pg_admin_url().rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _pg_schema(postgres_url: str) -> str:
+    """Create the schema once per session on PostgreSQL."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres_url})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return postgres_url
+
+
+def _truncate_all() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+def make_app(backend: str, tmp_path: Path, request: pytest.FixtureRequest, **extra) -> Flask:
+    """Build an app on ``backend`` with an empty schema."""
+    if backend == "postgres":
+        url = request.getfixturevalue("_pg_schema")
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})
+        with app.app_context():
+            _truncate_all()
+        return app
+    url = f"sqlite:///{tmp_path / 'passnum.sqlite3'}"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each database-backed test runs on SQLite and on PostgreSQL."""
+    return request.param
+
+
+@pytest.fixture
+def app(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """A fresh app and empty database, with an application context pushed."""
+    app = make_app(backend, tmp_path, request)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """A fresh app on SQLite only, for tests about HTTP rather than the database."""
+    app = make_app("sqlite", tmp_path, request)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):
+    """A test client of ``app``."""
+    return app.test_client()

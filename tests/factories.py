@@ -1,0 +1,131 @@
+"""Plain ``make_*`` factories; they go through the services where one exists."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from passnum.auth.models import Role, User
+from passnum.auth.services import create_user
+from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.services import create_beneficiary
+from passnum.booklets.models import Booklet
+from passnum.booklets.services import issue_booklet
+from passnum.core.clock import today
+from passnum.core.db import unit_of_work
+from passnum.extensions import db
+from passnum.programmes.models import (
+    Allocation,
+    Departement,
+    Programme,
+    ProgrammeQuota,
+    Structure,
+)
+from passnum.venues.models import LabelStatus, Venue
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+def make_departement(code: str = "78", name: str | None = None) -> Departement:
+    """A département (committed)."""
+    dep = Departement(code=code, name=name or f"Département {code}")
+    db.session.add(dep)
+    db.session.commit()
+    return dep
+
+
+def make_programme(
+    departements: list[Departement], *, quota: int = 100, starts_on: date | None = None,
+    ends_on: date | None = None, vouchers_per_booklet: int = 10, validity_months: int = 12,
+) -> Programme:
+    """An open programme with a quota of ``quota`` booklets per département."""
+    day = today()
+    programme = Programme(
+        name=f"Programme {next(_seq)}",
+        starts_on=starts_on or date(day.year - 1, 1, 1),
+        ends_on=ends_on or date(day.year + 2, 12, 31),
+        target_beneficiaries=quota * len(departements), budget_cents=quota * 10_000,
+        vouchers_per_booklet=vouchers_per_booklet, voucher_value_cents=1000,
+        validity_months=validity_months,
+    )
+    db.session.add(programme)
+    for dep in departements:
+        db.session.add(ProgrammeQuota(programme=programme, departement=dep,
+                                      target_beneficiaries=quota, budget_cents=quota * 10_000,
+                                      booklet_quota=quota))
+    db.session.commit()
+    return programme
+
+
+def make_structure(dep: Departement, programme: Programme | None = None, *,
+                   allocation: int = 50, name: str | None = None) -> Structure:
+    """A structure of ``dep`` with an allocation in ``programme``."""
+    structure = Structure(name=name or f"Structure {next(_seq)}", kind="ccas",
+                          departement=dep, commune="Commune", postal_code="78000")
+    db.session.add(structure)
+    if programme is not None:
+        db.session.add(Allocation(programme=programme, structure=structure,
+                                  booklets_allocated=allocation))
+    db.session.commit()
+    return structure
+
+
+def make_venue(dep: Departement, *, status: str = LabelStatus.ACTIVE) -> Venue:
+    """A labelled venue of ``dep``."""
+    n = next(_seq)
+    venue = Venue(slug=f"lieu-{n}", name=f"Lieu {n}", departement=dep, commune="Commune",
+                  postal_code="78000", label_status=status)
+    db.session.add(venue)
+    db.session.commit()
+    return venue
+
+
+def make_user(role: Role | str, *, email: str | None = None, **scope: Any) -> User:
+    """An account with role and scope, password ``PASSWORD``."""
+    with unit_of_work():
+        user = create_user(email=email or f"user{next(_seq)}@example.org", password=PASSWORD,
+                           role=str(role), **scope)
+    return user
+
+
+def beneficiary_data(**over: Any) -> dict[str, Any]:
+    """Valid beneficiary input."""
+    n = next(_seq)
+    data = {"first_name": "Camille", "last_name": f"Martin{chr(65 + n % 26)}{n}",
+            "birth_date": "1958-04-12", "postal_code": "78500", "consent": True}
+    data.update(over)
+    return data
+
+
+def make_beneficiary(actor: User, **over: Any) -> Beneficiary:
+    """A beneficiary created by ``actor`` (an issuer)."""
+    with unit_of_work():
+        return create_beneficiary(actor, beneficiary_data(**over))
+
+
+def issue(actor: User, beneficiary: Beneficiary, **kw: Any) -> Booklet:
+    """Issue a booklet through the service, committed."""
+    with unit_of_work():
+        return issue_booklet(actor, beneficiary, **kw)
+
+
+class World:
+    """Two départements, a structure in each, an issuer in each, a manager in each."""
+
+    def __init__(self, *, allocation: int = 50, quota: int = 100) -> None:
+        self.d78 = make_departement("78", "Yvelines")
+        self.d92 = make_departement("92", "Hauts-de-Seine")
+        self.programme = make_programme([self.d78, self.d92], quota=quota)
+        self.s78 = make_structure(self.d78, self.programme, allocation=allocation)
+        self.s78b = make_structure(self.d78, self.programme, allocation=allocation)
+        self.s92 = make_structure(self.d92, self.programme, allocation=allocation)
+        self.issuer78 = make_user(Role.ISSUER, structure_id=self.s78.id)
+        self.issuer78b = make_user(Role.ISSUER, structure_id=self.s78b.id)
+        self.issuer92 = make_user(Role.ISSUER, structure_id=self.s92.id)
+        self.manager78 = make_user(Role.MANAGER, departement_id=self.d78.id)
+        self.manager92 = make_user(Role.MANAGER, departement_id=self.d92.id)
+        self.admin = make_user(Role.ADMIN)
+        self.venue78 = make_venue(self.d78)
+        self.agent78 = make_user(Role.VENUE_AGENT, venue_id=self.venue78.id)
