@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
-    "PDF_NEARBY_VENUES": 6,
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 SECRETS_FILE = "secrets.json"

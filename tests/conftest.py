@@ -29,6 +29,9 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "BASE_URL": "http://passnum.test",
+    # scrypt costs ~0.1 s a hash: a cheap method keeps the suite fast; production
+    # keeps the default
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 

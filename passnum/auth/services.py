@@ -7,6 +7,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,8 +26,8 @@ _DUMMY_HASH = generate_password_hash("passnum-no-such-account")
 
 
 def hash_password(password: str) -> str:
-    """Return a salted scrypt hash of ``password``."""
-    return generate_password_hash(password)
+    """Return a salted hash of ``password`` (scrypt unless configured otherwise)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def normalise_email(email: str) -> str:

@@ -1,7 +1,7 @@
 """Booklet forms: issue, revoke, replace, check a code."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from passnum.booklets.models import REVOKE_REASON_LABELS
@@ -20,7 +20,7 @@ class RevokeForm(FlaskForm):
     """Declare a booklet lost, stolen or cancelled."""
 
     reason = RadioField(
-        "Motif", choices=[(k.value, v) for k, v in REVOKE_REASON_LABELS.items()],
+        "Motif", choices=[SelectChoice(k.value, v) for k, v in REVOKE_REASON_LABELS.items()],
         validators=[DataRequired(message="Choisissez un motif.")],
     )
     note = TextAreaField("Commentaire (facultatif)", validators=[Optional(), Length(max=500)])

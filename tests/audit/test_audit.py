@@ -1,0 +1,97 @@
+"""The audit log is hash-chained: altering, deleting or inserting an entry is detected."""
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from passnum.audit.models import AuditEvent
+from passnum.audit.services import record, verify
+from passnum.core.db import unit_of_work
+from passnum.errors import AuditNote, InvalidInput
+from passnum.extensions import db
+
+
+def _events(n: int) -> list[AuditEvent]:
+    with unit_of_work():
+        events = [record("test.event", actor_id=None, object_type="thing", object_id=i,
+                         details={"i": i}) for i in range(n)]
+    return events
+
+
+def test_chain_verifies_and_links(app):
+    events = _events(5)
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    result = verify()
+    assert result.ok and result.checked == 5
+
+
+def test_altered_details_are_detected(app):
+    _events(5)
+    db.session.execute(update(AuditEvent).where(AuditEvent.seq == 3)
+                       .values(details='{"i": 99}'))
+    db.session.commit()
+    result = verify()
+    assert not result.ok and result.bad_seq == 3
+
+
+def test_deleted_entry_is_detected(app):
+    _events(5)
+    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == 2))
+    db.session.commit()
+    result = verify()
+    assert not result.ok and result.bad_seq == 2
+
+
+def test_deleted_tail_is_detected(app):
+    _events(5)
+    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == 5))
+    db.session.commit()
+    assert not verify().ok
+
+
+def test_inserted_entry_is_detected(app):
+    events = _events(3)
+    forged = AuditEvent(seq=4, created_at=events[-1].created_at, actor_id=None,
+                        action="booklet.issued", object_type="booklet", object_id="1",
+                        details="{}", prev_hash=events[-1].hash, hash="f" * 64)
+    db.session.add(forged)
+    db.session.commit()
+    result = verify()
+    assert not result.ok and result.bad_seq == 4
+
+
+def test_rehashed_forgery_is_detected_by_the_head(app):
+    from passnum.audit.services import event_hash
+
+    events = _events(3)
+    fields = dict(seq=4, prev_hash=events[-1].hash, created_at=events[-1].created_at,
+                  actor_id=None, action="x", object_type=None, object_id=None,
+                  details="{}", ip=None)
+    db.session.add(AuditEvent(**fields, hash=event_hash(**fields)))
+    db.session.commit()
+    result = verify()
+    assert not result.ok and result.reason == "fin de chaîne supprimée"
+
+
+def test_refusal_note_survives_the_rollback(app):
+    try:
+        with unit_of_work():
+            record("should.vanish", actor_id=None)
+            raise InvalidInput("non", audit=AuditNote("thing.refused", "thing", 7, {"r": 1}))
+    except InvalidInput:
+        pass
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+    assert actions == ["thing.refused"]
+    assert verify().ok
+
+
+def test_sequence_is_unique_in_the_database(app):
+    events = _events(1)
+    db.session.add(AuditEvent(seq=events[0].seq, created_at=events[0].created_at,
+                              action="dup", details="{}", prev_hash="0" * 64, hash="a" * 64))
+    try:
+        db.session.flush()
+        raise AssertionError("duplicate seq accepted")
+    except IntegrityError:
+        db.session.rollback()
+    assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
