@@ -17,8 +17,9 @@ def register_blueprints(app: Flask) -> None:
     from passnum.auth.views import bp as auth_bp
     from passnum.beneficiaries.views import bp as beneficiaries_bp
     from passnum.booklets.views import bp as booklets_bp
+    from passnum.venues.views import bp as venues_bp
 
-    for bp in (auth_bp, beneficiaries_bp, booklets_bp, api_bp):
+    for bp in (auth_bp, beneficiaries_bp, booklets_bp, venues_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -109,6 +109,11 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
     return user
 
 
+def record_logout(user: User) -> None:
+    """Audit a logout."""
+    record("auth.logout", actor_id=user.id, object_type="user", object_id=user.id)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

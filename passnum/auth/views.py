@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from passnum.auth.forms import LoginForm
 from passnum.auth.models import Role
-from passnum.auth.services import authenticate
+from passnum.auth.services import authenticate, record_logout
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.extensions import limiter
@@ -50,6 +50,8 @@ def login():
 @login_required
 def logout():
     """Log out (POST only, protected by CSRF)."""
+    with unit_of_work():
+        record_logout(current_user)
     logout_user()
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("auth.login"))

@@ -155,3 +155,13 @@ def test_security_headers_on_html(client, app):
     response = client.get("/connexion")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_login_and_logout_are_audited(client, app):
+    world = World()
+    login(client, world.issuer78)
+    assert client.post("/deconnexion").status_code == 302
+    actions = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.actor_id == world.issuer78.id).order_by(AuditEvent.seq)).all()
+    assert actions[-2:] == ["auth.login", "auth.logout"]
+    assert client.get("/beneficiaires/").status_code == 302
