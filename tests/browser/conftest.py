@@ -1,0 +1,203 @@
+"""Browser test set-up: a live server with the demo data, driven by headless Chromium.
+
+Playwright drives the system's Chromium (``PASSNUM_TEST_CHROMIUM``, default
+``/usr/bin/chromium``); no browser is downloaded. Without a usable Chromium the tests
+skip with a one-line reason; under ``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from passnum.core.db import unit_of_work
+from passnum.demo import DEMO_PASSWORD, load_demo
+from passnum.extensions import db
+from tests.conftest import make_app, unavailable
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# The network is closed: without these Chromium waits on connections nobody answers.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ACTION_TIMEOUT_MS = 10_000
+LAUNCH_TIMEOUT_MS = 30_000
+
+
+def chromium_path() -> str:
+    """Return the Chromium to drive, or skip (fail under CI) when there is none."""
+    path = os.environ.get("PASSNUM_TEST_CHROMIUM") or (
+        DEFAULT_CHROMIUM if Path(DEFAULT_CHROMIUM).exists() else ""
+    )
+    if not path:
+        unavailable("Browser tests need Chromium: set PASSNUM_TEST_CHROMIUM")
+    if not (Path(path).is_file() and os.access(path, os.X_OK)):
+        unavailable(f"Browser tests need Chromium: {path} is not an executable file")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """The Chromium executable, checked once per session."""
+    return chromium_path()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable: str) -> Iterator[Browser]:
+    """One headless Chromium for the whole session."""
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(
+                executable_path=chromium_executable, args=CHROMIUM_ARGS, headless=True,
+                timeout=LAUNCH_TIMEOUT_MS,
+            )
+        except Error as err:
+            first_line = str(err).strip().splitlines()[0] if str(err).strip() else repr(err)
+            unavailable(f"Chromium at {chromium_executable} does not start: {first_line}")
+        yield chromium
+        chromium.close()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not log every request (errors are still logged)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Skip the access log line."""
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running passnum server: its base URL and its app (for looking into the DB)."""
+
+    url: str
+    app: Flask
+
+    def app_context(self) -> AbstractContextManager:
+        """An application context of the served app, for reading the database."""
+        return self.app.app_context()
+
+
+@pytest.fixture
+def live_server(
+    chromium_executable: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """Serve a fresh app with the demo data, CSRF on as in production, on a free port.
+
+    The socket is bound first, so ``BASE_URL`` (printed in QR codes) names the real port.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        port = sock.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        app = make_app("sqlite", tmp_path, request, WTF_CSRF_ENABLED=True, BASE_URL=url)
+        with app.app_context(), unit_of_work():
+            load_demo()
+        # The server works on a duplicate of the bound socket's descriptor.
+        server: BaseWSGIServer = make_server(
+            "127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler,
+            fd=sock.fileno(),
+        )
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def viewport() -> dict[str, int]:
+    """The browser window size; a test module overrides this fixture to change it."""
+    return {"width": 1280, "height": 800}
+
+
+@dataclass
+class BrowserErrors:
+    """Console and page errors seen by the browser, minus the ones a test expects."""
+
+    seen: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        """Expect console errors matching ``pattern`` (e.g. a form answered with 409)."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        """The errors no ``allow`` pattern covers."""
+        return [e for e in self.seen if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture
+def browser_errors() -> BrowserErrors:
+    """What the page reported; a test may ``allow`` the errors it provokes on purpose."""
+    return BrowserErrors()
+
+
+@pytest.fixture
+def page(
+    browser: Browser, live_server: LiveServer, viewport: dict[str, int],
+    browser_errors: BrowserErrors,
+) -> Iterator[Page]:
+    """A page in a fresh context; any unexpected console or page error fails the test.
+
+    Relative URLs resolve against the live server, downloads are accepted.
+    """
+    context = browser.new_context(
+        base_url=live_server.url, accept_downloads=True, viewport=viewport,
+        locale="fr-FR", timezone_id="Europe/Paris",
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location.get("url") or page.url
+            browser_errors.seen.append(f"console error: {message.text} ({where})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: browser_errors.seen.append(f"page error: {exc}"))
+    yield page
+    context.close()
+    if problems := browser_errors.unexpected():
+        pytest.fail("The browser reported errors:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def log_in(page: Page) -> Callable[..., None]:
+    """Return a function that logs ``page`` in as a demo account through the login form."""
+
+    def _log_in(email: str, password: str = DEMO_PASSWORD) -> None:
+        """Log in as ``email`` and wait for the welcome message."""
+        page.goto("/connexion")
+        page.get_by_label("Adresse e-mail").fill(email)
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        expect(page.get_by_text("Vous êtes connecté(e).")).to_be_visible()
+
+    return _log_in
