@@ -34,9 +34,12 @@ def test_issue_creates_ten_signed_vouchers_and_consumes_slots(app):
     assert booklet_state(booklet) == "handed_out"
     assert {voucher_state(v) for v in booklet.vouchers} == {"issued"}
     assert booklet.expires_on == min(add_months(date.today(), 12), world.programme.ends_on)
-    allocation = db.session.scalar(select(Allocation).where(Allocation.structure_id == world.s78.id))
-    quota = db.session.scalar(select(ProgrammeQuota).where(
-        ProgrammeQuota.departement_id == world.d78.id))
+    allocation = db.session.scalar(
+        select(Allocation).where(Allocation.structure_id == world.s78.id)
+    )
+    quota = db.session.scalar(
+        select(ProgrammeQuota).where(ProgrammeQuota.departement_id == world.d78.id)
+    )
     assert (allocation.booklets_issued, quota.booklets_issued) == (1, 1)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "booklet.issued"))
     assert event.object_id == str(booklet.id) and event.actor_id == world.issuer78.id
@@ -55,11 +58,13 @@ def test_second_booklet_is_refused_naming_the_first(app):
 
 def test_likely_duplicate_in_another_structure_is_refused_then_overridden(app):
     world = World()
-    a = make_beneficiary(world.issuer78, last_name="N'Diaye-Sall", first_name="Aïssatou",
-                         birth_date="1961-07-14")
+    a = make_beneficiary(
+        world.issuer78, last_name="N'Diaye-Sall", first_name="Aïssatou", birth_date="1961-07-14"
+    )
     issue(world.issuer78, a)
-    b = make_beneficiary(world.issuer92, last_name="ndiaye sall", first_name="AISSATOU",
-                         birth_date="14/07/1961")
+    b = make_beneficiary(
+        world.issuer92, last_name="ndiaye sall", first_name="AISSATOU", birth_date="14/07/1961"
+    )
     with pytest.raises(Conflict) as err:
         issue(world.issuer92, b)
     assert err.value.code == "duplicate_beneficiary"
@@ -69,8 +74,11 @@ def test_likely_duplicate_in_another_structure_is_refused_then_overridden(app):
         issue(world.issuer92, b, override_reason="homonyme")
     booklet = issue(world.manager92, b, override_reason="Homonyme vérifié sur pièce d'identité")
     assert booklet.duplicate_override_reason.startswith("Homonyme")
-    event = db.session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "booklet.issued", AuditEvent.object_id == str(booklet.id)))
+    event = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "booklet.issued", AuditEvent.object_id == str(booklet.id)
+        )
+    )
     assert '"override": true' in event.details
 
 
@@ -83,8 +91,9 @@ def test_exhausted_allocation_refuses_without_partial_booklet(app):
     assert err.value.code == "allocation_exhausted"
     assert "allocation" in err.value.message
     assert count(Booklet) == 1 and count(Voucher) == vouchers_before
-    quota = db.session.scalar(select(ProgrammeQuota).where(
-        ProgrammeQuota.departement_id == world.d78.id))
+    quota = db.session.scalar(
+        select(ProgrammeQuota).where(ProgrammeQuota.departement_id == world.d78.id)
+    )
     assert quota.booklets_issued == 1
 
 
@@ -94,7 +103,9 @@ def test_exhausted_departement_quota_refuses(app):
     with pytest.raises(RuleRefused) as err:
         issue(world.issuer78b, make_beneficiary(world.issuer78b))
     assert err.value.code == "quota_exhausted"
-    allocation = db.session.scalar(select(Allocation).where(Allocation.structure_id == world.s78b.id))
+    allocation = db.session.scalar(
+        select(Allocation).where(Allocation.structure_id == world.s78b.id)
+    )
     assert allocation.booklets_issued == 0  # rolled back with the refusal
 
 
@@ -146,7 +157,9 @@ def test_revoke_then_replace_counts_once(app):
         replacement = issue_replacement(world.issuer78, booklet)
     assert replacement.replaces_booklet_id == booklet.id
     assert replacement.expires_on == booklet.expires_on
-    allocation = db.session.scalar(select(Allocation).where(Allocation.structure_id == world.s78.id))
+    allocation = db.session.scalar(
+        select(Allocation).where(Allocation.structure_id == world.s78.id)
+    )
     assert allocation.booklets_issued == 1  # the replacement is not counted again
     assert check(replacement.vouchers[0].manual_code, actor_id=None, channel="test").is_valid
     with pytest.raises(Conflict) as err, unit_of_work():
@@ -170,10 +183,16 @@ def test_database_forbids_two_live_booklets_for_one_person(app):
     world = World()
     person = make_beneficiary(world.issuer78)
     first = issue(world.issuer78, person)
-    twin = Booklet(number="78-TWIN-0000", programme_id=first.programme_id,
-                   structure_id=first.structure_id, departement_id=first.departement_id,
-                   beneficiary_id=person.id, status="handed_out", valid_from=first.valid_from,
-                   expires_on=first.expires_on)
+    twin = Booklet(
+        number="78-TWIN-0000",
+        programme_id=first.programme_id,
+        structure_id=first.structure_id,
+        departement_id=first.departement_id,
+        beneficiary_id=person.id,
+        status="handed_out",
+        valid_from=first.valid_from,
+        expires_on=first.expires_on,
+    )
     db.session.add(twin)
     with pytest.raises(IntegrityError):
         db.session.flush()
