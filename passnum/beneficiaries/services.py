@@ -14,6 +14,7 @@ from passnum.core.clock import now
 from passnum.core.formatting import date_fr
 from passnum.errors import Conflict, InvalidInput
 from passnum.extensions import db
+from passnum.programmes.models import Structure
 
 
 def create_beneficiary(
@@ -30,6 +31,8 @@ def create_beneficiary(
         structure_id = actor.structure_id
     if structure_id is None:
         raise InvalidInput("Choisissez la structure du bénéficiaire.", field="structure_id")
+    if db.session.get(Structure, structure_id) is None:
+        raise InvalidInput("Structure inconnue.", field="structure_id")
     clean = clean_beneficiary(data)
     existing = same_identity_in_structure(clean.identity_key, structure_id)
     if existing is not None:

@@ -10,6 +10,7 @@ from passnum.booklets.models import Booklet, Voucher
 from passnum.booklets.queries import booklet_state, get_booklet, voucher_state
 from passnum.booklets.services import add_months, issue_replacement, revoke_booklet
 from passnum.core import codes
+from passnum.core.clock import today
 from passnum.core.db import unit_of_work
 from passnum.errors import Conflict, NotFound, RuleRefused
 from passnum.extensions import db
@@ -33,7 +34,7 @@ def test_issue_creates_ten_signed_vouchers_and_consumes_slots(app):
     assert booklet.departement_id == world.d78.id
     assert booklet_state(booklet) == "handed_out"
     assert {voucher_state(v) for v in booklet.vouchers} == {"issued"}
-    assert booklet.expires_on == min(add_months(date.today(), 12), world.programme.ends_on)
+    assert booklet.expires_on == min(add_months(today(), 12), world.programme.ends_on)
     allocation = db.session.scalar(
         select(Allocation).where(Allocation.structure_id == world.s78.id)
     )
