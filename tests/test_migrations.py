@@ -1,0 +1,181 @@
+"""The Alembic revisions build exactly the models' schema, on SQLite and PostgreSQL.
+
+Each test starts from an empty database (a fresh file, or a fresh PostgreSQL database
+rather than the session's ``create_all`` one), runs ``flask db upgrade`` and compares
+the result with the models the way ``flask db migrate`` would: any difference means a
+model changed without a revision.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import CheckConstraint, Connection, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from passnum import ROOT, create_app
+from passnum.extensions import db
+from tests.conftest import PG_URL, TEST_CONFIG, unavailable
+
+# Autogenerate does not compare index predicates: these are checked by hand.
+PARTIAL_UNIQUE_INDEXES = {
+    "uq_booklets_live_beneficiary": ("booklets", ["revoked", "beneficiary_id IS NOT NULL"]),
+    "uq_redemption_lines_live_voucher": ("redemption_lines", ["undone_at IS NULL"]),
+}
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it."""
+    if not PG_URL:
+        unavailable("PostgreSQL tests need PASSNUM_TEST_POSTGRES_URL")
+    import psycopg
+
+    name = f"passnum_migrations_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        unavailable(f"PostgreSQL unreachable at PASSNUM_TEST_POSTGRES_URL: {err}".splitlines()[0])
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database (no tables at all), with its context pushed."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database())
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            assert inspect(db.engine).get_table_names() == []
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
+def schema_diff(connection: Connection) -> list:
+    """What ``flask db migrate`` would generate against this database."""
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "compare_server_default": True,
+              "target_metadata": db.metadata},
+    )
+    return compare_metadata(context, db.metadata)
+
+
+def index_definitions(connection: Connection) -> dict[str, str]:
+    """The SQL of each partial unique index, as the database stores it."""
+    names = list(PARTIAL_UNIQUE_INDEXES)
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+        ).all()
+    else:
+        rows = connection.execute(text("SELECT indexname, indexdef FROM pg_indexes")).all()
+    return {name: sql for name, sql in rows if name in names}
+
+
+def test_one_head_only() -> None:
+    """Revisions form one line: two engineers' revisions on the same parent must merge."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+    assert Path(config.get_main_option("script_location")) == ROOT / "migrations"
+
+
+def test_upgrade_builds_exactly_the_models_schema(empty_app: Flask) -> None:
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        assert schema_diff(connection) == []
+        tables = set(inspect(connection).get_table_names())
+    assert tables == {t.name for t in db.metadata.sorted_tables} | {"alembic_version"}
+
+
+def test_upgrade_creates_named_check_constraints(empty_app: Flask) -> None:
+    """Autogenerate ignores CHECK constraints: compare their names table by table."""
+    flask_migrate.upgrade()
+    inspector = inspect(db.engine)
+    for table in db.metadata.sorted_tables:
+        expected = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+        found = {c["name"] for c in inspector.get_check_constraints(table.name)}
+        assert found == expected, table.name
+
+
+def test_upgrade_creates_partial_unique_indexes(empty_app: Flask) -> None:
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        definitions = index_definitions(connection)
+    assert set(definitions) == set(PARTIAL_UNIQUE_INDEXES)
+    for name, (table, predicate_parts) in PARTIAL_UNIQUE_INDEXES.items():
+        sql = definitions[name]
+        assert sql.upper().startswith("CREATE UNIQUE INDEX"), sql
+        assert f" {table} " in sql.replace("public.", ""), sql
+        where = sql.upper().split(" WHERE ", 1)[1]
+        for part in predicate_parts:
+            assert part.upper() in where, sql
+
+
+def test_partial_index_allows_a_replacement_after_revocation(empty_app: Flask) -> None:
+    """The migrated index enforces the rule, not just exists: live booklets only."""
+    flask_migrate.upgrade()
+    booklet = (
+        "INSERT INTO booklets (number, programme_id, structure_id, departement_id, "
+        "beneficiary_id, status, valid_from, expires_on, issued_at, printed_count) "
+        "VALUES (:number, 1, 1, 1, 1, :status, '2024-01-01', '2024-12-31', "
+        "'2024-01-01 10:00:00+00', 0)"
+    )
+    with db.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO departements (id, code, name) VALUES (1, '78', 'Yvelines')",
+            "INSERT INTO programmes (id, name, starts_on, ends_on, target_beneficiaries, "
+            "budget_cents, vouchers_per_booklet, voucher_value_cents, validity_months, "
+            "created_at) VALUES (1, 'P', '2024-01-01', '2024-12-31', 1, 1, 10, 1000, 12, "
+            "'2024-01-01 10:00:00+00')",
+            "INSERT INTO structures (id, name, kind, departement_id, address, postal_code, "
+            "commune, is_active, created_at) VALUES (1, 'S', 'ccas', 1, '', '', '', true, "
+            "'2024-01-01 10:00:00+00')",
+            "INSERT INTO beneficiaries (id, structure_id, first_name, last_name, "
+            "postal_code, need, consent_at, consent_text_version, created_at) VALUES "
+            "(1, 1, 'A', 'B', '78000', '', '2024-01-01 10:00:00+00', 'v1', "
+            "'2024-01-01 10:00:00+00')",
+        ):
+            connection.execute(text(statement))
+        connection.execute(text(booklet), {"number": "78-A", "status": "revoked"})
+        connection.execute(text(booklet), {"number": "78-B", "status": "handed_out"})
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), db.engine.begin() as connection:
+        connection.execute(text(booklet), {"number": "78-C", "status": "handed_out"})
+
+
+def test_downgrade_to_base_leaves_only_the_version_table(empty_app: Flask) -> None:
+    flask_migrate.upgrade()
+    flask_migrate.downgrade(revision="base")
+    assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            leftovers = connection.execute(text(
+                "SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace "
+                "WHERE nspname = 'public' AND relname <> 'alembic_version' "
+                "AND relname NOT LIKE 'alembic_version%'"
+            )).scalars().all()
+        assert leftovers == []
+    flask_migrate.upgrade()  # and the way back up still works
+    with db.engine.connect() as connection:
+        assert schema_diff(connection) == []
