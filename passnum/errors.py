@@ -143,6 +143,8 @@ def register_error_handlers(app: Flask) -> None:
         response = render_error(status, code, message)
         if status == 429 and getattr(err, "retry_after", None):
             response[0].headers["Retry-After"] = str(err.retry_after)
+        if status == 405 and getattr(err, "valid_methods", None):
+            response[0].headers["Allow"] = ", ".join(err.valid_methods)
         return response
 
     @app.errorhandler(Exception)

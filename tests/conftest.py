@@ -11,10 +11,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.test import TestResponse
 
 from passnum import create_app
 from passnum.extensions import db
@@ -123,7 +126,24 @@ def sqlite_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask
         db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each run in a fresh application context.
+
+    Flask would otherwise reuse the test's application context for the request, sharing
+    ``g`` (Flask-Login's cached user) and the database session, which a real server never
+    does. The test's own transaction is ended first so SQLite's write lock is free.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send the request from a fresh application context."""
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
-def client(app: Flask):
-    """A test client of ``app``."""
+def client(app: Flask) -> IsolatedClient:
+    """An isolated test client of ``app``."""
+    app.test_client_class = IsolatedClient
     return app.test_client()

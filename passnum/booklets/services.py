@@ -161,6 +161,11 @@ def issue_booklet(
     ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
                     "Bénéficiaire")
     programme = open_programme()
+    # Lock the person's row: two issuers for one person run one after the other, so the
+    # second sees the first booklet and is refused cleanly (the unique index backs it).
+    db.session.execute(
+        select(Beneficiary.id).where(Beneficiary.id == beneficiary.id).with_for_update()
+    )
     override = _check_one_booklet(actor, beneficiary, programme, override_reason)
     _consume_slot(programme, beneficiary.structure_id, beneficiary.structure.departement_id)
     expires_on = min(add_months(today(), programme.validity_months), programme.ends_on)

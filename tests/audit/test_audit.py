@@ -1,5 +1,7 @@
 """The audit log is hash-chained: altering, deleting or inserting an entry is detected."""
 
+import itertools
+
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +22,7 @@ def _events(n: int) -> list[AuditEvent]:
 def test_chain_verifies_and_links(app):
     events = _events(5)
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     result = verify()
     assert result.ok and result.checked == 5
 

@@ -210,3 +210,18 @@ def test_two_issuers_race_for_the_last_allocation_slot_on_sqlite(sqlite_app: Fla
 
 def test_two_structures_race_for_the_last_quota_slot_on_sqlite(sqlite_app: Flask) -> None:
     _quota_race(sqlite_app, at=None)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_two_issuers_for_one_person_give_one_booklet_and_a_conflict(app: Flask) -> None:
+    """Concurrent issues for one person: one booklet and a clean 409, never a 500."""
+    world = World(allocation=5)
+    person = make_beneficiary(world.issuer78)
+    entrants = [(world.issuer78.id, person.id), (world.manager78.id, person.id)]
+
+    winners, codes = _winners_and_codes(race(app, entrants, at="SELECT beneficiaries.id"))
+
+    assert len(winners) == 1
+    assert codes == ["booklet_already_issued"]
+    assert _booklets_of(beneficiary_id=person.id) == 1

@@ -1,0 +1,339 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, served at ``/api/v1/openapi.json``.
+
+Tests compare its paths with the application's routes and validate every API response
+of the test suite against these schemas: change both together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from passnum.api import bp
+from passnum.api.schema import ID_MAX, Field
+from passnum.booklets.models import RevokeReason
+
+BOOKLET_STATES = ["in_stock", "handed_out", "started", "finished", "revoked", "expired"]
+VOUCHER_STATES = ["issued", "redeemed", "revoked", "expired", "not_activated"]
+REVOKE_REASONS = [reason.value for reason in RevokeReason]
+
+
+def _ref(name: str) -> dict[str, str]:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    """A schema of ``kind`` that may also be null."""
+    return {"type": [kind, "null"], **extra}
+
+
+_JSON_TYPES = {str: "string", int: "integer", bool: "boolean"}
+
+
+def _field(field: Field) -> dict[str, Any]:
+    """The JSON schema of a parsed body field: the same bounds as the parser enforces."""
+    kind = _JSON_TYPES[field.kind]
+    schema: dict[str, Any] = {"type": [kind, "null"] if field.nullable else kind}
+    bounds = {"maxLength": field.max_length, "minimum": field.minimum,
+              "maximum": field.maximum,
+              "pattern": f"^(?:{field.pattern})$" if field.pattern else None}
+    schema.update({k: v for k, v in bounds.items() if v is not None})
+    return schema
+
+
+def _request(fields: dict[str, Field], *, required: tuple[str, ...] = (),
+             **extra: dict[str, Any]) -> dict[str, Any]:
+    """A request body schema built from the parser's fields, plus documentation."""
+    needed = [*required, *(n for n, f in fields.items() if f.required and n not in required)]
+    return {
+        "type": "object",
+        "required": needed,
+        "additionalProperties": False,
+        "properties": {n: {**_field(f), **extra.get(n, {})} for n, f in fields.items()},
+    }
+
+
+ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+
+def schemas() -> dict[str, Any]:
+    """Component schemas; request bodies come from the endpoints' own field specs."""
+    # Imported here: the endpoint modules import this package's blueprint.
+    from passnum.auth.api import TOKEN_FIELDS
+    from passnum.beneficiaries.api import CREATE_FIELDS
+    from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
+
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": False,
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "code": {"type": "string", "description": "Motif stable (snake_case)."},
+                        "message": {"type": "string", "description": "Phrase en français."},
+                        "field": {"type": "string", "description": "Champ en cause."},
+                        "details": {"type": "object"},
+                    },
+                }
+            },
+        },
+        "TokenRequest": _request(TOKEN_FIELDS),
+        "Token": {
+            "type": "object",
+            "required": ["token", "expires_at"],
+            "additionalProperties": False,
+            "properties": {"token": {"type": "string"}, "expires_at": DATETIME},
+        },
+        "BeneficiaryCreate": _request(
+            CREATE_FIELDS,
+            required=("first_name", "last_name", "birth_date", "postal_code", "consent"),
+            first_name={"minLength": 1},
+            last_name={"minLength": 1},
+            birth_date={"description": "AAAA-MM-JJ ou JJ/MM/AAAA."},
+            consent={"const": True, "description": "Consentement de la personne (obligatoire)."},
+            structure_id={"description": "Administrateurs seulement ; ignoré pour les "
+                                         "travailleurs sociaux (leur structure)."},
+        ),
+        "Beneficiary": {
+            "type": "object",
+            "required": ["id", "first_name", "last_name", "birth_date", "postal_code", "phone",
+                         "email", "need", "structure_id", "consent_at", "created_at"],
+            "additionalProperties": False,
+            "properties": {
+                "id": ID,
+                "first_name": {"type": "string"},
+                "last_name": {"type": "string"},
+                "birth_date": _nullable("string", format="date"),
+                "postal_code": {"type": "string"},
+                "phone": _nullable("string"),
+                "email": _nullable("string"),
+                "need": {"type": "string"},
+                "structure_id": ID,
+                "consent_at": DATETIME,
+                "created_at": DATETIME,
+            },
+        },
+        "BookletCreate": _request(
+            ISSUE_FIELDS,
+            override_reason={"description": "Gestionnaires et administrateurs : motif pour "
+                                            "émettre malgré un doublon probable."},
+        ),
+        "BookletRevoke": _request(REVOKE_FIELDS, reason={"enum": REVOKE_REASONS}),
+        "Voucher": {
+            "type": "object",
+            "required": ["serial", "manual_code", "url", "value_cents", "status", "expires_on"],
+            "additionalProperties": False,
+            "properties": {
+                "serial": {"type": "string"},
+                "manual_code": {"type": "string", "pattern": "^[0-9A-Z]{4}(-[0-9A-Z]{4}){2}$"},
+                "url": {"type": "string", "format": "uri"},
+                "value_cents": {"type": "integer", "minimum": 1},
+                "status": {"type": "string", "enum": VOUCHER_STATES},
+                "expires_on": DATE,
+            },
+        },
+        "Booklet": {
+            "type": "object",
+            "required": ["id", "number", "status", "programme_id", "structure_id", "departement",
+                         "beneficiary_id", "valid_from", "expires_on", "issued_at", "revoked_at",
+                         "revoke_reason", "vouchers"],
+            "additionalProperties": False,
+            "properties": {
+                "id": ID,
+                "number": {"type": "string"},
+                "status": {"type": "string", "enum": BOOKLET_STATES},
+                "programme_id": ID,
+                "structure_id": ID,
+                "departement": {"type": "string", "description": "Code du département payeur."},
+                "beneficiary_id": {**ID, "type": ["integer", "null"]},
+                "valid_from": DATE,
+                "expires_on": DATE,
+                "issued_at": DATETIME,
+                "revoked_at": _nullable("string", format="date-time"),
+                "revoke_reason": {"type": ["string", "null"], "enum": [*REVOKE_REASONS, None]},
+                "vouchers": {"type": "array", "items": _ref("Voucher")},
+            },
+        },
+        "VoucherCheck": {
+            "type": "object",
+            "required": ["serial", "value_cents", "status", "valid", "reason", "message",
+                         "expires_on", "booklet_number"],
+            "additionalProperties": False,
+            "properties": {
+                "serial": {"type": "string"},
+                "value_cents": {"type": "integer", "minimum": 1},
+                "status": {"type": "string", "enum": VOUCHER_STATES},
+                "valid": {"type": "boolean"},
+                "reason": {
+                    "type": ["string", "null"],
+                    "description": "Motif du refus (already_redeemed, voucher_revoked, "
+                                   "not_activated, programme_closed, not_yet_valid, "
+                                   "voucher_expired…), null si le chèque est valable.",
+                },
+                "message": {"type": "string"},
+                "expires_on": DATE,
+                "booklet_number": {"type": "string"},
+            },
+        },
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    """An error response in SPEC's JSON shape."""
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    """A JSON success response of component ``schema``."""
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _body(schema: str) -> dict[str, Any]:
+    """A required JSON request body of component ``schema``."""
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+ERRORS = {
+    "400": _error("Requête mal formée (corps non JSON, champ de mauvais type…)."),
+    "401": _error("Authentification requise."),
+    "403": _error("Rôle insuffisant."),
+    "404": _error("Introuvable ou hors de votre périmètre."),
+    "409": _error("Conflit (doublon, déjà fait…)."),
+    "422": _error("Refusé par une règle (allocation épuisée, consentement manquant…)."),
+    "429": _error("Trop de tentatives."),
+    "default": _error("Autre erreur."),
+}
+
+
+def _responses(ok_status: str, ok: dict[str, Any], *errors: str) -> dict[str, Any]:
+    """The success response, the listed error statuses and ``default``."""
+    return {ok_status: ok, **{code: ERRORS[code] for code in (*errors, "default")}}
+
+
+def _path_id(name: str, what: str) -> dict[str, Any]:
+    """A database id in the path."""
+    return {"name": name, "in": "path", "required": True, "description": f"Identifiant {what}.",
+            "schema": ID}
+
+
+IDEMPOTENCY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Une requête rejouée avec la même clé renvoie la première réponse "
+                   "sans rien refaire ; la même clé pour une autre requête est refusée (422).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
+}
+CSRF = {
+    "name": "X-CSRFToken", "in": "header", "required": False,
+    "description": "Jeton CSRF de la page, exigé avec le cookie de session (pas avec un "
+                   "jeton Bearer).",
+    "schema": {"type": "string"},
+}
+
+PATHS: dict[str, Any] = {
+    "/api/v1/tokens": {"post": {
+        "operationId": "createToken", "summary": "Obtenir un jeton d'API", "tags": ["auth"],
+        "security": [], "requestBody": _body("TokenRequest"),
+        "responses": _responses("201", _ok("Jeton créé.", "Token"), "400", "401", "429"),
+    }},
+    "/api/v1/beneficiaries": {"post": {
+        "operationId": "createBeneficiary", "summary": "Enregistrer un bénéficiaire",
+        "tags": ["beneficiaries"], "parameters": [IDEMPOTENCY, CSRF],
+        "requestBody": _body("BeneficiaryCreate"),
+        "responses": _responses("201", _ok("Bénéficiaire enregistré.", "Beneficiary"),
+                                "400", "401", "403", "409", "422"),
+    }},
+    "/api/v1/beneficiaries/{beneficiary_id}": {"get": {
+        "operationId": "getBeneficiary", "summary": "Lire un bénéficiaire",
+        "tags": ["beneficiaries"],
+        "parameters": [_path_id("beneficiary_id", "du bénéficiaire")],
+        "responses": _responses("200", _ok("Le bénéficiaire.", "Beneficiary"), "401", "404"),
+    }},
+    "/api/v1/booklets": {"post": {
+        "operationId": "issueBooklet", "summary": "Émettre le chéquier d'un bénéficiaire",
+        "tags": ["booklets"], "parameters": [IDEMPOTENCY, CSRF],
+        "requestBody": _body("BookletCreate"),
+        "responses": _responses("201", _ok("Chéquier émis.", "Booklet"),
+                                "400", "401", "403", "404", "409", "422"),
+    }},
+    "/api/v1/booklets/{booklet_id}": {"get": {
+        "operationId": "getBooklet", "summary": "Lire un chéquier", "tags": ["booklets"],
+        "parameters": [_path_id("booklet_id", "du chéquier")],
+        "responses": _responses("200", _ok("Le chéquier.", "Booklet"), "401", "404"),
+    }},
+    "/api/v1/booklets/{booklet_id}/pdf": {"get": {
+        "operationId": "getBookletPdf", "summary": "Télécharger le chéquier à imprimer",
+        "tags": ["booklets"], "parameters": [_path_id("booklet_id", "du chéquier")],
+        "responses": _responses("200", {
+            "description": "Le chéquier en PDF (A4).",
+            "content": {"application/pdf": {
+                "schema": {"type": "string", "contentMediaType": "application/pdf"}}},
+        }, "401", "404"),
+    }},
+    "/api/v1/booklets/{booklet_id}/revoke": {"post": {
+        "operationId": "revokeBooklet", "summary": "Déclarer un chéquier perdu, volé ou annulé",
+        "tags": ["booklets"],
+        "parameters": [_path_id("booklet_id", "du chéquier"), IDEMPOTENCY, CSRF],
+        "requestBody": _body("BookletRevoke"),
+        "responses": _responses("200", _ok("Chéquier révoqué.", "Booklet"),
+                                "400", "401", "403", "404", "409", "422"),
+    }},
+    "/api/v1/vouchers/check": {"get": {
+        "operationId": "checkVoucher", "summary": "Vérifier un chèque sans le modifier",
+        "tags": ["vouchers"],
+        "parameters": [{
+            "name": "code", "in": "query", "required": True,
+            "description": "Lien du QR code, jeton seul ou code manuel (K7M2-9QXP-4TJ6).",
+            "schema": {"type": "string"},
+        }],
+        "responses": _responses("200", _ok("État du chèque.", "VoucherCheck"),
+                                "400", "401", "404", "429"),
+    }},
+    "/api/v1/openapi.json": {"get": {
+        "operationId": "getOpenApi", "summary": "Cette description", "tags": ["meta"],
+        "security": [],
+        "responses": {"200": {"description": "Document OpenAPI 3.1.",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }},
+}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document of the JSON API."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "passnum API",
+            "version": "1.0.0",
+            "description": "API du Pass numérique 78-92. Erreurs : "
+                           '{"error": {"code": "<motif>", "message": "<phrase>"}}.',
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+        "paths": PATHS,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "Jeton obtenu par POST /api/v1/tokens."},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session",
+                               "description": "Session du site ; les POST exigent "
+                                              "l'en-tête X-CSRFToken."},
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_endpoint():
+    """Serve the OpenAPI document (public)."""
+    return jsonify(document())

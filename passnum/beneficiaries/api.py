@@ -1,0 +1,61 @@
+"""JSON API: create and read beneficiaries (``/api/v1/beneficiaries``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from passnum.api import bp
+from passnum.api.edge import api_endpoint
+from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_body
+from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.queries import get_beneficiary
+from passnum.beneficiaries.services import create_beneficiary
+
+# Shape only: the service checks meaning (and presence, with its French messages).
+CREATE_FIELDS = {
+    "first_name": Field(str, max_length=80),
+    "last_name": Field(str, max_length=80),
+    "birth_date": Field(str, pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4}"),
+    "postal_code": Field(str, pattern=r"[0-9]{5}"),
+    "phone": Field(str, nullable=True, max_length=20),
+    "email": Field(str, nullable=True, max_length=254),
+    "need": Field(str, nullable=True, max_length=1000),
+    "consent": Field(bool),
+    "structure_id": id_field(nullable=True),
+}
+
+
+def beneficiary_json(beneficiary: Beneficiary) -> dict[str, Any]:
+    """The beneficiary as the API shows it (only to actors whose scope includes it)."""
+    return {
+        "id": beneficiary.id,
+        "first_name": beneficiary.first_name,
+        "last_name": beneficiary.last_name,
+        "birth_date": iso_date(beneficiary.birth_date),
+        "postal_code": beneficiary.postal_code,
+        "phone": beneficiary.phone,
+        "email": beneficiary.email,
+        "need": beneficiary.need,
+        "structure_id": beneficiary.structure_id,
+        "consent_at": iso_datetime(beneficiary.consent_at),
+        "created_at": iso_datetime(beneficiary.created_at),
+    }
+
+
+@bp.post("/beneficiaries")
+@api_endpoint
+def create_beneficiary_endpoint() -> tuple[dict[str, Any], int]:
+    """Record a consenting beneficiary in the issuer's structure (admins name one)."""
+    data = parse_body(CREATE_FIELDS)
+    structure_id = data.pop("structure_id", None)
+    beneficiary = create_beneficiary(current_user, data, structure_id=structure_id)
+    return beneficiary_json(beneficiary), 201
+
+
+@bp.get("/beneficiaries/<int(max=2147483647):beneficiary_id>")
+@api_endpoint
+def get_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
+    """One beneficiary in the caller's scope; 404 otherwise."""
+    return beneficiary_json(get_beneficiary(current_user, beneficiary_id))
