@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,24 +50,32 @@ def _pg_admin_url() -> str:
     return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throw-away PostgreSQL database for this test session."""
+@contextmanager
+def fresh_postgres_database(prefix: str = "passnum_test") -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it."""
     if not PG_URL:
         unavailable("PostgreSQL tests need PASSNUM_TEST_POSTGRES_URL")
     import psycopg
 
-    name = f"passnum_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as err:
         unavailable(f"PostgreSQL unreachable at PASSNUM_TEST_POSTGRES_URL: {err}".splitlines()[0])
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base = _pg_admin_url().rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{_pg_admin_url().rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test session."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,8 @@ model changed without a revision.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import flask_migrate
@@ -24,34 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from passnum import ROOT, create_app
 from passnum.extensions import db
-from tests.conftest import PG_URL, TEST_CONFIG, unavailable
+from tests.conftest import TEST_CONFIG, fresh_postgres_database
 
 # Autogenerate does not compare index predicates: these are checked by hand.
 PARTIAL_UNIQUE_INDEXES = {
     "uq_booklets_live_beneficiary": ("booklets", ["revoked", "beneficiary_id IS NOT NULL"]),
     "uq_redemption_lines_live_voucher": ("redemption_lines", ["undone_at IS NULL"]),
 }
-
-
-@contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty PostgreSQL database, yield its URL, drop it."""
-    if not PG_URL:
-        unavailable("PostgreSQL tests need PASSNUM_TEST_POSTGRES_URL")
-    import psycopg
-
-    name = f"passnum_migrations_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as err:
-        unavailable(f"PostgreSQL unreachable at PASSNUM_TEST_POSTGRES_URL: {err}".splitlines()[0])
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -61,7 +39,7 @@ def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
         else:
-            url = stack.enter_context(fresh_postgres_database())
+            url = stack.enter_context(fresh_postgres_database("passnum_migrations"))
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             assert inspect(db.engine).get_table_names() == []

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import Response, send_file
+from flask import Response
 from flask_login import current_user
 
 from passnum.api import bp
@@ -14,11 +13,10 @@ from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_bo
 from passnum.beneficiaries.queries import get_beneficiary
 from passnum.booklets import queries
 from passnum.booklets.models import Booklet, Voucher
-from passnum.booklets.pdf import render_booklets
+from passnum.booklets.printing import booklet_download
 from passnum.booklets.services import issue_booklet, record_print, revoke_booklet
 from passnum.core.codes import group
 from passnum.core.signing import sign_serial, voucher_url
-from passnum.venues.queries import venues_for_cover
 
 BOOKLET_ID = "<int(max=2147483647):booklet_id>"
 ISSUE_FIELDS = {
@@ -86,11 +84,7 @@ def booklet_pdf_endpoint(booklet_id: int) -> Response:
     """The printable booklet; the print is counted only if the PDF was made."""
     booklet = queries.get_booklet(current_user, booklet_id)
     record_print(current_user, booklet)
-    out = io.BytesIO()
-    render_booklets([booklet], out, nearby_venues=venues_for_cover(booklet.departement_id))
-    out.seek(0)
-    return send_file(out, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"chequier-{booklet.number}.pdf")
+    return booklet_download(booklet)
 
 
 @bp.post(f"/booklets/{BOOKLET_ID}/revoke")

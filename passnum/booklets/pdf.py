@@ -107,6 +107,11 @@ CODE_LABEL = "Code manuel :"
 QR_ERROR_CORRECTION = ERROR_CORRECT_M
 QR_MASKS = range(8)
 
+# Binary, not ASCII85, page streams: ASCII85 makes files a quarter bigger and its
+# pure-Python encoder costs more than drawing the page. Set once for the process, since
+# reportlab reads this global while saving (a per-call toggle would race across threads).
+rl_config.useA85 = 0
+
 
 def render_booklets(
     booklets: Iterable[Booklet], out: BinaryIO, *, nearby_venues: Sequence[Venue] = ()
@@ -129,21 +134,7 @@ def render_booklets(
             page = vouchers[first : first + VOUCHERS_PER_PAGE]
             _draw_voucher_page(canvas, booklet, page, first, len(vouchers))
             canvas.showPage()
-    _save(canvas)
-
-
-def _save(canvas: Canvas) -> None:
-    """Write the document, with binary (not ASCII85) page streams.
-
-    ASCII85 makes the file a quarter bigger and, in reportlab's pure-Python encoder,
-    costs more than drawing the page. reportlab reads the switch only while saving.
-    """
-    previous = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        canvas.save()
-    finally:
-        rl_config.useA85 = previous
+    canvas.save()
 
 
 # --- Cover ----------------------------------------------------------------------------

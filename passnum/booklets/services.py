@@ -6,6 +6,7 @@ import calendar
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
@@ -57,33 +58,34 @@ def _new_manual_codes(count: int) -> list[str]:
             return sorted(fresh)
 
 
-def _consume_slot(programme: Programme, structure_id: int, departement_id: int) -> None:
-    """Take one booklet from the allocation and the quota, race-free.
+def _take_one(model: type[Allocation] | type[ProgrammeQuota], row_id: int | None,
+              limit: InstrumentedAttribute[int]) -> bool:
+    """Add one to ``booklets_issued`` of that row if it stays within ``limit``.
 
-    Each is a conditional UPDATE: of two issuers taking the last slot at once, the
-    second finds the condition false once the first commits, and is refused.
+    A conditional UPDATE: of two issuers taking the last slot at once, the second finds
+    the condition false once the first commits.
     """
+    if row_id is None:
+        return False
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.booklets_issued < limit)
+        .values(booklets_issued=model.booklets_issued + 1)
+    )
+    return result.rowcount == 1
+
+
+def _consume_slot(programme: Programme, structure_id: int, departement_id: int) -> None:
+    """Take one booklet from the structure's allocation and the département's quota."""
     allocation = allocation_for(programme.id, structure_id)
-    taken = allocation is not None and db.session.execute(
-        update(Allocation)
-        .where(Allocation.id == allocation.id,
-               Allocation.booklets_issued < Allocation.booklets_allocated)
-        .values(booklets_issued=Allocation.booklets_issued + 1)
-    ).rowcount == 1
-    if not taken:
+    if not _take_one(Allocation, allocation and allocation.id, Allocation.booklets_allocated):
         raise RuleRefused(
             "L'allocation de chéquiers de votre structure est épuisée : demandez une nouvelle "
             "allocation à votre gestionnaire DGAS.",
             code="allocation_exhausted",
         )
     quota = quota_for(programme.id, departement_id)
-    taken = quota is not None and db.session.execute(
-        update(ProgrammeQuota)
-        .where(ProgrammeQuota.id == quota.id,
-               ProgrammeQuota.booklets_issued < ProgrammeQuota.booklet_quota)
-        .values(booklets_issued=ProgrammeQuota.booklets_issued + 1)
-    ).rowcount == 1
-    if not taken:
+    if not _take_one(ProgrammeQuota, quota and quota.id, ProgrammeQuota.booklet_quota):
         raise RuleRefused(
             "Le quota de chéquiers du département est atteint pour ce programme.",
             code="quota_exhausted",

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from passnum.booklets import queries
 from passnum.booklets.forms import CheckForm, EmptyForm, RevokeForm
-from passnum.booklets.pdf import render_booklets
+from passnum.booklets.printing import booklet_download
 from passnum.booklets.services import issue_replacement, record_print, revoke_booklet
 from passnum.core.db import unit_of_work
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import DomainError
 from passnum.redemptions.services import check
-from passnum.venues.queries import venues_for_cover
 
 bp = Blueprint("booklets", __name__)
 
@@ -38,11 +35,8 @@ def pdf(booklet_id: int):
     with unit_of_work():
         booklet = queries.get_booklet(current_user, booklet_id)
         record_print(current_user, booklet)
-    out = io.BytesIO()
-    render_booklets([booklet], out, nearby_venues=venues_for_cover(booklet.departement_id))
-    out.seek(0)
-    return send_file(out, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"chequier-{booklet.number}.pdf")
+        # rendered inside the unit of work: a print is counted only if the PDF was made
+        return booklet_download(booklet)
 
 
 @bp.route("/chequiers/<int:booklet_id>/revoquer", methods=["POST"])
