@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.routing import IntegerConverter, Map
 
 from passnum.auth.models import Role
 from passnum.booklets.models import REVOKE_REASON_LABELS
@@ -11,8 +12,16 @@ from passnum.core.codes import group
 from passnum.core.formatting import date_fr, datetime_fr, euros
 
 
+class IdConverter(IntegerConverter):
+    """A database id in a URL: a positive 32-bit integer, so no id overflows a column."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def register_blueprints(app: Flask) -> None:
-    """Attach the HTML blueprints and the JSON API."""
+    """Attach the HTML blueprints and the JSON API (``<id:…>`` in their routes)."""
+    app.url_map.converters["id"] = IdConverter
     from passnum.api import bp as api_bp
     from passnum.auth.views import bp as auth_bp
     from passnum.beneficiaries.views import bp as beneficiaries_bp

@@ -54,7 +54,7 @@ def create_beneficiary_endpoint() -> tuple[dict[str, Any], int]:
     return beneficiary_json(beneficiary), 201
 
 
-@bp.get("/beneficiaries/<int(max=2147483647):beneficiary_id>")
+@bp.get("/beneficiaries/<id:beneficiary_id>")
 @api_endpoint
 def get_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
     """One beneficiary in the caller's scope; 404 otherwise."""

@@ -1,7 +1,15 @@
 """Beneficiary search and creation forms (semantic checks live in the service)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from passnum.beneficiaries.validation import CONSENT_TEXT
@@ -26,6 +34,8 @@ class BeneficiaryForm(FlaskForm):
     email = EmailField("E-mail (facultatif)", validators=[Optional(), Length(max=254)])
     need = TextAreaField("Besoin exprimé (facultatif)", validators=[Optional(), Length(max=1000)])
     consent = BooleanField(CONSENT_TEXT)
+    # only shown to administrators; issuers always record in their own structure
+    structure_id = SelectField("Structure", coerce=int, validators=[Optional()])
 
     def as_data(self) -> dict:
         """The form's values as the service expects them."""

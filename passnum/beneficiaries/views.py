@@ -14,6 +14,7 @@ from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
+from passnum.programmes.queries import active_structures
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -43,11 +44,17 @@ def create():
     """Record a new beneficiary of the issuer's structure."""
     _people_roles()
     form = BeneficiaryForm()
+    if current_user.role == Role.ADMIN:
+        form.structure_id.choices = [(s.id, s.name) for s in active_structures()]
+    else:
+        del form.structure_id
     status = 200
     if form.validate_on_submit():
+        chosen = form.structure_id.data if "structure_id" in form else None
         try:
             with unit_of_work():
-                beneficiary = create_beneficiary(current_user, form.as_data())
+                beneficiary = create_beneficiary(current_user, form.as_data(),
+                                                 structure_id=chosen)
         except DomainError as err:
             target = getattr(form, err.field or "", None)
             (target.errors if target is not None else form.form_errors).append(err.message)
@@ -62,7 +69,7 @@ def create():
     return render_template("beneficiaries/new.html", form=form, existing_id=None), status
 
 
-@bp.route("/<int:beneficiary_id>")
+@bp.route("/<id:beneficiary_id>")
 @login_required
 def detail(beneficiary_id: int):
     """A beneficiary's record and booklets, with the issue button."""
@@ -72,7 +79,7 @@ def detail(beneficiary_id: int):
                            form=IssueForm(), booklet_state=booklet_state)
 
 
-@bp.route("/<int:beneficiary_id>/chequier", methods=["POST"])
+@bp.route("/<id:beneficiary_id>/chequier", methods=["POST"])
 @login_required
 def issue(beneficiary_id: int):
     """Issue the beneficiary's booklet, then show it for printing."""

@@ -18,7 +18,7 @@ from passnum.booklets.services import issue_booklet, record_print, revoke_bookle
 from passnum.core.codes import group
 from passnum.core.signing import sign_serial, voucher_url
 
-BOOKLET_ID = "<int(max=2147483647):booklet_id>"
+BOOKLET_ID = "<id:booklet_id>"
 ISSUE_FIELDS = {
     "beneficiary_id": id_field(required=True),
     "override_reason": Field(str, nullable=True, max_length=500),

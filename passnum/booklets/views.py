@@ -17,7 +17,7 @@ from passnum.redemptions.services import check
 bp = Blueprint("booklets", __name__)
 
 
-@bp.route("/chequiers/<int:booklet_id>")
+@bp.route("/chequiers/<id:booklet_id>")
 @login_required
 def detail(booklet_id: int):
     """The booklet, its vouchers and their state."""
@@ -28,7 +28,7 @@ def detail(booklet_id: int):
     )
 
 
-@bp.route("/chequiers/<int:booklet_id>/pdf")
+@bp.route("/chequiers/<id:booklet_id>/pdf")
 @login_required
 def pdf(booklet_id: int):
     """Download the printable booklet (counted and audited)."""
@@ -39,7 +39,7 @@ def pdf(booklet_id: int):
         return booklet_download(booklet)
 
 
-@bp.route("/chequiers/<int:booklet_id>/revoquer", methods=["POST"])
+@bp.route("/chequiers/<id:booklet_id>/revoquer", methods=["POST"])
 @login_required
 def revoke(booklet_id: int):
     """Declare the booklet lost, stolen or cancelled."""
@@ -61,7 +61,7 @@ def revoke(booklet_id: int):
     return redirect(url_for("booklets.detail", booklet_id=booklet_id))
 
 
-@bp.route("/chequiers/<int:booklet_id>/remplacer", methods=["POST"])
+@bp.route("/chequiers/<id:booklet_id>/remplacer", methods=["POST"])
 @login_required
 def replace(booklet_id: int):
     """Issue the replacement of a lost or stolen booklet."""

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from passnum.core.clock import today
 from passnum.errors import RuleRefused
 from passnum.extensions import db
-from passnum.programmes.models import Allocation, Programme, ProgrammeQuota
+from passnum.programmes.models import Allocation, Programme, ProgrammeQuota, Structure
 
 
 def open_programme(day: date | None = None) -> Programme:
@@ -50,3 +50,11 @@ def quota_for(programme_id: int, departement_id: int) -> ProgrammeQuota | None:
             ProgrammeQuota.departement_id == departement_id,
         )
     )
+
+
+def active_structures() -> list[Structure]:
+    """Active structures by département then name."""
+    return list(db.session.scalars(
+        select(Structure).where(Structure.is_active.is_(True))
+        .order_by(Structure.departement_id, Structure.name)
+    ))

@@ -165,3 +165,27 @@ def test_login_and_logout_are_audited(client, app):
         AuditEvent.actor_id == world.issuer78.id).order_by(AuditEvent.seq)).all()
     assert actions[-2:] == ["auth.login", "auth.logout"]
     assert client.get("/beneficiaires/").status_code == 302
+
+
+def test_admin_records_a_person_in_a_chosen_structure(client, app):
+    world = World()
+    login(client, world.admin)
+    page = client.get("/beneficiaires/nouveau").text
+    assert world.s92.name in page and 'name="structure_id"' in page
+    response = create_person(client, structure_id=str(world.s92.id))
+    assert response.status_code == 302
+    from passnum.beneficiaries.models import Beneficiary
+
+    person = db.session.scalar(select(Beneficiary).where(Beneficiary.last_name == "Moreau"))
+    assert person.structure_id == world.s92.id
+
+
+def test_issuer_cannot_choose_another_structure(client, app):
+    world = World()
+    login(client, world.issuer78)
+    assert 'name="structure_id"' not in client.get("/beneficiaires/nouveau").text
+    assert create_person(client, structure_id=str(world.s92.id)).status_code == 302
+    from passnum.beneficiaries.models import Beneficiary
+
+    person = db.session.scalar(select(Beneficiary).where(Beneficiary.last_name == "Moreau"))
+    assert person.structure_id == world.s78.id
