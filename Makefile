@@ -44,7 +44,8 @@ run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:$P
 	$(FLASK) db upgrade
 	$(FLASK) demo --quiet-if-loaded
 	@echo "passnum: http://127.0.0.1:$${PORT:-5000}/"
-	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+	PASSNUM_BASE_URL=$${PASSNUM_BASE_URL:-http://127.0.0.1:$${PORT:-5000}} \
+		$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
 
 test: install assets ## Run the test suite (PYTEST_ARGS="-k redeem -x" …)
 	$(BIN)/pytest $(PYTEST_ARGS)
