@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
@@ -12,6 +14,7 @@ from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.services import create_beneficiary
 from passnum.booklets.models import Booklet
 from passnum.booklets.services import issue_booklet
+from passnum.core import clock
 from passnum.core.clock import today
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
@@ -22,7 +25,7 @@ from passnum.programmes.models import (
     ProgrammeQuota,
     Structure,
 )
-from passnum.venues.models import LabelStatus, Venue
+from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -80,6 +83,19 @@ def make_venue(dep: Departement, *, status: str = LabelStatus.ACTIVE) -> Venue:
     db.session.add(venue)
     db.session.commit()
     return venue
+
+
+def make_workshop(venue: Venue, *, price: int = 1, capacity: int = 10, days: int = 0,
+                  cancelled: bool = False) -> Workshop:
+    """A workshop of ``venue`` starting in a few minutes (or ``days`` from now)."""
+    theme = db.session.scalar(select(WorkshopTheme)) or WorkshopTheme(name="Smartphone")
+    workshop = Workshop(venue=venue, theme=theme, title="Atelier", duration_minutes=90,
+                        capacity=capacity, price_vouchers=price,
+                        starts_at=clock.now() + timedelta(days=days, minutes=5),
+                        cancelled_at=clock.now() if cancelled else None)
+    db.session.add(workshop)
+    db.session.commit()
+    return workshop
 
 
 def make_user(role: Role | str, *, email: str | None = None, **scope: Any) -> User:

@@ -29,13 +29,18 @@ def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
     return {"type": [kind, "null"], **extra}
 
 
-_JSON_TYPES = {str: "string", int: "integer", bool: "boolean"}
+_JSON_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array"}
 
 
 def _field(field: Field) -> dict[str, Any]:
     """The JSON schema of a parsed body field: the same bounds as the parser enforces."""
     kind = _JSON_TYPES[field.kind]
     schema: dict[str, Any] = {"type": [kind, "null"] if field.nullable else kind}
+    if field.kind is list:
+        schema.update(minItems=1, maxItems=field.max_length)
+        if field.items is not None:
+            schema["items"] = _field(field.items)
+        return schema
     bounds = {"maxLength": field.max_length, "minimum": field.minimum,
               "maximum": field.maximum,
               "pattern": f"^(?:{field.pattern})$" if field.pattern else None}
@@ -65,6 +70,7 @@ def schemas() -> dict[str, Any]:
     from passnum.auth.api import TOKEN_FIELDS
     from passnum.beneficiaries.api import CREATE_FIELDS
     from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
+    from passnum.redemptions.api import REDEEM_FIELDS
 
     return {
         "Error": {
@@ -160,6 +166,33 @@ def schemas() -> dict[str, Any]:
                 "revoked_at": _nullable("string", format="date-time"),
                 "revoke_reason": {"type": ["string", "null"], "enum": [*REVOKE_REASONS, None]},
                 "vouchers": {"type": "array", "items": _ref("Voucher")},
+            },
+        },
+        "RedemptionCreate": _request(
+            REDEEM_FIELDS,
+            codes={"description": "Liens des QR codes, jetons ou codes manuels : tous sont "
+                                  "encaissés, ou aucun."},
+            workshop_id={"description": "Atelier du lieu ; son prix en chèques doit "
+                                        "correspondre au nombre de codes."},
+        ),
+        "Redemption": {
+            "type": "object",
+            "required": ["id", "venue_id", "workshop_id", "redeemed_at", "undone_at",
+                         "total_cents", "vouchers"],
+            "additionalProperties": False,
+            "properties": {
+                "id": ID,
+                "venue_id": ID,
+                "workshop_id": {**ID, "type": ["integer", "null"]},
+                "redeemed_at": DATETIME,
+                "undone_at": _nullable("string", format="date-time"),
+                "total_cents": {"type": "integer", "minimum": 1},
+                "vouchers": {"type": "array", "items": {
+                    "type": "object", "required": ["serial", "value_cents"],
+                    "additionalProperties": False,
+                    "properties": {"serial": {"type": "string"},
+                                   "value_cents": {"type": "integer", "minimum": 1}},
+                }},
             },
         },
         "VoucherCheck": {
@@ -297,6 +330,27 @@ PATHS: dict[str, Any] = {
         }],
         "responses": _responses("200", _ok("État du chèque.", "VoucherCheck"),
                                 "400", "401", "404", "429"),
+    }},
+    "/api/v1/redemptions": {"post": {
+        "operationId": "redeemVouchers",
+        "summary": "Encaisser des chèques (tous ou aucun), pour un atelier ou non",
+        "description": "Refus : invalid_code, unknown_code, duplicate_code (400/404), "
+                       "already_redeemed (409), voucher_revoked, voucher_expired, "
+                       "not_yet_valid, not_activated, programme_closed, venue_not_active, "
+                       "workshop_full, workshop_past, workshop_cancelled, wrong_voucher_count "
+                       "(422) ; details.vouchers donne le verdict de chaque code.",
+        "tags": ["redemptions"], "parameters": [IDEMPOTENCY, CSRF],
+        "requestBody": _body("RedemptionCreate"),
+        "responses": _responses("201", _ok("Chèques encaissés.", "Redemption"),
+                                "400", "401", "403", "404", "409", "422", "429"),
+    }},
+    "/api/v1/redemptions/{redemption_id}": {"delete": {
+        "operationId": "undoRedemption",
+        "summary": "Annuler un encaissement fait par erreur (sous 24 heures)",
+        "tags": ["redemptions"],
+        "parameters": [_path_id("redemption_id", "de l'encaissement"), CSRF],
+        "responses": _responses("200", _ok("Encaissement annulé.", "Redemption"),
+                                "401", "403", "404", "409", "422"),
     }},
     "/api/v1/openapi.json": {"get": {
         "operationId": "getOpenApi", "summary": "Cette description", "tags": ["meta"],

@@ -20,14 +20,16 @@ from passnum.errors import InvalidInput
 # Database ids are 32-bit integers on PostgreSQL: larger numbers cannot name a row.
 ID_MAX = 2**31 - 1
 
-_KIND_LABELS = {str: "une chaîne de caractères", int: "un nombre entier", bool: "un booléen"}
+_KIND_LABELS = {str: "une chaîne de caractères", int: "un nombre entier", bool: "un booléen",
+                list: "une liste"}
 
 
 @dataclass(frozen=True)
 class Field:
     """Expected type of one body field; bounds apply to lengths or integer values.
 
-    ``pattern`` must match the whole string. The OpenAPI request schemas are built from
+    ``pattern`` must match the whole string. A ``list`` field holds 1 to ``max_length``
+    items, each checked against ``items``. The OpenAPI request schemas are built from
     these fields, so what is documented is exactly what is enforced here.
     """
 
@@ -38,6 +40,7 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     pattern: str | None = None
+    items: Field | None = None
 
 
 def id_field(*, required: bool = False, nullable: bool = False) -> Field:
@@ -85,6 +88,15 @@ def _check_type(name: str, value: Any, field: Field) -> None:
         if field.pattern is not None and not re.fullmatch(field.pattern, value):
             raise InvalidInput(f"Le champ « {name} » n'a pas le format attendu.",
                                code="invalid_format", field=name)
+    if isinstance(value, list):
+        if not value or (field.max_length is not None and len(value) > field.max_length):
+            raise InvalidInput(
+                f"Le champ « {name} » doit compter de 1 à {field.max_length} éléments.",
+                code="invalid_input", field=name,
+            )
+        if field.items is not None:
+            for item in value:
+                _check_type(name, item, field.items)
     if isinstance(value, int) and not (
         (field.minimum is None or value >= field.minimum)
         and (field.maximum is None or value <= field.maximum)

@@ -1,4 +1,4 @@
-"""JSON API: check a voucher without changing it (``/api/v1/vouchers/check``)."""
+"""JSON API: check vouchers, redeem them, undo a redemption."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from flask_login import current_user
 
 from passnum.api import bp
 from passnum.api.edge import api_endpoint
-from passnum.api.schema import iso_date
+from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_body
+from passnum.auth.models import Role
 from passnum.booklets.queries import voucher_state
 from passnum.core.ratelimit import limit_code_checks
-from passnum.errors import InvalidInput
-from passnum.redemptions.services import VoucherCheck, check
+from passnum.errors import Forbidden, InvalidInput, NotFound
+from passnum.extensions import db
+from passnum.redemptions.models import Redemption
+from passnum.redemptions.services import MAX_BASKET, VoucherCheck, check, redeem, undo
+from passnum.venues.models import Venue, Workshop
 
 
 def voucher_check_json(result: VoucherCheck) -> dict[str, Any]:
@@ -42,3 +46,58 @@ def check_voucher_endpoint() -> dict[str, Any]:
                            code="missing_field", field="code")
     result = check(code, actor_id=current_user.id, channel="api", ip=request.remote_addr)
     return voucher_check_json(result)
+
+
+REDEEM_FIELDS = {
+    "codes": Field(list, required=True, max_length=MAX_BASKET, items=Field(str, max_length=300)),
+    "workshop_id": id_field(nullable=True),
+}
+
+
+def redemption_json(redemption: Redemption) -> dict[str, Any]:
+    """A redemption and the serials it took (nothing about beneficiaries)."""
+    return {
+        "id": redemption.id,
+        "venue_id": redemption.venue_id,
+        "workshop_id": redemption.workshop_id,
+        "redeemed_at": iso_datetime(redemption.redeemed_at),
+        "undone_at": iso_datetime(redemption.undone_at),
+        "total_cents": sum(line.value_cents for line in redemption.lines),
+        "vouchers": [{"serial": line.voucher.serial, "value_cents": line.value_cents}
+                     for line in redemption.lines],
+    }
+
+
+def _actor_venue() -> Venue:
+    """The caller's venue: only venue agents redeem."""
+    if current_user.role != Role.VENUE_AGENT:
+        raise Forbidden("Seuls les agents d'un lieu labellisé encaissent des chèques.")
+    return db.session.get(Venue, current_user.venue_id)
+
+
+@bp.post("/redemptions")
+@limit_code_checks
+@api_endpoint
+def redeem_endpoint() -> tuple[dict[str, Any], int]:
+    """Redeem vouchers at the caller's venue, all or nothing."""
+    data = parse_body(REDEEM_FIELDS)
+    venue = _actor_venue()
+    workshop = None
+    if data.get("workshop_id") is not None:
+        workshop = db.session.get(Workshop, data["workshop_id"])
+        if workshop is None or workshop.venue_id != venue.id:
+            raise NotFound("Atelier introuvable.")
+    redemption = redeem(data["codes"], venue=venue, workshop=workshop, actor=current_user,
+                        channel="api", idempotency_key=request.headers.get("Idempotency-Key"),
+                        ip=request.remote_addr)
+    return redemption_json(redemption), 201
+
+
+@bp.delete("/redemptions/<id:redemption_id>")
+@api_endpoint
+def undo_endpoint(redemption_id: int) -> dict[str, Any]:
+    """Undo a redemption made by mistake within 24 hours."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None:
+        raise NotFound("Encaissement introuvable.")
+    return redemption_json(undo(redemption, actor=current_user, ip=request.remote_addr))

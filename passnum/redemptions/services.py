@@ -1,14 +1,46 @@
-"""Check vouchers (and, later, redeem and undo them): one service for web, API and CLI."""
+"""Check, redeem and undo vouchers: one service for the web pages, the API and the CLI."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from passnum.audit.services import record
+from passnum.auth.models import Role, User
 from passnum.booklets.models import BookletStatus, Voucher, VoucherStatus
 from passnum.booklets.queries import find_voucher, parse_code
-from passnum.core.clock import today
-from passnum.redemptions.validation import invalid_code, refusal_message, unknown_code
+from passnum.core.clock import PARIS, now, today
+from passnum.errors import (
+    AuditNote,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleRefused,
+)
+from passnum.extensions import db
+from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.redemptions.queries import (
+    attendance_count,
+    in_closed_statement,
+    live_redemption_of,
+    redemption_for_key,
+)
+from passnum.redemptions.validation import (
+    INVALID_CODE_MESSAGE,
+    invalid_code,
+    refusal_message,
+    unknown_code,
+)
+from passnum.venues.models import Venue, Workshop
+
+MAX_BASKET = 20
+UNDO_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -59,9 +91,200 @@ def resolve(code: str, *, actor_id: int | None, channel: str, ip: str | None = N
     return voucher
 
 
+def _message(reason: str, voucher: Voucher) -> str:
+    holder = live_redemption_of(voucher.id) if reason == "already_redeemed" else None
+    return refusal_message(reason, voucher, venue_name=holder.venue.name if holder else None)
+
+
 def check(code: str, *, actor_id: int | None, channel: str, ip: str | None = None) -> VoucherCheck:
     """Return a voucher's status, writing nothing; forged codes are refused and audited."""
     voucher = resolve(code, actor_id=actor_id, channel=channel, ip=ip)
     reason = refusal_reason(voucher, on=today())
-    message = "Chèque valable." if reason is None else refusal_message(reason, voucher)
+    message = "Chèque valable." if reason is None else _message(reason, voucher)
     return VoucherCheck(voucher, reason, message)
+
+
+# --- Redeem -------------------------------------------------------------------------------
+
+
+def _refuse(error: type[DomainError], code: str, message: str, *, actor: User, venue: Venue,
+            channel: str, ip: str | None, verdicts: list[dict[str, Any]] | None = None,
+            workshop: Workshop | None = None) -> DomainError:
+    """A refusal of the whole redemption, audited as ``voucher.redeem_refused``."""
+    serials = [v["serial"] for v in verdicts or [] if v.get("serial")]
+    note = AuditNote("voucher.redeem_refused", "venue", venue.id,
+                     {"reason": code, "serials": serials, "channel": channel,
+                      "workshop_id": workshop.id if workshop else None}, actor.id, ip)
+    details = {"vouchers": verdicts} if verdicts is not None else None
+    return error(message, code=code, details=details, audit=note)
+
+
+def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | None,
+                              count: int, refuse: Any) -> None:
+    """Venue label active; workshop of this venue, open, not full, priced ``count``."""
+    if actor.role != Role.ADMIN and actor.venue_id != venue.id:
+        raise Forbidden("Vous ne pouvez encaisser que pour votre propre lieu.")
+    if not venue.is_label_active:
+        raise refuse(RuleRefused, "venue_not_active",
+                     "Le label de ce lieu n'est pas actif : il ne peut pas encaisser de chèques.")
+    if workshop is None:
+        return
+    if workshop.venue_id != venue.id:
+        raise NotFound("Atelier introuvable.", code="not_found")
+    # lock the workshop: two baskets for its last seat are decided one after the other
+    db.session.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update())
+    if workshop.cancelled_at is not None:
+        raise refuse(RuleRefused, "workshop_cancelled", "Cet atelier a été annulé.")
+    if workshop.starts_at.astimezone(PARIS).date() < today():
+        raise refuse(RuleRefused, "workshop_past", "Cet atelier est déjà passé.")
+    if count != workshop.price_vouchers:
+        raise refuse(RuleRefused, "wrong_voucher_count",
+                     f"Cet atelier coûte {workshop.price_vouchers} chèque(s) : "
+                     f"présentez-en {workshop.price_vouchers}, pas {count}.")
+    if attendance_count(workshop.id) >= workshop.capacity:
+        raise refuse(RuleRefused, "workshop_full",
+                     f"Cet atelier est complet ({workshop.capacity} places).")
+
+
+def _resolve_all(codes: list[str], refuse: Any) -> list[Voucher]:
+    """Verify every code (signatures first, no write), then load and lock the vouchers."""
+    parsed, verdicts = [], []
+    for index, code in enumerate(codes):
+        try:
+            parsed.append(parse_code(code))
+            verdicts.append({"index": index, "serial": None, "code": "ok", "message": ""})
+        except ValueError:
+            parsed.append(None)
+            verdicts.append({"index": index, "serial": None, "code": "invalid_code",
+                             "message": INVALID_CODE_MESSAGE})
+    if any(p is None for p in parsed):
+        raise refuse(InvalidInput, "invalid_code", INVALID_CODE_MESSAGE, verdicts=verdicts)
+    vouchers = [find_voucher(p) for p in parsed]
+    for verdict, voucher in zip(verdicts, vouchers, strict=True):
+        if voucher is None:
+            verdict.update(code="unknown_code", message="Aucun chèque ne correspond à ce code.")
+        else:
+            verdict["serial"] = voucher.serial
+    if any(v is None for v in vouchers):
+        raise refuse(NotFound, "unknown_code", "Aucun chèque ne correspond à ce code.",
+                     verdicts=verdicts)
+    found = [v for v in vouchers if v is not None]
+    if len({v.id for v in found}) != len(found):
+        raise refuse(InvalidInput, "duplicate_code",
+                     "Le même chèque figure deux fois dans le panier.", verdicts=verdicts)
+    # lock in id order so that two overlapping baskets cannot deadlock, and re-read the
+    # rows once locked: a concurrent redemption committed meanwhile is seen here
+    db.session.scalars(
+        select(Voucher).where(Voucher.id.in_([v.id for v in found]))
+        .order_by(Voucher.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return found
+
+
+def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: User,
+           channel: str, idempotency_key: str | None = None,
+           ip: str | None = None) -> Redemption:
+    """Take vouchers at a venue, all or nothing, each at most once ever.
+
+    A known ``idempotency_key`` of this actor returns the first redemption unchanged.
+    Signatures are verified before any write; the vouchers' rows are locked, checked,
+    then updated conditionally, and a unique index allows one live line per voucher.
+    Raises ``DomainError`` subclasses with codes ``invalid_code``, ``unknown_code``,
+    ``duplicate_code``, ``already_redeemed``, ``voucher_revoked``, ``voucher_expired``,
+    ``not_yet_valid``, ``not_activated``, ``programme_closed``, ``venue_not_active``,
+    ``workshop_cancelled``, ``workshop_past``, ``workshop_full``, ``wrong_voucher_count``;
+    each refusal carries an audit note and, per voucher, its verdict in ``details``.
+    """
+    if idempotency_key and (known := redemption_for_key(actor.id, idempotency_key)):
+        return known
+    if not codes or len(codes) > MAX_BASKET:
+        raise InvalidInput(f"Présentez de 1 à {MAX_BASKET} chèques.", code="invalid_basket")
+
+    def refuse(error: type[DomainError], code: str, message: str, **kw: Any) -> DomainError:
+        return _refuse(error, code, message, actor=actor, venue=venue, channel=channel, ip=ip,
+                       workshop=workshop, **kw)
+
+    _check_venue_and_workshop(actor, venue, workshop, len(codes), refuse)
+    vouchers = _resolve_all(codes, refuse)
+    day = today()
+    verdicts = [{"index": i, "serial": v.serial, "code": refusal_reason(v, on=day) or "ok",
+                 "message": ""} for i, v in enumerate(vouchers)]
+    refused = [(v, verdict) for v, verdict in zip(vouchers, verdicts, strict=True)
+               if verdict["code"] != "ok"]
+    for voucher, verdict in refused:
+        verdict["message"] = _message(verdict["code"], voucher)
+    if refused:
+        voucher, first = refused[0]
+        error = Conflict if first["code"] == "already_redeemed" else RuleRefused
+        message = first["message"] if len(vouchers) == 1 else (
+            f"Chèque {voucher.serial} refusé : {first['message']} Aucun chèque n'a été encaissé.")
+        raise refuse(error, first["code"], message, verdicts=verdicts)
+    return _record(vouchers, venue=venue, workshop=workshop, actor=actor, channel=channel,
+                   idempotency_key=idempotency_key, ip=ip)
+
+
+def _record(vouchers: list[Voucher], *, venue: Venue, workshop: Workshop | None, actor: User,
+            channel: str, idempotency_key: str | None, ip: str | None) -> Redemption:
+    at = now()
+    taken = db.session.execute(
+        update(Voucher)
+        .where(Voucher.id.in_([v.id for v in vouchers]), Voucher.status == VoucherStatus.ISSUED)
+        .values(status=VoucherStatus.REDEEMED, redeemed_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != len(vouchers):  # cannot happen under the row locks; the money says check
+        raise Conflict("Un chèque vient d'être encaissé ailleurs.", code="already_redeemed")
+    redemption = Redemption(venue_id=venue.id, workshop_id=workshop.id if workshop else None,
+                            actor_id=actor.id, idempotency_key=idempotency_key, redeemed_at=at)
+    db.session.add(redemption)
+    for voucher in vouchers:
+        # already written by the UPDATE above: tell the session without a second write
+        set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
+        set_committed_value(voucher, "redeemed_at", at)
+        redemption.lines.append(RedemptionLine(
+            voucher=voucher, departement_id=voucher.booklet.departement_id,
+            value_cents=voucher.value_cents, created_at=at))
+    db.session.flush()
+    record("voucher.redeemed", actor_id=actor.id, object_type="redemption",
+           object_id=redemption.id, ip=ip,
+           details={"venue_id": venue.id, "workshop_id": redemption.workshop_id,
+                    "serials": [v.serial for v in vouchers], "channel": channel,
+                    "total_cents": sum(v.value_cents for v in vouchers)})
+    return redemption
+
+
+# --- Undo ---------------------------------------------------------------------------------
+
+
+def undo(redemption: Redemption, *, actor: User, ip: str | None = None) -> Redemption:
+    """Undo a redemption made by mistake: within 24 hours, not in a validated statement.
+
+    The vouchers become usable again. Raises ``Forbidden`` (another venue),
+    ``Conflict`` (``already_undone``, ``statement_validated``) and ``RuleRefused``
+    (``undo_expired``).
+    """
+    if actor.role != Role.ADMIN and actor.venue_id != redemption.venue_id:
+        raise NotFound("Encaissement introuvable.")
+    db.session.execute(select(Redemption.id).where(Redemption.id == redemption.id)
+                       .with_for_update())
+    db.session.refresh(redemption)
+    if redemption.undone_at is not None:
+        raise Conflict("Cet encaissement a déjà été annulé.", code="already_undone")
+    if now() - redemption.redeemed_at > UNDO_WINDOW:
+        raise RuleRefused("Un encaissement ne peut être annulé que dans les 24 heures.",
+                          code="undo_expired")
+    if in_closed_statement(redemption.id):
+        raise Conflict("Cet encaissement figure sur un relevé déjà validé : il ne peut plus "
+                       "être annulé.", code="statement_validated")
+    at = now()
+    for line in redemption.lines:
+        line.undone_at, line.statement_id = at, None
+        line.voucher.status, line.voucher.redeemed_at = VoucherStatus.ISSUED, None
+    redemption.undone_at, redemption.undone_by_id = at, actor.id
+    db.session.flush()
+    record("redemption.undone", actor_id=actor.id, object_type="redemption",
+           object_id=redemption.id, ip=ip,
+           details={"serials": [line.voucher.serial for line in redemption.lines]})
+    return redemption
+

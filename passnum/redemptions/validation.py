@@ -32,11 +32,13 @@ def unknown_code(actor_id: int | None, channel: str, ip: str | None) -> NotFound
     )
 
 
-def refusal_message(reason: str, voucher: Voucher) -> str:
+def refusal_message(reason: str, voucher: Voucher, *, venue_name: str | None = None) -> str:
     """French sentence for a refusal ``reason`` about ``voucher``."""
     booklet = voucher.booklet
     if reason == "already_redeemed":
-        return f"Chèque déjà encaissé le {datetime_fr(voucher.redeemed_at).replace(' ', ' à ')}."
+        when = datetime_fr(voucher.redeemed_at).replace(" ", " à ")
+        where = f" à {venue_name}" if venue_name else ""
+        return f"Chèque déjà encaissé le {when}{where}."
     if reason == "voucher_revoked":
         label = REVOKE_REASON_LABELS.get(RevokeReason(booklet.revoke_reason or "cancelled"))
         return (f"Chèque annulé : son chéquier a été déclaré « {label.lower()} » "
