@@ -11,6 +11,7 @@ def register_commands(app: Flask) -> None:
     from passnum.auth.commands import users_cli
     from passnum.core.commands import keys_cli
     from passnum.demo import demo_command
+    from passnum.redemptions.commands import redemptions_cli
 
-    for command in (users_cli, keys_cli, audit_cli, demo_command):
+    for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command):
         app.cli.add_command(command)

@@ -76,3 +76,20 @@ def test_keys_rotate_appends_a_key(tmp_path, request, monkeypatch):
         run(app, "keys", "rotate")  # first call creates the file with one key, then adds one
     keys = json.loads(secrets_file.read_text())["VOUCHER_KEYS"]
     assert len(keys) == 2 and keys[0] != keys[1]
+
+
+def test_redeem_and_undo_from_the_command_line(app):
+    from tests.factories import issue, make_beneficiary
+
+    world = World()
+    booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
+    code = booklet.vouchers[0].manual_code
+    result = run(app, "redemptions", "redeem", "--agent", world.agent78.email, "--code", code)
+    assert result.exit_code == 0 and booklet.vouchers[0].serial in result.output
+    again = run(app, "redemptions", "redeem", "--agent", world.agent78.email, "--code", code)
+    assert again.exit_code != 0 and "already_redeemed" in again.output
+    redemption_id = result.output.split("n° ")[1].split(" ")[0]
+    undone = run(app, "redemptions", "undo", "--agent", world.agent78.email, redemption_id)
+    assert undone.exit_code == 0, undone.output
+    bad = run(app, "redemptions", "redeem", "--agent", world.issuer78.email, "--code", code)
+    assert bad.exit_code != 0 and "Aucun agent" in bad.output

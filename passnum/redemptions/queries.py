@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from passnum.core.clock import PARIS
+from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.statements.models import Statement, StatementStatus
@@ -45,3 +50,49 @@ def in_closed_statement(redemption_id: int) -> bool:
         .where(RedemptionLine.redemption_id == redemption_id,
                Statement.status != StatementStatus.DRAFT)
     ) > 0
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """What the venue's history shows: a period (Paris dates), a workshop, undone ones."""
+
+    start: date | None = None
+    end: date | None = None
+    workshop_id: int | None = None
+    include_undone: bool = True
+
+
+def _paris_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, PARIS).astimezone(UTC)
+
+
+def venue_history(venue_id: int, filters: HistoryFilter, *, limit: int | None = 500
+                  ) -> list[Redemption]:
+    """A venue's redemptions, newest first, lines, vouchers and workshop loaded."""
+    query = (
+        select(Redemption)
+        .options(selectinload(Redemption.lines).selectinload(RedemptionLine.voucher),
+                 selectinload(Redemption.workshop))
+        .where(Redemption.venue_id == venue_id)
+        .order_by(Redemption.redeemed_at.desc(), Redemption.id.desc())
+    )
+    if filters.start:
+        query = query.where(Redemption.redeemed_at >= _paris_midnight(filters.start))
+    if filters.end:
+        query = query.where(
+            Redemption.redeemed_at < _paris_midnight(filters.end + timedelta(days=1)))
+    if filters.workshop_id:
+        query = query.where(Redemption.workshop_id == filters.workshop_id)
+    if not filters.include_undone:
+        query = query.where(Redemption.undone_at.is_(None))
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def get_redemption(actor_venue_id: int | None, redemption_id: int) -> Redemption:
+    """A redemption of the actor's venue; ``NotFound`` otherwise."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or redemption.venue_id != actor_venue_id:
+        raise NotFound("Encaissement introuvable.")
+    return redemption
