@@ -1,11 +1,12 @@
 """Login form."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from passnum.core.forms import FrenchForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(FrenchForm):
     """E-mail and password."""
 
     email = EmailField("Adresse e-mail", validators=[DataRequired(), Length(max=254)])

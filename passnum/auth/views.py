@@ -63,4 +63,4 @@ def home():
     """Send each role to its main page."""
     if current_user.role in (Role.ISSUER, Role.MANAGER, Role.ADMIN):
         return redirect(url_for("beneficiaries.search"))
-    return redirect(url_for("booklets.check_voucher"))
+    return redirect(url_for("redemptions.scan"))

@@ -1,6 +1,5 @@
 """Beneficiary search and creation forms (semantic checks live in the service)."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,9 +12,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from passnum.beneficiaries.validation import CONSENT_TEXT
+from passnum.core.forms import FrenchForm
 
 
-class SearchForm(FlaskForm):
+class SearchForm(FrenchForm):
     """Search by name and birth date; sent by POST so names never reach a URL."""
 
     last_name = StringField("Nom", validators=[DataRequired(), Length(max=80)])
@@ -23,7 +23,7 @@ class SearchForm(FlaskForm):
     birth_date = DateField("Date de naissance", validators=[Optional()])
 
 
-class BeneficiaryForm(FlaskForm):
+class BeneficiaryForm(FrenchForm):
     """New beneficiary with consent."""
 
     last_name = StringField("Nom", validators=[DataRequired(), Length(max=80)])

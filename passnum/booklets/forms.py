@@ -1,13 +1,13 @@
 """Booklet forms: issue, revoke, replace, check a code."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from passnum.booklets.models import REVOKE_REASON_LABELS
+from passnum.core.forms import FrenchForm
 
 
-class IssueForm(FlaskForm):
+class IssueForm(FrenchForm):
     """Issue a booklet; the override reason is only read from managers and admins."""
 
     override_reason = TextAreaField(
@@ -16,7 +16,7 @@ class IssueForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(FrenchForm):
     """Declare a booklet lost, stolen or cancelled."""
 
     reason = RadioField(
@@ -26,11 +26,11 @@ class RevokeForm(FlaskForm):
     note = TextAreaField("Commentaire (facultatif)", validators=[Optional(), Length(max=500)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(FrenchForm):
     """A POST with only its CSRF token."""
 
 
-class CheckForm(FlaskForm):
+class CheckForm(FrenchForm):
     """Type a manual code or paste a voucher link."""
 
     code = StringField("Code du chèque", validators=[DataRequired(), Length(max=300)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -32,3 +32,10 @@ def frozen(at: datetime) -> Iterator[None]:
         yield
     finally:
         _frozen = previous
+
+
+def paris_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where ``day`` starts and ends in Europe/Paris (DST-aware)."""
+    start = datetime.combine(day, time.min, PARIS).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min, PARIS).astimezone(UTC)
+    return start, end

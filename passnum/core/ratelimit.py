@@ -17,7 +17,9 @@ def _limit() -> str:
 
 
 def _user_key() -> str:
-    return f"user:{current_user.get_id() or 'anonymous'}"
+    # anonymous visitors (people opening a voucher link) are limited by address only
+    user_id = current_user.get_id()
+    return f"user:{user_id}" if user_id else f"ip:{get_remote_address()}"
 
 
 def limit_code_checks(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from passnum.core.clock import PARIS
+from passnum.booklets.models import Voucher
+from passnum.core.clock import paris_day_bounds
 from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.redemptions.models import Redemption, RedemptionLine
@@ -62,10 +63,6 @@ class HistoryFilter:
     include_undone: bool = True
 
 
-def _paris_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, PARIS).astimezone(UTC)
-
-
 def venue_history(venue_id: int, filters: HistoryFilter, *, limit: int | None = 500
                   ) -> list[Redemption]:
     """A venue's redemptions, newest first, lines, vouchers and workshop loaded."""
@@ -77,10 +74,9 @@ def venue_history(venue_id: int, filters: HistoryFilter, *, limit: int | None = 
         .order_by(Redemption.redeemed_at.desc(), Redemption.id.desc())
     )
     if filters.start:
-        query = query.where(Redemption.redeemed_at >= _paris_midnight(filters.start))
+        query = query.where(Redemption.redeemed_at >= paris_day_bounds(filters.start)[0])
     if filters.end:
-        query = query.where(
-            Redemption.redeemed_at < _paris_midnight(filters.end + timedelta(days=1)))
+        query = query.where(Redemption.redeemed_at < paris_day_bounds(filters.end)[1])
     if filters.workshop_id:
         query = query.where(Redemption.workshop_id == filters.workshop_id)
     if not filters.include_undone:
@@ -96,3 +92,29 @@ def get_redemption(actor_venue_id: int | None, redemption_id: int) -> Redemption
     if redemption is None or redemption.venue_id != actor_venue_id:
         raise NotFound("Encaissement introuvable.")
     return redemption
+
+
+@dataclass(frozen=True)
+class FoundVoucher:
+    """A voucher found by a venue agent: its state and, if taken here, the redemption."""
+
+    voucher: Voucher
+    redemption: Redemption | None
+    elsewhere: str | None
+
+
+def find_for_venue(text: str, *, venue_id: int, actor_id: int, ip: str | None) -> FoundVoucher:
+    """Find a voucher by serial (as printed) or by manual code or link.
+
+    Raises the check refusals ``invalid_code`` / ``unknown_code`` (audited).
+    """
+    from passnum.redemptions.services import resolve
+
+    serial = text.strip().upper()
+    voucher = db.session.scalar(select(Voucher).where(Voucher.serial == serial))
+    if voucher is None:
+        voucher = resolve(text, actor_id=actor_id, channel="search", ip=ip)
+    holder = live_redemption_of(voucher.id)
+    if holder is not None and holder.venue_id != venue_id:
+        return FoundVoucher(voucher, None, holder.venue.name)
+    return FoundVoucher(voucher, holder, None)

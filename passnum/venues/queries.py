@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from passnum.auth.models import Role, User
+from passnum.booklets.models import Voucher
+from passnum.core.clock import now, paris_day_bounds, today
+from passnum.errors import NotFound
 from passnum.extensions import db
-from passnum.venues.models import LabelStatus, Venue, Workshop
+from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
 
 COVER_VENUES = 6
 
@@ -46,3 +52,141 @@ def directory(*, now_at: datetime, per_venue: int = 5) -> list[tuple[Venue, list
         if len(items) < per_venue:
             items.append(workshop)
     return [(venue, by_venue.get(venue.id, [])) for venue in venues]
+
+
+# --- workshops ---------------------------------------------------------------------
+
+WORKSHOP_STATE_LABELS = {
+    "upcoming": "À venir",
+    "ongoing": "En cours",
+    "past": "Terminé",
+    "cancelled": "Annulé",
+}
+
+
+class AttendanceRow(NamedTuple):
+    """One live redemption of a workshop: when, which vouchers, how many (no identity)."""
+
+    redeemed_at: datetime
+    serials: tuple[str, ...]
+    count: int
+
+
+def workshop_ends_at(workshop: Workshop) -> datetime:
+    """When the workshop ends."""
+    return workshop.starts_at + timedelta(minutes=workshop.duration_minutes)
+
+
+def workshop_state(workshop: Workshop, at: datetime | None = None) -> str:
+    """``cancelled``, ``past`` (ended), ``ongoing`` or ``upcoming`` at ``at`` (now)."""
+    at = at or now()
+    if workshop.cancelled_at is not None:
+        return "cancelled"
+    if workshop_ends_at(workshop) <= at:
+        return "past"
+    return "ongoing" if workshop.starts_at <= at else "upcoming"
+
+
+def can_manage_venue(actor: User, venue_id: int) -> bool:
+    """True when ``actor`` manages the workshops of that venue (its agents, admins)."""
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.VENUE_AGENT and actor.venue_id == venue_id
+
+
+def all_venues() -> list[Venue]:
+    """Every venue by name, whatever its label (administrators pick one)."""
+    return list(db.session.scalars(select(Venue).order_by(Venue.name, Venue.id)))
+
+
+def active_themes() -> list[WorkshopTheme]:
+    """The themes a new workshop may take, by name."""
+    return list(db.session.scalars(
+        select(WorkshopTheme).where(WorkshopTheme.is_active.is_(True))
+        .order_by(WorkshopTheme.name)
+    ))
+
+
+def workshops_of(venue_id: int, *, include_past: bool = False) -> list[Workshop]:
+    """The venue's workshops, cancelled ones included.
+
+    By default those from today (Europe/Paris) on, soonest first; with ``include_past``
+    all of them, latest first.
+    """
+    query = (select(Workshop).options(selectinload(Workshop.theme))
+             .where(Workshop.venue_id == venue_id))
+    if include_past:
+        query = query.order_by(Workshop.starts_at.desc(), Workshop.id.desc())
+    else:
+        day_start, _ = paris_day_bounds(today())
+        query = query.where(Workshop.starts_at >= day_start).order_by(Workshop.starts_at,
+                                                                       Workshop.id)
+    return list(db.session.scalars(query))
+
+
+def todays_workshops(venue_id: int) -> list[Workshop]:
+    """The venue's workshops starting today in Europe/Paris, not cancelled, by start."""
+    day_start, day_end = paris_day_bounds(today())
+    return list(db.session.scalars(
+        select(Workshop).options(selectinload(Workshop.theme))
+        .where(Workshop.venue_id == venue_id, Workshop.cancelled_at.is_(None),
+               Workshop.starts_at >= day_start, Workshop.starts_at < day_end)
+        .order_by(Workshop.starts_at, Workshop.id)
+    ))
+
+
+def get_workshop(actor: User, workshop_id: int) -> Workshop:
+    """Return the workshop if ``actor`` manages its venue; else ``NotFound``."""
+    workshop = db.session.scalar(
+        select(Workshop).options(selectinload(Workshop.theme), selectinload(Workshop.venue))
+        .where(Workshop.id == workshop_id)
+    )
+    if workshop is None or not can_manage_venue(actor, workshop.venue_id):
+        raise NotFound("Atelier introuvable.")
+    return workshop
+
+
+def registered_count(workshop_id: int) -> int:
+    """People registered: live (not undone) redemptions made for the workshop."""
+    return db.session.scalar(
+        select(func.count()).select_from(Redemption)
+        .where(Redemption.workshop_id == workshop_id, Redemption.undone_at.is_(None))
+    ) or 0
+
+
+def registered_counts(workshop_ids: list[int]) -> dict[int, int]:
+    """``registered_count`` of several workshops at once (absent ones count 0)."""
+    if not workshop_ids:
+        return {}
+    rows = db.session.execute(
+        select(Redemption.workshop_id, func.count())
+        .where(Redemption.workshop_id.in_(workshop_ids), Redemption.undone_at.is_(None))
+        .group_by(Redemption.workshop_id)
+    )
+    counts = {workshop_id: 0 for workshop_id in workshop_ids}
+    counts.update({workshop_id: n for workshop_id, n in rows})
+    return counts
+
+
+def attendance(workshop_id: int) -> list[AttendanceRow]:
+    """Who came, as voucher serials: one row per live redemption, in time order.
+
+    Only serials and counts: a venue never sees who holds a voucher.
+    """
+    rows = db.session.execute(
+        select(Redemption.id, Redemption.redeemed_at, Voucher.serial)
+        .join(RedemptionLine, RedemptionLine.redemption_id == Redemption.id)
+        .join(Voucher, Voucher.id == RedemptionLine.voucher_id)
+        .where(Redemption.workshop_id == workshop_id, Redemption.undone_at.is_(None),
+               RedemptionLine.undone_at.is_(None))
+        .order_by(Redemption.redeemed_at, Redemption.id, Voucher.serial)
+    )
+    grouped: dict[int, tuple[datetime, list[str]]] = {}
+    for redemption_id, redeemed_at, serial in rows:
+        grouped.setdefault(redemption_id, (redeemed_at, []))[1].append(serial)
+    return [AttendanceRow(at, tuple(serials), len(serials)) for at, serials in grouped.values()]
+
+
+def get_venue(venue_id: int) -> Venue | None:
+    """The venue with that id, if any."""
+    return db.session.get(Venue, venue_id)

@@ -1,0 +1,25 @@
+"""Forms of the venue's redemption history."""
+
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from passnum.core.forms import FrenchForm
+
+
+class HistoryFilterForm(FrenchForm):
+    """Filters sent by GET (no personal data in them): period, workshop, undone ones."""
+
+    class Meta:
+        csrf = False  # a read-only GET form
+
+    start = DateField("Du", validators=[Optional()])
+    end = DateField("Au", validators=[Optional()])
+    workshop = SelectField("Atelier", coerce=int, validators=[Optional()])
+    include_undone = BooleanField("Inclure les encaissements annulés", default=True)
+
+
+class FindVoucherForm(FrenchForm):
+    """Find one voucher by its serial or manual code (POST: codes stay out of URLs)."""
+
+    code = StringField("N° de série ou code du chèque",
+                       validators=[DataRequired(), Length(max=300)])
