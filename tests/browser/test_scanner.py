@@ -30,6 +30,7 @@ from passnum.core.db import unit_of_work
 from passnum.core.signing import sign_serial, voucher_url
 from passnum.demo import DEMO_PASSWORD
 from passnum.extensions import db
+from passnum.programmes.models import Programme
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
 from tests.browser.conftest import (
@@ -365,6 +366,12 @@ def test_voucher_refusals_are_shown_with_their_reason(
         if reason == "already_redeemed":
             expect(scanner.locator("#verdict")).to_contain_text(f"à {VENUE_NAME}.")
     expect(scanner.locator("#verdict")).to_have_css("background-color", "rgb(164, 22, 26)")
+
+    late = new_booklet(live_server)
+    with served_db(live_server):
+        db.session.scalar(select(Programme)).closed_at = clock.now()
+    type_code(scanner, late["codes"][0])
+    expect_verdict(scanner, "bad", "programme_closed", "Le programme de ce chèque est clos")
 
 
 def test_venue_and_workshop_refusals_are_shown_with_their_reason(
