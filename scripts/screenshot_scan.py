@@ -17,10 +17,8 @@ import argparse
 import io
 import os
 import secrets
-import socket
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,23 +36,13 @@ TIMEOUT_MS = 15_000
 @contextmanager
 def demo_server(workdir: Path) -> Iterator[tuple[str, object]]:
     """Serve passnum with the demo data on a free local port; yield (URL, app)."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
     from passnum import create_app
     from passnum.core.db import unit_of_work
     from passnum.demo import load_demo
     from passnum.extensions import db
+    from tests.liveserver import serve
 
-    class QuietHandler(WSGIRequestHandler):
-        """No access log."""
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            """Skip the access log line."""
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(16)
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    def build(url: str) -> object:
         app = create_app({
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'screenshot.sqlite3'}",
             "SECRET_KEY": secrets.token_urlsafe(32),
@@ -66,15 +54,10 @@ def demo_server(workdir: Path) -> Iterator[tuple[str, object]]:
             db.create_all()
             with unit_of_work():
                 load_demo()
-        server = make_server("127.0.0.1", int(url.rsplit(":", 1)[1]), app, threaded=True,
-                             request_handler=QuietHandler, fd=sock.fileno())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield url, app
-    finally:
-        server.shutdown()
-        server.server_close()
+        return app
+
+    with serve(build) as served:
+        yield served
 
 
 def fake_camera_video(app: object, workdir: Path) -> Path:

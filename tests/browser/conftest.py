@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -19,12 +17,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from passnum.core.db import unit_of_work
 from passnum.demo import DEMO_PASSWORD, load_demo
-from passnum.extensions import db
 from tests.conftest import make_app, unavailable
+from tests.liveserver import serve
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # The network is closed: without these Chromium waits on connections nobody answers.
@@ -76,13 +73,6 @@ def browser(chromium_executable: str) -> Iterator[Browser]:
         chromium.close()
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Request handler that does not log every request (errors are still logged)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Skip the access log line."""
-
-
 @dataclass(frozen=True)
 class LiveServer:
     """A running passnum server: its base URL and its app (for looking into the DB)."""
@@ -99,36 +89,16 @@ class LiveServer:
 def live_server(
     chromium_executable: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[LiveServer]:
-    """Serve a fresh app with the demo data, CSRF on as in production, on a free port.
+    """Serve a fresh app with the demo data, CSRF on as in production, on a free port."""
 
-    The socket is bound first, so ``BASE_URL`` (printed in QR codes) names the real port.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
-        port = sock.getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
+    def build(url: str) -> Flask:
         app = make_app("sqlite", tmp_path, request, WTF_CSRF_ENABLED=True, BASE_URL=url)
         with app.app_context(), unit_of_work():
             load_demo()
-        # The server works on a duplicate of the bound socket's descriptor.
-        server: BaseWSGIServer = make_server(
-            "127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler,
-            fd=sock.fileno(),
-        )
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
-        daemon=True,
-    )
-    thread.start()
-    try:
+        return app
+
+    with serve(build) as (url, app):
         yield LiveServer(url=url, app=app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
