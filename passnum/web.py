@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, Response
 from werkzeug.routing import IntegerConverter, Map
 
@@ -26,18 +28,20 @@ def register_blueprints(app: Flask) -> None:
     from passnum.auth.views import bp as auth_bp
     from passnum.beneficiaries.views import bp as beneficiaries_bp
     from passnum.booklets.views import bp as booklets_bp
+    from passnum.programmes.views import bp as programmes_bp
     from passnum.redemptions.history_views import bp as history_bp
     from passnum.redemptions.views import bp as redemptions_bp
     from passnum.venues.views import bp as venues_bp
 
-    for bp in (auth_bp, beneficiaries_bp, booklets_bp, venues_bp, history_bp, redemptions_bp,
-               api_bp):
+    for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, venues_bp, history_bp,
+               redemptions_bp, api_bp):
         app.register_blueprint(bp)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Filters for French display and the security headers of every response."""
     app.jinja_env.filters.update(
+        fromjson=json.loads,
         euros=euros, datetime_fr=datetime_fr, date_fr=date_fr, code_group=group,
         state_label=lambda s: STATE_LABELS.get(s, s),
         revoke_label=lambda r: REVOKE_REASON_LABELS.get(r, r) if r else "",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
+from passnum.audit.models import AuditEvent
+from passnum.auth.models import User
+from passnum.auth.permissions import structure_filter
 from passnum.core.clock import today
 from passnum.errors import RuleRefused
 from passnum.extensions import db
@@ -57,4 +61,51 @@ def active_structures() -> list[Structure]:
     return list(db.session.scalars(
         select(Structure).where(Structure.is_active.is_(True))
         .order_by(Structure.departement_id, Structure.name)
+    ))
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    """One structure's line on the allocations page."""
+
+    structure: Structure
+    allocated: int
+    issued: int
+
+    @property
+    def left(self) -> int:
+        """Booklets the structure may still issue."""
+        return self.allocated - self.issued
+
+
+def allocation_rows(actor: User, programme_id: int) -> list[AllocationRow]:
+    """Structures in the actor's scope with their allocation in the programme."""
+    rows = db.session.execute(
+        select(Structure, Allocation)
+        .outerjoin(Allocation, (Allocation.structure_id == Structure.id)
+                   & (Allocation.programme_id == programme_id))
+        .where(structure_filter(actor, Structure.id, Structure.departement_id))
+        .order_by(Structure.departement_id, Structure.name)
+    ).all()
+    return [AllocationRow(s, a.booklets_allocated if a else 0, a.booklets_issued if a else 0)
+            for s, a in rows]
+
+
+def quotas_in_scope(actor: User, programme_id: int) -> list[ProgrammeQuota]:
+    """The programme's département quotas the actor may see."""
+    query = select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme_id)
+    if actor.role != "admin":
+        query = query.where(ProgrammeQuota.departement_id == actor.departement_id)
+    return list(db.session.scalars(query.order_by(ProgrammeQuota.departement_id)))
+
+
+def allocation_history(allocation_ids: list[int], limit: int = 50) -> list[AuditEvent]:
+    """The audited changes of these allocations, newest first."""
+    if not allocation_ids:
+        return []
+    return list(db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "allocation.changed", AuditEvent.object_type == "allocation",
+               AuditEvent.object_id.in_([str(i) for i in allocation_ids]))
+        .order_by(AuditEvent.seq.desc()).limit(limit)
     ))
