@@ -28,13 +28,14 @@ def register_blueprints(app: Flask) -> None:
     from passnum.auth.views import bp as auth_bp
     from passnum.beneficiaries.views import bp as beneficiaries_bp
     from passnum.booklets.views import bp as booklets_bp
+    from passnum.programmes.admin_views import bp as programme_admin_bp
     from passnum.programmes.views import bp as programmes_bp
     from passnum.redemptions.history_views import bp as history_bp
     from passnum.redemptions.views import bp as redemptions_bp
     from passnum.venues.views import bp as venues_bp
 
-    for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, venues_bp, history_bp,
-               redemptions_bp, api_bp):
+    for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
+               venues_bp, history_bp, redemptions_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -1,6 +1,6 @@
 """Allocation form."""
 
-from wtforms import IntegerField, StringField
+from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from passnum.core.forms import FrenchForm
@@ -14,3 +14,44 @@ class AllocationForm(FrenchForm):
         InputRequired(), NumberRange(min=0, max=MAX_ALLOCATION)],
         render_kw={"inputmode": "numeric", "min": 0})
     reason = StringField("Motif", validators=[InputRequired(), Length(max=REASON_MAX)])
+
+
+class ProgrammeForm(FrenchForm):
+    """A programme's convention: period, target, budget, booklet composition, validity."""
+
+    name = StringField("Nom", validators=[InputRequired(), Length(max=120)])
+    starts_on = DateField("Début", validators=[InputRequired()])
+    ends_on = DateField("Fin", validators=[InputRequired()])
+    target_beneficiaries = IntegerField("Bénéficiaires visés", validators=[InputRequired()])
+    budget_euros = IntegerField("Budget (euros)", validators=[InputRequired()])
+    vouchers_per_booklet = IntegerField("Chèques par chéquier", validators=[InputRequired()])
+    voucher_value_euros = IntegerField("Valeur d'un chèque (euros)",
+                                       validators=[InputRequired()])
+    validity_months = IntegerField("Validité des chèques (mois après émission)",
+                                   validators=[InputRequired()])
+
+    def values(self) -> dict:
+        """The fields as the service takes them (amounts in cents)."""
+        return {
+            "name": self.name.data, "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data, "target_beneficiaries": self.target_beneficiaries.data,
+            "budget_cents": self.budget_euros.data * 100,
+            "vouchers_per_booklet": self.vouchers_per_booklet.data,
+            "voucher_value_cents": self.voucher_value_euros.data * 100,
+            "validity_months": self.validity_months.data,
+        }
+
+
+class QuotaForm(FrenchForm):
+    """A département's share of the programme."""
+
+    target_beneficiaries = IntegerField("Bénéficiaires visés", validators=[InputRequired()])
+    booklet_quota = IntegerField("Quota de chéquiers", validators=[InputRequired()])
+    budget_euros = IntegerField("Budget (euros)", validators=[InputRequired()])
+
+
+class DepartementForm(FrenchForm):
+    """A new département."""
+
+    code = StringField("Code", validators=[InputRequired(), Length(max=3)])
+    name = StringField("Nom", validators=[InputRequired(), Length(max=80)])

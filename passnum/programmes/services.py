@@ -1,17 +1,28 @@
-"""Allocations of booklets to structures (the only code that changes them)."""
+"""Programmes, département quotas and allocations (the only code that changes them)."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from sqlalchemy import func, select
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.permissions import ensure_in_scope, require_role
-from passnum.errors import InvalidInput, RuleRefused
+from passnum.booklets.models import Booklet
+from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
-from passnum.programmes.models import Allocation, Programme, ProgrammeQuota, Structure
+from passnum.programmes.models import (
+    Allocation,
+    Departement,
+    Programme,
+    ProgrammeQuota,
+    Structure,
+)
 
 MAX_ALLOCATION = 100_000
+INT_MAX = 2**31 - 1  # integer columns: 21 million euros at most in cents
 REASON_MAX = 300
 
 
@@ -73,3 +84,121 @@ def set_allocation(actor: User, programme: Programme, structure: Structure, *, b
            details={"structure_id": structure.id, "programme_id": programme.id,
                     "before": before, "after": booklets, "reason": reason})
     return allocation
+
+
+# --- Programme administration (admins) ----------------------------------------------------
+
+DEPARTEMENT_CODE = re.compile(r"^(\d{2,3}|2A|2B)$")
+PROGRAMME_FIELDS = ("name", "starts_on", "ends_on", "target_beneficiaries", "budget_cents",
+                    "vouchers_per_booklet", "voucher_value_cents", "validity_months")
+COMPOSITION = ("vouchers_per_booklet", "voucher_value_cents")
+
+
+def _check_programme(values: dict[str, Any]) -> None:
+    """Refuse impossible programme settings, naming the field."""
+    name = (values.get("name") or "").strip()
+    if not name or len(name) > 120:
+        raise InvalidInput("Le nom est obligatoire (120 caractères au plus).", field="name")
+    if values["ends_on"] < values["starts_on"]:
+        raise InvalidInput("La fin doit suivre le début.", field="ends_on")
+    bounds = {"target_beneficiaries": (1, 10_000_000), "budget_cents": (1, INT_MAX),
+              "vouchers_per_booklet": (1, 50), "voucher_value_cents": (1, 100_000),
+              "validity_months": (1, 120)}
+    for field, (low, high) in bounds.items():
+        if not low <= values[field] <= high:
+            raise InvalidInput(f"Valeur hors limites ({low} à {high}).", field=field)
+
+
+def save_programme(actor: User, programme: Programme | None, **values: Any) -> Programme:
+    """Create or change a programme (the convention of the grant).
+
+    The booklet composition cannot change once booklets were issued
+    (``composition_locked``). Raises ``InvalidInput`` naming the field.
+    """
+    require_role(actor, Role.ADMIN)
+    values = {k: values[k] for k in PROGRAMME_FIELDS}
+    values["name"] = values["name"].strip()
+    _check_programme(values)
+    taken = db.session.scalar(select(Programme.id).where(Programme.name == values["name"]))
+    if taken is not None and (programme is None or taken != programme.id):
+        raise Conflict("Un programme porte déjà ce nom.", code="name_taken", field="name")
+    if programme is not None and any(getattr(programme, k) != values[k] for k in COMPOSITION):
+        issued = db.session.scalar(select(func.count()).select_from(Booklet)
+                                   .where(Booklet.programme_id == programme.id))
+        if issued:
+            raise RuleRefused("Des chéquiers ont déjà été émis : leur composition ne peut plus "
+                              "changer.", code="composition_locked",
+                              field="vouchers_per_booklet")
+    before = {k: str(getattr(programme, k)) for k in PROGRAMME_FIELDS} if programme else {}
+    if programme is None:
+        programme = Programme(**values)
+        db.session.add(programme)
+    else:
+        for key, value in values.items():
+            setattr(programme, key, value)
+    db.session.flush()
+    record("programme.saved", actor_id=actor.id, object_type="programme",
+           object_id=programme.id,
+           details={"before": before, "after": {k: str(v) for k, v in values.items()}})
+    return programme
+
+
+def set_quota(actor: User, programme: Programme, departement: Departement, *,
+              target_beneficiaries: int, booklet_quota: int, budget_cents: int) -> ProgrammeQuota:
+    """Set a département's share of a programme; never below what is issued or allotted.
+
+    Raises ``InvalidInput`` and ``RuleRefused`` (``below_issued``, ``below_allocated``).
+    """
+    require_role(actor, Role.ADMIN)
+    for field, value in (("target_beneficiaries", target_beneficiaries),
+                         ("booklet_quota", booklet_quota), ("budget_cents", budget_cents)):
+        if not 0 <= value <= INT_MAX:
+            raise InvalidInput("Valeur hors limites.", field=field)
+    quota = db.session.scalar(
+        select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id,
+                                     ProgrammeQuota.departement_id == departement.id)
+        .with_for_update())
+    allotted = db.session.scalar(
+        select(func.coalesce(func.sum(Allocation.booklets_allocated), 0))
+        .join(Structure, Structure.id == Allocation.structure_id)
+        .where(Allocation.programme_id == programme.id,
+               Structure.departement_id == departement.id))
+    if quota is None:
+        quota = ProgrammeQuota(programme_id=programme.id, departement_id=departement.id,
+                               booklets_issued=0, target_beneficiaries=0, booklet_quota=0,
+                               budget_cents=0)
+        db.session.add(quota)
+    if booklet_quota < quota.booklets_issued:
+        raise RuleRefused(f"{quota.booklets_issued} chéquiers sont déjà émis dans ce "
+                          "département.", code="below_issued", field="booklet_quota")
+    if booklet_quota < allotted:
+        raise RuleRefused(f"{allotted} chéquiers sont déjà alloués aux structures : réduisez "
+                          "d'abord leurs allocations.", code="below_allocated",
+                          field="booklet_quota")
+    quota.target_beneficiaries, quota.booklet_quota = target_beneficiaries, booklet_quota
+    quota.budget_cents = budget_cents
+    db.session.flush()
+    record("quota.changed", actor_id=actor.id, object_type="programme_quota",
+           object_id=quota.id,
+           details={"programme_id": programme.id, "departement": departement.code,
+                    "booklet_quota": booklet_quota, "target": target_beneficiaries,
+                    "budget_cents": budget_cents})
+    return quota
+
+
+def create_departement(actor: User, *, code: str, name: str) -> Departement:
+    """Add a département to the syndicate (no code change needed for a third one)."""
+    require_role(actor, Role.ADMIN)
+    code, name = (code or "").strip().upper(), (name or "").strip()
+    if not DEPARTEMENT_CODE.match(code):
+        raise InvalidInput("Code de département invalide (ex. 78, 92, 2A, 971).", field="code")
+    if not name or len(name) > 80:
+        raise InvalidInput("Le nom est obligatoire (80 caractères au plus).", field="name")
+    if db.session.scalar(select(Departement.id).where(Departement.code == code)):
+        raise Conflict("Ce département existe déjà.", code="departement_exists", field="code")
+    departement = Departement(code=code, name=name)
+    db.session.add(departement)
+    db.session.flush()
+    record("departement.created", actor_id=actor.id, object_type="departement",
+           object_id=departement.id, details={"code": code})
+    return departement
