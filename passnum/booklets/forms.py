@@ -1,9 +1,10 @@
-"""Booklet forms: issue, revoke, replace, check a code."""
+"""Booklet forms: issue, revoke, replace, check a code, stock and hand-out."""
 
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from passnum.booklets.models import REVOKE_REASON_LABELS
+from passnum.booklets.services import STOCK_BATCH_MAX
 from passnum.core.forms import FrenchForm
 
 
@@ -34,3 +35,29 @@ class CheckForm(FrenchForm):
     """Type a manual code or paste a voucher link."""
 
     code = StringField("Code du chèque", validators=[DataRequired(), Length(max=300)])
+
+
+class StockForm(FrenchForm):
+    """How many stock booklets to print for the structure."""
+
+    count = IntegerField(
+        "Nombre de chéquiers à imprimer",
+        validators=[DataRequired(message="Indiquez un nombre de chéquiers."),
+                    NumberRange(min=1, max=STOCK_BATCH_MAX,
+                                message=f"Indiquez un nombre entre 1 et {STOCK_BATCH_MAX}.")],
+    )
+
+
+class BookletNumberForm(FrenchForm):
+    """The number of a stock booklet, typed or scanned."""
+
+    number = StringField("Numéro du chéquier", validators=[DataRequired(), Length(max=40)])
+
+
+class HandOutForm(FrenchForm):
+    """Confirm a hand-out; the override reason is only read from managers and admins."""
+
+    override_reason = TextAreaField(
+        "Motif de validation d'un doublon probable (gestionnaire)",
+        validators=[Optional(), Length(max=500)],
+    )

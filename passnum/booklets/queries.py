@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from passnum.audit.models import AuditEvent
 from passnum.auth.models import User
-from passnum.auth.permissions import ensure_in_scope
+from passnum.auth.permissions import ensure_in_scope, structure_filter
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core import codes
 from passnum.core.clock import today
 from passnum.core.signing import InvalidToken, unsign_token
-from passnum.errors import NotFound
+from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
+from passnum.programmes.models import Structure
 
 STATE_LABELS = {
     "in_stock": "En stock",
@@ -30,6 +33,9 @@ STATE_LABELS = {
     "redeemed": "Encaissé",
     "not_activated": "Non remis",
 }
+
+BOOKLET_NUMBER_BODY = 8  # 7 random symbols and the check symbol, after the département
+STOCK_BATCHES_SHOWN = 10
 
 
 def get_booklet(actor: User, booklet_id: int) -> Booklet:
@@ -132,3 +138,133 @@ def find_voucher(parsed: ParsedCode) -> Voucher | None:
     else:
         query = query.where(Voucher.manual_code == parsed.manual_code)
     return db.session.scalar(query)
+
+
+def booklet_number(typed: str) -> str:
+    """The stored form (``78-K7M2-9QX4``) of a booklet number as typed or scanned.
+
+    Case, dashes and spaces do not matter, ``O`` reads as ``0`` and ``I``/``L`` as ``1``.
+    Raises ``InvalidInput`` (``invalid_booklet_number``) when the symbols or the check
+    symbol are wrong, before any database access.
+    """
+    try:
+        text = codes.canonical(typed or "")
+    except codes.MalformedCode as err:
+        raise _bad_number() from err
+    departement, body = text[:-BOOKLET_NUMBER_BODY], text[-BOOKLET_NUMBER_BODY:]
+    if not 1 <= len(departement) <= 3 or not codes.is_valid_check(body):
+        raise _bad_number()
+    return f"{departement}-{codes.group(body)}"
+
+
+def _bad_number() -> InvalidInput:
+    return InvalidInput(
+        "Numéro de chéquier invalide : vérifiez la saisie (il a la forme 78-K7M2-9QX4, "
+        "un caractère est probablement erroné).",
+        code="invalid_booklet_number", field="number",
+    )
+
+
+def find_booklet_by_number(actor: User, typed: str) -> Booklet:
+    """The booklet with that number in ``actor``'s scope.
+
+    Raises ``InvalidInput`` (``invalid_booklet_number``) and ``NotFound``.
+    """
+    number = booklet_number(typed)
+    booklet = db.session.scalar(
+        select(Booklet).where(
+            Booklet.number == number,
+            structure_filter(actor, Booklet.structure_id, Booklet.departement_id),
+        )
+    )
+    if booklet is None:
+        raise NotFound(f"Aucun chéquier n° {number} dans votre périmètre.", code="not_found")
+    return booklet
+
+
+def get_structure(actor: User, structure_id: int) -> Structure:
+    """The structure if in ``actor``'s scope; else ``NotFound``."""
+    structure = db.session.get(Structure, structure_id)
+    if structure is None:
+        raise NotFound("Structure introuvable.")
+    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    return structure
+
+
+def structures_in_scope(actor: User) -> list[Structure]:
+    """Active structures whose stock ``actor`` may manage, by name."""
+    return list(db.session.scalars(
+        select(Structure)
+        .where(Structure.is_active.is_(True),
+               structure_filter(actor, Structure.id, Structure.departement_id))
+        .order_by(Structure.name)
+    ))
+
+
+def stock_of(actor: User, structure: Structure) -> list[Booklet]:
+    """The structure's booklets in stock, oldest first (``NotFound`` out of scope)."""
+    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    return list(db.session.scalars(
+        select(Booklet)
+        .where(Booklet.structure_id == structure.id, Booklet.status == BookletStatus.IN_STOCK)
+        .order_by(Booklet.issued_at, Booklet.number)
+    ))
+
+
+@dataclass(frozen=True)
+class StockBatchRow:
+    """One stock printing as listed on the stock page."""
+
+    event_id: int
+    created_at: datetime
+    count: int
+    first_number: str
+    last_number: str
+
+
+def stock_batches(actor: User, structure: Structure) -> list[StockBatchRow]:
+    """The structure's latest stock printings (``booklet.stock_issued`` events)."""
+    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "booklet.stock_issued",
+               AuditEvent.object_type == "structure",
+               AuditEvent.object_id == str(structure.id))
+        .order_by(AuditEvent.seq.desc())
+        .limit(STOCK_BATCHES_SHOWN)
+    )
+    rows = []
+    for event in events:
+        details = json.loads(event.details)
+        rows.append(StockBatchRow(event.id, event.created_at, details["count"],
+                                  details["numbers"][0], details["numbers"][-1]))
+    return rows
+
+
+def stock_batch_ids(actor: User, event_id: int) -> tuple[Structure, list[int]]:
+    """The structure and the ids of a stock batch's booklets still in stock, in order.
+
+    Raises ``NotFound`` for an unknown batch or one out of ``actor``'s scope.
+    """
+    event = db.session.get(AuditEvent, event_id)
+    if event is None or event.action != "booklet.stock_issued" or not event.object_id:
+        raise NotFound("Lot de chéquiers introuvable.")
+    structure = db.session.get(Structure, int(event.object_id))
+    if structure is None:
+        raise NotFound("Lot de chéquiers introuvable.")
+    ensure_in_scope(actor, structure.id, structure.departement_id, "Lot de chéquiers")
+    numbers = json.loads(event.details)["numbers"]
+    rows = db.session.execute(
+        select(Booklet.id, Booklet.number)
+        .where(Booklet.number.in_(numbers), Booklet.status == BookletStatus.IN_STOCK)
+    ).all()
+    position = {number: i for i, number in enumerate(numbers)}
+    return structure, [row.id for row in sorted(rows, key=lambda r: position[r.number])]
+
+
+def booklets_with_vouchers(ids: list[int]) -> list[Booklet]:
+    """The booklets with those ids, vouchers loaded, in the order of ``ids``."""
+    found = {b.id: b for b in db.session.scalars(
+        select(Booklet).options(selectinload(Booklet.vouchers)).where(Booklet.id.in_(ids))
+    )}
+    return [found[i] for i in ids if i in found]

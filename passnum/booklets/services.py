@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
@@ -25,10 +26,11 @@ from passnum.core.clock import now, today
 from passnum.core.formatting import date_fr
 from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
-from passnum.programmes.models import Allocation, Programme, ProgrammeQuota
+from passnum.programmes.models import Allocation, Programme, ProgrammeQuota, Structure
 from passnum.programmes.queries import allocation_for, open_programme, quota_for
 
 NUMBER_RANDOM_SYMBOLS = 7
+STOCK_BATCH_MAX = 200
 OVERRIDE_ROLES = (Role.ADMIN, Role.MANAGER)
 
 
@@ -58,34 +60,39 @@ def _new_manual_codes(count: int) -> list[str]:
             return sorted(fresh)
 
 
-def _take_one(model: type[Allocation] | type[ProgrammeQuota], row_id: int | None,
-              limit: InstrumentedAttribute[int]) -> bool:
-    """Add one to ``booklets_issued`` of that row if it stays within ``limit``.
+def _take_slots(model: type[Allocation] | type[ProgrammeQuota], row_id: int | None,
+                limit: InstrumentedAttribute[int], count: int = 1) -> bool:
+    """Add ``count`` to ``booklets_issued`` of that row if it stays within ``limit``.
 
-    A conditional UPDATE: of two issuers taking the last slot at once, the second finds
-    the condition false once the first commits.
+    One conditional UPDATE: of two issuers taking the last slots at once, the second
+    finds the condition false once the first commits; a batch takes all or nothing.
     """
     if row_id is None:
         return False
     result = db.session.execute(
         update(model)
-        .where(model.id == row_id, model.booklets_issued < limit)
-        .values(booklets_issued=model.booklets_issued + 1)
+        .where(model.id == row_id, model.booklets_issued + count <= limit)
+        .values(booklets_issued=model.booklets_issued + count)
     )
     return result.rowcount == 1
 
 
-def _consume_slot(programme: Programme, structure_id: int, departement_id: int) -> None:
-    """Take one booklet from the structure's allocation and the département's quota."""
+def _consume_slot(programme: Programme, structure_id: int, departement_id: int,
+                  count: int = 1) -> None:
+    """Take ``count`` booklets from the structure's allocation and the département's quota.
+
+    Raises ``RuleRefused`` (``allocation_exhausted``, ``quota_exhausted``).
+    """
     allocation = allocation_for(programme.id, structure_id)
-    if not _take_one(Allocation, allocation and allocation.id, Allocation.booklets_allocated):
+    if not _take_slots(Allocation, allocation and allocation.id, Allocation.booklets_allocated,
+                       count):
         raise RuleRefused(
             "L'allocation de chéquiers de votre structure est épuisée : demandez une nouvelle "
             "allocation à votre gestionnaire DGAS.",
             code="allocation_exhausted",
         )
     quota = quota_for(programme.id, departement_id)
-    if not _take_one(ProgrammeQuota, quota and quota.id, ProgrammeQuota.booklet_quota):
+    if not _take_slots(ProgrammeQuota, quota and quota.id, ProgrammeQuota.booklet_quota, count):
         raise RuleRefused(
             "Le quota de chéquiers du département est atteint pour ce programme.",
             code="quota_exhausted",
@@ -122,21 +129,21 @@ def _check_one_booklet(
     )
 
 
-def _build(programme: Programme, beneficiary: Beneficiary, actor: User,
-           expires_on: date, replaces: Booklet | None) -> Booklet:
-    structure = beneficiary.structure
-    day = today()
+def _build(programme: Programme, structure: Structure, actor: User, expires_on: date, *,
+           beneficiary: Beneficiary | None, replaces: Booklet | None = None) -> Booklet:
+    """Create a booklet and its vouchers: handed out to ``beneficiary``, or in stock."""
+    day, at = today(), now()
     booklet = Booklet(
         number=_new_booklet_number(structure.departement.code),
         programme_id=programme.id,
         structure_id=structure.id,
         departement_id=structure.departement_id,
-        beneficiary_id=beneficiary.id,
-        status=BookletStatus.HANDED_OUT,
+        beneficiary_id=beneficiary.id if beneficiary else None,
+        status=BookletStatus.HANDED_OUT if beneficiary else BookletStatus.IN_STOCK,
         valid_from=day,
         expires_on=expires_on,
-        issued_at=now(),
-        handed_out_at=now(),
+        issued_at=at,
+        handed_out_at=at if beneficiary else None,
         issued_by_id=actor.id,
         replaces_booklet_id=replaces.id if replaces else None,
     )
@@ -149,6 +156,11 @@ def _build(programme: Programme, beneficiary: Beneficiary, actor: User,
         ))
     db.session.flush()
     return booklet
+
+
+def _expiry(programme: Programme) -> date:
+    """Last day of validity of a booklet issued today: the validity, within the programme."""
+    return min(add_months(today(), programme.validity_months), programme.ends_on)
 
 
 def issue_booklet(
@@ -170,8 +182,8 @@ def issue_booklet(
     )
     override = _check_one_booklet(actor, beneficiary, programme, override_reason)
     _consume_slot(programme, beneficiary.structure_id, beneficiary.structure.departement_id)
-    expires_on = min(add_months(today(), programme.validity_months), programme.ends_on)
-    booklet = _build(programme, beneficiary, actor, expires_on, None)
+    booklet = _build(programme, beneficiary.structure, actor, _expiry(programme),
+                     beneficiary=beneficiary)
     booklet.duplicate_override_reason = override
     record("booklet.issued", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
            details={"number": booklet.number, "programme_id": programme.id,
@@ -199,7 +211,8 @@ def issue_replacement(actor: User, revoked: Booklet) -> Booklet:
     beneficiary = revoked.beneficiary
     if live_booklet_of(beneficiary.id, programme.id) is not None:
         raise Conflict("Cette personne a déjà un chéquier valide.", code="booklet_already_issued")
-    booklet = _build(programme, beneficiary, actor, revoked.expires_on, revoked)
+    booklet = _build(programme, beneficiary.structure, actor, revoked.expires_on,
+                     beneficiary=beneficiary, replaces=revoked)
     record("booklet.replaced", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
            details={"number": booklet.number, "replaces": revoked.number})
     return booklet
@@ -242,3 +255,78 @@ def record_print(actor: User, booklet: Booklet) -> None:
     booklet.printed_count += 1
     record("booklet.printed", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
            details={"number": booklet.number, "copy": booklet.printed_count})
+
+
+@dataclass(frozen=True)
+class StockBatch:
+    """Booklets printed together for a structure's stock, and the audit event naming them."""
+
+    event_id: int
+    booklets: list[Booklet]
+
+
+def issue_stock(actor: User, structure: Structure, *, count: int) -> StockBatch:
+    """Create ``count`` booklets in stock for ``structure`` (no beneficiary yet).
+
+    All or nothing: the allocation and the quota each take ``count`` slots in one
+    conditional UPDATE, so a batch larger than what is left creates no booklet.
+    Raises ``InvalidInput`` (``invalid_count``), ``NotFound`` (out of scope) and
+    ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
+    """
+    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= STOCK_BATCH_MAX:
+        raise InvalidInput(f"Indiquez un nombre de chéquiers entre 1 et {STOCK_BATCH_MAX}.",
+                           code="invalid_count", field="count")
+    programme = open_programme()
+    _consume_slot(programme, structure.id, structure.departement_id, count)
+    expires_on = _expiry(programme)
+    booklets = [_build(programme, structure, actor, expires_on, beneficiary=None)
+                for _ in range(count)]
+    event = record("booklet.stock_issued", actor_id=actor.id, object_type="structure",
+                   object_id=structure.id,
+                   details={"count": count, "programme_id": programme.id,
+                            "numbers": [b.number for b in booklets],
+                            "vouchers": programme.vouchers_per_booklet})
+    return StockBatch(event.id, booklets)
+
+
+def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
+             override_reason: str | None = None) -> Booklet:
+    """Give a stock booklet to a beneficiary of its structure; its dates are kept.
+
+    The booklet's row then the person's are locked, so two hand-outs of one booklet, or
+    to one person, are decided one after the other. Raises ``NotFound`` (out of scope),
+    ``Conflict`` (``not_in_stock``, ``booklet_already_issued``, ``duplicate_beneficiary``)
+    and ``RuleRefused`` (``other_structure``, ``programme_closed``).
+    """
+    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
+    ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
+                    "Bénéficiaire")
+    status = db.session.execute(
+        select(Booklet.id, Booklet.status).where(Booklet.id == booklet.id).with_for_update()
+    ).one().status
+    if status != BookletStatus.IN_STOCK:
+        raise Conflict(f"Le chéquier n° {booklet.number} n'est pas (ou plus) en stock : il a "
+                       "déjà été remis ou a été révoqué.", code="not_in_stock")
+    if beneficiary.structure_id != booklet.structure_id:
+        raise RuleRefused("Ce chéquier appartient au stock d'une autre structure que celle de "
+                          "la personne.", code="other_structure")
+    programme = booklet.programme
+    if not programme.is_open_on(today()):
+        raise RuleRefused("Le programme de ce chéquier est clos : il ne peut plus être remis.",
+                          code="programme_closed")
+    db.session.execute(
+        select(Beneficiary.id).where(Beneficiary.id == beneficiary.id).with_for_update()
+    )
+    override = _check_one_booklet(actor, beneficiary, programme, override_reason)
+    booklet.status = BookletStatus.HANDED_OUT
+    booklet.beneficiary_id = beneficiary.id
+    booklet.handed_out_at = now()
+    booklet.duplicate_override_reason = override
+    db.session.flush()
+    record("booklet.handed_out", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
+           details={"number": booklet.number, "beneficiary_id": beneficiary.id,
+                    "structure_id": booklet.structure_id, "override": override is not None})
+    return booklet

@@ -1,20 +1,59 @@
-"""Booklet pages: detail, PDF, revoke, replace; and the manual voucher check."""
+"""Booklet pages: detail, PDF, revoke, replace, stock and hand-out; the voucher check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from passnum.auth.models import Role
+from passnum.beneficiaries import queries as people
+from passnum.beneficiaries.forms import SearchForm
 from passnum.booklets import queries
-from passnum.booklets.forms import CheckForm, EmptyForm, RevokeForm
+from passnum.booklets.forms import (
+    BookletNumberForm,
+    CheckForm,
+    EmptyForm,
+    HandOutForm,
+    RevokeForm,
+    StockForm,
+)
+from passnum.booklets.models import Booklet, BookletStatus
+from passnum.booklets.pdf import render_booklets
 from passnum.booklets.printing import booklet_download
-from passnum.booklets.services import issue_replacement, record_print, revoke_booklet
+from passnum.booklets.services import (
+    hand_out,
+    issue_replacement,
+    issue_stock,
+    record_print,
+    revoke_booklet,
+)
 from passnum.core.db import unit_of_work
 from passnum.core.ratelimit import limit_code_checks
-from passnum.errors import DomainError
+from passnum.errors import Conflict, DomainError
+from passnum.programmes.models import Structure
+from passnum.programmes.queries import allocation_for, open_programme
 from passnum.redemptions.services import check
+from passnum.venues.queries import venues_for_cover
 
 bp = Blueprint("booklets", __name__)
+
+# A batch PDF stays in memory up to this size, then spills to a temporary file.
+BATCH_SPOOL_BYTES = 8 * 1024 * 1024
+STREAM_CHUNK_BYTES = 64 * 1024
+BATCH_LOAD_CHUNK = 20  # booklets loaded (with their vouchers) per query while rendering
 
 
 @bp.route("/chequiers/<id:booklet_id>")
@@ -94,3 +133,178 @@ def check_voucher():
         except DomainError as err:
             error = err
     return render_template("booklets/check.html", form=form, result=result, error=error)
+
+
+# --- Stock and hand-out -----------------------------------------------------------------
+
+
+def _stock_roles() -> None:
+    if current_user.role not in (Role.ISSUER, Role.MANAGER, Role.ADMIN):
+        abort(403)
+
+
+def _chosen_structure() -> Structure | None:
+    """The issuer's own structure, or the one a manager or admin picked (``?structure=``)."""
+    if current_user.role == Role.ISSUER:
+        return queries.get_structure(current_user, current_user.structure_id)
+    structure_id = request.args.get("structure", type=int)
+    return queries.get_structure(current_user, structure_id) if structure_id else None
+
+
+def _slots_left(structure: Structure) -> int | None:
+    """Booklets the structure may still issue in the open programme, if one is open."""
+    try:
+        allocation = allocation_for(open_programme().id, structure.id)
+    except DomainError:
+        return None
+    return allocation.booklets_left if allocation else 0
+
+
+@bp.route("/stock", methods=["GET", "POST"])
+@login_required
+def stock():
+    """The structure's stock, and the form printing a new batch of stock booklets."""
+    _stock_roles()
+    structure = _chosen_structure()
+    form, status = StockForm(), 200
+    if structure is not None and form.validate_on_submit():
+        try:
+            with unit_of_work():
+                batch = issue_stock(current_user, structure, count=form.count.data)
+        except DomainError as err:
+            if err.http_status == 404:
+                raise
+            form.count.errors.append(err.message)
+            status = err.http_status
+        else:
+            flash(f"{len(batch.booklets)} chéquier(s) créé(s) en stock : téléchargez le PDF "
+                  "du lot pour les imprimer.", "success")
+            return redirect(url_for("booklets.stock", structure=structure.id,
+                                    lot=batch.event_id))
+    elif form.errors:
+        status = 422
+    return render_template(
+        "booklets/stock.html", form=form, structure=structure,
+        structures=queries.structures_in_scope(current_user)
+        if current_user.role != Role.ISSUER else [],
+        booklets=queries.stock_of(current_user, structure) if structure else [],
+        batches=queries.stock_batches(current_user, structure) if structure else [],
+        new_batch=request.args.get("lot", type=int),
+        slots_left=_slots_left(structure) if structure else None,
+        booklet_state=queries.booklet_state,
+    ), status
+
+
+def _printed(ids: list[int]) -> Iterator[Booklet]:
+    """Yield the booklets by chunks, counting and auditing each one's print."""
+    for start in range(0, len(ids), BATCH_LOAD_CHUNK):
+        for booklet in queries.booklets_with_vouchers(ids[start : start + BATCH_LOAD_CHUNK]):
+            record_print(current_user, booklet)
+            yield booklet
+
+
+@bp.route("/stock/lots/<id:event_id>/pdf")
+@login_required
+def stock_batch_pdf(event_id: int):
+    """Download, as one PDF, the booklets of a stock batch that are still in stock."""
+    _stock_roles()
+    # closed by _chunks once sent (or below on failure), not by a with block here
+    spool = tempfile.SpooledTemporaryFile(max_size=BATCH_SPOOL_BYTES)  # noqa: SIM115
+    try:
+        with unit_of_work():
+            structure, ids = queries.stock_batch_ids(current_user, event_id)
+            if not ids:
+                raise Conflict("Plus aucun chéquier de ce lot n'est en stock.",
+                               code="batch_empty")
+            # rendered inside the unit of work: prints are counted only if the PDF was made
+            render_booklets(_printed(ids), spool,
+                            nearby_venues=venues_for_cover(structure.departement_id))
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
+    return Response(_chunks(spool), mimetype="application/pdf", headers={
+        "Content-Length": str(size),
+        "Content-Disposition": f'attachment; filename="chequiers-stock-lot-{event_id}.pdf"',
+    })
+
+
+def _chunks(spool: BinaryIO) -> Iterator[bytes]:
+    """Stream a spooled file in blocks, closing it at the end (or when the client leaves)."""
+    with spool:
+        while chunk := spool.read(STREAM_CHUNK_BYTES):
+            yield chunk
+
+
+@bp.route("/stock/remettre", methods=["GET", "POST"])
+@login_required
+def handout_start():
+    """Hand-out, step 1: type or scan the number of a booklet in stock."""
+    _stock_roles()
+    beneficiary_id = request.args.get("beneficiaire", type=int)
+    beneficiary = people.get_beneficiary(current_user, beneficiary_id) if beneficiary_id else None
+    form, status = BookletNumberForm(), 200
+    if form.validate_on_submit():
+        try:
+            booklet = queries.find_booklet_by_number(current_user, form.number.data)
+            if booklet.status != BookletStatus.IN_STOCK:
+                raise Conflict(f"Le chéquier n° {booklet.number} n'est pas en stock (état : "
+                               f"{queries.STATE_LABELS[queries.booklet_state(booklet)]}).",
+                               code="not_in_stock")
+        except DomainError as err:
+            form.number.errors.append(err.message)
+            status = err.http_status
+        else:
+            return redirect(url_for("booklets.handout_booklet", booklet_id=booklet.id,
+                                    beneficiaire=beneficiary_id))
+    elif form.errors:
+        status = 422
+    return render_template("booklets/handout_start.html", form=form,
+                           beneficiary=beneficiary), status
+
+
+@bp.route("/stock/remettre/<id:booklet_id>", methods=["GET", "POST"])
+@login_required
+def handout_booklet(booklet_id: int):
+    """Hand-out, step 2: find the person in the booklet's structure, then confirm."""
+    _stock_roles()
+    booklet = queries.get_booklet(current_user, booklet_id)
+    beneficiary_id = request.args.get("beneficiaire", type=int)
+    beneficiary = people.get_beneficiary(current_user, beneficiary_id) if beneficiary_id else None
+    search_form, results = SearchForm(), None
+    if beneficiary is None and search_form.validate_on_submit():
+        found = people.search(current_user, last_name=search_form.last_name.data,
+                              first_name=search_form.first_name.data or "",
+                              birth_date=search_form.birth_date.data)
+        results = [b for b in found if b.structure_id == booklet.structure_id]
+    return render_template(
+        "booklets/handout.html", booklet=booklet, state=queries.booklet_state(booklet),
+        beneficiary=beneficiary, search_form=search_form, results=results,
+        form=HandOutForm(formdata=None),
+    )
+
+
+@bp.route("/stock/remettre/<id:booklet_id>/<id:beneficiary_id>", methods=["POST"])
+@login_required
+def handout_confirm(booklet_id: int, beneficiary_id: int):
+    """Hand-out, step 3: give the booklet to the person, then show the booklet."""
+    _stock_roles()
+    form = HandOutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work():
+            booklet = queries.get_booklet(current_user, booklet_id)
+            beneficiary = people.get_beneficiary(current_user, beneficiary_id)
+            hand_out(current_user, booklet, beneficiary,
+                     override_reason=form.override_reason.data)
+            message = f"Chéquier n° {booklet.number} remis à {beneficiary.display_name}."
+    except DomainError as err:
+        if err.http_status == 404:
+            raise
+        flash(err.message, "error")
+        return redirect(url_for("booklets.handout_booklet", booklet_id=booklet_id,
+                                beneficiaire=beneficiary_id))
+    flash(message, "success")
+    return redirect(url_for("booklets.detail", booklet_id=booklet_id))
