@@ -12,6 +12,8 @@ def register_commands(app: Flask) -> None:
     from passnum.core.commands import keys_cli
     from passnum.demo import demo_command
     from passnum.redemptions.commands import redemptions_cli
+    from passnum.seed import seed_command
 
-    for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command):
+    for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
+                    seed_command):
         app.cli.add_command(command)

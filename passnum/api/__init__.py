@@ -18,4 +18,5 @@ from passnum.api import openapi as _openapi  # noqa: E402, F401
 from passnum.auth import api as _auth_api  # noqa: E402, F401
 from passnum.beneficiaries import api as _beneficiaries_api  # noqa: E402, F401
 from passnum.booklets import api as _booklets_api  # noqa: E402, F401
+from passnum.dashboard import api as _dashboard_api  # noqa: E402, F401
 from passnum.redemptions import api as _redemptions_api  # noqa: E402, F401

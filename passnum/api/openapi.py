@@ -64,6 +64,57 @@ ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 
+def _counts(*names: str, **extra: dict[str, Any]) -> dict[str, Any]:
+    """An object of non-negative integer counts (plus ``extra`` properties)."""
+    properties = {n: {"type": "integer", "minimum": 0} for n in names}
+    properties.update(extra)
+    return {"type": "object", "required": list(properties), "additionalProperties": False,
+            "properties": properties}
+
+
+def _stats_schema() -> dict[str, Any]:
+    """``GET /api/v1/stats``: the dashboard's figures (counts and cents are integers)."""
+    name = {"type": "string"}
+    code = {"type": "string", "description": "Code du département."}
+    forecast = _counts(
+        "booklets_in_window", "cents_in_window", "booklets_current", "cents_current",
+        "cents_per_month", "booklets_projected", "cents_projected",
+        window_start=DATE, window_end=DATE, ends_on=DATE,
+        months_observed={"type": "number", "minimum": 0},
+        months_remaining={"type": "number", "minimum": 0},
+        booklets_per_month={"type": "number", "minimum": 0},
+        method={"type": "string", "description": "Méthode de la projection, en français."},
+    )
+    return _counts(
+        departement={"type": ["string", "null"],
+                     "description": "Code du département, null pour tous."},
+        programme={"type": "object", "required": ["id", "name", "starts_on", "ends_on"],
+                   "additionalProperties": False,
+                   "properties": {"id": ID, "name": name, "starts_on": DATE, "ends_on": DATE}},
+        period={"type": "object", "required": ["start", "end"], "additionalProperties": False,
+                "properties": {"start": _nullable("string", format="date"),
+                               "end": _nullable("string", format="date")}},
+        day={**DATE, "description": "Jour de référence (expiration, projection)."},
+        beneficiaries=_counts("reached", "target"),
+        booklets=_counts("issued", "handed_out", "in_stock", "revoked", "allocated", "quota"),
+        vouchers=_counts("total", "redeemed", "outstanding", "expired", "revoked"),
+        euros=_counts("redeemed_cents", "vouchers_paid", "budget_cents"),
+        monthly={"type": "array", "items": _counts(
+            "booklets_issued", "redeemed_cents",
+            month={"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"})},
+        structures={"type": "array", "items": _counts(
+            "booklets_allocated", "booklets_issued", "booklets_revoked", "beneficiaries",
+            "vouchers_redeemed", "redeemed_cents", id=ID, name=name, departement=code)},
+        venues={"type": "array", "items": _counts(
+            "redemptions", "vouchers", "redeemed_cents", id=ID, name=name, departement=code)},
+        themes={"type": "array", "items": _counts(
+            "redemptions", "vouchers", "redeemed_cents",
+            id={**ID, "type": ["integer", "null"]},
+            name={"type": "string", "description": "« Sans atelier » hors atelier."})},
+        forecast=forecast,
+    )
+
+
 def schemas() -> dict[str, Any]:
     """Component schemas; request bodies come from the endpoints' own field specs."""
     # Imported here: the endpoint modules import this package's blueprint.
@@ -195,6 +246,7 @@ def schemas() -> dict[str, Any]:
                 }},
             },
         },
+        "Stats": _stats_schema(),
         "VoucherCheck": {
             "type": "object",
             "required": ["serial", "value_cents", "status", "valid", "reason", "message",
@@ -351,6 +403,27 @@ PATHS: dict[str, Any] = {
         "parameters": [_path_id("redemption_id", "de l'encaissement"), CSRF],
         "responses": _responses("200", _ok("Encaissement annulé.", "Redemption"),
                                 "401", "403", "404", "409", "422"),
+    }},
+    "/api/v1/stats": {"get": {
+        "operationId": "getStats", "summary": "Chiffres du tableau de bord",
+        "description": "Gestionnaires : leur département (par défaut) ; administrateurs : "
+                       "un département ou tous (par défaut). Programme ouvert aujourd'hui "
+                       "par défaut.",
+        "tags": ["dashboard"],
+        "parameters": [
+            {"name": "departement", "in": "query", "required": False,
+             "description": "Code du département (78, 92…).", "schema": {"type": "string"}},
+            {"name": "programme", "in": "query", "required": False,
+             "description": "Identifiant du programme.", "schema": ID},
+            {"name": "start", "in": "query", "required": False,
+             "description": "Premier jour de la période (AAAA-MM-JJ, heure de Paris).",
+             "schema": DATE},
+            {"name": "end", "in": "query", "required": False,
+             "description": "Dernier jour de la période (AAAA-MM-JJ, heure de Paris).",
+             "schema": DATE},
+        ],
+        "responses": _responses("200", _ok("Les chiffres.", "Stats"),
+                                "400", "401", "403", "404", "422"),
     }},
     "/api/v1/openapi.json": {"get": {
         "operationId": "getOpenApi", "summary": "Cette description", "tags": ["meta"],

@@ -1,0 +1,84 @@
+"""JSON API: the dashboard's numbers (``GET /api/v1/stats``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select
+
+from passnum.api import bp
+from passnum.api.edge import api_endpoint
+from passnum.api.schema import ID_MAX
+from passnum.auth.models import Role, User
+from passnum.auth.permissions import require_role
+from passnum.dashboard.queries import programme_stats
+from passnum.errors import Forbidden, InvalidInput, NotFound
+from passnum.extensions import db
+from passnum.programmes.models import Departement, Programme
+from passnum.programmes.queries import open_programme
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_arg(name: str) -> date | None:
+    """A ``YYYY-MM-DD`` query parameter; raise ``InvalidInput`` when malformed."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if not ISO_DATE.match(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"Date invalide pour « {name} » : attendu AAAA-MM-JJ.",
+                           field=name) from None
+
+
+def _departement(actor: User) -> Departement | None:
+    """The département asked for, within the actor's scope (None: all, admins only).
+
+    Raises ``NotFound`` for an unknown code and ``Forbidden`` for a manager asking for
+    another département than theirs.
+    """
+    code = request.args.get("departement", "").strip()
+    if not code:
+        return actor.departement if actor.role == Role.MANAGER else None
+    departement = db.session.scalar(select(Departement).where(Departement.code == code[:3]))
+    if departement is None or len(code) > 3:
+        raise NotFound("Département inconnu.", code="not_found")
+    if actor.role == Role.MANAGER and departement.id != actor.departement_id:
+        raise Forbidden("Vous ne voyez que les chiffres de votre département.",
+                        code="forbidden")
+    return departement
+
+
+def _programme() -> Programme:
+    """The programme asked for, or the one open today."""
+    raw = request.args.get("programme", "").strip()
+    if not raw:
+        return open_programme()
+    if not raw.isdigit() or not 0 < int(raw) <= ID_MAX:
+        raise InvalidInput("Identifiant de programme invalide.", field="programme")
+    programme = db.session.get(Programme, int(raw))
+    if programme is None:
+        raise NotFound("Programme introuvable.", code="not_found")
+    return programme
+
+
+@bp.get("/stats")
+@api_endpoint
+def stats_endpoint() -> dict[str, Any]:
+    """Counts and euros of a programme as on the dashboard, for a département or all."""
+    require_role(current_user, Role.ADMIN, Role.MANAGER)
+    departement = _departement(current_user)
+    start, end = _date_arg("start"), _date_arg("end")
+    if start and end and start > end:
+        raise InvalidInput("La date de début doit précéder la date de fin.", field="start")
+    programme = _programme()
+    stats = programme_stats(programme.id, departement_id=departement and departement.id,
+                            start=start, end=end)
+    return {"departement": departement and departement.code, **stats}
