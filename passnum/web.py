@@ -27,7 +27,9 @@ def register_blueprints(app: Flask) -> None:
     from passnum.api import bp as api_bp
     from passnum.auth.views import bp as auth_bp
     from passnum.beneficiaries.views import bp as beneficiaries_bp
+    from passnum.booklets.expiry_views import bp as expiry_bp
     from passnum.booklets.views import bp as booklets_bp
+    from passnum.dashboard.views import bp as dashboard_bp
     from passnum.programmes.admin_views import bp as programme_admin_bp
     from passnum.programmes.views import bp as programmes_bp
     from passnum.redemptions.history_views import bp as history_bp
@@ -35,7 +37,7 @@ def register_blueprints(app: Flask) -> None:
     from passnum.venues.views import bp as venues_bp
 
     for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
-               venues_bp, history_bp, redemptions_bp, api_bp):
+               venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, api_bp):
         app.register_blueprint(bp)
 
 

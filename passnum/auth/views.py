@@ -61,6 +61,8 @@ def logout():
 @login_required
 def home():
     """Send each role to its main page."""
-    if current_user.role in (Role.ISSUER, Role.MANAGER, Role.ADMIN):
+    if current_user.role in (Role.MANAGER, Role.ADMIN):
+        return redirect(url_for("dashboard.index"))
+    if current_user.role == Role.ISSUER:
         return redirect(url_for("beneficiaries.search"))
     return redirect(url_for("redemptions.scan"))

@@ -8,17 +8,16 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
 
 from passnum.api import bp
 from passnum.api.edge import api_endpoint
 from passnum.api.schema import ID_MAX
-from passnum.auth.models import Role, User
+from passnum.auth.models import Role
 from passnum.auth.permissions import require_role
-from passnum.dashboard.queries import programme_stats
-from passnum.errors import Forbidden, InvalidInput, NotFound
+from passnum.dashboard.queries import departement_scope, programme_stats
+from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
-from passnum.programmes.models import Departement, Programme
+from passnum.programmes.models import Programme
 from passnum.programmes.queries import open_programme
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -36,24 +35,6 @@ def _date_arg(name: str) -> date | None:
     except ValueError:
         raise InvalidInput(f"Date invalide pour « {name} » : attendu AAAA-MM-JJ.",
                            field=name) from None
-
-
-def _departement(actor: User) -> Departement | None:
-    """The département asked for, within the actor's scope (None: all, admins only).
-
-    Raises ``NotFound`` for an unknown code and ``Forbidden`` for a manager asking for
-    another département than theirs.
-    """
-    code = request.args.get("departement", "").strip()
-    if not code:
-        return actor.departement if actor.role == Role.MANAGER else None
-    departement = db.session.scalar(select(Departement).where(Departement.code == code[:3]))
-    if departement is None or len(code) > 3:
-        raise NotFound("Département inconnu.", code="not_found")
-    if actor.role == Role.MANAGER and departement.id != actor.departement_id:
-        raise Forbidden("Vous ne voyez que les chiffres de votre département.",
-                        code="forbidden")
-    return departement
 
 
 def _programme() -> Programme:
@@ -74,7 +55,7 @@ def _programme() -> Programme:
 def stats_endpoint() -> dict[str, Any]:
     """Counts and euros of a programme as on the dashboard, for a département or all."""
     require_role(current_user, Role.ADMIN, Role.MANAGER)
-    departement = _departement(current_user)
+    departement = departement_scope(current_user, request.args.get("departement"))
     start, end = _date_arg("start"), _date_arg("end")
     if start and end and start > end:
         raise InvalidInput("La date de début doit précéder la date de fin.", field="start")

@@ -34,9 +34,11 @@ from sqlalchemy import (
     union_all,
 )
 
+from passnum.auth.models import Role, User
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core.clock import PARIS, paris_day_bounds, today
 from passnum.core.formatting import date_fr, euros
+from passnum.errors import Forbidden, NotFound
 from passnum.extensions import db
 from passnum.programmes.models import (
     Allocation,
@@ -97,6 +99,31 @@ class _Scope:
         if self.departement_id is not None:
             query = query.where(RedemptionLine.departement_id == self.departement_id)
         return query
+
+
+def departement_scope(actor: User, code: str | None, *,
+                      clamp: bool = False) -> Departement | None:
+    """The département whose figures ``actor`` sees when asking for ``code``.
+
+    Managers see their own département only: asking for another one raises
+    ``Forbidden``, or gives their own with ``clamp``. Administrators see the one asked
+    for, or all of them (``None``) when ``code`` is empty. Raises ``NotFound`` for an
+    unknown code and ``Forbidden`` for other roles.
+    """
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise Forbidden("Réservé aux gestionnaires et aux administrateurs.", code="forbidden")
+    code = (code or "").strip()
+    if actor.role == Role.MANAGER and (not code or clamp):
+        return actor.departement
+    if not code:
+        return None
+    departement = db.session.scalar(select(Departement).where(Departement.code == code[:3]))
+    if departement is None or len(code) > 3:
+        raise NotFound("Département inconnu.", code="not_found")
+    if actor.role == Role.MANAGER and departement.id != actor.departement_id:
+        raise Forbidden("Vous ne voyez que les chiffres de votre département.",
+                        code="forbidden")
+    return departement
 
 
 def programme_stats(programme_id: int, *, departement_id: int | None = None,

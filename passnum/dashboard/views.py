@@ -1,0 +1,168 @@
+"""The managers' dashboard page and its CSV/XLSX exports (``/tableau-de-bord``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from passnum.auth.models import Role
+from passnum.core.formatting import NBSP
+from passnum.dashboard import charts
+from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
+from passnum.dashboard.queries import departement_scope, programme_stats
+from passnum.extensions import db
+from passnum.programmes.models import Departement
+from passnum.programmes.queries import open_programme
+
+bp = Blueprint("dashboard", __name__, url_prefix="/tableau-de-bord")
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Filters:
+    """The page's filters once checked: département (None: all), period, errors."""
+
+    departement: Departement | None
+    start: date | None
+    end: date | None
+    errors: dict[str, str]
+
+
+def _date(name: str, errors: dict[str, str]) -> date | None:
+    """A ``YYYY-MM-DD`` query parameter; an error is noted and the filter dropped."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if not ISO_DATE.match(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "Date invalide : attendu AAAA-MM-JJ."
+        return None
+
+
+def _filters() -> Filters:
+    """Read the filters; managers always get their own département."""
+    if current_user.role not in (Role.MANAGER, Role.ADMIN):
+        abort(403)
+    departement = departement_scope(current_user, request.args.get("departement"), clamp=True)
+    errors: dict[str, str] = {}
+    start, end = _date("start", errors), _date("end", errors)
+    if start and end and start > end:
+        errors["end"] = "La date de fin doit suivre la date de début."
+        start = end = None
+    return Filters(departement, start, end, errors)
+
+
+def _stats(filters: Filters) -> dict[str, Any]:
+    """``programme_stats`` of the open programme for the filters."""
+    return programme_stats(open_programme().id,
+                           departement_id=filters.departement and filters.departement.id,
+                           start=filters.start, end=filters.end)
+
+
+def _compact_euros(value: float) -> str:
+    """An axis label in euros: ``0 €``, ``500 €``, ``12 k€``, ``1,5 M€``."""
+    euros_value = value / 100
+    if euros_value >= 1_000_000:
+        text = f"{euros_value / 1_000_000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        return f"{text}{NBSP}M€"
+    if euros_value >= 1000:
+        text = f"{euros_value / 1000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+        return f"{text}{NBSP}k€"
+    return f"{euros_value:.0f}{NBSP}€"
+
+
+def _count_label(value: float) -> str:
+    """An axis label for counts: ``1 200``."""
+    return f"{value:,.0f}".replace(",", NBSP)
+
+
+def _percent(part: int, whole: int) -> str:
+    """``42,5 %`` of ``whole``, or an empty string without a reference."""
+    if not whole:
+        return ""
+    return f"{part * 100 / whole:.1f}".replace(".", ",") + f"{NBSP}%"
+
+
+def _scope_label(filters: Filters) -> str:
+    """``Yvelines (78)`` or ``Tous les départements``."""
+    if filters.departement is None:
+        return "Tous les départements"
+    return f"{filters.departement.name} ({filters.departement.code})"
+
+
+@bp.route("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """The figures, monthly charts and breakdowns of the open programme."""
+    filters = _filters()
+    stats = _stats(filters)
+    months = fill_months(stats["monthly"])
+    scope = _scope_label(filters)
+    booklet_chart = charts.bar_chart(
+        "chart-booklets", f"Chéquiers émis par mois — {scope}",
+        "Diagramme en barres du nombre de chéquiers émis (non révoqués) chaque mois ; "
+        "les valeurs figurent dans le tableau qui suit.",
+        [(m["month"], m["booklets_issued"]) for m in months], _count_label)
+    euro_chart = charts.bar_chart(
+        "chart-euros", f"Montant encaissé par mois — {scope}",
+        "Diagramme en barres du montant des chèques encaissés chaque mois, en euros ; "
+        "les valeurs figurent dans le tableau qui suit.",
+        [(m["month"], m["redeemed_cents"]) for m in months], _compact_euros)
+    departements = (db.session.scalars(select(Departement).order_by(Departement.code)).all()
+                    if current_user.role == Role.ADMIN else [])
+    query = {key: value for key, value in (
+        ("departement", filters.departement.code if filters.departement else ""),
+        ("start", filters.start.isoformat() if filters.start else ""),
+        ("end", filters.end.isoformat() if filters.end else "")) if value}
+    return render_template(
+        "dashboard/index.html", stats=stats, filters=filters, scope=scope, months=months,
+        booklet_chart=booklet_chart, euro_chart=euro_chart, departements=departements,
+        query=query, percent=_percent, month_name=charts.month_name,
+        is_admin=current_user.role == Role.ADMIN,
+        starts_on=date.fromisoformat(stats["programme"]["starts_on"]),
+        ends_on=date.fromisoformat(stats["programme"]["ends_on"]),
+    )
+
+
+def _filename(filters: Filters, extension: str) -> str:
+    """``tableau-de-bord-78-2025-01-01-2025-06-30.csv``."""
+    parts = ["tableau-de-bord", filters.departement.code if filters.departement else "tous"]
+    parts += [d.isoformat() for d in (filters.start, filters.end) if d]
+    return "-".join(parts) + f".{extension}"
+
+
+@bp.route("/export.csv")
+@login_required
+def export_csv() -> ResponseReturnValue:
+    """One table of the dashboard as CSV (``table`` = summary, months, structures…)."""
+    filters = _filters()
+    key = request.args.get("table", "")
+    if key not in TABLE_KEYS:
+        abort(404)
+    table = tables(_stats(filters))[key]
+    name = _filename(filters, "csv").replace("tableau-de-bord", f"tableau-de-bord-{key}")
+    return Response(table_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export_xlsx() -> ResponseReturnValue:
+    """Every table of the dashboard in one workbook."""
+    filters = _filters()
+    name = _filename(filters, "xlsx")
+    return Response(workbook_xlsx(tables(_stats(filters))), mimetype=XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
