@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,7 @@ from passnum.core.formatting import NBSP
 from passnum.dashboard import charts
 from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
 from passnum.dashboard.queries import departement_scope, programme_stats
+from passnum.dashboard.report import render_report
 from passnum.extensions import db
 from passnum.programmes.models import Departement
 from passnum.programmes.queries import open_programme
@@ -166,3 +168,14 @@ def export_xlsx() -> ResponseReturnValue:
     return Response(workbook_xlsx(tables(_stats(filters))), mimetype=XLSX_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+
+
+@bp.route("/rapport.pdf")
+@login_required
+def report_pdf() -> ResponseReturnValue:
+    """The funder's PDF report for the same filters and scope as the page."""
+    filters = _filters()
+    out = io.BytesIO()
+    render_report(_stats(filters), out, scope=_scope_label(filters))
+    return Response(out.getvalue(), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{_filename(filters, "pdf")}"'})
