@@ -39,3 +39,10 @@ def paris_day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, PARIS).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time.min, PARIS).astimezone(UTC)
     return start, end
+
+
+def parse_iso_date(raw: str) -> date:
+    """Parse exactly ``YYYY-MM-DD``; raise ``ValueError`` otherwise."""
+    if len(raw) != 10 or raw[4] != "-" or raw[7] != "-" or not raw.replace("-", "").isdigit():
+        raise ValueError(raw)
+    return date.fromisoformat(raw)

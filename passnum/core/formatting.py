@@ -32,3 +32,15 @@ def datetime_fr(value: datetime | None) -> str:
 def date_fr(value: date | None) -> str:
     """Format a date as ``12/03/2024``."""
     return value.strftime("%d/%m/%Y") if value else ""
+
+
+def euros_plain(cents: int) -> str:
+    """``1234,50``: the decimal comma spreadsheets expect, no currency sign."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole},{rest:02d}"
+
+
+def spreadsheet_text(text: str) -> str:
+    """Neutralise text a spreadsheet would run as a formula (=, +, -, @)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -14,13 +13,12 @@ from passnum.api.edge import api_endpoint
 from passnum.api.schema import ID_MAX
 from passnum.auth.models import Role
 from passnum.auth.permissions import require_role
+from passnum.core.clock import parse_iso_date
 from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
 from passnum.programmes.models import Programme
 from passnum.programmes.queries import open_programme
-
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _date_arg(name: str) -> date | None:
@@ -29,9 +27,7 @@ def _date_arg(name: str) -> date | None:
     if raw is None or raw == "":
         return None
     try:
-        if not ISO_DATE.match(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
+        return parse_iso_date(raw)
     except ValueError:
         raise InvalidInput(f"Date invalide pour « {name} » : attendu AAAA-MM-JJ.",
                            field=name) from None

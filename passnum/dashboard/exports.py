@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from passnum.redemptions.exports import _cell, _euros_plain
+from passnum.core.formatting import euros_plain, spreadsheet_text
 
 EURO_FORMAT = '#,##0.00 "€"'
 
@@ -104,9 +104,9 @@ def tables(stats: dict[str, Any]) -> dict[str, Table]:
 def _csv_value(value: Any) -> str:
     """A cell as CSV text: euros with a decimal comma, text neutralised."""
     if isinstance(value, Cents):
-        return _euros_plain(value)
+        return euros_plain(value)
     if isinstance(value, str):
-        return _cell(value)
+        return spreadsheet_text(value)
     return str(value)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from passnum.auth.models import Role
+from passnum.core.clock import parse_iso_date
 from passnum.core.formatting import NBSP
 from passnum.dashboard import charts
 from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
@@ -25,7 +25,6 @@ from passnum.programmes.queries import open_programme
 
 bp = Blueprint("dashboard", __name__, url_prefix="/tableau-de-bord")
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -45,9 +44,7 @@ def _date(name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        if not ISO_DATE.match(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
+        return parse_iso_date(raw)
     except ValueError:
         errors[name] = "Date invalide : attendu AAAA-MM-JJ."
         return None

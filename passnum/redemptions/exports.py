@@ -6,21 +6,11 @@ import csv
 import io
 from collections.abc import Iterable
 
-from passnum.core.formatting import datetime_fr
+from passnum.core.formatting import datetime_fr, euros_plain, spreadsheet_text
 from passnum.redemptions.models import Redemption
 
 CSV_HEADER = ["encaissement", "date", "atelier", "numero_de_serie", "montant_euros",
               "departement_payeur", "etat", "annule_le"]
-
-
-def _euros_plain(cents: int) -> str:
-    """``10,00``: the French decimal comma spreadsheets expect, no currency sign."""
-    return f"{cents // 100},{cents % 100:02d}"
-
-
-def _cell(text: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (=, +, -, @)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def history_csv(redemptions: Iterable[Redemption], departement_codes: dict[int, str]) -> str:
@@ -33,8 +23,9 @@ def history_csv(redemptions: Iterable[Redemption], departement_codes: dict[int, 
         title = redemption.workshop.title if redemption.workshop else ""
         state = "annulé" if redemption.undone_at else "encaissé"
         for line in redemption.lines:
-            writer.writerow([redemption.id, datetime_fr(redemption.redeemed_at), _cell(title),
-                             line.voucher.serial, _euros_plain(line.value_cents),
+            writer.writerow([redemption.id, datetime_fr(redemption.redeemed_at),
+                             spreadsheet_text(title),
+                             line.voucher.serial, euros_plain(line.value_cents),
                              departement_codes.get(line.departement_id, ""), state,
                              datetime_fr(redemption.undone_at)])
     return out.getvalue()

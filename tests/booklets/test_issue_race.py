@@ -10,7 +10,7 @@ test proves that none of them fails with "database is locked" instead of a refus
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -77,21 +77,23 @@ def barrier_before(statement_prefix: str, barrier: threading.Barrier) -> Iterato
         event.remove(db.engine, "before_cursor_execute", hold)
 
 
-def race(app: Flask, entrants: list[tuple[int, int]], *, at: str | None = None) -> list[Outcome]:
+def race(app: Flask, entrants: list[tuple[int, ...]], *, at: str | None = None,
+         contender: Callable[..., Outcome] | None = None) -> list[Outcome]:
     """Run one thread per ``(issuer_id, beneficiary_id)`` at once; return their outcomes.
 
     With ``at`` the racers meet right before that SQL statement (PostgreSQL); without
     it they meet before starting their transactions (SQLite, where a transaction holds
-    the write lock from its first statement).
+    the write lock from its first statement). ``contender(app, *entrant)`` replaces
+    issuing with another operation; it must set ``_racer.active`` and needs ``at``.
     """
     db.session.commit()  # the test's own session must hold no lock while they race
     barrier = threading.Barrier(len(entrants), timeout=WAIT_SECONDS)
     outcomes: list[Outcome] = [Outcome() for _ in entrants]
 
-    def run(index: int, issuer_id: int, beneficiary_id: int) -> None:
+    def run(index: int, *entrant: int) -> None:
         try:
-            outcomes[index] = _issue(app, issuer_id, beneficiary_id,
-                                     None if at else barrier)
+            outcomes[index] = (contender(app, *entrant) if contender else
+                               _issue(app, *entrant, None if at else barrier))
         except Exception as err:  # reported by the assertions below, with its type
             outcomes[index] = Outcome(error=f"{type(err).__name__}: {err}")
 

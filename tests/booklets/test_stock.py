@@ -1,7 +1,6 @@
 """Stock booklets printed in bulk, found by their typed number, then handed out."""
 
 import json
-import threading
 
 import pytest
 from flask import Flask
@@ -27,7 +26,7 @@ from passnum.errors import DomainError
 from passnum.extensions import db
 from passnum.programmes.models import Allocation, ProgrammeQuota
 from passnum.redemptions.services import check
-from tests.booklets.test_issue_race import Outcome, _racer, barrier_before
+from tests.booklets.test_issue_race import Outcome, _racer, race
 from tests.factories import World, issue, make_beneficiary
 
 WAIT_SECONDS = 60
@@ -230,25 +229,7 @@ def _hand_out_racer(app: Flask, actor_id: int, booklet_id: int, person_id: int,
 
 def _race_hand_outs(app: Flask, entrants: list[tuple[int, int, int]], at: str) -> list[Outcome]:
     """Run one hand-out per ``(actor_id, booklet_id, person_id)`` at once."""
-    db.session.commit()
-    barrier = threading.Barrier(len(entrants), timeout=WAIT_SECONDS)
-    outcomes = [Outcome() for _ in entrants]
-
-    def run(index: int, entrant: tuple[int, int, int]) -> None:
-        try:
-            outcomes[index] = _hand_out_racer(app, *entrant)
-        except Exception as err:  # reported by the assertion below, with its type
-            outcomes[index] = Outcome(error=f"{type(err).__name__}: {err}")
-
-    threads = [threading.Thread(target=run, args=(i, e)) for i, e in enumerate(entrants)]
-    with barrier_before(at, barrier):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(WAIT_SECONDS * 2)
-    assert not any(thread.is_alive() for thread in threads), "a racer never finished"
-    assert [o.error for o in outcomes if o.error] == []
-    return outcomes
+    return race(app, entrants, at=at, contender=_hand_out_racer)
 
 
 @pytest.mark.postgres
