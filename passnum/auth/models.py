@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"))
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # a venue's lead agent (the applicant) manages the venue's other agent accounts
+    is_venue_lead: Mapped[bool] = mapped_column(default=False, server_default=false())
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -75,6 +75,10 @@ class Booklet(db.Model):
             name="handed_out_has_beneficiary",
         ),
         CheckConstraint("expires_on >= valid_from", name="validity"),
+        CheckConstraint(
+            "vouchers_redeemed >= 0 AND vouchers_redeemed <= vouchers_total",
+            name="vouchers_redeemed_bounds",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +103,10 @@ class Booklet(db.Model):
         ForeignKey("booklets.id"), unique=True
     )
     duplicate_override_reason: Mapped[str | None] = mapped_column(Text)
+    # counters kept by the services that change vouchers, so the dashboard sums booklets
+    # instead of counting every voucher; ``stats verify`` checks them against the rows
+    vouchers_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    vouchers_redeemed: Mapped[int] = mapped_column(default=0, server_default="0")
 
     programme = relationship("Programme")
     structure = relationship("Structure")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
@@ -19,6 +19,7 @@ class Redemption(db.Model):
     __table_args__ = (
         UniqueConstraint("actor_id", "idempotency_key"),
         Index("ix_redemptions_venue_id_redeemed_at", "venue_id", "redeemed_at"),
+        Index("ix_redemptions_redeemed_at", "redeemed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,3 +63,51 @@ class RedemptionLine(db.Model):
 
     redemption: Mapped[Redemption] = relationship(back_populates="lines")
     voucher = relationship("Voucher")
+
+
+NO_THEME = 0  # ``theme_key`` of redemptions outside any workshop
+
+
+class VenueMonthTally(db.Model):
+    """Live redemption lines summed per programme, paying département, Paris month,
+    venue and workshop theme.
+
+    Kept by ``redeem`` and ``undo`` in their own transaction (``redemptions.tallies``),
+    so the dashboard reads a few thousand rows instead of every line; ``stats verify``
+    compares them with the lines and ``stats rebuild`` recomputes them. A redemption
+    counts once per paying département.
+    """
+
+    __tablename__ = "venue_month_tallies"
+    __table_args__ = (
+        CheckConstraint("redemptions >= 0 AND vouchers >= 0 AND cents >= 0",
+                        name="not_negative"),
+    )
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"),
+                                                primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day, Paris time
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), primary_key=True)
+    # a workshop theme's id, or NO_THEME: a key column cannot be NULL
+    theme_key: Mapped[int] = mapped_column(primary_key=True)
+    redemptions: Mapped[int] = mapped_column(default=0)
+    vouchers: Mapped[int] = mapped_column(default=0)
+    cents: Mapped[int] = mapped_column(default=0)
+
+
+class StructureMonthTally(db.Model):
+    """Live redemption lines summed per programme, Paris month and issuing structure
+    (whose département pays), kept like ``VenueMonthTally``."""
+
+    __tablename__ = "structure_month_tallies"
+    __table_args__ = (
+        CheckConstraint("vouchers >= 0 AND cents >= 0", name="not_negative"),
+    )
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), primary_key=True)
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"))
+    vouchers: Mapped[int] = mapped_column(default=0)
+    cents: Mapped[int] = mapped_column(default=0)

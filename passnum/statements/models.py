@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
@@ -49,6 +49,45 @@ class Statement(db.Model):
     payment_reference: Mapped[str | None] = mapped_column(String(80))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    # last (re)generation of a draft; frozen once validated
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paid_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     venue = relationship("Venue")
     departement = relationship("Departement")
+    validated_by = relationship("User", foreign_keys=[validated_by_id])
+    adjustments: Mapped[list[StatementAdjustment]] = relationship(
+        back_populates="statement", foreign_keys="StatementAdjustment.statement_id",
+        order_by="StatementAdjustment.id")
+
+
+class StatementAdjustment(db.Model):
+    """A credit (positive) or debit (negative) correcting an earlier statement.
+
+    History is never edited: the correction waits (``statement_id`` NULL) until the next
+    statement of the same venue and paying département takes it, once.
+    """
+
+    __tablename__ = "statement_adjustments"
+    __table_args__ = (
+        CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
+        Index("ix_statement_adjustments_venue_id_departement_id",
+              "venue_id", "departement_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"))
+    corrects_statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"),
+                                                     index=True)
+    amount_cents: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    statement = relationship("Statement", foreign_keys=[statement_id],
+                             back_populates="adjustments")
+    corrects = relationship("Statement", foreign_keys=[corrects_statement_id])
+    created_by = relationship("User")

@@ -70,6 +70,26 @@ class Venue(db.Model):
         return self.label_status == LabelStatus.ACTIVE
 
 
+class VenueLabelChange(db.Model):
+    """One decision on a venue's label (approval, suspension, withdrawal, reactivation),
+    shown to the venue on its page; the audit log records it too."""
+
+    __tablename__ = "venue_label_changes"
+    __table_args__ = (Index("ix_venue_label_changes_venue_id_changed_at",
+                            "venue_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    venue = relationship("Venue")
+    actor = relationship("User")
+
+
 class WorkshopTheme(db.Model):
     """An entry of the managed list of workshop themes."""
 
