@@ -10,14 +10,15 @@ FLASK := $(BIN)/flask --app passnum
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := static/vendor/.built
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run test lint migration
+.PHONY: help install assets run test lint migration bench
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
-	@echo '  (make run honours PORT; make test passes PYTEST_ARGS to pytest)'
+	@echo '  (make run honours PORT; make test passes PYTEST_ARGS to pytest, make bench BENCH_ARGS)'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -49,6 +50,9 @@ run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:$P
 
 test: install assets ## Run the test suite (PYTEST_ARGS="-k redeem -x" …)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install assets ## Benchmarks on throw-away PostgreSQL/SQLite databases (BENCH_ARGS=--quick)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install ## Check the code with ruff
 	$(BIN)/ruff check .

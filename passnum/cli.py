@@ -10,10 +10,11 @@ def register_commands(app: Flask) -> None:
     from passnum.audit.commands import audit_cli
     from passnum.auth.commands import users_cli
     from passnum.core.commands import keys_cli
+    from passnum.dashboard.commands import stats_cli
     from passnum.demo import demo_command
     from passnum.redemptions.commands import redemptions_cli
     from passnum.seed import seed_command
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
-                    seed_command):
+                    seed_command, stats_cli):
         app.cli.add_command(command)

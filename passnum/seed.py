@@ -42,6 +42,7 @@ from passnum.programmes.models import (
     ProgrammeQuota,
     Structure,
 )
+from passnum.redemptions import tallies
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
 
@@ -351,7 +352,7 @@ class _Generator:
             reason = self.rng.choices(("lost", "stolen", "cancelled"), (45, 35, 20))[0]
         status = (BookletStatus.IN_STOCK if stock else
                   BookletStatus.REVOKED if revoked_at else BookletStatus.HANDED_OUT)
-        self.data.add(Booklet, {
+        row = {
             "id": booklet_id, "number": number, "programme_id": self.programme_id,
             "structure_id": structure_id, "departement_id": self.dep_ids[code],
             "beneficiary_id": beneficiary_id, "status": status.value, "valid_from": day,
@@ -361,7 +362,9 @@ class _Generator:
             "revoked_at": revoked_at, "revoke_reason": reason,
             "revoke_note": "" if reason else None, "replaces_booklet_id": replaces,
             "duplicate_override_reason": None,
-        })
+            "vouchers_total": VOUCHERS_PER_BOOKLET, "vouchers_redeemed": 0,
+        }
+        self.data.add(Booklet, row)
         for position in range(1, VOUCHERS_PER_BOOKLET + 1):
             self.data.add(Voucher, {
                 "id": self.ids.next("vouchers"), "booklet_id": booklet_id, "position": position,
@@ -375,6 +378,7 @@ class _Generator:
                     datetime.combine(expires_on + timedelta(days=1), time.min, PARIS))
         mine = self.data.rows[Voucher][-VOUCHERS_PER_BOOKLET:]
         used = self._redeem(code, mine, issued_at, limit)
+        row["vouchers_redeemed"] = used
         if revoked_at is None:
             return
         for voucher in mine[used:]:
@@ -582,6 +586,9 @@ def seed(*, beneficiaries: int, rng_seed: int = 1,
         _insert(model, gen.data.rows.get(model, []),
                 lambda n: progress("Écriture des données", n, total))
     _reset_sequences([*INSERT_ORDER, User])
+    progress("Cumuls du tableau de bord", 0, 1)
+    tallies.rebuild()
+    progress("Cumuls du tableau de bord", 1, 1)
     counts = {model.__tablename__: len(gen.data.rows.get(model, [])) for model in INSERT_ORDER}
     counts["structures"] = sum(len(ids) for ids in gen.structures.values())
     counts["venues"] = sum(len(ids) for ids in gen.venues.values())

@@ -146,6 +146,7 @@ def _build(programme: Programme, structure: Structure, actor: User, expires_on: 
         handed_out_at=at if beneficiary else None,
         issued_by_id=actor.id,
         replaces_booklet_id=replaces.id if replaces else None,
+        vouchers_total=programme.vouchers_per_booklet,
     )
     db.session.add(booklet)
     db.session.flush()

@@ -31,6 +31,7 @@ from passnum.redemptions.queries import (
     live_redemption_of,
     redemption_for_key,
 )
+from passnum.redemptions.tallies import count_redemption, uncount_redemption
 from passnum.redemptions.validation import (
     INVALID_CODE_MESSAGE,
     invalid_code,
@@ -246,6 +247,7 @@ def _record(vouchers: list[Voucher], *, venue: Venue, workshop: Workshop | None,
             voucher=voucher, departement_id=voucher.booklet.departement_id,
             value_cents=voucher.value_cents, created_at=at))
     db.session.flush()
+    count_redemption(redemption)
     record("voucher.redeemed", actor_id=actor.id, object_type="redemption",
            object_id=redemption.id, ip=ip,
            details={"venue_id": venue.id, "workshop_id": redemption.workshop_id,
@@ -280,9 +282,15 @@ def undo(redemption: Redemption, *, actor: User, ip: str | None = None) -> Redem
     at = now()
     for line in redemption.lines:
         line.undone_at, line.statement_id = at, None
-        line.voucher.status, line.voucher.redeemed_at = VoucherStatus.ISSUED, None
+        voucher, booklet = line.voucher, line.voucher.booklet
+        voucher.redeemed_at = None
+        if booklet.status == BookletStatus.REVOKED:  # revoked meanwhile: not usable again
+            voucher.status, voucher.revoked_at = VoucherStatus.REVOKED, booklet.revoked_at
+        else:
+            voucher.status = VoucherStatus.ISSUED
     redemption.undone_at, redemption.undone_by_id = at, actor.id
     db.session.flush()
+    uncount_redemption(redemption)
     record("redemption.undone", actor_id=actor.id, object_type="redemption",
            object_id=redemption.id, ip=ip,
            details={"serials": [line.voucher.serial for line in redemption.lines]})

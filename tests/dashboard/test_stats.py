@@ -196,6 +196,57 @@ def test_period_filter_restricts_issuance_and_redemptions(seeded):
     assert stats["forecast"] == whole["forecast"]  # the forecast ignores the period
 
 
+def _period_lines(dep: int, start: date | None, end: date | None) -> dict[str, dict]:
+    """Per venue, theme, structure: (redemptions, vouchers, cents) of the live lines paid
+    by ``dep`` whose Paris redemption day lies in the period, counted in Python."""
+    result: dict[str, dict] = {"venue": {}, "theme": {}, "structure": {}}
+    acts: dict[str, set] = {"venue": set(), "theme": set()}
+    for rid, venue, theme, structure, cents, at in _rows(
+            "SELECT r.id, r.venue_id, w.theme_id, b.structure_id, l.value_cents, r.redeemed_at "
+            "FROM redemption_lines l JOIN redemptions r ON r.id = l.redemption_id "
+            "JOIN vouchers v ON v.id = l.voucher_id JOIN booklets b ON b.id = v.booklet_id "
+            "LEFT JOIN workshops w ON w.id = r.workshop_id "
+            f"WHERE l.undone_at IS NULL AND l.departement_id = {int(dep)}"):
+        day = _aware(at).astimezone(PARIS).date()
+        if (start and day < start) or (end and day > end):
+            continue
+        for kind, key in (("venue", venue), ("theme", theme), ("structure", structure)):
+            old = result[kind].get(key, (0, 0, 0))
+            new_act = kind != "structure" and (rid, key) not in acts[kind]
+            if new_act:
+                acts[kind].add((rid, key))
+            result[kind][key] = (old[0] + new_act, old[1] + 1, old[2] + cents)
+    return result
+
+
+@pytest.mark.parametrize("bounds", [
+    (-200, -100), (-400, None), (None, -150), "whole months", "one month inside",
+])
+def test_any_period_counts_each_line_once(seeded, bounds):
+    """Whole months come from the monthly tallies, other days from the lines: the sum
+    is the same as counting every line of the period."""
+    programme_id, dep = seeded["programme_id"], seeded["deps"]["78"]
+    day = today()
+    if bounds == "whole months":
+        start = (day.replace(day=1) - timedelta(days=300)).replace(day=1)
+        end = day.replace(day=1) - timedelta(days=1)
+    elif bounds == "one month inside":
+        start = (day - timedelta(days=120)).replace(day=3)
+        end = start + timedelta(days=20)
+    else:
+        start, end = (None if b is None else day + timedelta(days=b) for b in bounds)
+    stats = programme_stats(programme_id, departement_id=dep, start=start, end=end)
+    expected = _period_lines(dep, start, end)
+    assert expected["venue"], "the period holds redemptions"
+    assert {v["id"]: (v["redemptions"], v["vouchers"], v["redeemed_cents"])
+            for v in stats["venues"]} == expected["venue"]
+    assert {t["id"]: (t["redemptions"], t["vouchers"], t["redeemed_cents"])
+            for t in stats["themes"]} == expected["theme"]
+    assert {s["id"]: (s["vouchers_redeemed"], s["redeemed_cents"])
+            for s in stats["structures"] if s["vouchers_redeemed"]} == {
+        k: v[1:] for k, v in expected["structure"].items()}
+
+
 def _aware(value: Any) -> Any:
     """Raw SQL gives naive UTC on SQLite (as text) and aware datetimes on PostgreSQL."""
     from datetime import UTC, datetime

@@ -1,0 +1,1 @@
+"""passnum's benchmarks: ``make bench`` (see ``bench/__main__.py``)."""

@@ -1,0 +1,171 @@
+"""What every benchmark needs: throw-away databases, a served app, an HTTP client that
+keeps its connection, and percentiles. Loopback only, bounded in time."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("PASSNUM_BENCH_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class Result:
+    """One row of the printed table (and of ``bench/results.json``)."""
+
+    section: str
+    name: str
+    value: float
+    unit: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """The ``share`` (0..1) percentile by the nearest-rank method."""
+    ordered = sorted(samples)
+    rank = max(1, round(share * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def latency(samples: list[float]) -> dict[str, float]:
+    """Median and 99th percentile, in milliseconds."""
+    return {"p50_ms": round(statistics.median(samples) * 1000, 1),
+            "p99_ms": round(percentile(samples, 0.99) * 1000, 1), "n": len(samples)}
+
+
+@contextmanager
+def throwaway_postgres(prefix: str = "passnum_bench") -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(POSTGRES_URL)
+    try:
+        yield parts._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def flask(database_url: str, *args: str, quiet: bool = True) -> float:
+    """Run ``flask --app passnum <args>`` on ``database_url``; return its seconds."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "passnum", *args], cwd=ROOT,
+                          env={**os.environ, "DATABASE_URL": database_url},
+                          capture_output=quiet, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served(database_url: str, *, workers: int = 2) -> Iterator[str]:
+    """The app under gunicorn (the production server) on loopback; yields its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": database_url, "PASSNUM_BASE_URL": url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "1",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError("the server stopped at start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class Client:
+    """A keep-alive HTTP client with a cookie jar of one session cookie."""
+
+    def __init__(self, base_url: str) -> None:
+        """Connect to ``base_url`` (http, loopback)."""
+        parts = urlsplit(base_url)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """Send one request; return (status, body)."""
+        sent = {**self.headers, **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.connection.request(method, path, body=body, headers=sent)
+        response = self.connection.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, data
+
+    def login(self, email: str, password: str) -> None:
+        """Log in through the login form, CSRF token included."""
+        status, page = self.request("GET", "/connexion")
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
+        if status != 200 or token is None:
+            raise RuntimeError(f"login page: {status}")
+        form = urlencode({"csrf_token": token.group(1).decode(), "email": email,
+                          "password": password}).encode()
+        status, _ = self.request("POST", "/connexion", form,
+                                 {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise RuntimeError(f"login refused: {status}")
+
+    def bearer(self, email: str, password: str) -> None:
+        """Use an API token for the next requests."""
+        body = json.dumps({"email": email, "password": password}).encode()
+        status, data = self.request("POST", "/api/v1/tokens", body,
+                                    {"Content-Type": "application/json"})
+        if status != 201:
+            raise RuntimeError(f"token refused: {status}")
+        self.headers["Authorization"] = f"Bearer {json.loads(data)['token']}"
+
+
+def timed_gets(client: Client, path: str, count: int) -> list[float]:
+    """GET ``path`` ``count`` times (after one warm-up); seconds per request."""
+    status, _ = client.request("GET", path)
+    if status != 200:
+        raise RuntimeError(f"GET {path}: {status}")
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status, _ = client.request("GET", path)
+        samples.append(time.perf_counter() - started)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: {status}")
+    return samples

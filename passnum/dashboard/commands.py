@@ -1,0 +1,35 @@
+"""``flask --app passnum stats verify|rebuild``: the dashboard's stored sums."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from passnum.core.db import unit_of_work
+from passnum.redemptions import tallies
+
+stats_cli = AppGroup("stats", help="Cumuls du tableau de bord.")
+
+
+@stats_cli.command("verify")
+def verify_command() -> None:
+    """Compare the monthly tallies and booklet counters with the rows; exit 1 if apart."""
+    problems = tallies.differences()
+    if not problems:
+        click.echo("Cumuls exacts : ils correspondent aux encaissements et aux chèques.")
+        return
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo("Cumuls inexacts : lancez « flask --app passnum stats rebuild ».", err=True)
+    sys.exit(1)
+
+
+@stats_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Recompute the monthly tallies and booklet counters from the rows."""
+    with unit_of_work():
+        venue_rows, structure_rows = tallies.rebuild()
+    click.echo(f"Cumuls recalculés : {venue_rows} lignes par lieu, {structure_rows} lignes "
+               "par structure.")

@@ -1,0 +1,266 @@
+"""Monthly tallies of live redemption lines, and the booklets' voucher counters.
+
+The dashboard sums these few thousand rows instead of joining every redemption line to
+its voucher and booklet. They are derived data kept exact by the only code that changes
+what they sum: ``redeem`` adds, ``undo`` subtracts, in the same transaction.
+``differences()`` compares them with the rows they summarise (``flask --app passnum
+stats verify``) and ``rebuild()`` recomputes them (``stats rebuild``, the seed).
+
+Lock order, shared by every writer: vouchers, workshop, tally rows (sorted keys),
+booklets (sorted ids), then the audit head; so these writes cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from passnum.booklets.models import Booklet, Voucher, VoucherStatus
+from passnum.core.clock import PARIS
+from passnum.extensions import db
+from passnum.redemptions.models import (
+    NO_THEME,
+    Redemption,
+    RedemptionLine,
+    StructureMonthTally,
+    VenueMonthTally,
+)
+from passnum.venues.models import Workshop
+
+log = logging.getLogger(__name__)
+
+VenueKey = tuple[int, int, date, int, int]  # programme, département, month, venue, theme
+StructureKey = tuple[int, date, int]  # programme, month, structure
+VenueSums = dict[VenueKey, list[int]]  # redemptions, vouchers, cents
+StructureSums = dict[StructureKey, list[int]]  # département, vouchers, cents
+
+
+def month_of(at: datetime) -> date:
+    """First day of the Paris month of the UTC instant ``at``."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    local = at.astimezone(PARIS)
+    return date(local.year, local.month, 1)
+
+
+class _Sums:
+    """Tally deltas of a set of lines, a redemption counted once per (programme,
+    paying département) it touches."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.venues: VenueSums = defaultdict(lambda: [0, 0, 0])
+        self.structures: StructureSums = defaultdict(lambda: [0, 0, 0])
+        self._seen: set[tuple[int, int, int]] = set()
+
+    def add(self, *, redemption_id: int, programme_id: int, departement_id: int,
+            structure_id: int, venue_id: int, theme_id: int | None, at: datetime,
+            cents: int) -> None:
+        """Count one live line."""
+        month = month_of(at)
+        venue = self.venues[(programme_id, departement_id, month, venue_id,
+                             theme_id or NO_THEME)]
+        if (redemption_id, programme_id, departement_id) not in self._seen:
+            self._seen.add((redemption_id, programme_id, departement_id))
+            venue[0] += 1
+        venue[1] += 1
+        venue[2] += cents
+        structure = self.structures[(programme_id, month, structure_id)]
+        structure[0] = departement_id
+        structure[1] += 1
+        structure[2] += cents
+
+
+def _redemption_sums(redemption: Redemption) -> _Sums:
+    """The deltas of one redemption's lines (loaded with their vouchers and booklets)."""
+    sums = _Sums()
+    theme_id = redemption.workshop.theme_id if redemption.workshop_id else None
+    for line in redemption.lines:
+        booklet = line.voucher.booklet
+        sums.add(redemption_id=redemption.id, programme_id=booklet.programme_id,
+                 departement_id=line.departement_id, structure_id=booklet.structure_id,
+                 venue_id=redemption.venue_id, theme_id=theme_id, at=redemption.redeemed_at,
+                 cents=line.value_cents)
+    return sums
+
+
+def _insert(model: type) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model)
+    return sqlite_insert(model)
+
+
+def count_redemption(redemption: Redemption) -> None:
+    """Add a new redemption to the tallies and its booklets' counters."""
+    sums = _redemption_sums(redemption)
+    for key, (acts, vouchers, cents) in sorted(sums.venues.items()):
+        row = dict(zip(("programme_id", "departement_id", "month", "venue_id", "theme_key"),
+                       key, strict=True))
+        statement = _insert(VenueMonthTally).values(
+            **row, redemptions=acts, vouchers=vouchers, cents=cents)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=list(row), set_={
+                "redemptions": VenueMonthTally.redemptions + statement.excluded.redemptions,
+                "vouchers": VenueMonthTally.vouchers + statement.excluded.vouchers,
+                "cents": VenueMonthTally.cents + statement.excluded.cents}))
+    for (programme_id, month, structure_id), (dep, vouchers, cents) in sorted(
+            sums.structures.items()):
+        statement = _insert(StructureMonthTally).values(
+            programme_id=programme_id, month=month, structure_id=structure_id,
+            departement_id=dep, vouchers=vouchers, cents=cents)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["programme_id", "month", "structure_id"], set_={
+                "vouchers": StructureMonthTally.vouchers + statement.excluded.vouchers,
+                "cents": StructureMonthTally.cents + statement.excluded.cents}))
+    _bump_booklets(redemption, +1)
+
+
+def uncount_redemption(redemption: Redemption) -> None:
+    """Take an undone redemption out of the tallies and its booklets' counters."""
+    sums = _redemption_sums(redemption)
+    missing = 0
+    for key, (acts, vouchers, cents) in sorted(sums.venues.items()):
+        programme_id, dep, month, venue_id, theme = key
+        missing += db.session.execute(
+            update(VenueMonthTally).where(
+                VenueMonthTally.programme_id == programme_id,
+                VenueMonthTally.departement_id == dep, VenueMonthTally.month == month,
+                VenueMonthTally.venue_id == venue_id, VenueMonthTally.theme_key == theme)
+            .values(redemptions=VenueMonthTally.redemptions - acts,
+                    vouchers=VenueMonthTally.vouchers - vouchers,
+                    cents=VenueMonthTally.cents - cents)
+            .execution_options(synchronize_session=False)).rowcount == 0
+    for (programme_id, month, structure_id), (_dep, vouchers, cents) in sorted(
+            sums.structures.items()):
+        missing += db.session.execute(
+            update(StructureMonthTally).where(
+                StructureMonthTally.programme_id == programme_id,
+                StructureMonthTally.month == month,
+                StructureMonthTally.structure_id == structure_id)
+            .values(vouchers=StructureMonthTally.vouchers - vouchers,
+                    cents=StructureMonthTally.cents - cents)
+            .execution_options(synchronize_session=False)).rowcount == 0
+    if missing:  # only if the tallies were edited by hand: `stats rebuild` mends them
+        log.warning("redemption %s: %s tally rows missing on undo", redemption.id, missing)
+    _bump_booklets(redemption, -1)
+
+
+def _bump_booklets(redemption: Redemption, sign: int) -> None:
+    """Move each touched booklet's ``vouchers_redeemed`` by its number of lines."""
+    per_booklet: dict[int, int] = defaultdict(int)
+    for line in redemption.lines:
+        per_booklet[line.voucher.booklet_id] += 1
+    for booklet_id, count in sorted(per_booklet.items()):
+        db.session.execute(
+            update(Booklet).where(Booklet.id == booklet_id)
+            .values(vouchers_redeemed=Booklet.vouchers_redeemed + sign * count)
+            .execution_options(synchronize_session=False))
+        booklet = db.session.identity_map.get((Booklet, (booklet_id,), None))
+        if booklet is not None:
+            db.session.expire(booklet, ["vouchers_redeemed"])
+
+
+# --- Verification and rebuilding ----------------------------------------------------------
+
+
+def _from_lines() -> _Sums:
+    """The tallies as the live lines say they should be."""
+    sums = _Sums()
+    rows = db.session.execute(
+        select(Redemption.id, Booklet.programme_id, RedemptionLine.departement_id,
+               Booklet.structure_id, Redemption.venue_id, Workshop.theme_id,
+               Redemption.redeemed_at, RedemptionLine.value_cents)
+        .select_from(RedemptionLine)
+        .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
+        .join(Voucher, Voucher.id == RedemptionLine.voucher_id)
+        .join(Booklet, Booklet.id == Voucher.booklet_id)
+        .outerjoin(Workshop, Workshop.id == Redemption.workshop_id)
+        .where(RedemptionLine.undone_at.is_(None))
+        .execution_options(yield_per=10_000))
+    for redemption_id, programme_id, dep, structure_id, venue_id, theme_id, at, cents in rows:
+        sums.add(redemption_id=redemption_id, programme_id=programme_id, departement_id=dep,
+                 structure_id=structure_id, venue_id=venue_id, theme_id=theme_id, at=at,
+                 cents=cents)
+    return sums
+
+
+def _stored() -> tuple[VenueSums, StructureSums]:
+    """The tallies as stored, zero rows left out."""
+    venues = {(r.programme_id, r.departement_id, r.month, r.venue_id, r.theme_key):
+              [r.redemptions, r.vouchers, r.cents]
+              for r in db.session.scalars(select(VenueMonthTally))
+              if r.redemptions or r.vouchers or r.cents}
+    structures = {(r.programme_id, r.month, r.structure_id): [r.departement_id, r.vouchers,
+                                                               r.cents]
+                  for r in db.session.scalars(select(StructureMonthTally))
+                  if r.vouchers or r.cents}
+    return venues, structures
+
+
+def _booklet_counts() -> Iterable[Any]:
+    """(booklet id, stored total, counted total, stored redeemed, counted redeemed)."""
+    counted = (select(Voucher.booklet_id, func.count().label("total"),
+                      func.coalesce(func.sum(
+                          (Voucher.status == VoucherStatus.REDEEMED).cast(db.Integer)), 0)
+                      .label("redeemed"))
+               .group_by(Voucher.booklet_id).subquery())
+    return db.session.execute(
+        select(Booklet.id, Booklet.vouchers_total, func.coalesce(counted.c.total, 0),
+               Booklet.vouchers_redeemed, func.coalesce(counted.c.redeemed, 0))
+        .outerjoin(counted, counted.c.booklet_id == Booklet.id)).all()
+
+
+def differences(limit: int = 20) -> list[str]:
+    """Where the tallies or the booklet counters disagree with the rows (empty: exact)."""
+    problems: list[str] = []
+    expected = _from_lines()
+    venues, structures = _stored()
+    for kind, want, have in (("lieu", dict(expected.venues), venues),
+                             ("structure", dict(expected.structures), structures)):
+        for key in sorted(set(want) | set(have), key=str):
+            if want.get(key) != have.get(key):
+                problems.append(f"cumul {kind} {key}: attendu {want.get(key)}, "
+                                f"enregistré {have.get(key)}")
+    for booklet_id, total, total_rows, redeemed, redeemed_rows in _booklet_counts():
+        if (total, redeemed) != (total_rows, redeemed_rows):
+            problems.append(f"chéquier {booklet_id}: {total}/{redeemed} enregistrés, "
+                            f"{total_rows}/{redeemed_rows} d'après les chèques")
+    return problems[:limit] if limit else problems
+
+
+def rebuild() -> tuple[int, int]:
+    """Recompute every tally and booklet counter from the rows (flushes, never commits).
+
+    Returns the number of venue and structure tally rows written.
+    """
+    sums = _from_lines()
+    db.session.execute(delete(VenueMonthTally))
+    db.session.execute(delete(StructureMonthTally))
+    venue_rows = [dict(programme_id=k[0], departement_id=k[1], month=k[2], venue_id=k[3],
+                       theme_key=k[4], redemptions=v[0], vouchers=v[1], cents=v[2])
+                  for k, v in sums.venues.items()]
+    structure_rows = [dict(programme_id=k[0], month=k[1], structure_id=k[2],
+                           departement_id=v[0], vouchers=v[1], cents=v[2])
+                      for k, v in sums.structures.items()]
+    if venue_rows:
+        db.session.execute(VenueMonthTally.__table__.insert(), venue_rows)
+    if structure_rows:
+        db.session.execute(StructureMonthTally.__table__.insert(), structure_rows)
+    stale = [{"b_id": booklet_id, "total": total_rows, "redeemed": redeemed_rows}
+             for booklet_id, total, total_rows, redeemed, redeemed_rows in _booklet_counts()
+             if (total, redeemed) != (total_rows, redeemed_rows)]
+    if stale:
+        table = Booklet.__table__
+        db.session.execute(
+            table.update().where(table.c.id == db.bindparam("b_id"))
+            .values(vouchers_total=db.bindparam("total"),
+                    vouchers_redeemed=db.bindparam("redeemed")), stale)
+    return len(venue_rows), len(structure_rows)
