@@ -59,6 +59,11 @@ class User(UserMixin, db.Model):
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # second factor (RFC 6238): the secret is set when enrolment starts and counts once
+    # ``totp_enabled_at`` is set; the last accepted time step is kept against replays
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
     departement = relationship("Departement")
