@@ -14,7 +14,8 @@ def register_commands(app: Flask) -> None:
     from passnum.demo import demo_command
     from passnum.redemptions.commands import redemptions_cli
     from passnum.seed import seed_command
+    from passnum.statements.commands import statements_cli
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
-                    seed_command, stats_cli):
+                    seed_command, stats_cli, statements_cli):
         app.cli.add_command(command)

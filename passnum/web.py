@@ -34,10 +34,12 @@ def register_blueprints(app: Flask) -> None:
     from passnum.programmes.views import bp as programmes_bp
     from passnum.redemptions.history_views import bp as history_bp
     from passnum.redemptions.views import bp as redemptions_bp
+    from passnum.statements.views import bp as statements_bp
     from passnum.venues.views import bp as venues_bp
 
     for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
-               venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, api_bp):
+               venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, statements_bp,
+               api_bp):
         app.register_blueprint(bp)
 
 

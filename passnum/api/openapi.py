@@ -115,6 +115,33 @@ def _stats_schema() -> dict[str, Any]:
     )
 
 
+def _statement_schema() -> dict[str, Any]:
+    """A reimbursement statement: identity, status and totals in cents."""
+    properties: dict[str, Any] = {
+        "id": ID,
+        "reference": {"type": "string", "pattern": "^RL-[0-9A-Za-z]+-[0-9]{4}-[0-9]{2}-[0-9]{6,}$",
+                      "description": "Référence imprimée, ex. RL-78-2024-03-000123."},
+        "venue_id": ID,
+        "departement": {"type": "string", "description": "Code du département payeur."},
+        "period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "period_start": DATE,
+        "period_end": {**DATE, "description": "Premier jour du mois suivant (exclu)."},
+        "status": {"type": "string", "enum": ["draft", "validated", "paid", "archived"]},
+        "voucher_count": {"type": "integer", "minimum": 0},
+        "total_cents": {"type": "integer", "minimum": 0},
+        "adjustment_cents": {"type": "integer",
+                             "description": "Régularisations reprises (signées)."},
+        "amount_due_cents": {"type": "integer",
+                             "description": "total_cents + adjustment_cents."},
+        "generated_at": _nullable("string", format="date-time"),
+        "validated_at": _nullable("string", format="date-time"),
+        "paid_on": _nullable("string", format="date"),
+        "payment_reference": _nullable("string"),
+    }
+    return {"type": "object", "required": list(properties), "additionalProperties": False,
+            "properties": properties}
+
+
 def schemas() -> dict[str, Any]:
     """Component schemas; request bodies come from the endpoints' own field specs."""
     # Imported here: the endpoint modules import this package's blueprint.
@@ -122,6 +149,7 @@ def schemas() -> dict[str, Any]:
     from passnum.beneficiaries.api import CREATE_FIELDS
     from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
     from passnum.redemptions.api import REDEEM_FIELDS
+    from passnum.statements.api import GENERATE_FIELDS
 
     return {
         "Error": {
@@ -247,6 +275,14 @@ def schemas() -> dict[str, Any]:
             },
         },
         "Stats": _stats_schema(),
+        "StatementCreate": _request(
+            GENERATE_FIELDS,
+            venue_id={"description": "Lieu labellisé (de l'un ou l'autre département)."},
+            period={"description": "Mois du relevé, AAAA-MM (heure de Paris) ; commencé."},
+            departement={"description": "Code du département payeur ; par défaut celui du "
+                                        "gestionnaire, obligatoire pour un administrateur."},
+        ),
+        "Statement": _statement_schema(),
         "VoucherCheck": {
             "type": "object",
             "required": ["serial", "value_cents", "status", "valid", "reason", "message",
@@ -424,6 +460,41 @@ PATHS: dict[str, Any] = {
         ],
         "responses": _responses("200", _ok("Les chiffres.", "Stats"),
                                 "400", "401", "403", "404", "422"),
+    }},
+    "/api/v1/statements": {"post": {
+        "operationId": "generateStatement",
+        "summary": "Générer (ou mettre à jour) le relevé d'un lieu pour un mois",
+        "description": "Gestionnaires (leur département payeur) et administrateurs. Reprend "
+                       "les chèques encaissés par le lieu avant la fin du mois et payés par "
+                       "le département, non encore relevés, et les régularisations en "
+                       "attente. 201 : brouillon créé ; 200 : brouillon existant mis à jour ; "
+                       "409 statement_frozen : relevé déjà validé ; 422 nothing_to_state "
+                       "(rien à relever, aucun relevé vide n'est créé) ou period_not_started.",
+        "tags": ["statements"], "parameters": [IDEMPOTENCY, CSRF],
+        "requestBody": _body("StatementCreate"),
+        "responses": {
+            **_responses("201", _ok("Brouillon créé.", "Statement"),
+                         "400", "401", "403", "404", "409", "422"),
+            "200": _ok("Brouillon existant mis à jour.", "Statement"),
+        },
+    }},
+    "/api/v1/statements/{statement_id}": {"get": {
+        "operationId": "getStatement", "summary": "Lire un relevé", "tags": ["statements"],
+        "description": "Gestionnaires du département payeur, administrateurs, agents du lieu.",
+        "parameters": [_path_id("statement_id", "du relevé")],
+        "responses": _responses("200", _ok("Le relevé.", "Statement"), "401", "404"),
+    }},
+    "/api/v1/statements/{statement_id}/pdf": {"get": {
+        "operationId": "getStatementPdf", "summary": "Télécharger le relevé en PDF",
+        "tags": ["statements"],
+        "description": "Gestionnaires du département payeur, administrateurs, agents du lieu ; "
+                       "404 pour tout autre.",
+        "parameters": [_path_id("statement_id", "du relevé")],
+        "responses": _responses("200", {
+            "description": "Le relevé en PDF (A4) : lignes, régularisations et totaux.",
+            "content": {"application/pdf": {
+                "schema": {"type": "string", "contentMediaType": "application/pdf"}}},
+        }, "401", "404"),
     }},
     "/api/v1/openapi.json": {"get": {
         "operationId": "getOpenApi", "summary": "Cette description", "tags": ["meta"],
