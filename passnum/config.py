@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,16 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
     "PASSWORD_HASH_METHOD": "scrypt",
+    # RGPD: months after a programme's end before its beneficiaries are pseudonymised
+    "RGPD_RETENTION_MONTHS": 12,
+    # failed logins: the account locks after this many in a row, for 1 minute, then
+    # twice as long at each further failure, up to LOGIN_LOCKOUT_MAX_MINUTES
+    "LOGIN_LOCKOUT_AFTER": 5,
+    "LOGIN_LOCKOUT_MAX_MINUTES": 60,
+    # a session ends after this many minutes without a request, or this many hours
+    # after login whatever happens
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
 }
 
 SECRETS_FILE = "secrets.json"
@@ -69,9 +80,9 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     """Build the configuration from defaults, environment and overrides, then validate it."""
     env = os.environ
     cfg: dict[str, Any] = dict(DEFAULTS)
-    for key in DEFAULTS:
+    for key, default in DEFAULTS.items():
         if f"PASSNUM_{key}" in env:
-            cfg[key] = env[f"PASSNUM_{key}"]
+            cfg[key] = _typed(key, default, env[f"PASSNUM_{key}"])
     cfg["SQLALCHEMY_DATABASE_URI"] = database_url(env.get("DATABASE_URL"), instance_path)
     if env.get("REDIS_URL"):
         cfg["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
@@ -82,7 +93,23 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         )
     _load_secrets(cfg, instance_path)
     validate(cfg)
+    cfg.setdefault("PERMANENT_SESSION_LIFETIME",
+                   timedelta(minutes=int(cfg["SESSION_IDLE_MINUTES"])))
+    # cookies travel over HTTPS only when the application is served over HTTPS
+    cfg.setdefault("SESSION_COOKIE_SECURE", cfg["BASE_URL"].startswith("https://"))
     return cfg
+
+
+def _typed(key: str, default: Any, raw: str) -> Any:
+    """An environment value converted to its default's type (numbers and booleans)."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as err:
+            raise ConfigError(f"PASSNUM_{key} doit être un nombre entier.") from err
+    return raw
 
 
 def _load_secrets(cfg: dict[str, Any], instance_path: str) -> None:

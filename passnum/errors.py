@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,13 +36,20 @@ class DomainError(Exception):
         details: dict[str, Any] | None = None,
         audit: AuditNote | None = None,
         field: str | None = None,
+        after_rollback: Callable[[], None] | None = None,
+        retry_after: int | None = None,
     ) -> None:
+        """``audit`` and ``after_rollback`` (a state change that must outlive the refusal,
+        such as a failed-login counter) run in a fresh transaction after the rollback;
+        ``retry_after`` (seconds) becomes a ``Retry-After`` header."""
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.details = details or {}
         self.audit = audit
         self.field = field
+        self.after_rollback = after_rollback
+        self.retry_after = retry_after
 
     def to_json(self) -> dict[str, Any]:
         """Return SPEC's JSON error body."""
@@ -132,7 +140,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return render_error(err.http_status, err.code, err.message, err.to_json())
+        response = render_error(err.http_status, err.code, err.message, err.to_json())
+        if err.retry_after:
+            response[0].headers["Retry-After"] = str(err.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

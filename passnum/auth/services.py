@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -13,14 +14,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from passnum.audit.services import record
 from passnum.auth.models import ApiToken, Role, User
+from passnum.auth.passwords import check_password
 from passnum.core.clock import now
-from passnum.errors import AuditNote, Conflict, InvalidInput, Unauthenticated
+from passnum.errors import AuditNote, Conflict, InvalidInput, RateLimited, Unauthenticated
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Structure
 from passnum.venues.models import Venue
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 10
 # Compared against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = generate_password_hash("passnum-no-such-account")
 
@@ -50,11 +51,7 @@ def create_user(
     email = normalise_email(email)
     if not EMAIL.match(email) or len(email) > 254:
         raise InvalidInput("Adresse e-mail invalide.", field="email")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.",
-            field="password",
-        )
+    check_password(password, email=email, full_name=full_name)
     try:
         role_value = Role(role)
     except ValueError as err:
@@ -92,21 +89,51 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
     """Return the user for these credentials; audit success and failure alike.
 
     Raises ``Unauthenticated`` (``invalid_credentials``) with one message whether the
-    e-mail or the password is wrong.
+    e-mail or the password is wrong. Failures in a row lock the account, for longer at
+    each further failure (``RateLimited``, ``account_locked``, even with the right
+    password); the counter survives the refusal's rollback.
     """
     email = normalise_email(email or "")[:254]
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user is not None and user.locked_until is not None and user.locked_until > now():
+        wait = max(1, math.ceil((user.locked_until - now()).total_seconds() / 60))
+        raise RateLimited(
+            f"Trop de tentatives infructueuses : ce compte est verrouillé. Réessayez dans "
+            f"{wait} minute{'s' if wait > 1 else ''}.",
+            code="account_locked", retry_after=wait * 60,
+            audit=AuditNote("auth.login_refused_locked", "user", user.id, {},
+                            actor_id=None, ip=ip))
     if user is None or not valid or not user.is_active:
+        user_id = user.id if user else None
         raise Unauthenticated(
             "Adresse e-mail ou mot de passe incorrect.",
             code="invalid_credentials",
-            audit=AuditNote("auth.login_failed", "user", user.id if user else None,
+            audit=AuditNote("auth.login_failed", "user", user_id,
                             {"known_account": user is not None}, actor_id=None, ip=ip),
+            after_rollback=(lambda: _count_failure(user_id, ip)) if user_id else None,
         )
     user.last_login_at = now()
+    user.failed_login_count, user.locked_until = 0, None
     record("auth.login", actor_id=user.id, object_type="user", object_id=user.id, ip=ip)
     return user
+
+
+def _count_failure(user_id: int, ip: str | None) -> None:
+    """Count one more failed login; from the threshold on, lock the account for 1, 2,
+    4… minutes (up to the configured maximum) and audit the lock."""
+    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        return
+    user.failed_login_count += 1
+    after = int(current_app.config["LOGIN_LOCKOUT_AFTER"])
+    if user.failed_login_count < after:
+        return
+    minutes = min(2 ** min(user.failed_login_count - after, 16),
+                  int(current_app.config["LOGIN_LOCKOUT_MAX_MINUTES"]))
+    user.locked_until = now() + timedelta(minutes=minutes)
+    record("auth.locked", actor_id=None, object_type="user", object_id=user.id, ip=ip,
+           details={"failures": user.failed_login_count, "minutes": minutes})
 
 
 def record_logout(user: User) -> None:

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from passnum.auth.forms import LoginForm
-from passnum.auth.models import Role
+from passnum.auth.models import Role, User
 from passnum.auth.services import authenticate, record_logout
+from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.extensions import limiter
@@ -39,11 +50,35 @@ def login():
                 user = authenticate(form.email.data, form.password.data, ip=request.remote_addr)
         except DomainError as err:
             form.password.errors.append(err.message)
-        else:
-            login_user(user)
-            flash("Vous êtes connecté(e).", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            status = 429 if err.http_status == 429 else 422
+            return render_template("auth/login.html", form=form), status
+        start_session(user)
+        flash("Vous êtes connecté(e).", "success")
+        return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in with a fresh session that ends when idle or too old."""
+    login_user(user)
+    session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
+    session["login_at"] = int(now().timestamp())
+
+
+@bp.before_app_request
+def _end_old_sessions() -> ResponseReturnValue | None:
+    """Log out a session older than SESSION_MAX_HOURS, however active it was."""
+    login_at = session.get("login_at")
+    if not current_user.is_authenticated or login_at is None:
+        return None
+    if now().timestamp() - login_at <= current_app.config["SESSION_MAX_HOURS"] * 3600:
+        return None
+    logout_user()
+    session.clear()
+    flash("Votre session a expiré : reconnectez-vous.", "info")
+    if request.path.startswith("/api/"):
+        return None  # the API answers 401 by itself
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 @bp.route("/deconnexion", methods=["POST"])

@@ -57,8 +57,9 @@ def _run_after_commit() -> None:
 def unit_of_work() -> Iterator[None]:
     """Commit once at the end; on a refusal roll back, then keep its audit note.
 
-    Services only flush. A ``DomainError`` carrying an ``audit`` note is recorded in a
-    fresh transaction after the rollback, so refused attempts stay in the audit log.
+    Services only flush. A ``DomainError`` carrying an ``audit`` note (or an
+    ``after_rollback`` change) has it recorded in a fresh transaction after the
+    rollback, so refused attempts stay in the audit log.
     """
     try:
         yield
@@ -66,10 +67,13 @@ def unit_of_work() -> Iterator[None]:
     except DomainError as err:
         db.session.rollback()
         g.pop("_after_commit", None)
-        if err.audit is not None:
+        if err.audit is not None or err.after_rollback is not None:
             from passnum.audit.services import record_note
 
-            record_note(err.audit)
+            if err.audit is not None:
+                record_note(err.audit)
+            if err.after_rollback is not None:
+                err.after_rollback()
             db.session.commit()
         raise
     except BaseException:

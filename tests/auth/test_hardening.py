@@ -1,0 +1,151 @@
+"""Login hardening: throttling, progressive lock-out, password policy, session expiry."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from passnum.audit.models import AuditEvent
+from passnum.auth.models import Role, User
+from passnum.auth.passwords import check_password
+from passnum.auth.services import authenticate, create_user
+from passnum.core import clock
+from passnum.core.db import unit_of_work
+from passnum.errors import DomainError
+from passnum.extensions import db
+from tests.conftest import IsolatedClient, make_app
+from tests.factories import PASSWORD, make_user
+
+
+def events(action: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == action))
+
+
+def attempt(email: str, password: str) -> DomainError | None:
+    try:
+        with unit_of_work():
+            authenticate(email, password, ip="192.0.2.7")
+    except DomainError as err:
+        return err
+    return None
+
+
+def test_thirty_wrong_passwords_are_throttled_and_audited(tmp_path, request):
+    """Through the real login form with the real limiter: 429s, a lock, audit events."""
+    app = make_app("sqlite", tmp_path, request, RATELIMIT_ENABLED=True)
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    with app.app_context():
+        user = make_user(Role.ADMIN)
+        email = user.email
+        responses = [client.post("/connexion", data={"email": email, "password": f"wrong-{i}"})
+                     for i in range(30)]
+        statuses = [r.status_code for r in responses]
+        assert "compte est verrouillé" in responses[5].text
+        assert statuses[:5] == [422] * 5  # wrong password, the form again
+        assert statuses[5:] == [429] * 25  # locked after 5; from the 11th the IP limiter
+        assert events("auth.login_failed") == 5
+        assert events("auth.locked") == 1
+        assert events("auth.login_refused_locked") == 5  # the 6th to 10th attempts
+        db.session.expire_all()
+        locked = db.session.get(User, user.id)
+        assert locked.failed_login_count == 5 and locked.locked_until > clock.now()
+
+
+def test_lock_grows_with_each_failure_and_ends(app):
+    user = make_user(Role.ADMIN)
+    for _ in range(4):
+        assert attempt(user.email, "nope").code == "invalid_credentials"
+    assert attempt(user.email, "nope").code == "invalid_credentials"  # 5th: locks 1 min
+    err = attempt(user.email, PASSWORD)  # even the right password waits
+    assert err.code == "account_locked" and err.http_status == 429
+    assert err.retry_after == 60 and "1 minute" in err.message
+    with clock.frozen(clock.now() + timedelta(minutes=2)):
+        assert attempt(user.email, "nope").code == "invalid_credentials"  # 6th: 2 min
+        db.session.expire_all()
+        assert db.session.get(User, user.id).locked_until > clock.now() + timedelta(
+            seconds=100)
+    with clock.frozen(clock.now() + timedelta(minutes=5)):
+        assert attempt(user.email, PASSWORD) is None
+    db.session.expire_all()
+    fresh = db.session.get(User, user.id)
+    assert fresh.failed_login_count == 0 and fresh.locked_until is None
+    assert events("auth.locked") == 2
+
+
+def test_api_tokens_share_the_lock(api_app_client):
+    client, user = api_app_client
+    for _ in range(5):
+        client.post("/api/v1/tokens", json={"email": user.email, "password": "nope"})
+    response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "account_locked"
+    assert int(response.headers["Retry-After"]) == 60
+
+
+@pytest.fixture
+def api_app_client(app, client):
+    return client, make_user(Role.ADMIN)
+
+
+@pytest.mark.parametrize("password, message", [
+    ("court", "au moins 12 caractères"),
+    ("motdepasse123", "trop facile à deviner"),
+    ("azertyuiop12", "trop facile à deviner"),
+    ("qwerty123456", "plus courants"),
+    ("jeandupont2024", "ni votre nom"),
+    ("x" * 129, "dépasser 128"),
+])
+def test_weak_passwords_are_refused(app, password, message):
+    with pytest.raises(DomainError) as err:
+        check_password(password, email="jean.dupont@example.org", full_name="Jean Dupont")
+    assert err.value.code == "weak_password" and err.value.field == "password"
+    assert message in err.value.message
+    with pytest.raises(DomainError), unit_of_work():
+        create_user(email="jean.dupont@example.org", password=password, role="admin")
+
+
+def test_a_passphrase_is_accepted(app):
+    check_password("cheval-agrafe-batterie-correcte", email="a@example.org")
+    with unit_of_work():
+        user = create_user(email="a@example.org", password="cheval agrafe batterie",
+                           role="admin")
+    assert user.id
+
+
+def test_session_ends_when_idle(tmp_path, request):
+    app = make_app("sqlite", tmp_path, request,
+                   PERMANENT_SESSION_LIFETIME=timedelta(seconds=1))
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    with app.app_context():
+        user = make_user(Role.ADMIN)
+        response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+        assert client.get("/programmes/").status_code == 200
+        time.sleep(2.1)
+        response = client.get("/programmes/")
+        assert response.status_code == 302 and "/connexion" in response.location
+
+
+def test_session_ends_after_the_maximum_age(client, app):
+    user = make_user(Role.ADMIN)
+    client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    assert client.get("/programmes/").status_code == 200
+    with clock.frozen(clock.now() + timedelta(hours=12, minutes=1)):
+        response = client.get("/programmes/")
+    assert response.status_code == 302 and "/connexion" in response.location
+
+
+def test_session_cookie_flags(tmp_path, request):
+    app = make_app("sqlite", tmp_path, request, BASE_URL="https://passnum.example")
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    with app.app_context():
+        user = make_user(Role.ADMIN)
+        response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Expires="):
+        assert flag in cookie
