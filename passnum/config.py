@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     # after login whatever happens
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
+    # roles that log in with a second factor (an authenticator app, TOTP)
+    "TOTP_ROLES": (),
 }
 
 SECRETS_FILE = "secrets.json"
@@ -102,6 +104,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
 
 def _typed(key: str, default: Any, raw: str) -> Any:
     """An environment value converted to its default's type (numbers and booleans)."""
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     if isinstance(default, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(default, int):

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from passnum.auth import totp
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
 from passnum.beneficiaries.models import Beneficiary
@@ -28,6 +29,8 @@ from passnum.programmes.models import (
 from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
 
 PASSWORD = "correct-horse-battery"
+# the authenticator secret of test administrators and managers (second factor)
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _seq = itertools.count(1)
 
 
@@ -98,12 +101,46 @@ def make_workshop(venue: Venue, *, price: int = 1, capacity: int = 10, days: int
     return workshop
 
 
-def make_user(role: Role | str, *, email: str | None = None, **scope: Any) -> User:
-    """An account with role and scope, password ``PASSWORD``."""
+def make_user(role: Role | str, *, email: str | None = None, totp: bool = True,
+              **scope: Any) -> User:
+    """An account with role and scope, password ``PASSWORD``; administrators and
+    managers have their authenticator app set up with ``TOTP_SECRET`` unless ``totp``
+    is False."""
     with unit_of_work():
         user = create_user(email=email or f"user{next(_seq)}@example.org", password=PASSWORD,
                            role=str(role), **scope)
+        if totp and str(role) in (Role.ADMIN, Role.MANAGER):
+            user.totp_secret, user.totp_enabled_at = TOTP_SECRET, clock.now()
     return user
+
+
+def fresh_code(user_id: int) -> str:
+    """The current code of the account's authenticator app.
+
+    Tests log the same account in several times within one 30-second step, which a
+    person cannot do; the step already used is forgotten so that its code works again.
+    """
+    with unit_of_work():
+        user = db.session.get(User, user_id)
+        user.totp_last_step = None
+        secret = user.totp_secret
+    return totp.code_for(secret, totp.step_of(clock.now()))
+
+
+SECOND_STEPS = ("/connexion/code", "/connexion/activation")
+
+
+def login(client: Any, user: User, password: str = PASSWORD) -> Any:
+    """Log ``client`` in as ``user`` through the login form, second factor included
+    (set up on the spot for an account without one); returns the last response."""
+    user_id = user.id
+    response = client.post("/connexion", data={"email": user.email, "password": password})
+    step = response.location or "" if response.status_code == 302 else ""
+    step = next((path for path in SECOND_STEPS if step.split("?")[0].endswith(path)), None)
+    if step is None:
+        return response
+    client.get(step)  # shows the enrolment secret, creating it on first call
+    return client.post(step, data={"code": fresh_code(user_id)})
 
 
 def beneficiary_data(**over: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from passnum.extensions import limiter
 TOKEN_FIELDS = {
     "email": Field(str, required=True, max_length=254),
     "password": Field(str, required=True, max_length=1024),
+    "totp": Field(str, max_length=12),
 }
 
 
@@ -23,8 +24,10 @@ TOKEN_FIELDS = {
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=get_remote_address)
 @api_endpoint(public=True)
 def create_token_endpoint() -> tuple[dict[str, Any], int]:
-    """Return a bearer token for valid credentials; failures are audited (401)."""
+    """Return a bearer token for valid credentials (and, for administrators and
+    managers, the authenticator app's code); failures are audited (401)."""
     data = parse_body(TOKEN_FIELDS)
-    user = authenticate(data["email"], data["password"], ip=request.remote_addr)
+    user = authenticate(data["email"], data["password"], ip=request.remote_addr,
+                        totp=data.get("totp"))
     token, expires_at = issue_api_token(user, hours=current_app.config["API_TOKEN_HOURS"])
     return {"token": token, "expires_at": iso_datetime(expires_at)}, 201

@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from passnum.auth.models import Role
-from passnum.auth.services import create_user
+from passnum.auth.models import Role, User
+from passnum.auth.services import create_user, normalise_email, reset_second_factor
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.extensions import db
@@ -41,3 +41,16 @@ def create(email: str, role: str, structure_id: int | None, venue_id: int | None
     except DomainError as err:
         raise click.ClickException(err.message) from err
     click.echo(f"Compte créé : {user.email} ({user.role_label}), id {user.id}")
+
+
+@users_cli.command("reset-totp")
+@click.option("--email", required=True, help="Compte dont le téléphone est perdu ou changé.")
+def reset_totp(email: str) -> None:
+    """Clear an account's second factor: its next login sets up a new app."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException("Aucun compte avec cette adresse.")
+    with unit_of_work():
+        reset_second_factor(None, user)
+    click.echo(f"Double authentification réinitialisée pour {user.email} : elle sera "
+               "configurée à la prochaine connexion.")

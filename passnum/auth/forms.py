@@ -1,6 +1,6 @@
-"""Login form."""
+"""Login forms: password, then the authenticator app's code for some roles."""
 
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from passnum.core.forms import FrenchForm
@@ -11,3 +11,11 @@ class LoginForm(FrenchForm):
 
     email = EmailField("Adresse e-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Mot de passe", validators=[DataRequired(), Length(max=200)])
+
+
+class CodeForm(FrenchForm):
+    """The 6-digit code shown by the authenticator app."""
+
+    code = StringField("Code à 6 chiffres", validators=[DataRequired(), Length(max=12)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                  "pattern": "[0-9 ]*", "autofocus": True})

@@ -13,10 +13,18 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from passnum.audit.services import record
+from passnum.auth import totp
 from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
 from passnum.core.clock import now
-from passnum.errors import AuditNote, Conflict, InvalidInput, RateLimited, Unauthenticated
+from passnum.errors import (
+    AuditNote,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    RateLimited,
+    Unauthenticated,
+)
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Structure
 from passnum.venues.models import Venue
@@ -85,25 +93,25 @@ def _check_scope(role: Role, departement_id: int | None, structure_id: int | Non
     return scope
 
 
-def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
+def authenticate(email: str, password: str, *, ip: str | None = None,
+                 totp: str | None = None, defer_second_factor: bool = False) -> User:
     """Return the user for these credentials; audit success and failure alike.
 
     Raises ``Unauthenticated`` (``invalid_credentials``) with one message whether the
     e-mail or the password is wrong. Failures in a row lock the account, for longer at
     each further failure (``RateLimited``, ``account_locked``, even with the right
     password); the counter survives the refusal's rollback.
+
+    Roles in ``TOTP_ROLES`` also need a second factor: ``totp`` is checked here
+    (``totp_required``, ``totp_not_enrolled``, ``invalid_totp``), unless
+    ``defer_second_factor``, where the caller asks for it next (the web login) and the
+    login is neither complete nor audited yet.
     """
     email = normalise_email(email or "")[:254]
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
-    if user is not None and user.locked_until is not None and user.locked_until > now():
-        wait = max(1, math.ceil((user.locked_until - now()).total_seconds() / 60))
-        raise RateLimited(
-            f"Trop de tentatives infructueuses : ce compte est verrouillé. Réessayez dans "
-            f"{wait} minute{'s' if wait > 1 else ''}.",
-            code="account_locked", retry_after=wait * 60,
-            audit=AuditNote("auth.login_refused_locked", "user", user.id, {},
-                            actor_id=None, ip=ip))
+    if user is not None:
+        _refuse_if_locked(user, ip)
     if user is None or not valid or not user.is_active:
         user_id = user.id if user else None
         raise Unauthenticated(
@@ -113,10 +121,116 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> User:
                             {"known_account": user is not None}, actor_id=None, ip=ip),
             after_rollback=(lambda: _count_failure(user_id, ip)) if user_id else None,
         )
+    if needs_second_factor(user):
+        if defer_second_factor:
+            return user
+        if user.totp_enabled_at is None:
+            raise Unauthenticated("Activez d'abord la double authentification en vous "
+                                  "connectant une première fois sur le site.",
+                                  code="totp_not_enrolled")
+        if not totp:
+            raise Unauthenticated("Code de l'application d'authentification requis.",
+                                  code="totp_required", field="totp")
+        verify_second_factor(user, totp, ip=ip)
+    finish_login(user, ip=ip)
+    return user
+
+
+def _refuse_if_locked(user: User, ip: str | None) -> None:
+    """Raise ``RateLimited`` (``account_locked``) while the account is locked."""
+    if user.locked_until is None or user.locked_until <= now():
+        return
+    wait = max(1, math.ceil((user.locked_until - now()).total_seconds() / 60))
+    raise RateLimited(
+        f"Trop de tentatives infructueuses : ce compte est verrouillé. Réessayez dans "
+        f"{wait} minute{'s' if wait > 1 else ''}.",
+        code="account_locked", retry_after=wait * 60,
+        audit=AuditNote("auth.login_refused_locked", "user", user.id, {},
+                        actor_id=None, ip=ip))
+
+
+def finish_login(user: User, *, ip: str | None = None) -> None:
+    """Record a complete login: counters reset, time kept, audited."""
     user.last_login_at = now()
     user.failed_login_count, user.locked_until = 0, None
     record("auth.login", actor_id=user.id, object_type="user", object_id=user.id, ip=ip)
-    return user
+
+
+# --- Second factor (TOTP) -------------------------------------------------------------
+
+
+def needs_second_factor(user: User) -> bool:
+    """True for the roles that must log in with an authenticator app."""
+    return user.role in current_app.config["TOTP_ROLES"]
+
+
+def enrolment_secret(user: User) -> str:
+    """The secret to show while ``user`` sets up their app (made on first call).
+
+    Raises ``Conflict`` (``totp_already_enabled``) once enrolment is complete.
+    """
+    if user.totp_enabled_at is not None:
+        raise Conflict("La double authentification est déjà activée.",
+                       code="totp_already_enabled")
+    if not user.totp_secret:
+        user.totp_secret = totp.new_secret()
+        db.session.flush()
+    return user.totp_secret
+
+
+def confirm_enrolment(user: User, code: str, *, ip: str | None = None) -> None:
+    """Enable the second factor once a first code from the app is right; audited.
+
+    Raises ``Unauthenticated`` (``invalid_totp``), counted like a failed login.
+    """
+    secret = enrolment_secret(user)
+    _refuse_if_locked(user, ip)
+    step = totp.matching_step(secret, code, now())
+    if step is None:
+        raise _invalid_totp(user, ip)
+    user.totp_enabled_at, user.totp_last_step = now(), step
+    record("auth.totp_enabled", actor_id=user.id, object_type="user", object_id=user.id,
+           ip=ip)
+
+
+def verify_second_factor(user: User, code: str, *, ip: str | None = None) -> None:
+    """Accept a current code of ``user``'s app, each code once only.
+
+    The row is locked so that one code cannot open two sessions at once. Raises
+    ``RateLimited`` while locked and ``Unauthenticated`` (``invalid_totp``), counted
+    like a failed login.
+    """
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    db.session.refresh(user)
+    _refuse_if_locked(user, ip)
+    if user.totp_enabled_at is None or not user.totp_secret:
+        raise Unauthenticated("La double authentification n'est pas activée.",
+                              code="totp_not_enrolled")
+    step = totp.matching_step(user.totp_secret, code, now())
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        raise _invalid_totp(user, ip)
+    user.totp_last_step = step
+
+
+def _invalid_totp(user: User, ip: str | None) -> Unauthenticated:
+    """The refusal of a wrong or replayed code, audited and counted."""
+    user_id = user.id
+    return Unauthenticated(
+        "Code incorrect ou déjà utilisé : saisissez le code à 6 chiffres affiché "
+        "maintenant par votre application.", code="invalid_totp", field="code",
+        audit=AuditNote("auth.totp_failed", "user", user_id, {}, actor_id=None, ip=ip),
+        after_rollback=lambda: _count_failure(user_id, ip))
+
+
+def reset_second_factor(actor: User | None, user: User) -> None:
+    """Let ``user`` set up a new app (lost phone): admins, or the server's operator on the
+    command line (``actor`` None); audited."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden("Seul un administrateur peut réinitialiser la double "
+                        "authentification.", code="forbidden")
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    record("auth.totp_reset", actor_id=actor.id if actor else None, object_type="user",
+           object_id=user.id)
 
 
 def _count_failure(user_id: int, ip: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -16,16 +17,28 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
-from passnum.auth.forms import LoginForm
+from passnum.auth import totp
+from passnum.auth.forms import CodeForm, LoginForm
 from passnum.auth.models import Role, User
-from passnum.auth.services import authenticate, record_logout
+from passnum.auth.services import (
+    authenticate,
+    confirm_enrolment,
+    enrolment_secret,
+    finish_login,
+    needs_second_factor,
+    record_logout,
+    verify_second_factor,
+)
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
-from passnum.extensions import limiter
+from passnum.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
+PENDING = "pending_login"  # session key of a login waiting for its second factor
+PENDING_SECONDS = 300
 
 
 def _safe_next(target: str | None) -> str:
@@ -47,22 +60,94 @@ def login():
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                user = authenticate(form.email.data, form.password.data, ip=request.remote_addr)
+                user = authenticate(form.email.data, form.password.data,
+                                    ip=request.remote_addr, defer_second_factor=True)
         except DomainError as err:
             form.password.errors.append(err.message)
             status = 429 if err.http_status == 429 else 422
             return render_template("auth/login.html", form=form), status
-        start_session(user)
-        flash("Vous êtes connecté(e).", "success")
-        return redirect(_safe_next(request.args.get("next")))
+        if needs_second_factor(user):
+            session[PENDING] = {"user_id": user.id, "at": int(now().timestamp()),
+                                "next": _safe_next(request.args.get("next"))}
+            step = "auth.code" if user.totp_enabled_at else "auth.activation"
+            return redirect(url_for(step))
+        return _logged_in(user, _safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+def _logged_in(user: User, target: str) -> ResponseReturnValue:
+    """Open the session and go on."""
+    start_session(user)
+    flash("Vous êtes connecté(e).", "success")
+    return redirect(target)
+
+
+def _pending_user() -> User | None:
+    """The account whose password was just checked, for a few minutes."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or now().timestamp() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, pending.get("user_id", 0))
+    return user if user is not None and user.is_active else None
+
+
+@bp.route("/connexion/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def code() -> ResponseReturnValue:
+    """Second step for admins and managers: the authenticator app's current code."""
+    return _second_step(enrol=False)
+
+
+@bp.route("/connexion/activation", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def activation() -> ResponseReturnValue:
+    """First login of an admin or manager: set up the authenticator app, then log in."""
+    return _second_step(enrol=True)
+
+
+def _second_step(*, enrol: bool) -> ResponseReturnValue:
+    """Check the pending login's code (or enrol its app); open the session."""
+    user = _pending_user()
+    if user is None or (user.totp_enabled_at is None) != enrol:
+        flash("Session de connexion expirée : saisissez à nouveau vos identifiants.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                user = db.session.get(User, user.id)
+                if enrol:
+                    confirm_enrolment(user, form.code.data, ip=request.remote_addr)
+                else:
+                    verify_second_factor(user, form.code.data, ip=request.remote_addr)
+                finish_login(user, ip=request.remote_addr)
+        except DomainError as err:
+            form.code.errors.append(err.message)
+        else:
+            return _logged_in(user, session.pop(PENDING)["next"])
+    return _second_step_page(user, form, enrol=enrol)
+
+
+def _second_step_page(user: User, form: CodeForm, *, enrol: bool) -> ResponseReturnValue:
+    """The code form, with the QR code and the secret while enrolling."""
+    status = 200 if not form.errors else 422
+    if not enrol:
+        return render_template("auth/code.html", form=form), status
+    with unit_of_work():
+        secret = enrolment_secret(db.session.get(User, user.id))
+    # the SVG holds path data only, drawn by qrcode from our own otpauth address
+    qr = Markup(totp.qr_svg(totp.provisioning_uri(secret, user.email)))  # noqa: S704
+    return render_template("auth/activation.html", form=form, qr=qr,
+                           secret=totp.grouped(secret)), status
 
 
 def start_session(user: User) -> None:
     """Log ``user`` in with a fresh session that ends when idle or too old."""
     login_user(user)
     session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
-    session["login_at"] = int(now().timestamp())
+    # wall-clock time, like the idle expiry of the signed cookie (not the business clock)
+    session["login_at"] = int(time.time())
 
 
 @bp.before_app_request
@@ -71,7 +156,7 @@ def _end_old_sessions() -> ResponseReturnValue | None:
     login_at = session.get("login_at")
     if not current_user.is_authenticated or login_at is None:
         return None
-    if now().timestamp() - login_at <= current_app.config["SESSION_MAX_HOURS"] * 3600:
+    if time.time() - login_at <= current_app.config["SESSION_MAX_HOURS"] * 3600:
         return None
     logout_user()
     session.clear()

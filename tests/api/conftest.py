@@ -21,7 +21,7 @@ from passnum.api.openapi import document
 from passnum.auth.models import User
 from tests.api.schemacheck import validate
 from tests.conftest import IsolatedClient
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, World, fresh_code
 
 API = "/api/v1"
 _CONVERTER = re.compile(r"<(?:[^<>]*:)?([^<>:]+)>")
@@ -83,8 +83,10 @@ def world(app: Flask) -> World:
 
 def bearer(client: FlaskClient, user: User, **request: Any) -> dict[str, str]:
     """Authorization headers for ``user``, with a token obtained from the API."""
-    response = client.post(f"{API}/tokens", json={"email": user.email, "password": PASSWORD},
-                           **request)
+    credentials = {"email": user.email, "password": PASSWORD}
+    if user.totp_secret:  # administrators and managers add their app's code
+        credentials["totp"] = fresh_code(user.id)
+    response = client.post(f"{API}/tokens", json=credentials, **request)
     assert response.status_code == 201, response.json
     return {"Authorization": f"Bearer {response.json['token']}"}
 
