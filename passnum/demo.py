@@ -21,7 +21,7 @@ from passnum.programmes.models import (
     ProgrammeQuota,
     Structure,
 )
-from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
+from passnum.venues.models import LabelStatus, Venue, VenueLabelChange, Workshop, WorkshopTheme
 
 DEMO_PASSWORD = "passnum-demo"  # noqa: S105  (public demo accounts, documented)
 DEMO_DOMAIN = "demo.passnum.fr"
@@ -43,16 +43,29 @@ STRUCTURES = [
     ("92", "Association Lien numérique Boulogne", "association", "Boulogne-Billancourt",
      "92100"),
 ]
+# SIRET and IBAN are fictitious but pass their checksums, as the application form asks.
 VENUES = [
     ("78", "mediatheque-sartrouville", "Médiathèque de Sartrouville", "2 rue Jean Jaurès",
-     "Sartrouville", "78500", "21785260181590"),
+     "Sartrouville", "78500", "21785260181590", "FR7630004012340001234567862"),
     ("78", "espace-numerique-mantes", "Espace numérique du Val Fourré", "1 place Mendès France",
-     "Mantes-la-Jolie", "78200", "31784335326502"),
+     "Mantes-la-Jolie", "78200", "31784335326502", "FR7610278061230002045670133"),
     ("92", "mediatheque-nanterre", "Médiathèque Pierre et Marie Curie",
-     "8 rue des Anciennes Mairies", "Nanterre", "92000", "21924026140141"),
+     "8 rue des Anciennes Mairies", "Nanterre", "92000", "21924026140141",
+     "FR7620041010050500123430288"),
     ("92", "centre-social-gennevilliers", "Centre social Aimé Césaire", "4 avenue de la Libération",
-     "Gennevilliers", "92230", "31927407188181"),
+     "Gennevilliers", "92230", "31927407188181", "FR7616275001000800123456788"),
 ]
+DEMO_APPROVAL = "Candidature complète, services conformes à la charte."
+# An application waiting for the Yvelines manager's decision. The demo keeps SPEC's one
+# account per role and département, so this venue has no agent account.
+PENDING_APPLICATION = {
+    "slug": "connexions-solidaires-poissy", "name": "Association Connexions solidaires",
+    "address": "12 rue de la Gare", "postal_code": "78300", "commune": "Poissy",
+    "siret": "45321098700013", "iban": "FR7630003036900005011223395",
+    "legal_representative": "Claire Dupont, présidente",
+    "services": "Initiation au smartphone, démarches en ligne, permanences le mercredi.",
+    "phone": "01 39 00 00 00",
+}
 THEMES = [
     "Premiers pas sur ordinateur",
     "Utiliser son smartphone",
@@ -121,6 +134,7 @@ def load_demo(day: date | None = None) -> bool:
     venues = _demo_venues(deps)
     db.session.flush()
     _demo_users(deps, structures, venues)
+    _demo_application(deps["78"])
     record("demo.loaded", actor_id=None, object_type="programme", object_id=programme.id)
     return True
 
@@ -130,21 +144,34 @@ def _demo_venues(deps: dict[str, Departement]) -> list[Venue]:
     db.session.add_all(themes)
     venues = []
     start = datetime.combine(today(), time(9, 30), PARIS)
-    for i, (code, slug, name, address, commune, postal, siret) in enumerate(VENUES):
+    for i, (code, slug, name, address, commune, postal, siret, iban) in enumerate(VENUES):
         venue = Venue(slug=slug, name=name, departement=deps[code], address=address,
-                      commune=commune, postal_code=postal, siret=siret,
+                      commune=commune, postal_code=postal, siret=siret, iban=iban,
                       legal_representative="Direction de l'établissement",
                       services="Ateliers collectifs, accompagnement individuel",
                       label_status=LabelStatus.ACTIVE, label_changed_at=now(),
-                      charter_accepted_at=now())
+                      label_reason=DEMO_APPROVAL, charter_accepted_at=now())
         venues.append(venue)
         db.session.add(venue)
+        db.session.add(VenueLabelChange(venue=venue, from_status=LabelStatus.PENDING,
+                                        to_status=LabelStatus.ACTIVE, reason=DEMO_APPROVAL,
+                                        changed_at=now()))
         for j, theme in enumerate(themes):
             starts = start + timedelta(days=j * 3 + i, hours=(j % 2) * 4)
             db.session.add(Workshop(venue=venue, theme=theme, title=theme.name,
                                     starts_at=starts, duration_minutes=120, capacity=10 + 2 * j,
                                     price_vouchers=1 + (j % 3)))
     return venues
+
+
+def _demo_application(dep: Departement) -> None:
+    """A venue whose application waits for a decision, as the online form leaves it."""
+    venue = Venue(**PENDING_APPLICATION, departement=dep, label_status=LabelStatus.PENDING,
+                  charter_accepted_at=now())
+    db.session.add(venue)
+    db.session.flush()
+    record("venue.applied", actor_id=None, object_type="venue", object_id=venue.id,
+           details={"departement_id": dep.id, "siret": venue.siret})
 
 
 def _demo_users(deps: dict[str, Departement], structures: list[Structure],
@@ -159,8 +186,10 @@ def _demo_users(deps: dict[str, Departement], structures: list[Structure],
         ("venue92", Role.VENUE_AGENT, {"venue_id": venues[2].id}),
     ]
     for name, role, scope in scopes:
-        create_user(email=f"{name}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=role.value,
-                    full_name=f"Démo {name}", **scope)
+        user = create_user(email=f"{name}@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
+                           role=role.value, full_name=f"Démo {name}", **scope)
+        # each demo venue's agent is its lead, who manages the venue's other accounts
+        user.is_venue_lead = role == Role.VENUE_AGENT
 
 
 def print_logins() -> None:

@@ -185,4 +185,6 @@ def home():
         return redirect(url_for("dashboard.index"))
     if current_user.role == Role.ISSUER:
         return redirect(url_for("beneficiaries.search"))
+    if not current_user.venue.is_label_active:  # pending or suspended: see why, not scan
+        return redirect(url_for("venues.labels.my_venue"))
     return redirect(url_for("redemptions.scan"))

@@ -1,23 +1,31 @@
-"""Workshop forms (the rules on values live in the service)."""
+"""Workshop and venue qualification forms (the rules on values live in the services)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from wtforms import (
+    BooleanField,
     DateField,
+    EmailField,
     Field,
+    Form,
     IntegerField,
+    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from passnum.core.clock import PARIS
 from passnum.core.forms import FrenchForm
+from passnum.errors import InvalidInput
+from passnum.venues.labels import PASSWORD_MIN, SERVICES_MAX
+from passnum.venues.labels import REASON_MAX as LABEL_REASON_MAX
 from passnum.venues.models import Workshop
 from passnum.venues.services import (
     CAPACITY_MAX,
@@ -30,6 +38,7 @@ from passnum.venues.services import (
     REASON_MAX,
     TITLE_MAX,
 )
+from passnum.venues.validation import check_iban, check_phone, check_postal_code, check_siret
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -96,3 +105,94 @@ class CancelWorkshopForm(FrenchForm):
                     Length(max=REASON_MAX)],
         render_kw={"maxlength": REASON_MAX},
     )
+
+
+# --- venue qualification --------------------------------------------------------------
+
+
+def _checked_by(check: Callable[[str], str]) -> Callable[[Form, Field], None]:
+    """A WTForms validator running a ``validation.check_*`` function on the field."""
+
+    def validator(_form: Form, field: Field) -> None:
+        try:
+            check(field.data)
+        except InvalidInput as err:
+            raise ValidationError(err.message) from err
+
+    return validator
+
+
+def _text(label: str, limit: int, *, required: bool = True, area: bool = False) -> Field:
+    """A text field with its length limit (and a French "required" message)."""
+    first = DataRequired(message=REQUIRED) if required else Optional()
+    kind = TextAreaField if area else StringField
+    return kind(label, validators=[first, Length(max=limit)], render_kw={"maxlength": limit})
+
+
+class ApplicationForm(FrenchForm):
+    """A venue's application for the label (public); the service re-checks everything."""
+
+    name = _text("Nom du lieu", 160)
+    address = _text("Adresse", 300)
+    postal_code = StringField("Code postal", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_postal_code)],
+        render_kw={"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 10})
+    commune = _text("Commune", 80)
+    departement_id = SelectField("Département", coerce=int,
+                                 validators=[InputRequired(message=REQUIRED)])
+    siret = StringField("Numéro SIRET (14 chiffres)", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_siret)],
+        render_kw={"inputmode": "numeric", "maxlength": 20})
+    legal_representative = _text("Représentant légal (nom et qualité)", 120)
+    iban = StringField("IBAN du compte à créditer", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_iban)],
+        render_kw={"maxlength": 50, "autocomplete": "off"})
+    services = _text("Services proposés (ateliers, accompagnements, publics, horaires)",
+                     SERVICES_MAX, area=True)
+    phone = StringField("Téléphone du lieu (facultatif)",
+                        validators=[Optional(), _checked_by(check_phone)],
+                        render_kw={"type": "tel", "autocomplete": "tel", "maxlength": 20})
+    applicant_name = _text("Vos nom et prénom", 120)
+    email = EmailField("Votre adresse e-mail (identifiant de connexion)", validators=[
+        DataRequired(message=REQUIRED), Length(max=254)],
+        render_kw={"autocomplete": "email"})
+    password = PasswordField(f"Mot de passe (au moins {PASSWORD_MIN} caractères)", validators=[
+        DataRequired(message=REQUIRED), Length(min=PASSWORD_MIN, max=200)],
+        render_kw={"autocomplete": "new-password", "minlength": PASSWORD_MIN})
+    charter = BooleanField("J'ai lu la charte des lieux labellisés et je l'accepte au nom "
+                           "du lieu.", validators=[DataRequired(
+                               message="Vous devez accepter la charte des lieux labellisés.")])
+
+    def as_values(self) -> dict[str, Any]:
+        """The values as ``apply_for_label`` takes them."""
+        names = ("name", "address", "postal_code", "commune", "departement_id", "siret",
+                 "legal_representative", "iban", "services", "phone", "applicant_name",
+                 "email", "password")
+        values = {name: self[name].data for name in names}
+        return {**values, "phone": values["phone"] or "", "charter_accepted": bool(
+            self.charter.data)}
+
+
+class LabelDecisionForm(FrenchForm):
+    """A manager's decision on a label, with the reason shown to the venue."""
+
+    reason = TextAreaField("Motif (affiché au lieu)", validators=[
+        DataRequired(message="Indiquez le motif de la décision : il sera affiché au lieu."),
+        Length(max=LABEL_REASON_MAX)], render_kw={"maxlength": LABEL_REASON_MAX, "rows": 3})
+
+
+class AddAgentForm(FrenchForm):
+    """The lead agent adds an agent account to the venue."""
+
+    full_name = _text("Nom et prénom de l'agent", 120)
+    email = EmailField("Adresse e-mail", validators=[DataRequired(message=REQUIRED),
+                                                     Length(max=254)])
+    password = PasswordField(f"Mot de passe initial (au moins {PASSWORD_MIN} caractères)",
+                             validators=[DataRequired(message=REQUIRED),
+                                         Length(min=PASSWORD_MIN, max=200)],
+                             render_kw={"autocomplete": "new-password",
+                                        "minlength": PASSWORD_MIN})
+
+
+class AgentToggleForm(FrenchForm):
+    """Deactivate or reactivate an agent account (a button: CSRF only)."""

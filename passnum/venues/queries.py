@@ -14,7 +14,7 @@ from passnum.core.clock import now, paris_day_bounds, today
 from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.redemptions.models import Redemption, RedemptionLine
-from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
+from passnum.venues.models import LabelStatus, Venue, VenueLabelChange, Workshop, WorkshopTheme
 
 COVER_VENUES = 6
 
@@ -190,3 +190,62 @@ def attendance(workshop_id: int) -> list[AttendanceRow]:
 def get_venue(venue_id: int) -> Venue | None:
     """The venue with that id, if any."""
     return db.session.get(Venue, venue_id)
+
+
+# --- labels -------------------------------------------------------------------------
+
+
+def managed_venues(actor: User, *, departement_id: int | None = None,
+                   status: str | None = None) -> list[Venue]:
+    """Venues whose label ``actor`` manages, pending applications first, then by name.
+
+    A manager sees their département only, whatever ``departement_id`` asks; an
+    administrator sees all, optionally filtered. Other roles see none.
+    """
+    query = select(Venue).options(selectinload(Venue.departement))
+    if actor.role == Role.MANAGER:
+        query = query.where(Venue.departement_id == actor.departement_id)
+    elif actor.role != Role.ADMIN:
+        return []
+    elif departement_id is not None:
+        query = query.where(Venue.departement_id == departement_id)
+    if status in set(LabelStatus):
+        query = query.where(Venue.label_status == status)
+    pending_first = case((Venue.label_status == LabelStatus.PENDING, 0), else_=1)
+    return list(db.session.scalars(query.order_by(pending_first, Venue.name, Venue.id)))
+
+
+def get_managed_venue(actor: User, venue_id: int) -> Venue:
+    """The venue if ``actor`` manages its label (its manager, an admin); else ``NotFound``."""
+    venue = db.session.get(Venue, venue_id)
+    in_scope = venue is not None and (
+        actor.role == Role.ADMIN
+        or (actor.role == Role.MANAGER and actor.departement_id == venue.departement_id))
+    if not in_scope:
+        raise NotFound("Lieu introuvable.")
+    return venue
+
+
+def label_history(venue_id: int) -> list[VenueLabelChange]:
+    """The decisions on a venue's label, latest first."""
+    return list(db.session.scalars(
+        select(VenueLabelChange).options(selectinload(VenueLabelChange.actor))
+        .where(VenueLabelChange.venue_id == venue_id)
+        .order_by(VenueLabelChange.changed_at.desc(), VenueLabelChange.id.desc())
+    ))
+
+
+def venue_agents(venue_id: int) -> list[User]:
+    """The venue's agent accounts: the lead first, then by name."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.VENUE_AGENT, User.venue_id == venue_id)
+        .order_by(User.is_venue_lead.desc(), User.full_name, User.id)
+    ))
+
+
+def get_venue_agent(venue_id: int, user_id: int) -> User:
+    """An agent account of that venue; ``NotFound`` otherwise (other venues' included)."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != Role.VENUE_AGENT or user.venue_id != venue_id:
+        raise NotFound("Compte introuvable.")
+    return user

@@ -14,6 +14,7 @@ from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.venues import queries
 from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
+from passnum.venues.label_views import bp as labels_bp
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
 from passnum.venues.queries import WORKSHOP_STATE_LABELS, directory
 from passnum.venues.services import (
@@ -24,6 +25,7 @@ from passnum.venues.services import (
 )
 
 bp = Blueprint("venues", __name__)
+bp.register_blueprint(labels_bp)  # qualification pages: ``venues.labels.*``
 
 MAX_ID = 2**31 - 1
 EDITABLE_STATES = ("upcoming", "ongoing")

@@ -1,0 +1,253 @@
+"""Venue qualification pages: the public application, label management, the venue's page.
+
+Nested in the ``venues`` blueprint: endpoints are ``venues.labels.*``.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from passnum.auth.models import Role
+from passnum.core.db import unit_of_work
+from passnum.errors import DomainError
+from passnum.extensions import db, limiter
+from passnum.programmes.models import Departement
+from passnum.venues import queries
+from passnum.venues.forms import AddAgentForm, AgentToggleForm, ApplicationForm, LabelDecisionForm
+from passnum.venues.labels import (
+    LABEL_ACTIONS,
+    add_venue_agent,
+    allowed_actions,
+    apply_for_label,
+    change_label,
+    set_agent_active,
+)
+from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue
+from passnum.venues.validation import format_iban, mask_iban
+
+bp = Blueprint("labels", __name__)
+
+MAX_ID = 2**31 - 1
+CSRF_MESSAGE = "Le formulaire a expiré : rechargez la page puis renvoyez-le."
+
+
+def _application_limit() -> str:
+    """Applications allowed per IP (``RATELIMIT_APPLICATIONS``)."""
+    return current_app.config["RATELIMIT_APPLICATIONS"]
+
+
+def _refused(form: FlaskForm, err: DomainError) -> int:
+    """Put a service refusal next to its field (or above the form); return the status."""
+    if err.http_status in (403, 404):
+        raise err
+    target = form.field_for(err.field)
+    (target.errors if target is not None else form.form_errors).append(err.message)
+    return err.http_status
+
+
+def _csrf_failed(form: FlaskForm) -> bool:
+    """True (with a message above the form) when the CSRF token was missing or stale."""
+    if "csrf_token" not in form.errors:
+        return False
+    form.form_errors.append(CSRF_MESSAGE)
+    return True
+
+
+def _departement_choices() -> list[tuple[int, str]]:
+    """The départements taking part, after a "choose" entry."""
+    deps = db.session.scalars(select(Departement).order_by(Departement.code))
+    return [(0, "— Choisissez le département —"), *((d.id, str(d)) for d in deps)]
+
+
+# --- public application ---------------------------------------------------------------
+
+
+@bp.route("/lieux/candidature", methods=["GET", "POST"])
+@limiter.limit(_application_limit, methods=["POST"])
+def apply() -> ResponseReturnValue:
+    """A venue applies for the label (no login); its lead agent account is created."""
+    form = ApplicationForm()
+    form.departement_id.choices = _departement_choices()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                apply_for_label(**form.as_values())
+        except DomainError as err:
+            status = _refused(form, err)
+        else:
+            return redirect(url_for(".applied"))
+    elif _csrf_failed(form):
+        status = 400
+    return render_template("venues/apply.html", form=form), status
+
+
+@bp.route("/lieux/candidature/envoyee")
+def applied() -> ResponseReturnValue:
+    """What happens after an application."""
+    return render_template("venues/applied.html")
+
+
+# --- managers: label decisions --------------------------------------------------------
+
+
+def _managers_only() -> None:
+    """Label management is for managers and administrators (others: 403)."""
+    if current_user.role not in (Role.MANAGER, Role.ADMIN):
+        abort(403)
+
+
+def _id_arg(name: str) -> int | None:
+    """A positive id from the query string, or None."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else None
+
+
+@bp.route("/lieux/gestion")
+@login_required
+def manage() -> ResponseReturnValue:
+    """Venues of the manager's département (admins: all, filtered), pending first."""
+    _managers_only()
+    departement_id = _id_arg("departement")
+    status = request.args.get("statut") or None
+    status = status if status in set(LabelStatus) else None
+    is_admin = current_user.role == Role.ADMIN
+    venues = queries.managed_venues(current_user, departement_id=departement_id, status=status)
+    departements = _departement_choices()[1:] if is_admin else []
+    return render_template(
+        "venues/manage.html", venues=venues, departements=departements, is_admin=is_admin,
+        departement_id=departement_id, status=status, label_labels=LABEL_LABELS,
+    )
+
+
+def _decision_forms(venue: Venue, failed: LabelDecisionForm | None) -> list:
+    """One form per decision the label allows (the failed one keeps its input)."""
+    forms = []
+    for action in allowed_actions(venue.label_status):
+        form = (failed if failed is not None and failed._prefix == f"{action.name}-"
+                else LabelDecisionForm(prefix=action.name, formdata=None))
+        forms.append((action, form))
+    return forms
+
+
+def _manage_detail(venue: Venue, failed: LabelDecisionForm | None = None,
+                   status: int = 200) -> ResponseReturnValue:
+    """Render the manager's page of a venue: application, history, decisions."""
+    return render_template(
+        "venues/manage_venue.html", venue=venue, iban=format_iban(venue.iban or ""),
+        history=queries.label_history(venue.id), agents=queries.venue_agents(venue.id),
+        decisions=_decision_forms(venue, failed), label_labels=LABEL_LABELS,
+    ), status
+
+
+@bp.route("/lieux/gestion/<id:venue_id>")
+@login_required
+def managed_venue(venue_id: int) -> ResponseReturnValue:
+    """A venue's application, label history and the decisions its label allows."""
+    _managers_only()
+    return _manage_detail(queries.get_managed_venue(current_user, venue_id))
+
+
+@bp.route("/lieux/gestion/<id:venue_id>/<action>", methods=["POST"])
+@login_required
+def decide(venue_id: int, action: str) -> ResponseReturnValue:
+    """Approve, suspend, reactivate or withdraw a label, with its reason."""
+    _managers_only()
+    if action not in LABEL_ACTIONS:
+        abort(404)
+    venue = queries.get_managed_venue(current_user, venue_id)
+    form = LabelDecisionForm(prefix=action)
+    if not form.validate_on_submit():
+        return _manage_detail(venue, form, 400 if _csrf_failed(form) else 422)
+    try:
+        with unit_of_work():
+            change = change_label(current_user, venue, action, form.reason.data)
+    except DomainError as err:
+        if err.field is None and err.http_status not in (403, 404):
+            flash(err.message, "error")
+            return redirect(url_for(".managed_venue", venue_id=venue_id))
+        return _manage_detail(venue, form, _refused(form, err))
+    flash(f"Décision enregistrée : label « {LABEL_LABELS[LabelStatus(change.to_status)]} ».",
+          "success")
+    return redirect(url_for(".managed_venue", venue_id=venue_id))
+
+
+# --- the venue's own page -------------------------------------------------------------
+
+
+def _agents_only() -> Venue:
+    """The current venue agent's venue (other roles: 403)."""
+    if current_user.role != Role.VENUE_AGENT:
+        abort(403)
+    return queries.get_venue(current_user.venue_id) or abort(404)
+
+
+def _my_venue(venue: Venue, form: AddAgentForm | None = None,
+              status: int = 200) -> ResponseReturnValue:
+    """Render the venue's page: identity, label and its latest decision, agents."""
+    history = queries.label_history(venue.id)
+    return render_template(
+        "venues/my_venue.html", venue=venue, iban=mask_iban(venue.iban),
+        history=history, latest=history[0] if history else None,
+        agents=queries.venue_agents(venue.id), form=form or AddAgentForm(formdata=None),
+        label_labels=LABEL_LABELS,
+    ), status
+
+
+@bp.route("/mon-lieu")
+@login_required
+def my_venue() -> ResponseReturnValue:
+    """The venue agent's page: how their label stands and why."""
+    return _my_venue(_agents_only())
+
+
+@bp.route("/mon-lieu/agents", methods=["POST"])
+@login_required
+def add_agent() -> ResponseReturnValue:
+    """The lead agent adds an agent account."""
+    venue = _agents_only()
+    form = AddAgentForm()
+    if not form.validate_on_submit():
+        return _my_venue(venue, form, 400 if _csrf_failed(form) else 422)
+    try:
+        with unit_of_work():
+            add_venue_agent(current_user, full_name=form.full_name.data,
+                            email=form.email.data, password=form.password.data)
+    except DomainError as err:
+        return _my_venue(venue, form, _refused(form, err))
+    flash("Compte d'agent créé : communiquez-lui son mot de passe initial.", "success")
+    return redirect(url_for(".my_venue"))
+
+
+@bp.route("/mon-lieu/agents/<id:user_id>/<any(desactiver, reactiver):what>",
+          methods=["POST"])
+@login_required
+def toggle_agent(user_id: int, what: str) -> ResponseReturnValue:
+    """The lead agent deactivates or reactivates another agent of the venue."""
+    venue = _agents_only()
+    if not AgentToggleForm().validate_on_submit():
+        abort(400, "CSRF token missing or invalid.")
+    agent = queries.get_venue_agent(venue.id, user_id)
+    try:
+        with unit_of_work():
+            set_agent_active(current_user, agent, active=what == "reactiver")
+    except DomainError as err:
+        if err.http_status == 404:
+            raise
+        flash(err.message, "error")
+    else:
+        flash("Compte réactivé." if what == "reactiver" else "Compte désactivé.", "success")
+    return redirect(url_for(".my_venue"))

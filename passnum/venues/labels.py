@@ -1,0 +1,326 @@
+"""Venue qualification: online application, label decisions, the venue's agent accounts.
+
+Services flush, never commit: the caller owns the transaction. Scope is checked here:
+a manager decides on the venues of their département, an administrator on all; a
+venue's lead agent manages the other agent accounts of that venue only.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from passnum.audit.services import record
+from passnum.auth.models import Role, User
+from passnum.auth.permissions import require_role
+from passnum.auth.services import create_user, normalise_email
+from passnum.core.clock import now
+from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from passnum.extensions import db
+from passnum.programmes.models import Departement
+from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue, VenueLabelChange
+from passnum.venues.validation import check_iban, check_phone, check_postal_code, check_siret
+
+PASSWORD_MIN = 12
+REASON_MAX = 500
+SERVICES_MAX = 2000
+# field: (label in messages, maximum length)
+TEXT_FIELDS = {
+    "name": ("le nom du lieu", 160),
+    "address": ("l'adresse", 300),
+    "commune": ("la commune", 80),
+    "legal_representative": ("le représentant légal", 120),
+    "services": ("les services proposés", SERVICES_MAX),
+}
+
+
+@dataclass(frozen=True)
+class LabelAction:
+    """A decision on a label: the states it starts from, the state it leads to."""
+
+    name: str
+    label: str
+    sources: tuple[LabelStatus, ...]
+    target: LabelStatus
+
+
+LABEL_ACTIONS = {
+    action.name: action for action in (
+        LabelAction("approve", "Approuver le label", (LabelStatus.PENDING,), LabelStatus.ACTIVE),
+        LabelAction("suspend", "Suspendre le label", (LabelStatus.ACTIVE,),
+                    LabelStatus.SUSPENDED),
+        LabelAction("reactivate", "Réactiver le label", (LabelStatus.SUSPENDED,),
+                    LabelStatus.ACTIVE),
+        LabelAction("withdraw", "Retirer le label définitivement",
+                    (LabelStatus.PENDING, LabelStatus.ACTIVE, LabelStatus.SUSPENDED),
+                    LabelStatus.WITHDRAWN),
+    )
+}
+
+
+def allowed_actions(status: str) -> list[LabelAction]:
+    """The decisions that may be taken on a label in ``status``."""
+    return [action for action in LABEL_ACTIONS.values() if status in action.sources]
+
+
+# --- application ----------------------------------------------------------------------
+
+
+def _text(values: dict[str, Any], name: str) -> str:
+    """A required free-text value, spaces tidied, within its maximum length."""
+    what, limit = TEXT_FIELDS[name]
+    raw = values.get(name) or ""
+    text = raw.strip() if name == "services" else " ".join(raw.split())
+    if not text:
+        raise InvalidInput(f"Indiquez {what}.", code="value_required", field=name)
+    if len(text) > limit:
+        raise InvalidInput(f"Le champ « {what} » ne doit pas dépasser {limit} caractères.",
+                           code="value_too_long", field=name)
+    return text
+
+
+def _departement(departement_id: Any) -> Departement:
+    """The chosen département; ``InvalidInput`` when unknown."""
+    dep = (db.session.get(Departement, departement_id)
+           if isinstance(departement_id, int) and not isinstance(departement_id, bool)
+           and 1 <= departement_id < 2**31 else None)
+    if dep is None:
+        raise InvalidInput("Choisissez le département du lieu dans la liste.",
+                           code="departement_unknown", field="departement_id")
+    return dep
+
+
+def _check_password(password: str | None) -> str:
+    """At least ``PASSWORD_MIN`` characters."""
+    if len(password or "") < PASSWORD_MIN:
+        raise InvalidInput(f"Le mot de passe doit compter au moins {PASSWORD_MIN} caractères.",
+                           code="password_too_short", field="password")
+    return password or ""
+
+
+def _ensure_email_free(email: str | None) -> str:
+    """The normalised e-mail, refused with ``email_taken`` when an account has it."""
+    email = normalise_email(email or "")
+    if email and db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("Un compte existe déjà avec cette adresse e-mail : connectez-vous, ou "
+                       "choisissez une autre adresse.", code="email_taken", field="email")
+    return email
+
+
+def _siret_taken() -> Conflict:
+    """The refusal for a SIRET that another venue already has."""
+    return Conflict("Ce numéro SIRET est déjà celui d'un lieu inscrit. Si votre lieu a déjà "
+                    "candidaté, connectez-vous avec le compte de la candidature.",
+                    code="siret_taken", field="siret")
+
+
+def slugify(name: str) -> str:
+    """``Médiathèque de Sartrouville`` → ``mediatheque-de-sartrouville`` (≤ 60 chars)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    return slug or "lieu"
+
+
+def unique_slug(name: str) -> str:
+    """A slug for ``name`` that no venue has yet (``-2``, ``-3``… appended)."""
+    base = slugify(name)
+    taken = set(db.session.scalars(select(Venue.slug).where(Venue.slug.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    suffix = next(n for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
+    return f"{base}-{suffix}"
+
+
+def _insert_venue(venue: Venue) -> None:
+    """Insert in a savepoint: a concurrent twin's SIRET becomes ``siret_taken``."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(venue)
+            db.session.flush()
+    except IntegrityError as err:
+        if db.session.scalar(select(Venue.id).where(Venue.siret == venue.siret)) is not None:
+            raise _siret_taken() from err
+        venue.slug = f"{slugify(venue.name)}-{secrets.token_hex(3)}"
+        with db.session.begin_nested():
+            db.session.add(venue)
+            db.session.flush()
+
+
+def _insert_lead(venue: Venue, *, email: str, password: str, full_name: str) -> User:
+    """Create the applicant's account, the venue's lead agent."""
+    try:
+        with db.session.begin_nested():
+            lead = create_user(email=email, password=password, role=Role.VENUE_AGENT.value,
+                               full_name=full_name, venue_id=venue.id)
+    except IntegrityError as err:  # the same address registered at the same moment
+        raise Conflict("Un compte existe déjà avec cette adresse e-mail.",
+                       code="email_taken", field="email") from err
+    lead.is_venue_lead = True
+    return lead
+
+
+def apply_for_label(
+    *, name: str, address: str, postal_code: str, commune: str, departement_id: int,
+    siret: str, legal_representative: str, iban: str, services: str, phone: str = "",
+    applicant_name: str, email: str, password: str, charter_accepted: bool,
+) -> Venue:
+    """Record a venue's application: a ``pending`` venue and its lead agent account.
+
+    Raises ``InvalidInput`` naming the faulty field (text missing or too long, bad
+    postal code, phone, SIRET or IBAN, unknown département, short password, charter
+    not accepted) and ``Conflict`` (``siret_taken``, ``email_taken``).
+    """
+    values = {"name": name, "address": address, "commune": commune,
+              "legal_representative": legal_representative, "services": services}
+    texts = {key: _text(values, key) for key in TEXT_FIELDS}
+    venue = Venue(
+        **texts, postal_code=check_postal_code(postal_code), phone=check_phone(phone),
+        departement_id=_departement(departement_id).id, siret=check_siret(siret),
+        iban=check_iban(iban), label_status=LabelStatus.PENDING,
+    )
+    full_name = " ".join((applicant_name or "").split())
+    if not full_name or len(full_name) > 120:
+        raise InvalidInput("Indiquez vos nom et prénom (120 caractères au plus).",
+                           code="value_required", field="applicant_name")
+    password = _check_password(password)
+    if charter_accepted is not True:
+        raise InvalidInput("Vous devez accepter la charte des lieux labellisés.",
+                           code="charter_required", field="charter")
+    if db.session.scalar(select(Venue.id).where(Venue.siret == venue.siret)) is not None:
+        raise _siret_taken()
+    email = _ensure_email_free(email)
+    venue.slug = unique_slug(venue.name)
+    venue.charter_accepted_at = now()
+    _insert_venue(venue)
+    lead = _insert_lead(venue, email=email, password=password, full_name=full_name)
+    db.session.flush()
+    record("venue.applied", actor_id=lead.id, object_type="venue", object_id=venue.id,
+           details={"departement_id": venue.departement_id, "siret": venue.siret})
+    return venue
+
+
+# --- label decisions ------------------------------------------------------------------
+
+
+def can_decide_label(actor: User, venue: Venue) -> bool:
+    """True when ``actor`` decides on that venue's label (its manager, or an admin)."""
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.MANAGER and actor.departement_id == venue.departement_id
+
+
+def check_reason(reason: str | None) -> str:
+    """A non-empty reason of at most ``REASON_MAX`` characters, spaces tidied."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput("Indiquez le motif de la décision : il sera affiché au lieu.",
+                           code="reason_required", field="reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(f"Le motif ne doit pas dépasser {REASON_MAX} caractères.",
+                           code="reason_too_long", field="reason")
+    return reason
+
+
+def _locked_venue(venue_id: int) -> Venue:
+    """Re-read the venue under a row lock: concurrent decisions take turns."""
+    return db.session.execute(
+        select(Venue).where(Venue.id == venue_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLabelChange:
+    """Approve, suspend, reactivate or withdraw a venue's label, with a reason.
+
+    Raises ``Forbidden`` for roles other than manager and admin, ``NotFound`` for a
+    venue of another département, ``InvalidInput`` (``unknown_label_action``,
+    ``reason_required``, ``reason_too_long``) and ``RuleRefused``
+    (``illegal_label_transition``) when the label's current state does not allow the
+    action, e.g. after another manager's decision on the same venue.
+    """
+    require_role(actor, Role.MANAGER, Role.ADMIN)
+    if not can_decide_label(actor, venue):
+        raise NotFound("Lieu introuvable.")
+    chosen = LABEL_ACTIONS.get(action)
+    if chosen is None:
+        raise InvalidInput("Décision inconnue.", code="unknown_label_action", field="action")
+    reason = check_reason(reason)
+    venue = _locked_venue(venue.id)
+    current = LabelStatus(venue.label_status)
+    if current not in chosen.sources:
+        raise RuleRefused(
+            f"Impossible : le label de ce lieu est « {LABEL_LABELS[current]} », "
+            f"l'action « {chosen.label} » ne s'applique pas.",
+            code="illegal_label_transition",
+            details={"from": current.value, "action": chosen.name})
+    change = VenueLabelChange(venue_id=venue.id, from_status=current.value,
+                              to_status=chosen.target.value, reason=reason, actor_id=actor.id,
+                              changed_at=now())
+    venue.label_status, venue.label_reason = chosen.target.value, reason
+    venue.label_changed_at = change.changed_at
+    db.session.add(change)
+    db.session.flush()
+    record("venue.label_changed", actor_id=actor.id, object_type="venue", object_id=venue.id,
+           details={"action": chosen.name, "from": current.value,
+                    "to": chosen.target.value, "reason": reason})
+    return change
+
+
+# --- the venue's agent accounts -------------------------------------------------------
+
+
+def _require_lead(actor: User) -> int:
+    """The lead agent's venue id; ``Forbidden`` for anyone else."""
+    require_role(actor, Role.VENUE_AGENT)
+    if not actor.is_venue_lead or actor.venue_id is None:
+        raise Forbidden("Seul le responsable du lieu gère les comptes de ses agents.",
+                        code="not_venue_lead")
+    return actor.venue_id
+
+
+def add_venue_agent(actor: User, *, full_name: str, email: str, password: str) -> User:
+    """Create an agent account at the lead agent's own venue.
+
+    Raises ``Forbidden`` (``not_venue_lead``), ``InvalidInput`` (name, e-mail,
+    ``password_too_short``) and ``Conflict`` (``email_taken``).
+    """
+    venue_id = _require_lead(actor)
+    full_name = " ".join((full_name or "").split())
+    if not full_name or len(full_name) > 120:
+        raise InvalidInput("Indiquez les nom et prénom de l'agent (120 caractères au plus).",
+                           code="value_required", field="full_name")
+    password = _check_password(password)
+    email = _ensure_email_free(email)
+    agent = create_user(email=email, password=password, role=Role.VENUE_AGENT.value,
+                        full_name=full_name, venue_id=venue_id, actor_id=actor.id)
+    record("venue.agent_added", actor_id=actor.id, object_type="user", object_id=agent.id,
+           details={"venue_id": venue_id})
+    return agent
+
+
+def set_agent_active(actor: User, agent: User, *, active: bool) -> User:
+    """Deactivate or reactivate another agent account of the lead agent's venue.
+
+    Raises ``Forbidden`` (``not_venue_lead``), ``NotFound`` for an account of another
+    venue, ``RuleRefused`` (``own_account``) for the lead's own account.
+    """
+    venue_id = _require_lead(actor)
+    if agent.role != Role.VENUE_AGENT or agent.venue_id != venue_id:
+        raise NotFound("Compte introuvable.")
+    if agent.id == actor.id:
+        raise RuleRefused("Vous ne pouvez pas désactiver votre propre compte.",
+                          code="own_account")
+    if agent.is_active_account == active:
+        return agent
+    agent.is_active_account = active
+    db.session.flush()
+    record("venue.agent_reactivated" if active else "venue.agent_deactivated",
+           actor_id=actor.id, object_type="user", object_id=agent.id,
+           details={"venue_id": venue_id})
+    return agent

@@ -1,0 +1,146 @@
+"""Checks on a venue's identity and bank details (SIRET, IBAN, postal code, phone).
+
+Each ``check_*`` function returns the normalised value to store, or raises
+``InvalidInput`` naming the faulty ``field`` with a French message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from passnum.errors import InvalidInput
+
+# La Poste's establishments share one SIREN whose SIRETs break the Luhn rule: for them
+# the sum of the 14 digits is a multiple of 5 instead (INSEE's documented exception).
+LA_POSTE_SIREN = "356000000"
+
+# Lengths of the IBANs of the SEPA countries (ISO 13616 registry); reimbursements are
+# SEPA transfers, so other countries are refused.
+IBAN_LENGTHS = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
+    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27,
+    "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
+    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
+}
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]+$")
+_POSTAL_CODE = re.compile(r"^(?!00)[0-9]{5}$")
+_PHONE_SEPARATORS = re.compile(r"[\s\u00a0\u202f.\-/()]+")
+_FRENCH_PHONE = re.compile(r"^0[1-9][0-9]{8}$")
+
+
+def _compact(value: str | None) -> str:
+    """``value`` without any kind of space."""
+    return _SPACES.sub("", value or "")
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when the digit string passes the Luhn checksum."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def siret_checksum_valid(siret: str) -> bool:
+    """True for a 14-digit SIRET with a valid key (Luhn, or La Poste's rule)."""
+    if luhn_valid(siret):
+        return True
+    return siret.startswith(LA_POSTE_SIREN) and sum(map(int, siret)) % 5 == 0
+
+
+def check_siret(value: str | None) -> str:
+    """Return the SIRET as 14 digits (spaces removed).
+
+    Raises ``InvalidInput`` (``siret_required``, ``siret_malformed``, ``siret_invalid``).
+    """
+    siret = _compact(value)
+    if not siret:
+        raise InvalidInput("Indiquez le numéro SIRET du lieu.", code="siret_required",
+                           field="siret")
+    if not (siret.isascii() and siret.isdigit() and len(siret) == 14):
+        raise InvalidInput("Le SIRET doit compter 14 chiffres (espaces permis).",
+                           code="siret_malformed", field="siret")
+    if not siret_checksum_valid(siret):
+        raise InvalidInput("Ce numéro SIRET n'existe pas : sa clé de contrôle est fausse. "
+                           "Vérifiez-le sur votre avis de situation INSEE.",
+                           code="siret_invalid", field="siret")
+    return siret
+
+
+def iban_checksum_valid(iban: str) -> bool:
+    """True when a compact, upper-case IBAN passes the ISO 13616 mod-97 check."""
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def check_iban(value: str | None) -> str:
+    """Return the IBAN compact and upper-case, as it is stored.
+
+    Raises ``InvalidInput`` (``iban_required``, ``iban_malformed``, ``iban_country``,
+    ``iban_length``, ``iban_invalid``).
+    """
+    iban = _compact(value).upper()
+    if not iban:
+        raise InvalidInput("Indiquez l'IBAN du compte à créditer.", code="iban_required",
+                           field="iban")
+    if not (iban.isascii() and _IBAN_SHAPE.match(iban)):
+        raise InvalidInput("L'IBAN ne peut contenir que des lettres et des chiffres, et "
+                           "commence par le code du pays (FR76…).", code="iban_malformed",
+                           field="iban")
+    expected = IBAN_LENGTHS.get(iban[:2])
+    if expected is None:
+        raise InvalidInput("Seuls les IBAN de la zone SEPA sont acceptés.",
+                           code="iban_country", field="iban")
+    if len(iban) != expected:
+        raise InvalidInput(f"Un IBAN {iban[:2]} compte {expected} caractères ; celui-ci en "
+                           f"compte {len(iban)}.", code="iban_length", field="iban")
+    if not iban_checksum_valid(iban):
+        raise InvalidInput("Cet IBAN est erroné : sa clé de contrôle ne correspond pas. "
+                           "Recopiez-le depuis votre RIB.", code="iban_invalid", field="iban")
+    return iban
+
+
+def format_iban(iban: str) -> str:
+    """The IBAN in groups of four, as printed on a RIB."""
+    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+
+
+def mask_iban(iban: str | None) -> str:
+    """The IBAN with everything but its country and last four characters hidden."""
+    if not iban:
+        return ""
+    hidden = iban[:2] + "•" * (len(iban) - 6) + iban[-4:]
+    return format_iban(hidden)
+
+
+def check_postal_code(value: str | None) -> str:
+    """Return a French postal code (5 digits). Raises ``InvalidInput`` (``postal_code_invalid``)."""
+    code = _compact(value)
+    if not (code.isascii() and _POSTAL_CODE.match(code)):
+        raise InvalidInput("Le code postal doit compter 5 chiffres (par exemple 78500).",
+                           code="postal_code_invalid", field="postal_code")
+    return code
+
+
+def check_phone(value: str | None) -> str:
+    """Return an optional French phone number as ``01 23 45 67 89`` ("" when empty).
+
+    ``+33 1 23 45 67 89`` and ``0033…`` are accepted. Raises ``InvalidInput``
+    (``phone_invalid``).
+    """
+    phone = _PHONE_SEPARATORS.sub("", value or "")
+    if not phone:
+        return ""
+    for prefix in ("+33", "0033"):
+        if phone.startswith(prefix):
+            phone = "0" + phone.removeprefix(prefix)
+    if not (phone.isascii() and _FRENCH_PHONE.match(phone)):
+        raise InvalidInput("Le numéro de téléphone doit compter 10 chiffres "
+                           "(par exemple 01 39 12 34 56).", code="phone_invalid", field="phone")
+    return " ".join(phone[i:i + 2] for i in range(0, 10, 2))

@@ -1,0 +1,177 @@
+"""SIRET, IBAN, postal code and phone checks: normalised values or a French refusal."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from passnum.errors import InvalidInput
+from passnum.venues.validation import (
+    IBAN_LENGTHS,
+    check_iban,
+    check_phone,
+    check_postal_code,
+    check_siret,
+    iban_checksum_valid,
+    luhn_valid,
+    mask_iban,
+)
+
+
+def refusal(check, value):
+    with pytest.raises(InvalidInput) as caught:
+        check(value)
+    return caught.value
+
+
+# --- SIRET ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("73282932000074", "73282932000074"),
+    ("732 829 320 00074", "73282932000074"),
+    (" 21785260181590\u00a0", "21785260181590"),
+    ("35600000000048", "35600000000048"),  # La Poste's head office: Luhn holds
+    ("356 000 000 49837", "35600000049837"),  # a La Poste office: digit sum multiple of 5
+])
+def test_valid_sirets_are_stored_as_14_digits(raw, stored):
+    assert check_siret(raw) == stored
+
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ("", "siret_required"),
+    (None, "siret_required"),
+    ("7328293200007", "siret_malformed"),
+    ("732829320000745", "siret_malformed"),
+    ("7328293200007A", "siret_malformed"),
+    ("73282932-000074", "siret_malformed"),
+    ("٧٣٢٨٢٩٣٢٠٠٠٠٧٤", "siret_malformed"),  # Arabic-Indic digits are not ASCII digits
+    ("73282932000075", "siret_invalid"),
+    ("35600000000011", "siret_invalid"),  # La Poste's SIREN, neither rule holds
+    ("12345678900013", "siret_invalid"),  # digit sum multiple of 5, but not La Poste
+])
+def test_invalid_sirets_are_refused_in_french(raw, code):
+    err = refusal(check_siret, raw)
+    assert err.code == code and err.field == "siret" and err.http_status == 400
+    assert "SIRET" in err.message
+
+
+def _with_luhn_key(digits: str) -> str:
+    """Append the digit that makes ``digits`` pass the Luhn check."""
+    return next(digits + str(d) for d in range(10) if luhn_valid(digits + str(d)))
+
+
+@given(st.text(alphabet="0123456789", min_size=13, max_size=13))
+def test_any_siret_with_a_luhn_key_is_accepted(prefix):
+    siret = _with_luhn_key(prefix)
+    spaced = f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
+    assert check_siret(spaced) == siret
+
+
+@given(st.text(alphabet="0123456789", min_size=13, max_size=13),
+       st.integers(min_value=0, max_value=12), st.integers(min_value=1, max_value=9))
+def test_a_single_changed_digit_breaks_the_siret_key(prefix, position, shift):
+    siret = _with_luhn_key(prefix)
+    changed = siret[:position] + str((int(siret[position]) + shift) % 10) + siret[position + 1:]
+    if not changed.startswith("356000000"):  # La Poste's own rule may accept it
+        assert refusal(check_siret, changed).code == "siret_invalid"
+
+
+# --- IBAN -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("FR76 3000 6000 0112 3456 7890 189", "FR7630006000011234567890189"),
+    ("fr7630006000011234567890189", "FR7630006000011234567890189"),
+    ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000"),
+    ("BE68 5390 0754 7034", "BE68539007547034"),
+    ("  ES91 2100 0418 4502 0005 1332 ", "ES9121000418450200051332"),
+    ("IT60X0542811101000000123456", "IT60X0542811101000000123456"),
+])
+def test_valid_ibans_are_stored_compact_and_upper_case(raw, stored):
+    assert check_iban(raw) == stored
+
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ("", "iban_required"),
+    ("FR77 3000 6000 0112 3456 7890 189", "iban_invalid"),
+    ("FR76 3000 6000 0112 3456 7890 198", "iban_invalid"),
+    ("DE89 3704 0044 0532 0130 0", "iban_length"),
+    ("FR76 3000 6000 0112 3456 7890 1899", "iban_length"),
+    ("BE68 5390 0754 7034 00", "iban_length"),
+    ("FR76-3000-6000-0112-3456-7890-189", "iban_malformed"),
+    ("FR76 3000 6000 0112 3456 7890 18É", "iban_malformed"),
+    ("7630006000011234567890189", "iban_malformed"),
+    ("US64SVBKUS6S3300958879", "iban_country"),
+])
+def test_invalid_ibans_are_refused_in_french(raw, code):
+    err = refusal(check_iban, raw)
+    assert err.code == code and err.field == "iban" and "IBAN" in err.message
+
+
+def test_a_wrong_length_names_the_expected_length():
+    assert "27 caractères" in refusal(check_iban, "FR76300060000112345678901").message
+
+
+def _make_iban(country: str, bban: str) -> str:
+    """A valid IBAN for ``country`` around ``bban`` (check digits computed)."""
+    number = int("".join(str(int(c, 36)) for c in bban + country + "00"))
+    return f"{country}{98 - number % 97:02d}{bban}"
+
+
+@given(st.sampled_from(sorted(IBAN_LENGTHS)), st.data())
+def test_any_well_formed_iban_is_accepted_and_one_changed_character_refused(country, data):
+    bban = data.draw(st.text(alphabet="0123456789", min_size=IBAN_LENGTHS[country] - 4,
+                             max_size=IBAN_LENGTHS[country] - 4))
+    iban = _make_iban(country, bban)
+    spaced = " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)).lower()
+    assert check_iban(spaced) == iban
+    position = data.draw(st.integers(min_value=4, max_value=len(iban) - 1))
+    shift = data.draw(st.integers(min_value=1, max_value=9))
+    changed = iban[:position] + str((int(iban[position]) + shift) % 10) + iban[position + 1:]
+    assert not iban_checksum_valid(changed)
+    assert refusal(check_iban, changed).code == "iban_invalid"
+
+
+@given(st.text(max_size=60))
+def test_garbage_never_crashes_the_checks(text):
+    for check in (check_siret, check_iban, check_postal_code, check_phone):
+        try:
+            check(text)
+        except InvalidInput as err:
+            assert err.field and err.message
+
+
+def test_masked_iban_shows_only_country_and_last_four():
+    masked = mask_iban("FR7630006000011234567890189")
+    assert masked.startswith("FR••") and masked.replace(" ", "").endswith("•0189")
+    assert "3000" not in masked and mask_iban(None) == ""
+
+
+# --- postal code and phone --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "stored"), [("78500", "78500"), (" 92 000 ", "92000"),
+                                             ("20000", "20000"), ("97400", "97400")])
+def test_postal_codes(raw, stored):
+    assert check_postal_code(raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["", "7850", "785000", "00100", "78A00", None])
+def test_bad_postal_codes_are_refused(raw):
+    err = refusal(check_postal_code, raw)
+    assert err.field == "postal_code" and "5 chiffres" in err.message
+
+
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("", ""), (None, ""), ("0139123456", "01 39 12 34 56"), ("01.39.12.34.56", "01 39 12 34 56"),
+    ("+33 6 12 34 56 78", "06 12 34 56 78"), ("0033 1 39 12 34 56", "01 39 12 34 56"),
+])
+def test_phones_are_optional_and_normalised(raw, stored):
+    assert check_phone(raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["123", "0012345678", "01391234567", "+44 20 7946 0958",
+                                 "01 39 12 34 5x"])
+def test_bad_phones_are_refused(raw):
+    err = refusal(check_phone, raw)
+    assert err.field == "phone" and "10 chiffres" in err.message
