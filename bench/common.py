@@ -118,6 +118,7 @@ class Client:
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {}
+        self.location = ""  # the last response's Location header
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -131,24 +132,36 @@ class Client:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
+        self.location = response.headers.get("Location", "")
         return response.status, data
 
-    def login(self, email: str, password: str) -> None:
-        """Log in through the login form, CSRF token included."""
-        status, page = self.request("GET", "/connexion")
+    def login(self, email: str, password: str, code: str | None = None) -> None:
+        """Log in through the login form, CSRF token included, then the second factor's
+        ``code`` when the account asks for one."""
+        status, location = self._post_form("/connexion", {"email": email,
+                                                          "password": password})
+        if status == 302 and location.endswith("/connexion/code") and code:
+            status, location = self._post_form("/connexion/code", {"code": code})
+        if status != 302 or "/connexion" in location:
+            raise RuntimeError(f"login refused: {status} {location}")
+
+    def _post_form(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
+        """GET the form for its CSRF token, POST it; return (status, Location)."""
+        status, page = self.request("GET", path)
         token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
         if status != 200 or token is None:
-            raise RuntimeError(f"login page: {status}")
-        form = urlencode({"csrf_token": token.group(1).decode(), "email": email,
-                          "password": password}).encode()
-        status, _ = self.request("POST", "/connexion", form,
+            raise RuntimeError(f"{path}: {status}")
+        form = urlencode({"csrf_token": token.group(1).decode(), **fields}).encode()
+        status, _ = self.request("POST", path, form,
                                  {"Content-Type": "application/x-www-form-urlencoded"})
-        if status != 302:
-            raise RuntimeError(f"login refused: {status}")
+        return status, self.location
 
-    def bearer(self, email: str, password: str) -> None:
+    def bearer(self, email: str, password: str, code: str | None = None) -> None:
         """Use an API token for the next requests."""
-        body = json.dumps({"email": email, "password": password}).encode()
+        credentials = {"email": email, "password": password}
+        if code:
+            credentials["totp"] = code
+        body = json.dumps(credentials).encode()
         status, data = self.request("POST", "/api/v1/tokens", body,
                                     {"Content-Type": "application/json"})
         if status != 201:

@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     # roles that log in with a second factor (an authenticator app, TOTP)
-    "TOTP_ROLES": (),
+    "TOTP_ROLES": ("admin", "manager"),
 }
 
 SECRETS_FILE = "secrets.json"

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from passnum.audit.services import record
+from passnum.auth import totp
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
 from passnum.core.clock import PARIS, now, today
@@ -25,6 +26,9 @@ from passnum.venues.models import LabelStatus, Venue, VenueLabelChange, Workshop
 
 DEMO_PASSWORD = "passnum-demo"  # noqa: S105  (public demo accounts, documented)
 DEMO_DOMAIN = "demo.passnum.fr"
+# The demo and generated accounts' authenticator key (administrators and managers log in
+# with a second factor). Published, like their password: never on real accounts.
+SAMPLE_TOTP_SECRET = "PASSNUMDEMOTOTPKEYPUBLIC"  # noqa: S105  (published, documented)
 PROGRAMME_NAME = "Pass numérique 78-92"
 
 DEPARTEMENTS = [
@@ -190,6 +194,18 @@ def _demo_users(deps: dict[str, Departement], structures: list[Structure],
                            role=role.value, full_name=f"Démo {name}", **scope)
         # each demo venue's agent is its lead, who manages the venue's other accounts
         user.is_venue_lead = role == Role.VENUE_AGENT
+        if role in (Role.ADMIN, Role.MANAGER):
+            enable_sample_second_factor(user)
+
+
+def enable_sample_second_factor(user: User) -> None:
+    """Set up the published authenticator key on a demo or generated account."""
+    user.totp_secret, user.totp_enabled_at = SAMPLE_TOTP_SECRET, now()
+
+
+def sample_code() -> str:
+    """The current code of the published authenticator key."""
+    return totp.code_for(SAMPLE_TOTP_SECRET, totp.step_of(now()))
 
 
 def print_logins() -> None:
@@ -197,13 +213,25 @@ def print_logins() -> None:
     click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
     for email, what in demo_accounts():
         click.echo(f"  {email:<32} {what}")
+    click.echo(SAMPLE_CODE_HELP)
+
+
+SAMPLE_CODE_HELP = (
+    "Administrateurs et gestionnaires : code à 6 chiffres de l'application "
+    f"d'authentification, clé {SAMPLE_TOTP_SECRET} ; ou le code du moment avec "
+    "« flask --app passnum demo --code ».")
 
 
 @click.command("demo")
 @click.option("--quiet-if-loaded", is_flag=True, help="Ne rien dire si la démo est déjà là.")
+@click.option("--code", "code_only", is_flag=True,
+              help="Afficher le code à 6 chiffres du moment des comptes de démonstration.")
 @with_appcontext
-def demo_command(quiet_if_loaded: bool) -> None:
+def demo_command(quiet_if_loaded: bool, code_only: bool) -> None:
     """Load the demo data set (idempotent) and print its logins."""
+    if code_only:
+        click.echo(sample_code())
+        return
     try:
         with unit_of_work():
             loaded = load_demo()

@@ -33,7 +33,7 @@ from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStat
 from passnum.core import codes
 from passnum.core.clock import PARIS, now, today
 from passnum.core.db import unit_of_work
-from passnum.demo import THEMES
+from passnum.demo import SAMPLE_CODE_HELP, THEMES, enable_sample_second_factor
 from passnum.extensions import db
 from passnum.programmes.models import (
     Allocation,
@@ -472,12 +472,14 @@ def _is_empty() -> bool:
 
 def _create_accounts(dep_ids: dict[str, int]) -> None:
     """Départements first (accounts refer to them), then the admin and managers."""
-    create_user(email=f"admin@{SEED_DOMAIN}", password=SEED_PASSWORD, role=Role.ADMIN.value,
-                full_name="Administrateur (données générées)")
+    admin = create_user(email=f"admin@{SEED_DOMAIN}", password=SEED_PASSWORD,
+                        role=Role.ADMIN.value, full_name="Administrateur (données générées)")
+    enable_sample_second_factor(admin)
     for code, _name, _target in DEPARTEMENTS:
-        create_user(email=f"manager{code}@{SEED_DOMAIN}", password=SEED_PASSWORD,
-                    role=Role.MANAGER.value, departement_id=dep_ids[code],
-                    full_name=f"Gestionnaire {code}")
+        manager = create_user(email=f"manager{code}@{SEED_DOMAIN}", password=SEED_PASSWORD,
+                              role=Role.MANAGER.value, departement_id=dep_ids[code],
+                              full_name=f"Gestionnaire {code}")
+        enable_sample_second_factor(manager)
 
 
 def _bulk_users(gen: _Generator) -> tuple[dict[str, int], list[dict[str, Any]]]:
@@ -671,3 +673,4 @@ def seed_command(scale: str, rng_seed: int) -> None:
     click.echo(f"Comptes (mot de passe : {SEED_PASSWORD}) :")
     for email, what in seed_accounts():
         click.echo(f"  {email:<30} {what}")
+    click.echo(SAMPLE_CODE_HELP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -128,19 +129,31 @@ def fresh_code(user_id: int) -> str:
 
 
 SECOND_STEPS = ("/connexion/code", "/connexion/activation")
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def login(client: Any, user: User, password: str = PASSWORD) -> Any:
-    """Log ``client`` in as ``user`` through the login form, second factor included
-    (set up on the spot for an account without one); returns the last response."""
+def login(client: Any, user: User | str, password: str = PASSWORD) -> Any:
+    """Log ``client`` in as ``user`` (or the account of that e-mail) through the login
+    form, second factor included; returns the last response."""
+    if isinstance(user, str):
+        user = db.session.scalar(select(User).where(User.email == user))
     user_id = user.id
     response = client.post("/connexion", data={"email": user.email, "password": password})
-    step = response.location or "" if response.status_code == 302 else ""
-    step = next((path for path in SECOND_STEPS if step.split("?")[0].endswith(path)), None)
+    return second_step(client, user_id, response)
+
+
+def second_step(client: Any, user_id: int, response: Any) -> Any:
+    """After the password step's ``response``: type the app's code (setting the app up
+    first for an account without one), CSRF token included when the form has one."""
+    location = (response.location or "") if response.status_code == 302 else ""
+    step = next((p for p in SECOND_STEPS if location.split("?")[0].endswith(p)), None)
     if step is None:
         return response
-    client.get(step)  # shows the enrolment secret, creating it on first call
-    return client.post(step, data={"code": fresh_code(user_id)})
+    page = client.get(step)  # shows the enrolment secret, creating it on first call
+    data = {"code": fresh_code(user_id)}
+    if token := _CSRF.search(page.get_data(as_text=True)):
+        data["csrf_token"] = token.group(1)
+    return client.post(step, data=data)
 
 
 def beneficiary_data(**over: Any) -> dict[str, Any]:

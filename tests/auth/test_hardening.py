@@ -15,7 +15,7 @@ from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.extensions import db
 from tests.conftest import IsolatedClient, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, World, login, make_user
 
 
 def events(action: str) -> int:
@@ -55,7 +55,7 @@ def test_thirty_wrong_passwords_are_throttled_and_audited(tmp_path, request):
 
 
 def test_lock_grows_with_each_failure_and_ends(app):
-    user = make_user(Role.ADMIN)
+    user = World().issuer78
     for _ in range(4):
         assert attempt(user.email, "nope").code == "invalid_credentials"
     assert attempt(user.email, "nope").code == "invalid_credentials"  # 5th: locks 1 min
@@ -122,8 +122,7 @@ def test_session_ends_when_idle(tmp_path, request):
     client = app.test_client()
     with app.app_context():
         user = make_user(Role.ADMIN)
-        response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
-        assert response.status_code == 302
+        assert login(client, user).status_code == 302
         assert client.get("/programmes/").status_code == 200
         time.sleep(2.1)
         response = client.get("/programmes/")
@@ -131,8 +130,7 @@ def test_session_ends_when_idle(tmp_path, request):
 
 
 def test_session_ends_after_the_maximum_age(client, app):
-    user = make_user(Role.ADMIN)
-    client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    login(client, make_user(Role.ADMIN))
     assert client.get("/programmes/").status_code == 200
     with client.session_transaction() as session:  # logged in 12 h 01 min ago
         session["login_at"] -= 12 * 3600 + 60
@@ -145,8 +143,8 @@ def test_session_cookie_flags(tmp_path, request):
     app.test_client_class = IsolatedClient
     client = app.test_client()
     with app.app_context():
-        user = make_user(Role.ADMIN)
-        response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
-    cookie = response.headers["Set-Cookie"]
+        response = login(client, make_user(Role.ADMIN))
+    cookie = next(c for c in response.headers.getlist("Set-Cookie")
+                  if c.startswith("session="))
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Expires="):
         assert flag in cookie

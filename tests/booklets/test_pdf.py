@@ -23,7 +23,8 @@ from passnum.core.signing import sign_serial, voucher_url
 from passnum.extensions import db
 from passnum.redemptions.services import check
 from passnum.venues.queries import venues_for_cover
-from tests.factories import PASSWORD, World, issue, make_beneficiary, make_venue
+from tests.factories import World, issue, make_beneficiary, make_venue
+from tests.factories import login as log_in
 from tests.pdfutil import decode_qr_urls, manual_codes, page_count, page_texts, pdf_text
 
 COVER_HEADING = "Comment utiliser votre chéquier"
@@ -207,7 +208,7 @@ def test_several_booklets_stream_into_one_pdf(app: Flask) -> None:
 def login(app: Flask, email: str):
     """A test client logged in as ``email``."""
     client = app.test_client()
-    response = client.post("/connexion", data={"email": email, "password": PASSWORD})
+    response = log_in(client, email)
     assert response.status_code == 302
     return client
 

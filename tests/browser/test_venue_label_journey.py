@@ -13,10 +13,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from passnum.auth.models import User
-from passnum.demo import DEMO_PASSWORD
 from passnum.extensions import db
 from passnum.venues.models import LabelStatus, Venue
-from tests.browser.conftest import ACTION_TIMEOUT_MS, BrowserErrors, LiveServer
+from tests.browser.conftest import ACTION_TIMEOUT_MS, BrowserErrors, LiveServer, log_in_page
 from tests.browser.test_scanner import (
     API_REFUSALS,
     PHONE,
@@ -48,11 +47,7 @@ def manager_page(browser: Browser, live_server: LiveServer,
     page.on("console", lambda m: browser_errors.seen.append(
         f"console error: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda exc: browser_errors.seen.append(f"page error: {exc}"))
-    page.goto("/connexion")
-    page.get_by_label("Adresse e-mail").fill(MANAGER)
-    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_text("Vous êtes connecté(e).")).to_be_visible()
+    log_in_page(page, live_server, MANAGER)
     yield page
     context.close()
 

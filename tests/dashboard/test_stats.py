@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from passnum.auth.models import User
 from passnum.core.clock import PARIS, today
 from passnum.core.db import unit_of_work
 from passnum.dashboard.queries import NO_WORKSHOP, programme_stats
 from passnum.extensions import db
 from passnum.seed import SEED_DOMAIN, SEED_PASSWORD, seed
 from tests.api.conftest import API, api_client
+from tests.factories import fresh_code
 
 BENEFICIARIES = 240
 
@@ -283,7 +285,11 @@ def test_forecast_extends_the_recent_pace(seeded):
 
 
 def _token(client, email: str) -> dict[str, str]:
-    response = client.post(f"{API}/tokens", json={"email": email, "password": SEED_PASSWORD})
+    user = db.session.scalar(db.select(User).where(User.email == email))
+    credentials = {"email": email, "password": SEED_PASSWORD}
+    if user.totp_secret:  # generated administrators and managers: the published key
+        credentials["totp"] = fresh_code(user.id)
+    response = client.post(f"{API}/tokens", json=credentials)
     assert response.status_code == 201, response.json
     return {"Authorization": f"Bearer {response.json['token']}"}
 

@@ -14,6 +14,7 @@ from passnum.core.db import unit_of_work
 from passnum.dashboard.queries import programme_stats
 from passnum.extensions import db
 from passnum.seed import SEED_DOMAIN, SEED_PASSWORD, seed
+from tests.factories import login as log_in
 
 BENEFICIARIES = 120
 FIGURE = re.compile(r'data-figure="(\w+)"(?: data-cents="(\d+)")?>([^<]*)<')
@@ -31,8 +32,7 @@ def seeded(app) -> dict[str, Any]:
 
 def login(client, who: str) -> None:
     """Sign in as one of the seeded accounts (``admin``, ``manager78``…)."""
-    response = client.post("/connexion", data={"email": f"{who}@{SEED_DOMAIN}",
-                                               "password": SEED_PASSWORD})
+    response = log_in(client, f"{who}@{SEED_DOMAIN}", SEED_PASSWORD)
     assert response.status_code == 302, response.text
 
 

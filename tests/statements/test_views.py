@@ -12,6 +12,7 @@ from passnum.statements import queries
 from passnum.statements.models import Statement, StatementStatus
 from tests.api.conftest import api_client, bearer
 from tests.conftest import IsolatedClient, make_app
+from tests.factories import second_step
 from tests.statements.helpers import at, build, generate, paris
 from tests.web.test_issuing_pages import login
 
@@ -143,9 +144,9 @@ def test_forms_are_csrf_protected(backend, tmp_path, request):
         with at(NOW):
             page = client.get("/connexion")
             token = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-            client.post("/connexion", data={"email": sw.world.manager78.email,
-                                            "password": "correct-horse-battery",
-                                            "csrf_token": token})
+            second_step(client, sw.world.manager78.id, client.post(
+                "/connexion", data={"email": sw.world.manager78.email,
+                                    "password": "correct-horse-battery", "csrf_token": token}))
             detail = client.get(f"/releves/{statement.id}")
             assert 'name="validate-csrf_token"' in detail.text
             for action in ("valider", "actualiser", "payer", "archiver", "regularisations"):

@@ -11,10 +11,11 @@ from passnum.extensions import db
 from passnum.venues.models import LabelStatus, Venue
 from tests.conftest import IsolatedClient, make_app
 from tests.factories import PASSWORD, World, make_user, make_venue
+from tests.factories import login as log_in
 
 
 def login(client, email, password=PASSWORD):
-    response = client.post("/connexion", data={"email": email, "password": password})
+    response = log_in(client, email, password)
     assert response.status_code == 302, response.text
 
 

@@ -12,12 +12,13 @@ from passnum.auth.models import Role
 from passnum.core.clock import PARIS, frozen, now
 from passnum.extensions import db
 from passnum.venues.models import Workshop
-from tests.factories import PASSWORD, World, issue, make_beneficiary, make_user, make_venue
+from tests.factories import World, issue, make_beneficiary, make_user, make_venue
+from tests.factories import login as log_in
 from tests.venues.helpers import add_workshop_row, make_theme, make_workshop, redeem_rows
 
 
 def login(client, user):
-    response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    response = log_in(client, user)
     assert response.status_code == 302, response.text
     return response
 

@@ -10,10 +10,11 @@ from passnum.booklets.models import Booklet
 from passnum.extensions import db
 from tests.conftest import make_app
 from tests.factories import PASSWORD, World, issue, make_beneficiary
+from tests.factories import login as log_in
 
 
 def login(client, user):
-    response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    response = log_in(client, user)
     assert response.status_code == 302, response.text
     return response
 
