@@ -9,6 +9,7 @@ def register_commands(app: Flask) -> None:
     """Attach every domain's commands."""
     from passnum.audit.commands import audit_cli
     from passnum.auth.commands import users_cli
+    from passnum.beneficiaries.commands import purge_command
     from passnum.core.commands import keys_cli
     from passnum.dashboard.commands import stats_cli
     from passnum.demo import demo_command
@@ -17,5 +18,5 @@ def register_commands(app: Flask) -> None:
     from passnum.statements.commands import statements_cli
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
-                    seed_command, stats_cli, statements_cli):
+                    seed_command, stats_cli, statements_cli, purge_command):
         app.cli.add_command(command)

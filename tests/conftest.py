@@ -22,6 +22,7 @@ from werkzeug.test import TestResponse
 
 from passnum import create_app
 from passnum.extensions import db
+from tests import logcapture
 
 PG_URL = os.environ.get("PASSNUM_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI") == "true"
@@ -37,6 +38,19 @@ TEST_CONFIG = {
     # keeps the default
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
+
+
+LAST_MODULE = "test_no_personal_data_in_logs.py"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep every log record of the run, and note every beneficiary created."""
+    logcapture.install()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the personal-data-in-logs check last, once every other test has logged."""
+    items.sort(key=lambda item: item.path.name == LAST_MODULE)
 
 
 def unavailable(reason: str) -> None:

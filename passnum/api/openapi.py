@@ -146,7 +146,7 @@ def schemas() -> dict[str, Any]:
     """Component schemas; request bodies come from the endpoints' own field specs."""
     # Imported here: the endpoint modules import this package's blueprint.
     from passnum.auth.api import TOKEN_FIELDS
-    from passnum.beneficiaries.api import CREATE_FIELDS
+    from passnum.beneficiaries.api import CREATE_FIELDS, export_schema
     from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
     from passnum.redemptions.api import REDEEM_FIELDS
     from passnum.statements.api import GENERATE_FIELDS
@@ -187,6 +187,7 @@ def schemas() -> dict[str, Any]:
             structure_id={"description": "Administrateurs seulement ; ignoré pour les "
                                          "travailleurs sociaux (leur structure)."},
         ),
+        "BeneficiaryExport": export_schema(),
         "Beneficiary": {
             "type": "object",
             "required": ["id", "first_name", "last_name", "birth_date", "postal_code", "phone",
@@ -378,6 +379,19 @@ PATHS: dict[str, Any] = {
         "tags": ["beneficiaries"],
         "parameters": [_path_id("beneficiary_id", "du bénéficiaire")],
         "responses": _responses("200", _ok("Le bénéficiaire.", "Beneficiary"), "401", "404"),
+    }},
+    "/api/v1/beneficiaries/{beneficiary_id}/export": {"get": {
+        "operationId": "exportBeneficiary",
+        "summary": "Exporter les données d'un bénéficiaire (droit d'accès)",
+        "description": "Identité, coordonnées, besoin, consentement (date, version, texte), "
+                       "structure, chéquiers, chèques et opérations. Travailleurs sociaux de "
+                       "la structure, gestionnaires du département, administrateurs ; 404 "
+                       "pour tout autre. Chaque export est journalisé. 422 "
+                       "beneficiary_pseudonymised : fiche anonymisée, plus rien à exporter.",
+        "tags": ["beneficiaries"],
+        "parameters": [_path_id("beneficiary_id", "du bénéficiaire")],
+        "responses": _responses("200", _ok("Les données de la personne.", "BeneficiaryExport"),
+                                "401", "404", "422"),
     }},
     "/api/v1/booklets": {"post": {
         "operationId": "issueBooklet", "summary": "Émettre le chéquier d'un bénéficiaire",

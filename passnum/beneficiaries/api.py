@@ -9,9 +9,10 @@ from flask_login import current_user
 from passnum.api import bp
 from passnum.api.edge import api_endpoint
 from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_body
+from passnum.beneficiaries.export import export_json
 from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.queries import get_beneficiary
-from passnum.beneficiaries.services import create_beneficiary
+from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
 
 # Shape only: the service checks meaning (and presence, with its French messages).
 CREATE_FIELDS = {
@@ -59,3 +60,54 @@ def create_beneficiary_endpoint() -> tuple[dict[str, Any], int]:
 def get_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
     """One beneficiary in the caller's scope; 404 otherwise."""
     return beneficiary_json(get_beneficiary(current_user, beneficiary_id))
+
+
+@bp.get("/beneficiaries/<id:beneficiary_id>/export")
+@api_endpoint
+def export_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
+    """Subject-access export (audited); 404 out of scope, 422 once pseudonymised."""
+    return export_json(export_beneficiary(current_user, beneficiary_id, fmt="json"))
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    """A closed JSON object whose every property is required."""
+    return {"type": "object", "required": list(properties), "additionalProperties": False,
+            "properties": properties}
+
+
+def export_schema() -> dict[str, Any]:
+    """OpenAPI schema of the subject-access export (``GET …/beneficiaries/{id}/export``)."""
+    text, count = {"type": "string"}, {"type": "integer", "minimum": 0}
+    day, instant = {"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}
+
+    def maybe(schema: dict[str, Any]) -> dict[str, Any]:
+        """``schema`` that may also be null."""
+        return {**schema, "type": [schema["type"], "null"]}
+
+    voucher = _object({"serial": text, "status": text, "value_cents": count,
+                       "expires_on": day, "redeemed_at": maybe(instant), "venue": maybe(text)})
+    booklet = _object({
+        "number": text, "programme": text, "status": text, "valid_from": day,
+        "expires_on": day, "issued_at": instant, "handed_out_at": maybe(instant),
+        "revoked_at": maybe(instant), "revoke_reason": maybe(text),
+        "vouchers": {"type": "array", "items": voucher},
+    })
+    event = _object({"at": instant, "action": text, "label": text,
+                     "object_type": text, "object_id": text})
+    return {
+        **_object({
+            "generated_at": instant,
+            "beneficiary": _object({
+                "id": count, "first_name": text, "last_name": text, "birth_date": maybe(day),
+                "postal_code": text, "phone": maybe(text), "email": maybe(text),
+                "need": text, "created_at": instant}),
+            "consent": _object({"given_at": instant, "text_version": text,
+                                "text": maybe(text)}),
+            "structure": _object({"id": count, "name": text, "departement": text}),
+            "booklets": {"type": "array", "items": booklet},
+            "events": {"type": "array", "items": event,
+                       "description": "Opérations sur la fiche, ses chéquiers et leurs "
+                                      "encaissements : action et date seulement."},
+        }),
+        "description": "Toutes les données conservées sur la personne (droit d'accès).",
+    }

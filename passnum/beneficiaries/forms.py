@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from passnum.beneficiaries.validation import CONSENT_TEXT
+from passnum.beneficiaries.consent import current_consent_text
 from passnum.core.forms import FrenchForm
 
 
@@ -33,7 +33,8 @@ class BeneficiaryForm(FrenchForm):
     phone = TelField("Téléphone (facultatif)", validators=[Optional(), Length(max=20)])
     email = EmailField("E-mail (facultatif)", validators=[Optional(), Length(max=254)])
     need = TextAreaField("Besoin exprimé (facultatif)", validators=[Optional(), Length(max=1000)])
-    consent = BooleanField(CONSENT_TEXT)
+    # the label is the very text the person agrees to (its version is stored with them)
+    consent = BooleanField(current_consent_text())
     # only shown to administrators; issuers always record in their own structure
     structure_id = SelectField("Structure", coerce=int, validators=[Optional()])
 

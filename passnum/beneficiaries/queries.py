@@ -17,18 +17,24 @@ from passnum.programmes.models import Structure
 SEARCH_LIMIT = 50
 
 
-def _scoped():
-    return (
-        select(Beneficiary)
-        .join(Structure, Structure.id == Beneficiary.structure_id)
-        .where(Beneficiary.pseudonymised_at.is_(None))
-    )
+def _scoped(*, include_pseudonymised: bool = False):
+    """Beneficiaries joined to their structure (for scope filters), live ones by default."""
+    query = select(Beneficiary).join(Structure, Structure.id == Beneficiary.structure_id)
+    if include_pseudonymised:
+        return query
+    return query.where(Beneficiary.pseudonymised_at.is_(None))
 
 
-def get_beneficiary(actor: User, beneficiary_id: int) -> Beneficiary:
-    """Return the beneficiary if ``actor`` may see it; else ``NotFound``."""
+def get_beneficiary(
+    actor: User, beneficiary_id: int, *, include_pseudonymised: bool = False
+) -> Beneficiary:
+    """Return the beneficiary if ``actor`` may see it; else ``NotFound``.
+
+    Pseudonymised people are not found unless ``include_pseudonymised`` (the
+    subject-access export, which explains why it has nothing left to give).
+    """
     beneficiary = db.session.scalar(
-        _scoped().where(
+        _scoped(include_pseudonymised=include_pseudonymised).where(
             Beneficiary.id == beneficiary_id,
             structure_filter(actor, Beneficiary.structure_id, Structure.departement_id),
         )

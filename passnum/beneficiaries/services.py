@@ -1,18 +1,23 @@
-"""Create beneficiaries (the only code that changes them)."""
+"""Create beneficiaries and export their data (the only code that changes them).
+
+Retention (pseudonymisation) lives in ``retention.py``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.permissions import require_role
+from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION
+from passnum.beneficiaries.export import subject_access_data
 from passnum.beneficiaries.models import Beneficiary
-from passnum.beneficiaries.queries import same_identity_in_structure
-from passnum.beneficiaries.validation import CONSENT_TEXT_VERSION, clean_beneficiary
+from passnum.beneficiaries.queries import get_beneficiary, same_identity_in_structure
+from passnum.beneficiaries.validation import clean_beneficiary
 from passnum.core.clock import now
 from passnum.core.formatting import date_fr
-from passnum.errors import Conflict, InvalidInput
+from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
 from passnum.programmes.models import Structure
 
@@ -53,7 +58,7 @@ def create_beneficiary(
         need=clean.need,
         identity_key=clean.identity_key,
         consent_at=now(),
-        consent_text_version=CONSENT_TEXT_VERSION,
+        consent_text_version=CURRENT_CONSENT_VERSION,
         created_by_id=actor.id,
     )
     db.session.add(beneficiary)
@@ -61,3 +66,28 @@ def create_beneficiary(
     record("beneficiary.created", actor_id=actor.id, object_type="beneficiary",
            object_id=beneficiary.id, details={"structure_id": structure_id})
     return beneficiary
+
+
+def export_beneficiary(
+    actor: User, beneficiary_id: int, *, fmt: Literal["json", "pdf"]
+) -> dict[str, Any]:
+    """Gather one person's data for a subject-access request, and audit the export.
+
+    Allowed to the issuers of the person's structure, the managers of its département
+    and admins; anyone else gets ``NotFound``. A pseudonymised person is refused
+    (``RuleRefused``, ``beneficiary_pseudonymised``): what remains (booklets, vouchers)
+    no longer relates to anyone identifiable, so there is no personal data to give.
+    The audit event holds the format only, never a name.
+    """
+    beneficiary = get_beneficiary(actor, beneficiary_id, include_pseudonymised=True)
+    if beneficiary.pseudonymised_at is not None:
+        raise RuleRefused(
+            "Les données personnelles de cette fiche ont été anonymisées le "
+            f"{date_fr(beneficiary.pseudonymised_at.date())} (fin de la durée de "
+            "conservation) : il ne reste aucune donnée personnelle à exporter.",
+            code="beneficiary_pseudonymised",
+        )
+    data = subject_access_data(beneficiary, at=now())
+    record("beneficiary.exported", actor_id=actor.id, object_type="beneficiary",
+           object_id=beneficiary.id, details={"format": fmt})
+    return data

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, current_consent_text
 from passnum.core.clock import today
 from passnum.core.text import clean_name, normalise_name
 from passnum.errors import InvalidInput, RuleRefused
@@ -15,12 +16,9 @@ POSTAL_CODE = re.compile(r"^\d{5}$")
 PHONE = re.compile(r"^\+?[0-9 .\-]{6,20}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX = 80
-CONSENT_TEXT_VERSION = "2024-01"
-CONSENT_TEXT = (
-    "La personne accepte que ses nom, prénom, date de naissance et code postal soient "
-    "enregistrés pour la gestion de son Pass numérique, puis supprimés à la fin du "
-    "programme. Elle peut demander à consulter ou rectifier ces données."
-)
+# kept for callers that predate ``consent.py``, which holds every version of the text
+CONSENT_TEXT_VERSION = CURRENT_CONSENT_VERSION
+CONSENT_TEXT = current_consent_text()
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import io
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from passnum.auth.models import Role
 from passnum.beneficiaries import queries
+from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, consent_text
+from passnum.beneficiaries.export import export_filename, export_json
 from passnum.beneficiaries.forms import BeneficiaryForm, SearchForm
-from passnum.beneficiaries.services import create_beneficiary
+from passnum.beneficiaries.pdf import render_export
+from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
 from passnum.booklets.forms import IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
@@ -61,12 +67,14 @@ def create():
             existing = err.details.get("beneficiary_id")
             status = err.http_status
             return render_template("beneficiaries/new.html", form=form,
-                                   existing_id=existing), status
+                                   existing_id=existing,
+                                   consent_version=CURRENT_CONSENT_VERSION), status
         flash("Bénéficiaire enregistré(e).", "success")
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary.id))
     if form.errors:
         status = 422
-    return render_template("beneficiaries/new.html", form=form, existing_id=None), status
+    return render_template("beneficiaries/new.html", form=form, existing_id=None,
+                           consent_version=CURRENT_CONSENT_VERSION), status
 
 
 @bp.route("/<id:beneficiary_id>")
@@ -76,7 +84,8 @@ def detail(beneficiary_id: int):
     _people_roles()
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
-                           form=IssueForm(), booklet_state=booklet_state)
+                           form=IssueForm(), booklet_state=booklet_state,
+                           consent_text=consent_text(beneficiary.consent_text_version))
 
 
 @bp.route("/<id:beneficiary_id>/chequier", methods=["POST"])
@@ -99,3 +108,31 @@ def issue(beneficiary_id: int):
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
     flash(f"Chéquier n° {booklet.number} émis : imprimez-le et remettez-le.", "success")
     return redirect(url_for("booklets.detail", booklet_id=booklet.id))
+
+
+def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
+    """A download named after the record id (never the person), kept out of caches."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<id:beneficiary_id>/export.json")
+@login_required
+def export_json_download(beneficiary_id: int):
+    """Subject-access export as JSON (audited); out of scope is 404 for every role."""
+    with unit_of_work():  # rendered before commit: a failed export is not audited
+        data = export_beneficiary(current_user, beneficiary_id, fmt="json")
+        body = json.dumps(export_json(data), ensure_ascii=False, indent=2).encode("utf-8")
+    return _attachment(body, "application/json", export_filename(beneficiary_id, "json"))
+
+
+@bp.route("/<id:beneficiary_id>/export.pdf")
+@login_required
+def export_pdf_download(beneficiary_id: int):
+    """Subject-access export as a printable PDF (audited)."""
+    out = io.BytesIO()
+    with unit_of_work():
+        render_export(export_beneficiary(current_user, beneficiary_id, fmt="pdf"), out)
+    return _attachment(out.getvalue(), "application/pdf", export_filename(beneficiary_id, "pdf"))

@@ -1,0 +1,28 @@
+"""The consent texts a beneficiary agrees to, versioned in one place.
+
+A beneficiary stores the version of the text shown when they agreed
+(``consent_text_version``); a text, once used, is never edited: a new wording gets a new
+version and becomes ``CURRENT_CONSENT_VERSION``, and the old one stays here so that a
+subject-access export can still show what each person agreed to.
+"""
+
+from __future__ import annotations
+
+CONSENT_TEXTS: dict[str, str] = {
+    "2024-01": (
+        "La personne accepte que ses nom, prénom, date de naissance et code postal soient "
+        "enregistrés pour la gestion de son Pass numérique, puis supprimés à la fin du "
+        "programme. Elle peut demander à consulter ou rectifier ces données."
+    ),
+}
+CURRENT_CONSENT_VERSION = "2024-01"
+
+
+def consent_text(version: str) -> str | None:
+    """The text of consent ``version``, or ``None`` for a version this code never had."""
+    return CONSENT_TEXTS.get(version)
+
+
+def current_consent_text() -> str:
+    """The text a person agrees to today."""
+    return CONSENT_TEXTS[CURRENT_CONSENT_VERSION]

@@ -1,0 +1,165 @@
+"""The subject-access export as a PDF (reportlab platypus): a pure renderer.
+
+One person's data fits in a few pages, so a flowing document is simpler than drawing on
+the canvas; the standard fonts print Windows-1252, other letters fall back (``_printable``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from passnum.booklets.models import REVOKE_REASON_LABELS
+from passnum.booklets.queries import STATE_LABELS
+from passnum.core.formatting import date_fr, datetime_fr, euros
+
+# --- Layout ---------------------------------------------------------------------------
+MARGIN = 16 * mm
+PDF_TEXT_ENCODING = "cp1252"
+TITLE = "Pass numérique — vos données personnelles"
+INTRO = ("Document établi au titre du droit d'accès (article 15 du RGPD) : il reprend "
+         "toutes les données que le Pass numérique conserve sur la personne.")
+VOUCHER_HEADERS = ("N° de chèque", "État", "Valeur", "Expire le", "Encaissé le", "Lieu")
+VOUCHER_WIDTHS = (38 * mm, 20 * mm, 18 * mm, 20 * mm, 28 * mm, 54 * mm)
+EVENT_HEADERS = ("Date", "Opération", "Objet")
+EVENT_WIDTHS = (32 * mm, 90 * mm, 56 * mm)
+OBJECT_LABELS = {"beneficiary": "Fiche", "booklet": "Chéquier", "redemption": "Encaissement"}
+GRID = TableStyle([
+    ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+    ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+    ("GRID", (0, 0), (-1, -1), 0.3, colors.black),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+])
+
+
+def _printable(text: str) -> str:
+    """``text`` with characters the standard fonts cannot print replaced by their base letter."""
+    out = []
+    for char in text:
+        try:
+            char.encode(PDF_TEXT_ENCODING)
+        except UnicodeEncodeError:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                           if not unicodedata.combining(c))
+            char = base if base and base.isascii() else "?"
+        out.append(char)
+    return "".join(out)
+
+
+class _Styles:
+    """The paragraph styles of the document."""
+
+    def __init__(self) -> None:
+        """Derive the styles from reportlab's sample sheet."""
+        sheet = getSampleStyleSheet()
+        self.title = sheet["Title"]
+        self.heading = sheet["Heading2"]
+        self.text = ParagraphStyle("text", parent=sheet["BodyText"], fontSize=9, leading=12)
+        self.cell = ParagraphStyle("cell", parent=self.text, fontSize=8, leading=10)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain ``text`` (escaped: names may hold ``<`` or ``&``)."""
+    return Paragraph(escape(_printable(text)), style)
+
+
+def _facts(rows: list[tuple[str, str]], styles: _Styles) -> Table:
+    """A two-column label/value table."""
+    table = Table([[_p(k, styles.cell), _p(v, styles.cell)] for k, v in rows],
+                  colWidths=(45 * mm, 133 * mm))
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 8)]))
+    return table
+
+
+def _grid(headers: tuple[str, ...], rows: list[list[str]], widths: tuple[float, ...],
+          styles: _Styles) -> Table:
+    """A ruled table with a repeated header row."""
+    data = [[_p(h, styles.cell) for h in headers]]
+    data += [[_p(cell, styles.cell) for cell in row] for row in rows]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(GRID)
+    return table
+
+
+def _identity(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
+    """Identity, contact, need, structure and consent."""
+    person, consent, structure = data["beneficiary"], data["consent"], data["structure"]
+    return [
+        Paragraph("Identité et coordonnées", styles.heading),
+        _facts([
+            ("Nom", person["last_name"]), ("Prénom", person["first_name"]),
+            ("Date de naissance", date_fr(person["birth_date"])),
+            ("Code postal", person["postal_code"]),
+            ("Téléphone", person["phone"] or "non renseigné"),
+            ("E-mail", person["email"] or "non renseigné"),
+            ("Besoin exprimé", person["need"] or "non renseigné"),
+            ("Fiche créée le", datetime_fr(person["created_at"])),
+            ("Structure", f"{structure['name']} (département {structure['departement']})"),
+            ("N° de fiche", str(person["id"])),
+        ], styles),
+        Paragraph("Consentement", styles.heading),
+        _facts([
+            ("Recueilli le", datetime_fr(consent["given_at"])),
+            ("Version du texte", consent["text_version"]),
+            ("Texte accepté", consent["text"] or "texte non retrouvé"),
+        ], styles),
+    ]
+
+
+def _booklets(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
+    """Each booklet, then its vouchers."""
+    flow: list[Flowable] = [Paragraph("Chéquiers et chèques", styles.heading)]
+    if not data["booklets"]:
+        flow.append(_p("Aucun chéquier.", styles.text))
+    for booklet in data["booklets"]:
+        revoked = ""
+        if booklet["revoked_at"]:
+            reason = REVOKE_REASON_LABELS.get(booklet["revoke_reason"], booklet["revoke_reason"])
+            revoked = f" — révoqué le {datetime_fr(booklet['revoked_at'])} ({reason})"
+        flow.append(_p(
+            f"Chéquier n° {booklet['number']} ({booklet['programme']}) : "
+            f"{STATE_LABELS.get(booklet['status'], booklet['status'])} — émis le "
+            f"{datetime_fr(booklet['issued_at'])} — valable du {date_fr(booklet['valid_from'])} "
+            f"au {date_fr(booklet['expires_on'])}{revoked}", styles.text))
+        rows = [[v["serial"], STATE_LABELS.get(v["status"], v["status"]),
+                 euros(v["value_cents"]), date_fr(v["expires_on"]),
+                 datetime_fr(v["redeemed_at"]), v["venue"] or ""]
+                for v in booklet["vouchers"]]
+        flow += [_grid(VOUCHER_HEADERS, rows, VOUCHER_WIDTHS, styles), Spacer(1, 4 * mm)]
+    return flow
+
+
+def _events(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
+    """The journal of operations on the person's records."""
+    rows = [[datetime_fr(e["at"]), e["label"],
+             f"{OBJECT_LABELS.get(e['object_type'], e['object_type'])} {e['object_id']}"]
+            for e in data["events"]]
+    flow: list[Flowable] = [Paragraph("Historique des opérations", styles.heading)]
+    if rows:
+        flow.append(_grid(EVENT_HEADERS, rows, EVENT_WIDTHS, styles))
+    else:
+        flow.append(_p("Aucune opération enregistrée.", styles.text))
+    return flow
+
+
+def render_export(data: dict[str, Any], out: BinaryIO) -> None:
+    """Write the export ``data`` (from ``export.subject_access_data``) as an A4 PDF."""
+    styles = _Styles()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN, bottomMargin=MARGIN, title=TITLE,
+                            author="Pass numérique")
+    flow: list[Flowable] = [
+        Paragraph(escape(TITLE), styles.title),
+        _p(INTRO, styles.text),
+        _p(f"Document établi le {datetime_fr(data['generated_at'])}.", styles.text),
+        *_identity(data, styles), *_booklets(data, styles), *_events(data, styles),
+    ]
+    doc.build(flow)
