@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
     from passnum import config, models  # noqa: F401  (models: register every table)
+    from passnum.auth import policy
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
     from passnum.core.db import install_sqlite_pragmas
@@ -37,5 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_blueprints(app)
+    policy.install(app)  # after the blueprints' own checks (session age)
     register_commands(app)
     return app

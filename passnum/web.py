@@ -25,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach the HTML blueprints and the JSON API (``<id:…>`` in their routes)."""
     app.url_map.converters["id"] = IdConverter
     from passnum.api import bp as api_bp
+    from passnum.audit.views import bp as audit_bp
     from passnum.auth.views import bp as auth_bp
     from passnum.beneficiaries.views import bp as beneficiaries_bp
     from passnum.booklets.expiry_views import bp as expiry_bp
@@ -39,7 +40,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
                venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, statements_bp,
-               api_bp):
+               audit_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,169 @@
+"""Who may call each route: one table for the whole application, checked before every
+request; a route missing from it is refused to everyone.
+
+The table decides the role; the scope (which structure, département or venue a
+person's data belongs to) is checked by the services, which every route calls, and
+``scope`` below says which rule applies. ``tests/auth/test_policy_matrix.py`` calls
+every route of the URL map with every role and with no one, and fails on a route that
+is not declared here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from passnum.auth.models import Role
+from passnum.errors import Forbidden, NotFound, Unauthenticated
+
+ADM, MAN, ISS, AGT = Role.ADMIN, Role.MANAGER, Role.ISSUER, Role.VENUE_AGENT
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The roles allowed (``None``: anyone, logged in or not) and the scope rule.
+
+    ``hidden``: other roles get 404, as for an object out of their scope (SPEC: "in
+    scope only, else 404"), so that the answer never tells whether an id exists.
+    """
+
+    roles: frozenset[str] | None
+    scope: str = ""
+    hidden: bool = False
+
+    def allows(self, role: str | None) -> bool:
+        """True when ``role`` (None: anonymous) may call the route."""
+        return self.roles is None or (role is not None and role in self.roles)
+
+
+def allow(*roles: Role, scope: str = "", hidden: bool = False) -> Policy:
+    """A policy for these roles."""
+    return Policy(frozenset(str(r) for r in roles), scope, hidden)
+
+
+def hidden(policy: Policy) -> Policy:
+    """``policy``, refusing other roles with 404."""
+    return Policy(policy.roles, policy.scope, hidden=True)
+
+
+PUBLIC = Policy(None, "public: no personal data")
+LOGGED_IN = allow(ADM, MAN, ISS, AGT, scope="own account")
+PEOPLE = allow(ISS, MAN, ADM, scope="issuer: own structure; manager: own département (read, "
+               "override); admin: all")
+PEOPLE_WRITE = allow(ISS, ADM, scope="issuer: own structure; admin: all")
+VENUE = allow(AGT, ADM, scope="agent: own venue; admin: all")
+AGENT = allow(AGT, scope="own venue")
+STEERING = allow(MAN, ADM, scope="manager: own département; admin: all")
+STATEMENTS_READ = allow(MAN, ADM, AGT, scope="manager: paying département; agent: own venue; "
+                        "admin: all")
+ADMIN = allow(ADM, scope="all")
+
+# endpoint -> policy, or method -> policy where GET and POST differ
+POLICIES: dict[str, Policy | dict[str, Policy]] = {
+    "static": PUBLIC,
+    # accounts
+    "auth.login": PUBLIC, "auth.code": PUBLIC, "auth.activation": PUBLIC,
+    "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN,
+    # public pages
+    "venues.public_directory": PUBLIC,
+    "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
+    "redemptions.voucher_page": {"GET": PUBLIC, "POST": AGENT},
+    "redemptions.service_worker": PUBLIC,
+    # beneficiaries and booklets
+    "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
+    "beneficiaries.create": PEOPLE, "beneficiaries.issue": PEOPLE,
+    "beneficiaries.export_json_download": hidden(PEOPLE),
+    "beneficiaries.export_pdf_download": hidden(PEOPLE),
+    "booklets.detail": PEOPLE, "booklets.pdf": PEOPLE, "booklets.replace": PEOPLE,
+    "booklets.revoke": PEOPLE, "booklets.stock": PEOPLE, "booklets.stock_batch_pdf": PEOPLE,
+    "booklets.handout_start": PEOPLE, "booklets.handout_booklet": PEOPLE,
+    "booklets.handout_confirm": PEOPLE, "booklets.check_voucher": LOGGED_IN,
+    "expiry.expiring": PEOPLE,
+    # venues: workshops, redemptions, the venue's own page
+    "venues.workshops": VENUE, "venues.workshop": VENUE, "venues.new_workshop": VENUE,
+    "venues.edit_workshop": VENUE, "venues.cancel_workshop": VENUE,
+    "redemptions.scan": AGENT,
+    "history.index": AGENT, "history.find": AGENT, "history.export": AGENT,
+    "history.undo_redemption": AGENT,
+    "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
+    "venues.labels.toggle_agent": AGENT,
+    # steering: dashboard, allocations, labels, statements
+    "dashboard.index": STEERING, "dashboard.export_csv": STEERING,
+    "dashboard.export_xlsx": STEERING, "dashboard.report_pdf": STEERING,
+    "programmes.index": STEERING, "programmes.change": STEERING,
+    "expiry.closing": STEERING,
+    "venues.labels.manage": STEERING, "venues.labels.managed_venue": STEERING,
+    "venues.labels.decide": STEERING,
+    "statements.index": STATEMENTS_READ, "statements.detail": STATEMENTS_READ,
+    "statements.pdf": STATEMENTS_READ, "statements.csv": STATEMENTS_READ,
+    "statements.generate": STEERING, "statements.refresh": STEERING,
+    "statements.validate": STEERING, "statements.pay": STEERING,
+    "statements.archive": STEERING, "statements.add_adjustment": STEERING,
+    "statements.finance_export": STEERING,
+    # administration
+    "programme_admin.index": ADMIN, "programme_admin.edit": ADMIN,
+    "programme_admin.quota": ADMIN,
+    "audit.index": ADMIN, "audit.check_chain": ADMIN,
+    # JSON API
+    "api.openapi_endpoint": PUBLIC, "api.create_token_endpoint": PUBLIC,
+    "api.check_voucher_endpoint": LOGGED_IN,
+    "api.create_beneficiary_endpoint": PEOPLE_WRITE,
+    "api.get_beneficiary_endpoint": hidden(PEOPLE),
+    "api.export_beneficiary_endpoint": hidden(PEOPLE),
+    "api.issue_booklet_endpoint": hidden(PEOPLE),  # the body names a beneficiary
+    "api.get_booklet_endpoint": hidden(PEOPLE),
+    "api.booklet_pdf_endpoint": hidden(PEOPLE), "api.revoke_booklet_endpoint": hidden(PEOPLE),
+    "api.redeem_endpoint": VENUE, "api.undo_endpoint": hidden(VENUE),
+    "api.stats_endpoint": STEERING,
+    "api.generate_statement_endpoint": STEERING,
+    "api.get_statement_endpoint": hidden(STATEMENTS_READ),
+    "api.statement_pdf_endpoint": hidden(STATEMENTS_READ),
+}
+
+
+def policy_for(endpoint: str | None, method: str) -> Policy | None:
+    """The declared policy of ``endpoint`` for ``method`` (HEAD as GET), or None."""
+    declared = POLICIES.get(endpoint or "")
+    if isinstance(declared, dict):
+        return declared.get("GET" if method == "HEAD" else method)
+    return declared
+
+
+def undeclared(app: Flask) -> list[str]:
+    """Every ``endpoint METHOD`` of the URL map without a policy."""
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if policy_for(rule.endpoint, method) is None:
+                missing.append(f"{rule.endpoint} {method} {rule.rule}")
+    return missing
+
+
+def enforce() -> ResponseReturnValue | None:
+    """Before each request: anonymous callers of a protected route log in (401 for the
+    API), others without the role get 403; an undeclared route is refused."""
+    if request.method == "OPTIONS" or request.endpoint is None:
+        return None  # Flask's automatic answers: 404, 405, OPTIONS
+    policy = policy_for(request.endpoint, request.method)
+    if policy is None:
+        current_app.logger.error("route without policy: %s", request.endpoint)
+        raise Forbidden("Accès non autorisé.", code="forbidden")
+    if policy.roles is None:
+        return None
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            raise Unauthenticated("Authentification requise.", code="unauthenticated")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not policy.allows(current_user.role):
+        if policy.hidden:
+            raise NotFound("Ressource introuvable.", code="not_found")
+        raise Forbidden("Votre rôle ne donne pas accès à cette page.", code="forbidden")
+    return None
+
+
+def install(app: Flask) -> None:
+    """Check the policy before every request of ``app``."""
+    app.before_request(enforce)
