@@ -10,7 +10,7 @@ def register_commands(app: Flask) -> None:
     from passnum.audit.commands import audit_cli
     from passnum.auth.commands import users_cli
     from passnum.beneficiaries.commands import purge_command
-    from passnum.core.commands import keys_cli
+    from passnum.core.commands import backup_command, keys_cli, restore_command
     from passnum.dashboard.commands import stats_cli
     from passnum.demo import demo_command
     from passnum.redemptions.commands import redemptions_cli
@@ -18,5 +18,6 @@ def register_commands(app: Flask) -> None:
     from passnum.statements.commands import statements_cli
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
-                    seed_command, stats_cli, statements_cli, purge_command):
+                    seed_command, stats_cli, statements_cli, purge_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)

@@ -1,15 +1,18 @@
-"""``flask --app passnum keys rotate``"""
+"""``flask --app passnum keys rotate``, ``backup`` and ``restore``"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from passnum.config import instance_secrets, write_instance_secrets
+from passnum.core.backup import BackupError, backup, restore
+from passnum.core.clock import now
 
 keys_cli = AppGroup("keys", help="Clés de signature des chèques.")
 
@@ -26,3 +29,35 @@ def rotate() -> None:
     write_instance_secrets(current_app.instance_path, data)
     click.echo(f"Nouvelle clé ajoutée ({len(data['VOUCHER_KEYS'])} clés) : redémarrez "
                "les serveurs pour signer avec elle.")
+
+
+@click.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier à écrire (par défaut instance/backups/passnum-<date>.<ext>).")
+def backup_command(output: Path | None) -> None:
+    """Save the whole database while the application runs."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if output is None:
+        extension = "sqlite3" if url.startswith("sqlite") else "dump"
+        stamp = now().strftime("%Y%m%d-%H%M%S")
+        output = Path(current_app.instance_path) / "backups" / f"passnum-{stamp}.{extension}"
+    try:
+        written = backup(url, output)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Sauvegarde écrite : {written} ({written.stat().st_size} octets). Gardez "
+               "aussi instance/secrets.json : les clés des chèques n'y sont pas.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the whole database with a backup (stop the servers first)."""
+    if not yes:
+        click.confirm("Toutes les données actuelles seront remplacées. Continuer ?", abort=True)
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Base restaurée depuis {source}.")
