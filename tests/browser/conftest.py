@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,10 +155,43 @@ def page(
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: browser_errors.seen.append(f"page error: {exc}"))
+    check_accessibility(page, browser_errors)
     yield page
+    with suppress(Error):  # the page the test ends on, checked to the end
+        report_axe(browser_errors, page.url, page.evaluate(AXE_RUN))
     context.close()
     if problems := browser_errors.unexpected():
         pytest.fail("The browser reported errors:\n" + "\n".join(problems), pytrace=False)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A and AA rules; the impacts that fail a test
+AXE_RUN = """() => axe.run(document, {runOnly: {type: 'tag', values:
+  ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
+  .then(r => r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+  .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
+    .map(n => n.target.join(' ')).join(', ')))"""
+AXE_ON_LOAD = ("window.addEventListener('load', () => {\n"
+               "  if (!window.axe || document.contentType !== 'text/html') return;\n"
+               f"  ({AXE_RUN})().then(found => window.passnumAxeReport(location.href, found));\n"
+               "});")
+
+
+def check_accessibility(page: Page, errors: BrowserErrors) -> None:
+    """Run axe-core (WCAG 2.1 AA) on every page ``page`` loads; serious and critical
+    violations become errors of the test. axe is injected by the browser itself, so the
+    pages' Content-Security-Policy stays as served."""
+    if not AXE.is_file():
+        unavailable("axe-core is missing: run npm ci (make assets)")
+    page.expose_function("passnumAxeReport", lambda url, found: report_axe(errors, url, found))
+    page.add_init_script(path=str(AXE))
+    page.add_init_script(script=AXE_ON_LOAD)
+
+
+def report_axe(errors: BrowserErrors, url: str, found: list[str] | None) -> None:
+    """Record axe's findings on ``url``."""
+    for violation in found or []:
+        errors.seen.append(f"accessibility: {violation} ({url})")
 
 
 @pytest.fixture
