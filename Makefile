@@ -13,12 +13,12 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run test lint migration bench
+.PHONY: help install assets run serve test lint migration bench
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
-	@echo '  (make run honours PORT; make test passes PYTEST_ARGS to pytest, make bench BENCH_ARGS)'
+	@echo '  (make run and make serve honour PORT; make test passes PYTEST_ARGS to pytest, make bench BENCH_ARGS)'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -47,6 +47,10 @@ run: install assets ## Migrate, load the demo data, serve on http://127.0.0.1:$P
 	@echo "passnum: http://127.0.0.1:$${PORT:-5000}/"
 	PASSNUM_BASE_URL=$${PASSNUM_BASE_URL:-http://127.0.0.1:$${PORT:-5000}} \
 		$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+
+serve: install assets ## Production: migrate, then gunicorn (gunicorn.conf.py) on $PORT (8000)
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install assets ## Run the test suite (PYTEST_ARGS="-k redeem -x" …)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -16,10 +16,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from passnum.auth import policy
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
+    from passnum.core import logging as structured_logging
     from passnum.core.db import install_sqlite_pragmas
     from passnum.errors import register_error_handlers
     from passnum.extensions import csrf, db, limiter, migrate
-    from passnum.web import register_blueprints, register_template_helpers
+    from passnum.web import register_blueprints, register_static_caching, register_template_helpers
 
     app = Flask(
         __name__,
@@ -35,8 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     init_login(app)
+    structured_logging.install(app)  # first: every request has its id from the start
     register_error_handlers(app)
     register_template_helpers(app)
+    register_static_caching(app)
     register_blueprints(app)
     policy.install(app)  # after the blueprints' own checks (session age)
     register_commands(app)

@@ -1,17 +1,29 @@
-"""Blueprint registration, template helpers and HTTP security headers."""
+"""Blueprint registration, template helpers, HTTP security and static caching headers."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, request
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.security import safe_join
 
 from passnum.auth.models import Role
 from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.queries import STATE_LABELS
 from passnum.core.codes import group
 from passnum.core.formatting import date_fr, datetime_fr, euros
+
+# A static URL carrying its file's content hash (``?v=``) never changes meaning: browsers
+# keep it a year without asking. Any other static URL is revalidated (ETag, 304).
+STATIC_VERSIONED = "public, max-age=31536000, immutable"
+STATIC_UNVERSIONED = "no-cache"
+# The scanner keeps its page and assets in its service worker, which matches them by path
+# and renews them by its own content hash: they stay unversioned (revalidated) there.
+PLAIN_STATIC_ENDPOINTS = frozenset({"redemptions.scan", "redemptions.service_worker"})
 
 
 class IdConverter(IntegerConverter):
@@ -30,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     from passnum.beneficiaries.views import bp as beneficiaries_bp
     from passnum.booklets.expiry_views import bp as expiry_bp
     from passnum.booklets.views import bp as booklets_bp
+    from passnum.core.health import bp as health_bp
     from passnum.dashboard.views import bp as dashboard_bp
     from passnum.programmes.admin_views import bp as programme_admin_bp
     from passnum.programmes.views import bp as programmes_bp
@@ -40,7 +53,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
                venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, statements_bp,
-               audit_bp, api_bp):
+               audit_bp, health_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -66,4 +79,48 @@ def register_template_helpers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def register_static_caching(app: Flask) -> None:
+    """Version static URLs by content hash and give them long-lived cache headers.
+
+    ``url_for('static', filename=…)`` gains ``?v=<hash>``, so a deploy that changes a
+    file changes its URL and no browser keeps the old one behind a cached copy.
+    """
+    hashes: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def version(filename: str) -> str | None:
+        """The first 12 hex digits of the file's SHA-256 (rehashed when it changes)."""
+        path = safe_join(str(app.static_folder), filename)
+        try:
+            stat = os.stat(path) if path else None
+        except OSError:
+            return None
+        if stat is None:
+            return None
+        known = hashes.get(filename)
+        if known is None or known[0] != (stat.st_mtime_ns, stat.st_size):
+            with open(path, "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()[:12]
+            known = hashes[filename] = ((stat.st_mtime_ns, stat.st_size), digest)
+        return known[1]
+
+    @app.url_defaults
+    def _add_version(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint != "static" or "v" in values or "filename" not in values:
+            return
+        if has_request_context() and request.endpoint in PLAIN_STATIC_ENDPOINTS:
+            return
+        if (digest := version(values["filename"])) is not None:
+            values["v"] = digest
+
+    @app.after_request
+    def _cache_static(response: Response) -> Response:
+        if request.endpoint != "static" or response.status_code not in (200, 304):
+            return response
+        given = request.args.get("v")
+        current = version((request.view_args or {}).get("filename", ""))
+        response.headers["Cache-Control"] = (
+            STATIC_VERSIONED if given and given == current else STATIC_UNVERSIONED)
         return response

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from passnum.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from passnum.core.clock import now
@@ -44,10 +46,40 @@ def event_hash(
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def _ensure_head() -> None:
-    if db.session.get(AuditHead, HEAD_ID) is None:
+_HEAD = AuditHead.__table__
+_EVENTS = AuditEvent.__table__
+# Built once: constructing statements costs more than running them on this hot path.
+_ADVANCE_HEAD = (
+    update(_HEAD).where(_HEAD.c.id == HEAD_ID)
+    .values(last_seq=_HEAD.c.last_seq + 1)
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
+)
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(
+    last_hash=bindparam("digest"))
+_EVENT_COLUMNS = ("seq", "prev_hash", "created_at", "actor_id", "action", "object_type",
+                  "object_id", "details", "ip", "hash")
+_INSERT_EVENT = insert(_EVENTS).values(
+    {name: bindparam(name, type_=_EVENTS.c[name].type) for name in _EVENT_COLUMNS}
+).returning(_EVENTS.c.id)
+# PostgreSQL: the event and the new tip in one round trip, while the head is locked
+_INSERT_EVENT_AND_TIP = (
+    update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_hash=bindparam("hash"))
+    .add_cte(_inserted := _INSERT_EVENT.cte("inserted_event"))
+    .returning(select(_inserted.c.id).scalar_subquery())
+)
+
+
+def _advance_head() -> tuple[int, str]:
+    """Take the head's lock and the next (seq, prev_hash); create the head if missing."""
+    row = db.session.execute(_ADVANCE_HEAD).first()
+    if row is None:
         db.session.add(AuditHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
         db.session.flush()
+        row = db.session.execute(_ADVANCE_HEAD).one()
+    head = db.session.identity_map.get(identity_key(AuditHead, HEAD_ID))
+    if head is not None:  # a loaded head object must not keep the old tip
+        db.session.expire(head)
+    return row[0], row[1]
 
 
 def record(
@@ -59,17 +91,13 @@ def record(
     details: dict[str, Any] | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one event. Details must hold no personal data (ids and codes only)."""
-    _ensure_head()
-    seq, prev_hash = db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .values(last_seq=AuditHead.last_seq + 1)
-        .returning(AuditHead.last_seq, AuditHead.last_hash)
-    ).one()
-    fields = {
-        "seq": seq,
-        "prev_hash": prev_hash,
+    """Append one event. Details must hold no personal data (ids and codes only).
+
+    Everything but the chain link is computed before the head's lock is taken: the
+    lock is held from the head's update to the commit, and every append waits for it.
+    """
+    db.session.flush()  # pending changes first, as an append always followed them
+    fields: dict[str, Any] = {
         "created_at": now().replace(microsecond=0),
         "actor_id": actor_id,
         "action": action,
@@ -78,13 +106,16 @@ def record(
         "details": json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str),
         "ip": ip,
     }
-    digest = event_hash(**fields)
-    event = AuditEvent(**fields, hash=digest)
+    fields["seq"], fields["prev_hash"] = _advance_head()
+    fields["hash"] = event_hash(**{k: v for k, v in fields.items() if k != "hash"})
+    if db.session.get_bind().dialect.name == "postgresql":
+        event_id = db.session.execute(_INSERT_EVENT_AND_TIP, fields).scalar_one()
+    else:
+        event_id = db.session.execute(_INSERT_EVENT, fields).scalar_one()
+        db.session.execute(_SET_HEAD_HASH, {"digest": fields["hash"]})
+    event = AuditEvent(id=event_id, **fields)
+    make_transient_to_detached(event)  # written above: the session knows it as stored
     db.session.add(event)
-    db.session.execute(
-        update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=digest)
-    )
-    db.session.flush()
     return event
 
 

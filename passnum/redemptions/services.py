@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
-from passnum.booklets.models import BookletStatus, Voucher, VoucherStatus
-from passnum.booklets.queries import find_voucher, parse_code
+from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
+from passnum.booklets.queries import ParsedCode, find_voucher, parse_code
 from passnum.core.clock import PARIS, now, today
 from passnum.errors import (
     AuditNote,
@@ -148,7 +149,12 @@ def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | No
 
 
 def _resolve_all(codes: list[str], refuse: Any) -> list[Voucher]:
-    """Verify every code (signatures first, no write), then load and lock the vouchers."""
+    """Verify every code (signatures first, no write), then load and lock the vouchers.
+
+    One statement finds the vouchers with their booklets and programmes and locks the
+    voucher rows in id order, so two overlapping baskets cannot deadlock; the rows are
+    read once locked, so a concurrent redemption committed meanwhile is seen here.
+    """
     parsed, verdicts = [], []
     for index, code in enumerate(codes):
         try:
@@ -160,7 +166,9 @@ def _resolve_all(codes: list[str], refuse: Any) -> list[Voucher]:
                              "message": INVALID_CODE_MESSAGE})
     if any(p is None for p in parsed):
         raise refuse(InvalidInput, "invalid_code", INVALID_CODE_MESSAGE, verdicts=verdicts)
-    vouchers = [find_voucher(p) for p in parsed]
+    by_serial, by_manual = _lock_vouchers([p for p in parsed if p is not None])
+    vouchers = [by_serial.get(p.serial) if p.serial is not None else by_manual.get(p.manual_code)
+                for p in parsed if p is not None]
     for verdict, voucher in zip(verdicts, vouchers, strict=True):
         if voucher is None:
             verdict.update(code="unknown_code", message="Aucun chèque ne correspond à ce code.")
@@ -173,14 +181,24 @@ def _resolve_all(codes: list[str], refuse: Any) -> list[Voucher]:
     if len({v.id for v in found}) != len(found):
         raise refuse(InvalidInput, "duplicate_code",
                      "Le même chèque figure deux fois dans le panier.", verdicts=verdicts)
-    # lock in id order so that two overlapping baskets cannot deadlock, and re-read the
-    # rows once locked: a concurrent redemption committed meanwhile is seen here
-    db.session.scalars(
-        select(Voucher).where(Voucher.id.in_([v.id for v in found]))
-        .order_by(Voucher.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
     return found
+
+
+def _lock_vouchers(parsed: list[ParsedCode]) -> tuple[dict[str, Voucher], dict[str, Voucher]]:
+    """Load and lock (id order) the vouchers these codes name, booklet and programme
+    loaded; return them by serial and by manual code."""
+    serials = [p.serial for p in parsed if p.serial is not None]
+    manuals = [p.manual_code for p in parsed if p.manual_code is not None]
+    wanted = [column.in_(values) for column, values in
+              ((Voucher.serial, serials), (Voucher.manual_code, manuals)) if values]
+    rows = db.session.scalars(
+        select(Voucher)
+        .options(joinedload(Voucher.booklet, innerjoin=True)
+                 .joinedload(Booklet.programme, innerjoin=True))
+        .where(or_(*wanted)).order_by(Voucher.id).with_for_update(of=Voucher)
+        .execution_options(populate_existing=True)
+    ).unique().all()
+    return {v.serial: v for v in rows}, {v.manual_code: v for v in rows}
 
 
 def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: User,
@@ -225,28 +243,46 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
                    idempotency_key=idempotency_key, ip=ip)
 
 
+_VOUCHERS = Voucher.__table__
+_REDEMPTIONS = Redemption.__table__
+_LINES = RedemptionLine.__table__
+
+
+def _params(table: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """Typed bind parameters named after these columns."""
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+# Built once: constructing statements costs more than running them on this hot path.
+_TAKE = (
+    update(_VOUCHERS)
+    .where(_VOUCHERS.c.id.in_(bindparam("ids", expanding=True)),
+           _VOUCHERS.c.status == VoucherStatus.ISSUED.value)
+    .values(status=VoucherStatus.REDEEMED.value, **_params(_VOUCHERS, ("redeemed_at",)))
+)
+_REDEMPTION_COLUMNS = ("venue_id", "workshop_id", "actor_id", "idempotency_key", "redeemed_at")
+_INSERT_REDEMPTION = (insert(_REDEMPTIONS).values(_params(_REDEMPTIONS, _REDEMPTION_COLUMNS))
+                      .returning(_REDEMPTIONS.c.id))
+_LINE_COLUMNS = ("redemption_id", "voucher_id", "departement_id", "value_cents", "created_at")
+_INSERT_LINES = (insert(_LINES).values(_params(_LINES, _LINE_COLUMNS))
+                 .returning(_LINES.c.id, sort_by_parameter_order=True))
+
+
 def _record(vouchers: list[Voucher], *, venue: Venue, workshop: Workshop | None, actor: User,
             channel: str, idempotency_key: str | None, ip: str | None) -> Redemption:
+    """Write the redemption: the conditional update, its rows, the tallies, then the
+    audit event last (its lock is held until commit)."""
     at = now()
-    taken = db.session.execute(
-        update(Voucher)
-        .where(Voucher.id.in_([v.id for v in vouchers]), Voucher.status == VoucherStatus.ISSUED)
-        .values(status=VoucherStatus.REDEEMED, redeemed_at=at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = db.session.execute(_TAKE, {"ids": [v.id for v in vouchers], "redeemed_at": at}
+                               ).rowcount
     if taken != len(vouchers):  # cannot happen under the row locks; the money says check
         raise Conflict("Un chèque vient d'être encaissé ailleurs.", code="already_redeemed")
-    redemption = Redemption(venue_id=venue.id, workshop_id=workshop.id if workshop else None,
-                            actor_id=actor.id, idempotency_key=idempotency_key, redeemed_at=at)
-    db.session.add(redemption)
     for voucher in vouchers:
         # already written by the UPDATE above: tell the session without a second write
         set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
         set_committed_value(voucher, "redeemed_at", at)
-        redemption.lines.append(RedemptionLine(
-            voucher=voucher, departement_id=voucher.booklet.departement_id,
-            value_cents=voucher.value_cents, created_at=at))
-    db.session.flush()
+    redemption = _insert_redemption(vouchers, venue=venue, workshop=workshop, actor=actor,
+                                    idempotency_key=idempotency_key, at=at)
     count_redemption(redemption)
     record("voucher.redeemed", actor_id=actor.id, object_type="redemption",
            object_id=redemption.id, ip=ip,
@@ -254,6 +290,37 @@ def _record(vouchers: list[Voucher], *, venue: Venue, workshop: Workshop | None,
                     "serials": [v.serial for v in vouchers], "channel": channel,
                     "total_cents": sum(v.value_cents for v in vouchers)})
     return redemption
+
+
+def _insert_redemption(vouchers: list[Voucher], *, venue: Venue, workshop: Workshop | None,
+                       actor: User, idempotency_key: str | None, at: Any) -> Redemption:
+    """Insert the redemption and its lines in two statements; return them as loaded
+    objects of the session (as a flush would have left them)."""
+    values = {"venue_id": venue.id, "workshop_id": workshop.id if workshop else None,
+              "actor_id": actor.id, "idempotency_key": idempotency_key, "redeemed_at": at}
+    redemption_id = db.session.execute(_INSERT_REDEMPTION, values).scalar_one()
+    rows = [{"redemption_id": redemption_id, "voucher_id": v.id,
+             "departement_id": v.booklet.departement_id, "value_cents": v.value_cents,
+             "created_at": at} for v in vouchers]
+    line_ids = db.session.execute(_INSERT_LINES, rows).scalars().all()
+    redemption = _as_stored(Redemption(id=redemption_id, undone_at=None, undone_by_id=None,
+                                       **values))
+    lines = [_as_stored(RedemptionLine(id=line_id, undone_at=None, statement_id=None, **row))
+             for line_id, row in zip(line_ids, rows, strict=True)]
+    for line, voucher in zip(lines, vouchers, strict=True):
+        set_committed_value(line, "voucher", voucher)
+        set_committed_value(line, "redemption", redemption)
+    set_committed_value(redemption, "lines", lines)
+    set_committed_value(redemption, "venue", venue)
+    set_committed_value(redemption, "workshop", workshop)
+    return redemption
+
+
+def _as_stored(instance: Any) -> Any:
+    """Put an object whose row was just inserted into the session as a loaded one."""
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
 
 
 # --- Undo ---------------------------------------------------------------------------------

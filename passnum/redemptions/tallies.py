@@ -16,9 +16,10 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -91,35 +92,50 @@ def _redemption_sums(redemption: Redemption) -> _Sums:
     return sums
 
 
-def _insert(model: type) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(model)
-    return sqlite_insert(model)
+VENUE_KEY = ("programme_id", "departement_id", "month", "venue_id", "theme_key")
+STRUCTURE_KEY = ("programme_id", "month", "structure_id")
+
+
+@cache
+def _upserts(dialect: str) -> tuple[Any, Any, Any]:
+    """The two tally upserts and the booklet counter update, built once per dialect
+    (building them costs more than running them) and run with parameters."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    venue = insert(VenueMonthTally).values(
+        {name: bindparam(name) for name in (*VENUE_KEY, "redemptions", "vouchers", "cents")})
+    venue = venue.on_conflict_do_update(index_elements=list(VENUE_KEY), set_={
+        "redemptions": VenueMonthTally.redemptions + venue.excluded.redemptions,
+        "vouchers": VenueMonthTally.vouchers + venue.excluded.vouchers,
+        "cents": VenueMonthTally.cents + venue.excluded.cents})
+    structure = insert(StructureMonthTally).values(
+        {name: bindparam(name) for name in (*STRUCTURE_KEY, "departement_id", "vouchers",
+                                            "cents")})
+    structure = structure.on_conflict_do_update(index_elements=list(STRUCTURE_KEY), set_={
+        "vouchers": StructureMonthTally.vouchers + structure.excluded.vouchers,
+        "cents": StructureMonthTally.cents + structure.excluded.cents})
+    table = Booklet.__table__
+    booklets = (table.update().where(table.c.id == bindparam("b_id"))
+                .values(vouchers_redeemed=table.c.vouchers_redeemed + bindparam("delta")))
+    return venue, structure, booklets
 
 
 def count_redemption(redemption: Redemption) -> None:
-    """Add a new redemption to the tallies and its booklets' counters."""
+    """Add a new redemption to the tallies and its booklets' counters.
+
+    One statement per table, whatever the number of rows it touches (sorted keys: the
+    lock order of the module docstring).
+    """
     sums = _redemption_sums(redemption)
-    for key, (acts, vouchers, cents) in sorted(sums.venues.items()):
-        row = dict(zip(("programme_id", "departement_id", "month", "venue_id", "theme_key"),
-                       key, strict=True))
-        statement = _insert(VenueMonthTally).values(
-            **row, redemptions=acts, vouchers=vouchers, cents=cents)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=list(row), set_={
-                "redemptions": VenueMonthTally.redemptions + statement.excluded.redemptions,
-                "vouchers": VenueMonthTally.vouchers + statement.excluded.vouchers,
-                "cents": VenueMonthTally.cents + statement.excluded.cents}))
-    for (programme_id, month, structure_id), (dep, vouchers, cents) in sorted(
-            sums.structures.items()):
-        statement = _insert(StructureMonthTally).values(
-            programme_id=programme_id, month=month, structure_id=structure_id,
-            departement_id=dep, vouchers=vouchers, cents=cents)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["programme_id", "month", "structure_id"], set_={
-                "vouchers": StructureMonthTally.vouchers + statement.excluded.vouchers,
-                "cents": StructureMonthTally.cents + statement.excluded.cents}))
+    venue, structure, _booklets = _upserts(db.session.get_bind().dialect.name)
+    db.session.execute(venue, [
+        {**dict(zip(VENUE_KEY, key, strict=True)), "redemptions": acts,
+         "vouchers": vouchers, "cents": cents}
+        for key, (acts, vouchers, cents) in sorted(sums.venues.items())])
+    db.session.execute(structure, [
+        {"programme_id": programme_id, "month": month, "structure_id": structure_id,
+         "departement_id": dep, "vouchers": vouchers, "cents": cents}
+        for (programme_id, month, structure_id), (dep, vouchers, cents)
+        in sorted(sums.structures.items())])
     _bump_booklets(redemption, +1)
 
 
@@ -158,11 +174,10 @@ def _bump_booklets(redemption: Redemption, sign: int) -> None:
     per_booklet: dict[int, int] = defaultdict(int)
     for line in redemption.lines:
         per_booklet[line.voucher.booklet_id] += 1
-    for booklet_id, count in sorted(per_booklet.items()):
-        db.session.execute(
-            update(Booklet).where(Booklet.id == booklet_id)
-            .values(vouchers_redeemed=Booklet.vouchers_redeemed + sign * count)
-            .execution_options(synchronize_session=False))
+    bump = _upserts(db.session.get_bind().dialect.name)[2]
+    db.session.execute(bump, [{"b_id": booklet_id, "delta": sign * count}
+                              for booklet_id, count in sorted(per_booklet.items())])
+    for booklet_id in per_booklet:
         booklet = db.session.identity_map.get((Booklet, (booklet_id,), None))
         if booklet is not None:
             db.session.expire(booklet, ["vouchers_redeemed"])

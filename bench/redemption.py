@@ -1,0 +1,267 @@
+"""Redemption throughput through the real HTTP stack, against the bare SQL it rests on.
+
+On a throw-away PostgreSQL database (``seed --scale small``, then extra vouchers added
+to its handed-out booklets so that every request takes a voucher nobody took before),
+client processes with keep-alive connections POST ``/api/v1/redemptions`` (one code per
+request, each client its own codes) to the app under ``make serve``'s gunicorn
+configuration, at 1, 16 and 64 concurrent clients for a bounded time. The baseline is
+the one statement every redemption needs, a conditional ``UPDATE … RETURNING`` over
+distinct vouchers, at 1, 8 and 16 connections. The clients' own CPU per request is
+reported, so a client-bound figure shows as such.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from bench.common import ROOT, Client, Result, flask, free_port, latency, throwaway_postgres
+from passnum.seed import SEED_DOMAIN, SEED_PASSWORD
+
+SECTION = "redemption"
+HTTP_LEVELS = (1, 16, 64)
+SQL_LEVELS = (1, 8, 16)
+THREADS_PER_PROCESS = 8
+EXTRA_PER_BOOKLET = {"full": 40, "small": 4}
+SECONDS = {"full": 8.0, "small": 1.0}
+SQL_SECONDS = {"full": 3.0, "small": 0.5}
+UNLIMITED = "1000000 per minute"  # the code-check rate limit would refuse a benchmark
+
+ADD_VOUCHERS = """
+WITH live AS (
+    UPDATE booklets SET expires_on = GREATEST(expires_on, CURRENT_DATE + 60),
+                        valid_from = LEAST(valid_from, CURRENT_DATE - 1),
+                        vouchers_total = vouchers_total + %(extra)s
+    WHERE status = 'handed_out'
+    RETURNING id, number
+)
+INSERT INTO vouchers (booklet_id, position, serial, manual_code, value_cents, status)
+SELECT live.id, 100 + n, live.number || '-' || (100 + n),
+       'Z' || lpad((live.id * 1000 + n)::text, 11, '0'), 1000, 'issued'
+FROM live, generate_series(1, %(extra)s) AS n
+"""
+TAKE = ("UPDATE vouchers SET status = 'redeemed', redeemed_at = now() "
+        "WHERE id = %s AND status = 'issued' RETURNING id")
+
+
+@dataclass
+class Load:
+    """What one client process did: latencies, refusals, its CPU seconds."""
+
+    samples: list[float]
+    errors: int
+    cpu: float
+
+
+def prepare(url: str, scale: str) -> None:
+    """Migrate, seed small, activate every venue, add fresh vouchers to live booklets."""
+    flask(url, "db", "upgrade")
+    flask(url, "seed", "--scale", "small")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("UPDATE venues SET label_status = 'active'")
+        connection.execute("UPDATE users SET totp_last_step = NULL")
+        connection.execute(ADD_VOUCHERS, {"extra": EXTRA_PER_BOOKLET[scale]})
+        connection.execute("VACUUM ANALYZE")
+
+
+def fresh_ids(url: str) -> list[int]:
+    """Ids of the vouchers added for the benchmark, in a stable order."""
+    with psycopg.connect(url) as connection:
+        return [row[0] for row in connection.execute(
+            "SELECT id FROM vouchers WHERE position > 100 AND status = 'issued' ORDER BY id")]
+
+
+def tokens_for(url: str, ids: list[int]) -> list[str]:
+    """The signed tokens (as in the QR codes) of these vouchers, with the app's keys."""
+    from passnum import create_app
+    from passnum.core.signing import sign_serial
+
+    os.environ["DATABASE_URL"] = url
+    keys = create_app().config["VOUCHER_KEYS"]
+    with psycopg.connect(url) as connection:
+        serials = dict(connection.execute(
+            "SELECT id, serial FROM vouchers WHERE id = ANY(%s)", (ids,)).fetchall())
+    return [sign_serial(serials[i], keys) for i in ids]
+
+
+@contextmanager
+def production_server(url: str) -> Iterator[str]:
+    """The app under ``gunicorn -c gunicorn.conf.py`` (what ``make serve`` runs)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": url, "PASSNUM_BASE_URL": base, "PORT": str(port),
+           "PASSNUM_RATELIMIT_CODE_CHECKS": UNLIMITED}
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                                    "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            _wait_for(port, process)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def _wait_for(port: int, process: subprocess.Popen) -> None:
+    """Return once the port accepts connections; raise if the server died."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn stopped at start") from None
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def bearer_token(base: str, url: str) -> str:
+    """An API token of the venue agent of the seed's first Yvelines venue."""
+    client = Client(base)
+    client.bearer(f"venue78@{SEED_DOMAIN}", SEED_PASSWORD)
+    return client.headers["Authorization"]
+
+
+def _client_thread(base: str, auth: str, codes: list[str], start: float, stop: float,
+                   out: list[float], errors: list[int]) -> None:
+    """One keep-alive client: redeem its codes one per request until ``stop``."""
+    client = Client(base)
+    client.headers = {"Authorization": auth, "Content-Type": "application/json"}
+    time.sleep(max(0.0, start - time.time()))
+    for code in codes:
+        if time.time() >= stop:
+            break
+        body = json.dumps({"codes": [code]}).encode()
+        began = time.perf_counter()
+        status, _ = client.request("POST", "/api/v1/redemptions", body)
+        out.append(time.perf_counter() - began)
+        if status != 201:
+            errors.append(status)
+
+
+def _client_process(base: str, auth: str, chunks: list[list[str]], start: float,
+                    stop: float, queue: Any) -> None:
+    """A process of client threads; puts its ``Load`` on ``queue``."""
+    cpu = time.process_time()
+    samples: list[float] = []
+    errors: list[int] = []
+    threads = [threading.Thread(target=_client_thread,
+                                args=(base, auth, chunk, start, stop, samples, errors))
+               for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queue.put(Load(samples, len(errors), time.process_time() - cpu))
+
+
+def http_level(base: str, auth: str, codes: list[str], clients: int,
+               seconds: float) -> tuple[list[float], int, float, float]:
+    """Run ``clients`` clients for ``seconds``; (latencies, errors, wall s, client CPU s)."""
+    per_client = len(codes) // clients
+    chunks = [codes[i * per_client:(i + 1) * per_client] for i in range(clients)]
+    groups = [chunks[i:i + THREADS_PER_PROCESS]
+              for i in range(0, clients, THREADS_PER_PROCESS)]
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    start = time.time() + 1.0
+    processes = [context.Process(target=_client_process,
+                                 args=(base, auth, group, start, start + seconds, queue))
+                 for group in groups]
+    for process in processes:
+        process.start()
+    loads = [queue.get(timeout=seconds + 120) for _ in processes]
+    wall = time.time() - start
+    for process in processes:
+        process.join()
+    samples = [s for load in loads for s in load.samples]
+    return samples, sum(load.errors for load in loads), wall, sum(load.cpu for load in loads)
+
+
+def sql_level(url: str, ids: list[int], connections: int, seconds: float) -> tuple[int, float]:
+    """Conditional updates over distinct ids on ``connections`` connections (threads);
+    return (vouchers taken, wall seconds)."""
+    per = len(ids) // connections
+    done: list[int] = []
+    stop = time.perf_counter() + seconds + 0.3
+
+    def worker(mine: list[int]) -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            taken = 0
+            for voucher_id in mine:
+                if time.perf_counter() >= stop:
+                    break
+                taken += connection.execute(TAKE, (voucher_id,), prepare=True).fetchone() \
+                    is not None
+            done.append(taken)
+
+    threads = [threading.Thread(target=worker, args=(ids[i * per:(i + 1) * per],))
+               for i in range(connections)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done), time.perf_counter() - began
+
+
+def _http_results(url: str, scale: str, codes: list[str]) -> list[Result]:
+    """Serve the app, then each HTTP level on its own slice of codes."""
+    results = []
+    with production_server(url) as base:
+        auth = bearer_token(base, url)
+        share = len(codes) // len(HTTP_LEVELS)
+        for index, clients in enumerate(HTTP_LEVELS):
+            mine = codes[index * share:(index + 1) * share]
+            samples, errors, wall, cpu = http_level(base, auth, mine, clients, SECONDS[scale])
+            if errors:
+                raise RuntimeError(f"{errors} redemptions refused at {clients} clients")
+            figures = latency(samples)
+            rate = round(len(samples) / wall, 1)
+            figures.update(rate=rate, client_cpu_us=round(cpu / len(samples) * 1e6))
+            results.append(Result(SECTION, f"HTTP POST /redemptions, {clients} clients",
+                                  rate, "req/s", figures))
+    return results
+
+
+def _sql_results(url: str, scale: str, ids: list[int]) -> list[Result]:
+    """Each SQL level on its own slice of voucher ids."""
+    results = []
+    share = len(ids) // len(SQL_LEVELS)
+    for index, connections in enumerate(SQL_LEVELS):
+        taken, wall = sql_level(url, ids[index * share:(index + 1) * share], connections,
+                                SQL_SECONDS[scale])
+        rate = round(taken / wall, 1)
+        results.append(Result(SECTION, f"bare SQL conditional UPDATE, {connections} conn.",
+                              rate, "upd/s", {"n": taken}))
+    return results
+
+
+def run(scale: str, requests: int) -> list[Result]:
+    """Seed, add fresh vouchers, measure HTTP redemption then the bare SQL baseline."""
+    with throwaway_postgres() as url:
+        prepare(url, scale)
+        ids = fresh_ids(url)
+        half = len(ids) // 2
+        http_ids, sql_ids = ids[:half], ids[half:]
+        results = _http_results(url, scale, tokens_for(url, http_ids))
+        results += _sql_results(url, scale, sql_ids)
+    http16 = next(r.value for r in results if r.name.endswith(", 16 clients"))
+    best_sql = max(r.value for r in results if r.unit == "upd/s")
+    results.append(Result(SECTION, "ratio HTTP(16 clients) / SQL(best)",
+                          round(100 * http16 / best_sql, 1), "%"))
+    return results

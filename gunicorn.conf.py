@@ -1,0 +1,58 @@
+"""gunicorn settings for ``make serve`` (production): ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Environment: ``PORT`` (a port on 127.0.0.1, or ``host:port``; default 127.0.0.1:8000),
+``WEB_CONCURRENCY`` (workers), ``GUNICORN_THREADS`` (threads per worker),
+``GUNICORN_TIMEOUT`` (seconds), ``LOG_LEVEL``; the app's own settings (``DATABASE_URL``,
+``PASSNUM_*``) are read by the app.
+
+Workers: a request spends most of its time in PostgreSQL round trips, so a worker
+waits more than it computes. The default is ``2 × CPUs + 1`` worker processes of
+``2`` threads each (gthread), measured with ``make bench BENCH_ARGS="--only redemption"``:
+see README "Production".
+"""
+
+from __future__ import annotations
+
+import os
+
+from passnum.core.logging import json_log_config
+
+
+def _bind(port: str) -> str:
+    """``PORT`` as a bind address: a bare port listens on loopback (behind the proxy)."""
+    return f"127.0.0.1:{port}" if port.isdigit() else port
+
+
+def _cpus() -> int:
+    """CPUs this process may use (cgroups and affinity included)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+bind = _bind(os.environ.get("PORT", "8000"))
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cpus() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
+worker_class = "gthread" if threads > 1 else "sync"
+# a worker silent for this long is killed and replaced; on SIGTERM, requests in flight
+# get graceful_timeout seconds to finish
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+keepalive = 5
+# restart workers now and then (jittered, not all at once) so no slow leak grows forever
+max_requests = 10_000
+max_requests_jitter = 1_000
+# request size limits in front of the app's own MAX_CONTENT_LENGTH
+limit_request_line = 4094
+limit_request_fields = 100
+# the app writes one JSON access record per request (passnum.access, with request id,
+# status, duration and user id), so gunicorn's own access log stays off; gunicorn's
+# messages and the app's go to stderr as JSON lines
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+logconfig_dict = json_log_config(loglevel.upper())
+# X-Forwarded-* are trusted from the local reverse proxy only
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips

@@ -1,0 +1,88 @@
+"""``make serve``: the gunicorn configuration loads and serves the app (on SQLite here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from passnum import ROOT
+
+CONFIG = ROOT / "gunicorn.conf.py"
+
+
+def settings(**env: str) -> dict:
+    """The module's values under this environment."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return runpy.run_path(str(CONFIG))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_workers_bind_and_timeouts_follow_the_environment():
+    values = settings(PORT="8123", WEB_CONCURRENCY="3", GUNICORN_THREADS="1")
+    assert values["bind"] == "127.0.0.1:8123"
+    assert (values["workers"], values["threads"], values["worker_class"]) == (3, 1, "sync")
+    assert values["graceful_timeout"] > 0 and values["timeout"] > 0
+    assert settings(PORT="0.0.0.0:9000")["bind"] == "0.0.0.0:9000"
+
+
+def test_defaults_scale_with_the_cpus():
+    for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
+        os.environ.pop(name, None)
+    values = settings()
+    assert values["bind"] == "127.0.0.1:8000"
+    assert values["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
+    assert values["logconfig_dict"]["root"]["handlers"] == ["stderr"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, deadline: float) -> tuple[int, dict[str, str]]:
+    """GET ``url``, retrying until the server listens or ``deadline`` passes."""
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+                return response.status, dict(response.headers)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_gunicorn_serves_the_app_with_json_logs(tmp_path: Path):
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+           "PASSNUM_BASE_URL": f"http://127.0.0.1:{port}"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "passnum", "db", "upgrade"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONFIG),
+                                   "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=out)
+        try:
+            status, headers = _get(f"http://127.0.0.1:{port}/connexion",
+                                   time.monotonic() + 60)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    assert status == 200 and len(headers["X-Request-ID"]) == 32
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    access = [e for e in entries if e["logger"] == "passnum.access"]
+    assert access and access[0]["request_id"] == headers["X-Request-ID"]
+    assert access[0]["path"] == "/connexion" and access[0]["status"] == 200
+    assert any(e["logger"] == "gunicorn.error" for e in entries)
