@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -120,7 +122,10 @@ HTTP_MESSAGES = {
     415: ("unsupported_media_type", "Le contenu doit être envoyé en JSON."),
     429: ("rate_limited", "Trop de tentatives : réessayez dans un moment."),
     500: ("internal_error", "Une erreur interne est survenue ; elle a été enregistrée."),
+    503: ("database_unavailable", "Le service est momentanément indisponible : rien n'a été "
+          "enregistré. Réessayez dans quelques secondes."),
 }
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -129,10 +134,21 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, code: str, message: str, body: dict[str, Any] | None = None):
-    """Render an error as SPEC's JSON for the API, or the French error page."""
+    """Render an error as SPEC's JSON for the API, or the French error page; returns
+    (response, status) so that handlers can add headers."""
     if wants_json():
         return jsonify(body or {"error": {"code": code, "message": message}}), status
-    return render_template("errors.html", status=status, message=message, code=code), status
+    page = render_template("errors.html", status=status, message=message, code=code)
+    return make_response(page, status), status
+
+
+def _discard_session() -> None:
+    """Forget the failed session so the next request starts on a fresh connection."""
+    from passnum.extensions import db
+
+    with suppress(DBAPIError):  # the connection is gone: nothing to roll back on the server
+        db.session.rollback()
+    db.session.remove()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -156,6 +172,19 @@ def register_error_handlers(app: Flask) -> None:
             response[0].headers["Retry-After"] = str(err.retry_after)
         if status == 405 and getattr(err, "valid_methods", None):
             response[0].headers["Allow"] = ", ".join(err.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(err: Exception):
+        # the connection failed or was cut: the transaction was rolled back as a whole,
+        # so the same request can simply be sent again
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                           type(err.__cause__ or err).__name__)
+        _discard_session()
+        code, message = HTTP_MESSAGES[503]
+        response = render_error(503, code, message)
+        response[0].headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(Exception)

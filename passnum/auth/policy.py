@@ -64,6 +64,7 @@ ADMIN = allow(ADM, scope="all")
 # endpoint -> policy, or method -> policy where GET and POST differ
 POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "static": PUBLIC,
+    "health.healthz": PUBLIC,
     # accounts
     "auth.login": PUBLIC, "auth.code": PUBLIC, "auth.activation": PUBLIC,
     "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN,
