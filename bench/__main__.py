@@ -14,10 +14,10 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from bench import dashboard
+from bench import check, dashboard, pdf, redemption
 from bench.common import ROOT, Result
 
-SECTIONS = {"dashboard": dashboard}
+SECTIONS = {"dashboard": dashboard, "redemption": redemption, "check": check, "pdf": pdf}
 
 
 def table(results: list[Result]) -> str:

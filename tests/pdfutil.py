@@ -66,7 +66,7 @@ def render_pages(pdf_bytes: bytes, dpi: int = RENDER_DPI) -> list[Image.Image]:
 def _decode_image(image: Image.Image) -> list[tuple[int, int, str]]:
     """Return ``(top, left, text)`` for each QR code found in ``image``."""
     found = []
-    for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+    for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCodeModel2):
         if not barcode.valid:
             continue
         pos = barcode.position

@@ -72,7 +72,7 @@ def first_voucher_qr(pdf_bytes: bytes) -> tuple[Image.Image, str]:
         page.close()
     finally:
         document.close()
-    codes = [b for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    codes = [b for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCodeModel2)
              if b.valid]
     assert codes, "no QR code found on the first voucher page"
     first = min(codes, key=lambda b: b.position.top_left.y)
