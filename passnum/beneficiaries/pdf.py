@@ -1,12 +1,12 @@
 """The subject-access export as a PDF (reportlab platypus): a pure renderer.
 
 One person's data fits in a few pages, so a flowing document is simpler than drawing on
-the canvas; the standard fonts print Windows-1252, other letters fall back (``_printable``).
+the canvas; the standard fonts print Windows-1252, other letters fall back
+(``core.pdftext.printable``).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
@@ -19,10 +19,10 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.queries import STATE_LABELS
 from passnum.core.formatting import date_fr, datetime_fr, euros
+from passnum.core.pdftext import printable
 
 # --- Layout ---------------------------------------------------------------------------
 MARGIN = 16 * mm
-PDF_TEXT_ENCODING = "cp1252"
 TITLE = "Pass numérique — vos données personnelles"
 INTRO = ("Document établi au titre du droit d'accès (article 15 du RGPD) : il reprend "
          "toutes les données que le Pass numérique conserve sur la personne.")
@@ -39,20 +39,6 @@ GRID = TableStyle([
 ])
 
 
-def _printable(text: str) -> str:
-    """``text`` with characters the standard fonts cannot print replaced by their base letter."""
-    out = []
-    for char in text:
-        try:
-            char.encode(PDF_TEXT_ENCODING)
-        except UnicodeEncodeError:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                           if not unicodedata.combining(c))
-            char = base if base and base.isascii() else "?"
-        out.append(char)
-    return "".join(out)
-
-
 class _Styles:
     """The paragraph styles of the document."""
 
@@ -67,7 +53,7 @@ class _Styles:
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain ``text`` (escaped: names may hold ``<`` or ``&``)."""
-    return Paragraph(escape(_printable(text)), style)
+    return Paragraph(escape(printable(text)), style)
 
 
 def _facts(rows: list[tuple[str, str]], styles: _Styles) -> Table:

@@ -13,7 +13,6 @@ its booklet's own facts and QR codes. Text is measured with reportlab's font met
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
@@ -24,10 +23,11 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from passnum.booklets.models import Booklet, Voucher
-from passnum.booklets.pdfwriter import TEXT_ENCODING, Content, PdfWriter
+from passnum.booklets.pdfwriter import Content, PdfWriter
 from passnum.booklets.qr import qr_path
 from passnum.core.codes import group
 from passnum.core.formatting import date_fr, euros
+from passnum.core.pdftext import fit
 from passnum.core.signing import sign_serial, voucher_url
 from passnum.venues.models import Venue
 
@@ -41,9 +41,7 @@ FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"
 FONT_CODE = "Courier-Bold"
 
-# The standard fonts print Windows-1252; other letters fall back (see ``_printable``).
-PDF_TEXT_ENCODING = TEXT_ENCODING
-UNPRINTABLE_LETTERS = {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h"}
+# The standard fonts print Windows-1252; other letters fall back (see ``core.pdftext.printable``).
 
 # Cover
 COVER_TITLE_SIZE = 28
@@ -156,7 +154,7 @@ def _cover_page(booklet: Booklet) -> Content:
     page.text_right(PAGE_WIDTH - MARGIN_X, COVER_TITLE_Y, f"Chéquier n° {booklet.number}",
                     FONT_BOLD, COVER_SUBTITLE_SIZE)
     page.text(MARGIN_X, COVER_PROGRAMME_Y,
-              _fit(booklet.programme.name, FONT, COVER_SUBTITLE_SIZE, CONTENT_WIDTH),
+              fit(booklet.programme.name, FONT, COVER_SUBTITLE_SIZE, CONTENT_WIDTH),
               FONT, COVER_SUBTITLE_SIZE)
     _draw_identity_box(page, _booklet_values(booklet))
     page.place(COVER_FORM)
@@ -212,7 +210,7 @@ def _draw_identity_box(page: Content, values: Sequence[str]) -> None:
     value_width = MARGIN_X + CONTENT_WIDTH - value_x
     for label, value in zip(COVER_LABELS, values, strict=True):
         page.text(MARGIN_X + COVER_BOX_PADDING, y, f"{label} :", FONT, COVER_TEXT_SIZE)
-        page.text(value_x, y, _fit(value, FONT_BOLD, COVER_TEXT_SIZE, value_width),
+        page.text(value_x, y, fit(value, FONT_BOLD, COVER_TEXT_SIZE, value_width),
                   FONT_BOLD, COVER_TEXT_SIZE)
         y -= COVER_BOX_LINE
 
@@ -262,13 +260,13 @@ def _draw_venues(frame: Content, venues: Sequence[Venue], top: float, bottom: fl
 def _draw_venue(frame: Content, venue: Venue, x: float, y: float, width: float) -> None:
     """Draw one venue: name, street address, postal code and commune."""
     line = COVER_TEXT_SIZE * COVER_LEADING
-    frame.text(x, y, _fit(venue.name, FONT_BOLD, COVER_TEXT_SIZE, width),
+    frame.text(x, y, fit(venue.name, FONT_BOLD, COVER_TEXT_SIZE, width),
                FONT_BOLD, COVER_TEXT_SIZE)
     if venue.address:
-        frame.text(x, y - line, _fit(venue.address, FONT, COVER_TEXT_SIZE, width),
+        frame.text(x, y - line, fit(venue.address, FONT, COVER_TEXT_SIZE, width),
                    FONT, COVER_TEXT_SIZE)
     town = " ".join(part for part in (venue.postal_code, venue.commune) if part)
-    frame.text(x, y - 2 * line, _fit(town, FONT, COVER_TEXT_SIZE, width),
+    frame.text(x, y - 2 * line, fit(town, FONT, COVER_TEXT_SIZE, width),
                FONT, COVER_TEXT_SIZE)
 
 
@@ -278,45 +276,8 @@ def _draw_directory_link(frame: Content, base_url: str, top: float) -> None:
     frame.text(MARGIN_X, y, "Tous les lieux labellisés et leurs ateliers :",
                FONT, COVER_TEXT_SIZE)
     frame.text(MARGIN_X, y - COVER_SUBTITLE_SIZE * 1.4,
-               _fit(f"{base_url}/lieux", FONT_BOLD, COVER_SUBTITLE_SIZE, CONTENT_WIDTH),
+               fit(f"{base_url}/lieux", FONT_BOLD, COVER_SUBTITLE_SIZE, CONTENT_WIDTH),
                FONT_BOLD, COVER_SUBTITLE_SIZE)
-
-
-def _printable(text: str) -> str:
-    """``text`` with the letters the standard PDF fonts lack replaced by their base letter.
-
-    Helvetica and Courier cover Windows-1252 (all of French); a name such as "Łukasz
-    Nguyễn" prints "Lukasz Nguyen" rather than black boxes.
-    """
-    if _encodes(text):
-        return text
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        if not _encodes(char):
-            parts = unicodedata.normalize("NFKD", char)
-            base = "".join(c for c in parts if not unicodedata.combining(c))
-            char = base if base and _encodes(base) else UNPRINTABLE_LETTERS.get(char, "?")
-        out.append(char)
-    return "".join(out)
-
-
-def _encodes(text: str) -> bool:
-    """True when the standard fonts can print every character of ``text``."""
-    try:
-        text.encode(PDF_TEXT_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """``text``, printable and shortened with an ellipsis to fit ``width`` points."""
-    text = _printable(text)
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 # --- Vouchers -------------------------------------------------------------------------

@@ -21,8 +21,10 @@ from typing import BinaryIO
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from passnum.core.pdftext import TEXT_ENCODING  # what WinAnsiEncoding prints
+
 FONT_RESOURCES = {"Helvetica": b"F1", "Helvetica-Bold": b"F2", "Courier-Bold": b"F3"}
-TEXT_ENCODING = "cp1252"  # what WinAnsiEncoding prints
+
 # zlib level 3: QR paths shrink to a quarter in a third of the time level 6 takes
 # (about 2 ms a booklet), for files a fifth larger.
 COMPRESSION_LEVEL = 3

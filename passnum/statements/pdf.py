@@ -7,7 +7,6 @@ written when the document is saved, once the page count is known.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,10 +15,10 @@ from typing import Any, BinaryIO
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from passnum.core.formatting import date_fr, datetime_fr, euros
+from passnum.core.pdftext import fit, printable
 from passnum.statements import queries
 from passnum.statements.models import Statement, StatementAdjustment, StatementStatus
 
@@ -37,37 +36,9 @@ LABEL_WIDTH = 38 * mm
 # table columns: left edges (amount right-aligned on the content's right edge)
 COL_DATE, COL_WORKSHOP, COL_SERIAL = 0, 30 * mm, 112 * mm
 WORKSHOP_WIDTH = COL_SERIAL - COL_WORKSHOP - 3 * mm
-PDF_TEXT_ENCODING = "cp1252"
 TITLE = "Relevé de remboursement — Pass numérique"
 DRAFT_NOTE = "Brouillon : document provisoire, susceptible d'évoluer jusqu'à sa validation."
 TABLE_HEADERS = ("Date et heure", "Atelier", "N° de chèque", "Montant")
-
-
-def _printable(text: str) -> str:
-    """Replace characters the standard fonts cannot print by their base letter or ``?``."""
-    out = []
-    for char in text:
-        try:
-            char.encode(PDF_TEXT_ENCODING)
-        except UnicodeEncodeError:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                           if not unicodedata.combining(c))
-            try:
-                char = base.encode(PDF_TEXT_ENCODING).decode(PDF_TEXT_ENCODING) if base else "?"
-            except UnicodeEncodeError:
-                char = "?"
-        out.append(char)
-    return "".join(out)
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """``text``, printable, shortened with an ellipsis to fit ``width`` points."""
-    text = _printable(text)
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 class _NumberedCanvas(Canvas):
@@ -90,7 +61,7 @@ class _NumberedCanvas(Canvas):
         for number, state in enumerate(self._saved_pages, start=1):
             self.__dict__.update(state)
             self.setFont(FONT, SMALL_SIZE)
-            self.drawString(MARGIN, FOOTER_Y, _printable(self._footer))
+            self.drawString(MARGIN, FOOTER_Y, printable(self._footer))
             self.drawRightString(PAGE_WIDTH - MARGIN, FOOTER_Y, f"Page {number} / {total}")
             Canvas.showPage(self)
         Canvas.save(self)
@@ -111,7 +82,7 @@ class _Cursor:
         self.canvas.showPage()
         self.y = PAGE_HEIGHT - MARGIN
         self.canvas.setFont(FONT, SMALL_SIZE)
-        self.canvas.drawString(MARGIN, self.y - SMALL_SIZE, _printable(self.heading))
+        self.canvas.drawString(MARGIN, self.y - SMALL_SIZE, printable(self.heading))
         self.y -= SMALL_SIZE * 2.5
         if table:
             _table_header(self)
@@ -122,7 +93,7 @@ class _Cursor:
         self.need(size * LEADING)
         self.y -= size * LEADING
         self.canvas.setFont(font, size)
-        self.canvas.drawString(MARGIN + x, self.y, _fit(value, font, size, CONTENT_WIDTH - x))
+        self.canvas.drawString(MARGIN + x, self.y, fit(value, font, size, CONTENT_WIDTH - x))
 
 
 def render_statement(statement: Statement, lines: Iterable[queries.LineRow],
@@ -175,7 +146,7 @@ def _draw_head(cursor: _Cursor, statement: Statement, ref: str) -> None:
     canvas = cursor.canvas
     cursor.y -= TITLE_SIZE
     canvas.setFont(FONT_BOLD, TITLE_SIZE)
-    canvas.drawString(MARGIN, cursor.y, _printable(TITLE))
+    canvas.drawString(MARGIN, cursor.y, printable(TITLE))
     cursor.text(f"Référence : {ref}", font=FONT_BOLD, size=HEADING_SIZE)
     if statement.status == StatementStatus.DRAFT:
         cursor.text(DRAFT_NOTE, font="Helvetica-Oblique")
@@ -184,10 +155,10 @@ def _draw_head(cursor: _Cursor, statement: Statement, ref: str) -> None:
         cursor.need(TEXT_SIZE * LEADING)
         cursor.y -= TEXT_SIZE * LEADING
         canvas.setFont(FONT_BOLD, TEXT_SIZE)
-        canvas.drawString(MARGIN, cursor.y, _printable(label))
+        canvas.drawString(MARGIN, cursor.y, printable(label))
         canvas.setFont(FONT, TEXT_SIZE)
         canvas.drawString(MARGIN + LABEL_WIDTH, cursor.y,
-                          _fit(value, FONT, TEXT_SIZE, CONTENT_WIDTH - LABEL_WIDTH))
+                          fit(value, FONT, TEXT_SIZE, CONTENT_WIDTH - LABEL_WIDTH))
     cursor.y -= 4 * mm
     cursor.text(f"Chèques encaissés ({statement.voucher_count})", font=FONT_BOLD,
                 size=HEADING_SIZE)
@@ -217,8 +188,8 @@ def _draw_lines(cursor: _Cursor, lines: Iterable[queries.LineRow]) -> None:
         canvas.setFont(FONT, TEXT_SIZE)
         canvas.drawString(MARGIN + COL_DATE, cursor.y, datetime_fr(line.redeemed_at))
         canvas.drawString(MARGIN + COL_WORKSHOP, cursor.y,
-                          _fit(line.workshop, FONT, TEXT_SIZE, WORKSHOP_WIDTH))
-        canvas.drawString(MARGIN + COL_SERIAL, cursor.y, _printable(line.serial))
+                          fit(line.workshop, FONT, TEXT_SIZE, WORKSHOP_WIDTH))
+        canvas.drawString(MARGIN + COL_SERIAL, cursor.y, printable(line.serial))
         canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, euros(line.value_cents))
     if empty:
         cursor.text("Aucun chèque sur ce relevé.", font="Helvetica-Oblique")
@@ -236,9 +207,9 @@ def _draw_adjustments(cursor: _Cursor, adjustments: list[StatementAdjustment]) -
         cursor.need(ROW_HEIGHT)
         cursor.y -= ROW_HEIGHT
         canvas.setFont(FONT_BOLD, TEXT_SIZE)
-        canvas.drawString(MARGIN, cursor.y, _printable(head))
+        canvas.drawString(MARGIN, cursor.y, printable(head))
         canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, euros(adjustment.amount_cents))
-        for part in simpleSplit(_printable(f"Motif : {adjustment.reason}"), FONT, TEXT_SIZE,
+        for part in simpleSplit(printable(f"Motif : {adjustment.reason}"), FONT, TEXT_SIZE,
                                 CONTENT_WIDTH - 30 * mm)[:8]:
             cursor.text(part, x=4 * mm)
 
@@ -256,5 +227,5 @@ def _draw_totals(cursor: _Cursor, statement: Statement) -> None:
         cursor.y -= ROW_HEIGHT
         font = FONT_BOLD if index == len(rows) - 1 else FONT
         canvas.setFont(font, HEADING_SIZE if index == len(rows) - 1 else TEXT_SIZE)
-        canvas.drawString(MARGIN, cursor.y, _printable(label))
+        canvas.drawString(MARGIN, cursor.y, printable(label))
         canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, euros(cents))

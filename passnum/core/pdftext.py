@@ -1,0 +1,46 @@
+"""Text for PDFs drawn with the standard fonts (Helvetica, Courier): they print
+Windows-1252, which covers French; other letters fall back to their base letter."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+TEXT_ENCODING = "cp1252"  # what the standard fonts' WinAnsiEncoding prints
+# letters whose decomposition has no base letter of their own
+UNPRINTABLE_LETTERS = {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h"}
+
+
+def encodes(text: str) -> bool:
+    """True when the standard fonts can print every character of ``text``."""
+    try:
+        text.encode(TEXT_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` with the letters the standard fonts lack replaced by their base letter:
+    a name such as "Łukasz Nguyễn" prints "Lukasz Nguyen" rather than black boxes."""
+    if encodes(text):
+        return text
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        if not encodes(char):
+            parts = unicodedata.normalize("NFKD", char)
+            base = "".join(c for c in parts if not unicodedata.combining(c))
+            char = base if base and encodes(base) else UNPRINTABLE_LETTERS.get(char, "?")
+        out.append(char)
+    return "".join(out)
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """``text``, printable and shortened with an ellipsis to fit ``width`` points."""
+    text = printable(text)
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
