@@ -62,6 +62,8 @@ class EuroField(StringField):
         self.data = None
         raw = (valuelist[0] if valuelist else "").strip().replace("\u00a0", "").replace(" ", "")
         if not raw:
+            if valuelist and valuelist[0]:  # only spaces: as good as nothing, said so
+                raise ValueError("Indiquez un montant, par exemple 10,00 ou -10,00.")
             return
         match = AMOUNT_PATTERN.match(raw.removesuffix("€"))
         if match is None:

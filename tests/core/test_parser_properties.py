@@ -1,0 +1,98 @@
+"""Property-based tests (hypothesis) of the parsers of dates, periods and amounts:
+every valid value reads back exactly, and no input whatsoever raises anything but the
+parser's own refusal (never a 500)."""
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
+
+from passnum import create_app
+from passnum.beneficiaries.validation import parse_birth_date
+from passnum.core.clock import parse_iso_date, today
+from passnum.errors import InvalidInput
+from passnum.statements.forms import AdjustmentForm
+from passnum.statements.queries import parse_period
+from tests.conftest import TEST_CONFIG
+
+ANY_TEXT = st.one_of(st.text(max_size=40), st.from_regex(r"[0-9/\-., €+]{0,14}", fullmatch=True))
+
+
+@given(st.dates())
+def test_iso_dates_read_back(day):
+    assert parse_iso_date(day.isoformat()) == day
+
+
+@given(ANY_TEXT)
+def test_iso_date_parser_refuses_with_value_error_only(raw):
+    try:
+        day = parse_iso_date(raw)
+    except ValueError:
+        return
+    assert day.isoformat() == raw
+
+
+@given(st.integers(2000, 2999), st.integers(1, 12))
+def test_periods_read_back(year, month):
+    assert parse_period(f"{year}-{month:02d}") == date(year, month, 1)
+
+
+@given(st.one_of(ANY_TEXT, st.none()))
+def test_period_parser_refuses_with_invalid_input_only(raw):
+    try:
+        first = parse_period(raw)
+    except InvalidInput as err:
+        assert err.code == "invalid_period" and err.field == "period"
+        return
+    assert first.day == 1 and raw.strip() == first.strftime("%Y-%m")
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=today()), st.booleans())
+def test_birth_dates_read_back_in_both_formats(day, french):
+    text = day.strftime("%d/%m/%Y") if french else day.isoformat()
+    assert parse_birth_date(f" {text} ") == day
+
+
+@given(st.one_of(ANY_TEXT, st.integers(), st.none(), st.floats(allow_nan=True)))
+def test_birth_date_parser_refuses_with_invalid_input_only(raw):
+    try:
+        day = parse_birth_date(raw)
+    except InvalidInput as err:
+        assert err.field == "birth_date" and err.message
+        return
+    assert date(1900, 1, 1) <= day <= today()
+
+
+# forms need an application; these parsers need no database
+FORM_APP = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def _amount(raw: str) -> AdjustmentForm:
+    with FORM_APP.test_request_context():
+        form = AdjustmentForm(formdata=MultiDict({"amount": raw, "reason": "Correction"}),
+                              meta={"csrf": False})
+        form.validate()
+    return form
+
+
+@settings(max_examples=60)
+@given(cents=st.integers(-999_999_999, 999_999_999).filter(bool), comma=st.booleans(),
+       sign=st.booleans(), euro=st.booleans())
+def test_amounts_typed_the_french_way_read_back(cents, comma, sign, euro):
+    whole, rest = divmod(abs(cents), 100)
+    text = f"{whole}{',' if comma else '.'}{rest:02d}"
+    text = ("-" if cents < 0 else "+" if sign else "") + text + (" €" if euro else "")
+    form = _amount(text)
+    assert form.amount.data == cents and not form.amount.errors
+
+
+@settings(max_examples=200)
+@given(raw=ANY_TEXT)
+def test_amount_field_refuses_with_a_french_message_only(raw):
+    form = _amount(raw)
+    if form.amount.errors:
+        assert form.amount.data is None or form.amount.data == 0
+        assert all(isinstance(e, str) and e for e in form.amount.errors)
+    else:
+        assert isinstance(form.amount.data, int) and form.amount.data != 0
