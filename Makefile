@@ -11,9 +11,10 @@ PY_STAMP := $(VENV)/.installed
 JS_STAMP := static/vendor/.built
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+RELIABILITY_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run serve test lint migration bench
+.PHONY: help install assets run serve test lint migration bench reliability
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
@@ -57,6 +58,9 @@ test: install assets ## Run the test suite (PYTEST_ARGS="-k redeem -x" …)
 
 bench: install assets ## Benchmarks on throw-away PostgreSQL/SQLite databases (BENCH_ARGS=--quick)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+reliability: install assets ## Soak with faults on a throw-away PostgreSQL, then reconcile (RELIABILITY_ARGS=--quick)
+	$(BIN)/python -m bench.reliability $(RELIABILITY_ARGS)
 
 lint: install ## Check the code with ruff
 	$(BIN)/ruff check .
