@@ -3,6 +3,10 @@ request succeeds once the fault clears; ``/healthz`` tells."""
 
 from __future__ import annotations
 
+import socket
+import threading
+from contextlib import suppress
+
 import psycopg
 import pytest
 from sqlalchemy import event, func, select
@@ -88,3 +92,78 @@ def test_a_backend_killed_mid_redemption_writes_nothing_and_the_retry_succeeds(
         assert db.session.get(Voucher, voucher.id).status == "redeemed"
         db.session.remove()
         db.engine.dispose()
+
+
+class Gate:
+    """A TCP relay to PostgreSQL that can be closed and opened again: the database
+    unreachable for a while, as when its host restarts."""
+
+    def __init__(self, port: int) -> None:
+        """Listen on a free loopback port, relaying to PostgreSQL at ``port``."""
+        self.target, self.open = port, threading.Event()
+        self.open.set()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.links: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            if not self.open.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            self.links += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for end in (source, sink):
+            with suppress(OSError):
+                end.close()
+
+    def close(self) -> None:
+        """Cut every connection and refuse new ones."""
+        self.open.clear()
+        for link in self.links:
+            with suppress(OSError):
+                link.shutdown(socket.SHUT_RDWR)
+        self.links.clear()
+
+
+@pytest.mark.postgres
+def test_the_same_request_succeeds_once_the_database_is_back(tmp_path, request):
+    base = make_app("postgres", tmp_path, request)  # the schema, via the usual fixture
+    url = base.config["SQLALCHEMY_DATABASE_URI"]
+    gate = Gate(int(url.split("@", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]))
+    gated = url.replace(url.split("@", 1)[1].split("/", 1)[0], f"127.0.0.1:{gate.port}")
+    app = make_app("postgres", tmp_path, request, SQLALCHEMY_DATABASE_URI=gated)
+    with app.app_context():
+        world = World()
+        voucher = issue(world.issuer78, make_beneficiary(world.issuer78)).vouchers[0]
+        client = api_client(app)
+        headers = {**bearer(client, world.agent78), "Idempotency-Key": "scan-outage"}
+        body = {"codes": [voucher.manual_code]}
+        db.session.remove()  # the test holds no connection through the outage
+        gate.close()
+        for _ in range(2):  # the database stays away for a while
+            down = client.post(f"{API}/redemptions", json=body, headers=headers)
+            assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+        assert client.get("/healthz").status_code == 503
+        gate.open.set()
+        back = client.post(f"{API}/redemptions", json=body, headers=headers)
+        assert back.status_code == 201, back.json
+        again = client.post(f"{API}/redemptions", json=body, headers=headers)
+        assert again.status_code == 201 and again.json["id"] == back.json["id"]
+        assert client.get("/healthz").status_code == 200
+        db.session.remove()
+        db.engine.dispose()
+    gate.server.close()
