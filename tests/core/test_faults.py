@@ -141,8 +141,7 @@ class Gate:
 
 @pytest.mark.postgres
 def test_the_same_request_succeeds_once_the_database_is_back(tmp_path, request):
-    base = make_app("postgres", tmp_path, request)  # the schema, via the usual fixture
-    url = base.config["SQLALCHEMY_DATABASE_URI"]
+    url = request.getfixturevalue("_pg_schema")  # the session's PostgreSQL schema
     gate = Gate(int(url.split("@", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]))
     gated = url.replace(url.split("@", 1)[1].split("/", 1)[0], f"127.0.0.1:{gate.port}")
     app = make_app("postgres", tmp_path, request, SQLALCHEMY_DATABASE_URI=gated)
