@@ -148,3 +148,10 @@ def test_session_cookie_flags(tmp_path, request):
                   if c.startswith("session="))
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Expires="):
         assert flag in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_hsts_over_plain_http(client, app):
+    response = client.get("/connexion")
+    assert "Strict-Transport-Security" not in response.headers
+    assert "Secure" not in response.headers.get("Set-Cookie", "")
