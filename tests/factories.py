@@ -125,7 +125,7 @@ def fresh_code(user_id: int) -> str:
         user = db.session.get(User, user_id)
         user.totp_last_step = None
         secret = user.totp_secret
-    return totp.code_for(secret, totp.step_of(clock.now()))
+    return totp.current_code(secret, clock.now())
 
 
 SECOND_STEPS = ("/connexion/code", "/connexion/activation")

@@ -41,6 +41,11 @@ def code_for(secret: str, step: int) -> str:
     return str(number % 10 ** DIGITS).zfill(DIGITS)
 
 
+def current_code(secret: str, at: datetime) -> str:
+    """The code an app shows for ``secret`` at the instant ``at``."""
+    return code_for(secret, step_of(at))
+
+
 def matching_step(secret: str, code: str, at: datetime) -> int | None:
     """The time step near ``at`` whose code is ``code`` (spaces ignored), else None."""
     code = "".join((code or "").split())

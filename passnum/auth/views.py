@@ -153,10 +153,9 @@ def start_session(user: User) -> None:
 @bp.before_app_request
 def _end_old_sessions() -> ResponseReturnValue | None:
     """Log out a session older than SESSION_MAX_HOURS, however active it was."""
+    # the session alone decides: no user is loaded from the database on each request
     login_at = session.get("login_at")
-    if not current_user.is_authenticated or login_at is None:
-        return None
-    if time.time() - login_at <= current_app.config["SESSION_MAX_HOURS"] * 3600:
+    if login_at is None or time.time() - login_at <= current_app.config["SESSION_MAX_HOURS"] * 3600:
         return None
     logout_user()
     session.clear()

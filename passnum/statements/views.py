@@ -47,16 +47,6 @@ SHOWN_LINES = 1000  # the page shows this many; the PDF and the CSV hold them al
 MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 
-def _readers_only() -> None:
-    if current_user.role not in (*MANAGERS, Role.VENUE_AGENT):
-        abort(403)
-
-
-def _managers_only() -> None:
-    if current_user.role not in MANAGERS:
-        abort(403)
-
-
 def _departements() -> list[Departement]:
     """The départements ``current_user`` may pick as paying département."""
     query = select(Departement).order_by(Departement.code)
@@ -87,7 +77,6 @@ def _list_filters() -> tuple[FilterForm, queries.ListFilter]:
 @login_required
 def index() -> ResponseReturnValue:
     """Statements in scope: the département's (managers), all (admins), the venue's."""
-    _readers_only()
     form, filters = _list_filters()
     statements = queries.list_statements(current_user, filters)
     status = 422 if form.errors else 200
@@ -99,7 +88,6 @@ def index() -> ResponseReturnValue:
 @login_required
 def generate() -> ResponseReturnValue:
     """Generate or bring up to date a venue's draft for one month."""
-    _managers_only()
     form = GenerateForm()
     form.venue.choices = [SelectChoice(0, "— Choisir un lieu —")] + [
         SelectChoice(v.id, f"{v.name} ({v.commune})" if v.commune else v.name)
@@ -147,7 +135,6 @@ def _detail_page(statement: Statement, status: int = 200, **forms: FrenchForm
 @login_required
 def detail(statement_id: int) -> ResponseReturnValue:
     """One statement: identity, totals, adjustments, lines and workflow buttons."""
-    _readers_only()
     return _detail_page(queries.get_statement(current_user, statement_id))
 
 
@@ -155,7 +142,6 @@ def _transition(statement_id: int, form: FrenchForm, form_name: str,
                 action: Callable[[Statement, FrenchForm], object], done: str
                 ) -> ResponseReturnValue:
     """Run one workflow service from a confirmed form; show its refusal on the page."""
-    _managers_only()
     statement = queries.get_statement(current_user, statement_id)
     if not form.validate_on_submit():
         return _detail_page(statement, 422, **{form_name: form})
@@ -231,7 +217,6 @@ def add_adjustment(statement_id: int) -> ResponseReturnValue:
 @login_required
 def pdf(statement_id: int) -> Response:
     """The statement as a PDF."""
-    _readers_only()
     return statement_pdf(queries.get_statement(current_user, statement_id))
 
 
@@ -239,7 +224,6 @@ def pdf(statement_id: int) -> Response:
 @login_required
 def csv(statement_id: int) -> Response:
     """The statement's vouchers and adjustments as CSV."""
-    _readers_only()
     statement = queries.get_statement(current_user, statement_id)
     body = statement_csv(statement, queries.adjustments_of(statement.id))
     return Response(stream_with_context(body), mimetype="text/csv", headers={
@@ -250,7 +234,6 @@ def csv(statement_id: int) -> Response:
 @login_required
 def finance_export() -> ResponseReturnValue:
     """Validated, paid and archived statements in scope, filtered like the list."""
-    _managers_only()
     form, filters = _list_filters()
     if form.errors:
         flash("Filtres invalides : " + " ".join(e for errs in form.errors.values()

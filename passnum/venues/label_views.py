@@ -104,12 +104,6 @@ def applied() -> ResponseReturnValue:
 # --- managers: label decisions --------------------------------------------------------
 
 
-def _managers_only() -> None:
-    """Label management is for managers and administrators (others: 403)."""
-    if current_user.role not in (Role.MANAGER, Role.ADMIN):
-        abort(403)
-
-
 def _id_arg(name: str) -> int | None:
     """A positive id from the query string, or None."""
     value = request.args.get(name, type=int)
@@ -120,7 +114,6 @@ def _id_arg(name: str) -> int | None:
 @login_required
 def manage() -> ResponseReturnValue:
     """Venues of the manager's département (admins: all, filtered), pending first."""
-    _managers_only()
     departement_id = _id_arg("departement")
     status = request.args.get("statut") or None
     status = status if status in set(LabelStatus) else None
@@ -157,7 +150,6 @@ def _manage_detail(venue: Venue, failed: LabelDecisionForm | None = None,
 @login_required
 def managed_venue(venue_id: int) -> ResponseReturnValue:
     """A venue's application, label history and the decisions its label allows."""
-    _managers_only()
     return _manage_detail(queries.get_managed_venue(current_user, venue_id))
 
 
@@ -165,7 +157,6 @@ def managed_venue(venue_id: int) -> ResponseReturnValue:
 @login_required
 def decide(venue_id: int, action: str) -> ResponseReturnValue:
     """Approve, suspend, reactivate or withdraw a label, with its reason."""
-    _managers_only()
     if action not in LABEL_ACTIONS:
         abort(404)
     venue = queries.get_managed_venue(current_user, venue_id)
@@ -188,10 +179,8 @@ def decide(venue_id: int, action: str) -> ResponseReturnValue:
 # --- the venue's own page -------------------------------------------------------------
 
 
-def _agents_only() -> Venue:
-    """The current venue agent's venue (other roles: 403)."""
-    if current_user.role != Role.VENUE_AGENT:
-        abort(403)
+def _own_venue() -> Venue:
+    """The current venue agent's venue (the route policy admits venue agents only)."""
     return queries.get_venue(current_user.venue_id) or abort(404)
 
 
@@ -211,14 +200,14 @@ def _my_venue(venue: Venue, form: AddAgentForm | None = None,
 @login_required
 def my_venue() -> ResponseReturnValue:
     """The venue agent's page: how their label stands and why."""
-    return _my_venue(_agents_only())
+    return _my_venue(_own_venue())
 
 
 @bp.route("/mon-lieu/agents", methods=["POST"])
 @login_required
 def add_agent() -> ResponseReturnValue:
     """The lead agent adds an agent account."""
-    venue = _agents_only()
+    venue = _own_venue()
     form = AddAgentForm()
     if not form.validate_on_submit():
         return _my_venue(venue, form, 400 if _csrf_failed(form) else 422)
@@ -237,7 +226,7 @@ def add_agent() -> ResponseReturnValue:
 @login_required
 def toggle_agent(user_id: int, what: str) -> ResponseReturnValue:
     """The lead agent deactivates or reactivates another agent of the venue."""
-    venue = _agents_only()
+    venue = _own_venue()
     if not AgentToggleForm().validate_on_submit():
         abort(400, "CSRF token missing or invalid.")
     agent = queries.get_venue_agent(venue.id, user_id)

@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from passnum.audit.models import AuditEvent
 from passnum.auth.models import Role, User
@@ -155,3 +155,21 @@ def test_no_hsts_over_plain_http(client, app):
     response = client.get("/connexion")
     assert "Strict-Transport-Security" not in response.headers
     assert "Secure" not in response.headers.get("Set-Cookie", "")
+
+
+def test_static_files_cost_no_query_for_a_logged_in_session(client, app):
+    """The session-age check reads the session only: a stylesheet loads no user."""
+    login(client, World().issuer78)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/static/css/app.css")
+        response.close()  # a file response: let go of the file
+        assert response.status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert statements == []
