@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +29,16 @@ from typing import Any
 
 import psycopg
 
-from bench.common import ROOT, Client, Result, flask, free_port, latency, throwaway_postgres
+from bench.common import (
+    ROOT,
+    Client,
+    RawClient,
+    Result,
+    flask,
+    free_port,
+    latency,
+    throwaway_postgres,
+)
 from passnum.seed import SEED_DOMAIN, SEED_PASSWORD
 
 SECTION = "redemption"
@@ -138,19 +148,22 @@ def bearer_token(base: str, url: str) -> str:
 
 def _client_thread(base: str, auth: str, codes: list[str], start: float, stop: float,
                    out: list[float], errors: list[int]) -> None:
-    """One keep-alive client: redeem its codes one per request until ``stop``."""
-    client = Client(base)
-    client.headers = {"Authorization": auth, "Content-Type": "application/json"}
+    """One keep-alive client: redeem its codes one per request until ``stop``, each with
+    its own Idempotency-Key, as the scanner sends them."""
+    client = RawClient(base, {"Authorization": auth, "Content-Type": "application/json"})
+    prefix = uuid.uuid4().hex[:12]
     time.sleep(max(0.0, start - time.time()))
-    for code in codes:
+    for number, code in enumerate(codes):
         if time.time() >= stop:
             break
         body = json.dumps({"codes": [code]}).encode()
         began = time.perf_counter()
-        status, _ = client.request("POST", "/api/v1/redemptions", body)
+        status, _ = client.post("/api/v1/redemptions", body,
+                                f"Idempotency-Key: {prefix}-{number}\r\n")
         out.append(time.perf_counter() - began)
         if status != 201:
             errors.append(status)
+    client.close()
 
 
 def _client_process(base: str, auth: str, chunks: list[list[str]], start: float,

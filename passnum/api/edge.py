@@ -29,15 +29,20 @@ from passnum.extensions import db
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
 
 View = Callable[..., Any]
 
 
-def api_endpoint(view: View | None = None, *, public: bool = False) -> Any:
+def api_endpoint(view: View | None = None, *, public: bool = False,
+                 replays_itself: bool = False) -> Any:
     """Decorate an API handler; ``public=True`` skips authentication and idempotency.
 
+    ``replays_itself=True``: the handler's service keeps the Idempotency-Key with what
+    it writes and answers a known key itself (redemptions do, in the same statement
+    that locks the vouchers), so the edge only checks the key's form.
     Raises ``Unauthenticated`` (401) without a user, ``InvalidInput`` (``csrf_failed``,
     ``invalid_idempotency_key``) and ``RuleRefused`` (``idempotency_key_reused``).
     """
@@ -49,7 +54,7 @@ def api_endpoint(view: View | None = None, *, public: bool = False) -> Any:
                 _require_user()
                 _check_csrf()
             key = None if public else _idempotency_key()
-            if key is not None:
+            if key is not None and not replays_itself:
                 return _run_idempotent(key, fn, args, kwargs)
             with unit_of_work():
                 return make_response(fn(*args, **kwargs))
@@ -130,7 +135,7 @@ def _stored_response(key: str, fingerprint: str) -> Response | None:
         )
     response = current_app.response_class(row.body, status=row.status,
                                           mimetype="application/json")
-    response.headers["Idempotent-Replayed"] = "true"
+    response.headers[REPLAYED_HEADER] = "true"
     return response
 
 

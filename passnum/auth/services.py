@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from passnum.audit.services import record
@@ -269,10 +270,15 @@ def issue_api_token(user: User, *, hours: int) -> tuple[str, datetime]:
 
 
 def user_for_token(token: str) -> User | None:
-    """Return the active user owning a valid, unexpired token, else None."""
+    """Return the active user owning a valid, unexpired token, else None.
+
+    One query per API request: the user with its venue (what a venue agent's calls
+    need), only through a live token of an active account.
+    """
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now():
-        return None
-    return row.user if row.user.is_active else None
+    return db.session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .options(joinedload(User.venue))
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > now(), User.is_active_account.is_(True)))

@@ -8,7 +8,7 @@ from flask import request
 from flask_login import current_user
 
 from passnum.api import bp
-from passnum.api.edge import api_endpoint
+from passnum.api.edge import IDEMPOTENCY_HEADER, REPLAYED_HEADER, api_endpoint
 from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_body
 from passnum.auth.models import Role
 from passnum.booklets.queries import voucher_state
@@ -77,9 +77,10 @@ def _actor_venue() -> Venue:
 
 @bp.post("/redemptions")
 @limit_code_checks
-@api_endpoint
-def redeem_endpoint() -> tuple[dict[str, Any], int]:
-    """Redeem vouchers at the caller's venue, all or nothing."""
+@api_endpoint(replays_itself=True)
+def redeem_endpoint() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Redeem vouchers at the caller's venue, all or nothing; a retry with the same
+    Idempotency-Key gets the first answer back (``Idempotent-Replayed: true``)."""
     data = parse_body(REDEEM_FIELDS)
     venue = _actor_venue()
     workshop = None
@@ -88,9 +89,10 @@ def redeem_endpoint() -> tuple[dict[str, Any], int]:
         if workshop is None or workshop.venue_id != venue.id:
             raise NotFound("Atelier introuvable.")
     redemption = redeem(data["codes"], venue=venue, workshop=workshop, actor=current_user,
-                        channel="api", idempotency_key=request.headers.get("Idempotency-Key"),
+                        channel="api", idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
                         ip=request.remote_addr)
-    return redemption_json(redemption), 201
+    return (redemption_json(redemption), 201,
+            {REPLAYED_HEADER: "true"} if redemption.replayed else {})
 
 
 @bp.delete("/redemptions/<id:redemption_id>")

@@ -35,6 +35,10 @@ class Redemption(db.Model):
     workshop = relationship("Workshop")
     lines: Mapped[list[RedemptionLine]] = relationship(back_populates="redemption")
 
+    # not stored: set by ``redeem`` on a redemption it returns again for a known
+    # Idempotency-Key instead of taking the vouchers a second time
+    replayed = False
+
 
 class RedemptionLine(db.Model):
     """One voucher taken; at most one live (not undone) line per voucher, ever."""

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
@@ -25,6 +26,8 @@ from passnum.errors import (
     RuleRefused,
 )
 from passnum.extensions import db
+from passnum.programmes.models import Programme
+from passnum.redemptions import tallies, writes
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.queries import (
     attendance_count,
@@ -32,7 +35,7 @@ from passnum.redemptions.queries import (
     live_redemption_of,
     redemption_for_key,
 )
-from passnum.redemptions.tallies import count_redemption, uncount_redemption
+from passnum.redemptions.tallies import Taken, uncount_redemption
 from passnum.redemptions.validation import (
     INVALID_CODE_MESSAGE,
     invalid_code,
@@ -62,17 +65,24 @@ class VoucherCheck:
 def refusal_reason(voucher: Voucher, *, on: date) -> str | None:
     """The first reason ``voucher`` cannot be taken on ``on``, or None."""
     booklet = voucher.booklet
-    if voucher.status == VoucherStatus.REDEEMED:
+    return _reason(voucher.status, booklet.status, booklet.programme.closed_at is not None,
+                   booklet.valid_from, booklet.expires_on, on=on)
+
+
+def _reason(status: str, booklet_status: str, programme_closed: bool, valid_from: date,
+            expires_on: date, *, on: date) -> str | None:
+    """The rule behind ``refusal_reason``, on the stored facts it reads."""
+    if status == VoucherStatus.REDEEMED:
         return "already_redeemed"
-    if voucher.status == VoucherStatus.REVOKED or booklet.status == BookletStatus.REVOKED:
+    if status == VoucherStatus.REVOKED or booklet_status == BookletStatus.REVOKED:
         return "voucher_revoked"
-    if booklet.status == BookletStatus.IN_STOCK:
+    if booklet_status == BookletStatus.IN_STOCK:
         return "not_activated"
-    if booklet.programme.closed_at is not None:
+    if programme_closed:
         return "programme_closed"
-    if on < booklet.valid_from:
+    if on < valid_from:
         return "not_yet_valid"
-    if on > booklet.expires_on:
+    if on > expires_on:
         return "voucher_expired"
     return None
 
@@ -148,57 +158,112 @@ def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | No
                      f"Cet atelier est complet ({workshop.capacity} places).")
 
 
-def _resolve_all(codes: list[str], refuse: Any) -> list[Voucher]:
-    """Verify every code (signatures first, no write), then load and lock the vouchers.
+@dataclass(frozen=True)
+class _Held:
+    """A voucher of the basket, locked, with what the rules and the tallies need of its
+    booklet and programme (read with it, in the same statement)."""
 
-    One statement finds the vouchers with their booklets and programmes and locks the
-    voucher rows in id order, so two overlapping baskets cannot deadlock; the rows are
-    read once locked, so a concurrent redemption committed meanwhile is seen here.
-    """
-    parsed, verdicts = [], []
-    for index, code in enumerate(codes):
+    voucher: Voucher
+    booklet_status: str
+    programme_closed: bool
+    valid_from: date
+    expires_on: date
+    taken: Taken
+
+    def reason(self, on: date) -> str | None:
+        """Why this voucher cannot be taken on ``on``, or None (``refusal_reason``)."""
+        return _reason(self.voucher.status, self.booklet_status, self.programme_closed,
+                       self.valid_from, self.expires_on, on=on)
+
+
+_V, _B, _P, _R = (Voucher.__table__, Booklet.__table__, Programme.__table__,
+                  Redemption.__table__)
+_VOUCHER_COLUMNS = tuple(column.key for column in _V.c)
+# Built once: constructing statements costs more than running them on this hot path.
+# The vouchers with their booklets and programmes, locked in id order (two overlapping
+# baskets cannot deadlock), and the redemption this actor already made with this
+# Idempotency-Key, if any: one round trip.
+_LOCK_BASKET = (
+    select(*_V.c, _B.c.status, _B.c.programme_id, _B.c.departement_id, _B.c.structure_id,
+           _B.c.valid_from, _B.c.expires_on, _P.c.closed_at,
+           select(_R.c.id).where(_R.c.actor_id == bindparam("actor_id"),
+                                 _R.c.idempotency_key == bindparam("key")).scalar_subquery())
+    .select_from(_V.join(_B, _B.c.id == _V.c.booklet_id).join(_P, _P.c.id == _B.c.programme_id))
+    .where(or_(_V.c.serial.in_(bindparam("serials", expanding=True)),
+               _V.c.manual_code.in_(bindparam("manuals", expanding=True))))
+    .order_by(_V.c.id).with_for_update(of=_V)
+)
+
+
+def _parse_all(codes: list[str], refuse: Any) -> list[ParsedCode]:
+    """Verify every code (signatures, check characters) before any database access."""
+    parsed: list[ParsedCode | None] = []
+    for code in codes:
         try:
             parsed.append(parse_code(code))
-            verdicts.append({"index": index, "serial": None, "code": "ok", "message": ""})
         except ValueError:
             parsed.append(None)
-            verdicts.append({"index": index, "serial": None, "code": "invalid_code",
-                             "message": INVALID_CODE_MESSAGE})
     if any(p is None for p in parsed):
+        verdicts = [{"index": i, "serial": None, "code": "ok" if p else "invalid_code",
+                     "message": "" if p else INVALID_CODE_MESSAGE}
+                    for i, p in enumerate(parsed)]
         raise refuse(InvalidInput, "invalid_code", INVALID_CODE_MESSAGE, verdicts=verdicts)
-    by_serial, by_manual = _lock_vouchers([p for p in parsed if p is not None])
-    vouchers = [by_serial.get(p.serial) if p.serial is not None else by_manual.get(p.manual_code)
-                for p in parsed if p is not None]
-    for verdict, voucher in zip(verdicts, vouchers, strict=True):
-        if voucher is None:
-            verdict.update(code="unknown_code", message="Aucun chèque ne correspond à ce code.")
-        else:
-            verdict["serial"] = voucher.serial
-    if any(v is None for v in vouchers):
+    return [p for p in parsed if p is not None]
+
+
+def _lock_basket(parsed: list[ParsedCode], *, actor_id: int,
+                 key: str | None) -> tuple[list[_Held], int | None]:
+    """Lock and read the vouchers these codes name; return them and the id of the
+    redemption already made with ``key`` by this actor (None if none or no key).
+
+    Rows are read once locked, so a concurrent redemption committed meanwhile is seen.
+    """
+    db.session.flush()  # pending changes first, as an ORM query's autoflush would
+    rows = db.session.execute(_LOCK_BASKET, {
+        "serials": [p.serial for p in parsed if p.serial is not None],
+        "manuals": [p.manual_code for p in parsed if p.manual_code is not None],
+        "actor_id": actor_id, "key": key}).all()
+    width = len(_VOUCHER_COLUMNS)
+    held = []
+    for row in rows:
+        voucher = _as_loaded(Voucher, dict(zip(_VOUCHER_COLUMNS, row[:width], strict=True)))
+        status, programme_id, departement_id, structure_id, valid_from, expires_on, closed_at \
+            = row[width:width + 7]
+        held.append(_Held(voucher, status, closed_at is not None, valid_from, expires_on,
+                          Taken(voucher.booklet_id, programme_id, departement_id,
+                                structure_id, voucher.value_cents)))
+    return held, rows[0][-1] if rows else None
+
+
+def _match(parsed: list[ParsedCode], held: list[_Held], refuse: Any) -> list[_Held]:
+    """The locked voucher of each code, in the basket's order; refuse unknown codes and
+    a voucher presented twice."""
+    by_serial = {h.voucher.serial: h for h in held}
+    by_manual = {h.voucher.manual_code: h for h in held}
+    found = [by_serial.get(p.serial) if p.serial is not None else by_manual.get(p.manual_code)
+             for p in parsed]
+    verdicts = [{"index": i, "serial": h.voucher.serial if h else None,
+                 "code": "ok" if h else "unknown_code",
+                 "message": "" if h else "Aucun chèque ne correspond à ce code."}
+                for i, h in enumerate(found)]
+    basket = [h for h in found if h is not None]
+    if len(basket) != len(found):
         raise refuse(NotFound, "unknown_code", "Aucun chèque ne correspond à ce code.",
                      verdicts=verdicts)
-    found = [v for v in vouchers if v is not None]
-    if len({v.id for v in found}) != len(found):
+    if len({h.voucher.id for h in basket}) != len(basket):
         raise refuse(InvalidInput, "duplicate_code",
                      "Le même chèque figure deux fois dans le panier.", verdicts=verdicts)
-    return found
+    return basket
 
 
-def _lock_vouchers(parsed: list[ParsedCode]) -> tuple[dict[str, Voucher], dict[str, Voucher]]:
-    """Load and lock (id order) the vouchers these codes name, booklet and programme
-    loaded; return them by serial and by manual code."""
-    serials = [p.serial for p in parsed if p.serial is not None]
-    manuals = [p.manual_code for p in parsed if p.manual_code is not None]
-    wanted = [column.in_(values) for column, values in
-              ((Voucher.serial, serials), (Voucher.manual_code, manuals)) if values]
-    rows = db.session.scalars(
-        select(Voucher)
-        .options(joinedload(Voucher.booklet, innerjoin=True)
-                 .joinedload(Booklet.programme, innerjoin=True))
-        .where(or_(*wanted)).order_by(Voucher.id).with_for_update(of=Voucher)
-        .execution_options(populate_existing=True)
-    ).unique().all()
-    return {v.serial: v for v in rows}, {v.manual_code: v for v in rows}
+def _replay(redemption: Redemption, held: list[_Held]) -> Redemption:
+    """The redemption made earlier with the same Idempotency-Key, returned unchanged if
+    it took these very vouchers; ``RuleRefused`` (``idempotency_key_reused``) if not."""
+    if {line.voucher_id for line in redemption.lines} != {h.voucher.id for h in held}:
+        raise RuleRefused("Cette clé d'idempotence a déjà servi pour un autre encaissement : "
+                          "utilisez une nouvelle clé.", code="idempotency_key_reused")
+    redemption.replayed = True
+    return redemption
 
 
 def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: User,
@@ -206,17 +271,17 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
            ip: str | None = None) -> Redemption:
     """Take vouchers at a venue, all or nothing, each at most once ever.
 
-    A known ``idempotency_key`` of this actor returns the first redemption unchanged.
-    Signatures are verified before any write; the vouchers' rows are locked, checked,
-    then updated conditionally, and a unique index allows one live line per voucher.
+    A known ``idempotency_key`` of this actor returns the first redemption unchanged
+    (``replayed`` set), provided it names the same vouchers. Signatures are verified
+    before any write; the vouchers' rows are locked, checked, then updated
+    conditionally, and a unique index allows one live line per voucher.
     Raises ``DomainError`` subclasses with codes ``invalid_code``, ``unknown_code``,
     ``duplicate_code``, ``already_redeemed``, ``voucher_revoked``, ``voucher_expired``,
     ``not_yet_valid``, ``not_activated``, ``programme_closed``, ``venue_not_active``,
-    ``workshop_cancelled``, ``workshop_past``, ``workshop_full``, ``wrong_voucher_count``;
-    each refusal carries an audit note and, per voucher, its verdict in ``details``.
+    ``workshop_cancelled``, ``workshop_past``, ``workshop_full``, ``wrong_voucher_count``,
+    ``idempotency_key_reused``; each refusal carries an audit note and, per voucher, its
+    verdict in ``details``.
     """
-    if idempotency_key and (known := redemption_for_key(actor.id, idempotency_key)):
-        return known
     if not codes or len(codes) > MAX_BASKET:
         raise InvalidInput(f"Présentez de 1 à {MAX_BASKET} chèques.", code="invalid_basket")
 
@@ -224,88 +289,53 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
         return _refuse(error, code, message, actor=actor, venue=venue, channel=channel, ip=ip,
                        workshop=workshop, **kw)
 
-    _check_venue_and_workshop(actor, venue, workshop, len(codes), refuse)
-    vouchers = _resolve_all(codes, refuse)
+    parsed = _parse_all(codes, refuse)
+    held, known = _lock_basket(parsed, actor_id=actor.id, key=idempotency_key)
+    if known is not None:
+        return _replay(db.session.get(Redemption, known), held)
+    basket = _match(parsed, held, refuse)
+    _check_venue_and_workshop(actor, venue, workshop, len(basket), refuse)
     day = today()
-    verdicts = [{"index": i, "serial": v.serial, "code": refusal_reason(v, on=day) or "ok",
-                 "message": ""} for i, v in enumerate(vouchers)]
-    refused = [(v, verdict) for v, verdict in zip(vouchers, verdicts, strict=True)
+    verdicts = [{"index": i, "serial": h.voucher.serial, "code": h.reason(day) or "ok",
+                 "message": ""} for i, h in enumerate(basket)]
+    refused = [(h.voucher, verdict) for h, verdict in zip(basket, verdicts, strict=True)
                if verdict["code"] != "ok"]
+    if refused and idempotency_key and (
+            known_now := redemption_for_key(actor.id, idempotency_key)):
+        return _replay(known_now, held)  # the same request, committed meanwhile
     for voucher, verdict in refused:
         verdict["message"] = _message(verdict["code"], voucher)
     if refused:
         voucher, first = refused[0]
         error = Conflict if first["code"] == "already_redeemed" else RuleRefused
-        message = first["message"] if len(vouchers) == 1 else (
+        message = first["message"] if len(basket) == 1 else (
             f"Chèque {voucher.serial} refusé : {first['message']} Aucun chèque n'a été encaissé.")
         raise refuse(error, first["code"], message, verdicts=verdicts)
-    return _record(vouchers, venue=venue, workshop=workshop, actor=actor, channel=channel,
+    return _record(basket, venue=venue, workshop=workshop, actor=actor, channel=channel,
                    idempotency_key=idempotency_key, ip=ip)
 
 
-_VOUCHERS = Voucher.__table__
-_REDEMPTIONS = Redemption.__table__
-_LINES = RedemptionLine.__table__
-
-
-def _params(table: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    """Typed bind parameters named after these columns."""
-    return {name: bindparam(name, type_=table.c[name].type) for name in names}
-
-
-# Built once: constructing statements costs more than running them on this hot path.
-_TAKE = (
-    update(_VOUCHERS)
-    .where(_VOUCHERS.c.id.in_(bindparam("ids", expanding=True)),
-           _VOUCHERS.c.status == VoucherStatus.ISSUED.value)
-    .values(status=VoucherStatus.REDEEMED.value, **_params(_VOUCHERS, ("redeemed_at",)))
-)
-_REDEMPTION_COLUMNS = ("venue_id", "workshop_id", "actor_id", "idempotency_key", "redeemed_at")
-_INSERT_REDEMPTION = (insert(_REDEMPTIONS).values(_params(_REDEMPTIONS, _REDEMPTION_COLUMNS))
-                      .returning(_REDEMPTIONS.c.id))
-_LINE_COLUMNS = ("redemption_id", "voucher_id", "departement_id", "value_cents", "created_at")
-_INSERT_LINES = (insert(_LINES).values(_params(_LINES, _LINE_COLUMNS))
-                 .returning(_LINES.c.id, sort_by_parameter_order=True))
-
-
-def _record(vouchers: list[Voucher], *, venue: Venue, workshop: Workshop | None, actor: User,
+def _record(basket: list[_Held], *, venue: Venue, workshop: Workshop | None, actor: User,
             channel: str, idempotency_key: str | None, ip: str | None) -> Redemption:
-    """Write the redemption: the conditional update, its rows, the tallies, then the
-    audit event last (its lock is held until commit)."""
+    """Write the redemption (``writes.write``: the conditional update, its rows, the
+    tallies), then the audit event last (its lock is held until commit)."""
     at = now()
-    taken = db.session.execute(_TAKE, {"ids": [v.id for v in vouchers], "redeemed_at": at}
-                               ).rowcount
-    if taken != len(vouchers):  # cannot happen under the row locks; the money says check
-        raise Conflict("Un chèque vient d'être encaissé ailleurs.", code="already_redeemed")
-    for voucher in vouchers:
-        # already written by the UPDATE above: tell the session without a second write
-        set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
-        set_committed_value(voucher, "redeemed_at", at)
-    redemption = _insert_redemption(vouchers, venue=venue, workshop=workshop, actor=actor,
-                                    idempotency_key=idempotency_key, at=at)
-    count_redemption(redemption)
-    record("voucher.redeemed", actor_id=actor.id, object_type="redemption",
-           object_id=redemption.id, ip=ip,
-           details={"venue_id": venue.id, "workshop_id": redemption.workshop_id,
-                    "serials": [v.serial for v in vouchers], "channel": channel,
-                    "total_cents": sum(v.value_cents for v in vouchers)})
-    return redemption
-
-
-def _insert_redemption(vouchers: list[Voucher], *, venue: Venue, workshop: Workshop | None,
-                       actor: User, idempotency_key: str | None, at: Any) -> Redemption:
-    """Insert the redemption and its lines in two statements; return them as loaded
-    objects of the session (as a flush would have left them)."""
     values = {"venue_id": venue.id, "workshop_id": workshop.id if workshop else None,
               "actor_id": actor.id, "idempotency_key": idempotency_key, "redeemed_at": at}
-    redemption_id = db.session.execute(_INSERT_REDEMPTION, values).scalar_one()
-    rows = [{"redemption_id": redemption_id, "voucher_id": v.id,
-             "departement_id": v.booklet.departement_id, "value_cents": v.value_cents,
-             "created_at": at} for v in vouchers]
-    line_ids = db.session.execute(_INSERT_LINES, rows).scalars().all()
+    rows = [{"voucher_id": h.voucher.id, "departement_id": h.taken.departement_id,
+             "value_cents": h.taken.value_cents} for h in basket]
+    changes = tallies.deltas(venue_id=venue.id, theme_id=workshop.theme_id if workshop else None,
+                             at=at, taken=[h.taken for h in basket])
+    redemption_id, line_ids = writes.write(values, rows, changes)
+    vouchers = [h.voucher for h in basket]
+    for voucher in vouchers:
+        # already written by the update: tell the session without a second write
+        set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
+        set_committed_value(voucher, "redeemed_at", at)
     redemption = _as_stored(Redemption(id=redemption_id, undone_at=None, undone_by_id=None,
                                        **values))
-    lines = [_as_stored(RedemptionLine(id=line_id, undone_at=None, statement_id=None, **row))
+    lines = [_as_stored(RedemptionLine(id=line_id, undone_at=None, statement_id=None,
+                                       redemption_id=redemption_id, created_at=at, **row))
              for line_id, row in zip(line_ids, rows, strict=True)]
     for line, voucher in zip(lines, vouchers, strict=True):
         set_committed_value(line, "voucher", voucher)
@@ -313,14 +343,30 @@ def _insert_redemption(vouchers: list[Voucher], *, venue: Venue, workshop: Works
     set_committed_value(redemption, "lines", lines)
     set_committed_value(redemption, "venue", venue)
     set_committed_value(redemption, "workshop", workshop)
+    record("voucher.redeemed", actor_id=actor.id, object_type="redemption",
+           object_id=redemption_id, ip=ip,
+           details={"venue_id": venue.id, "workshop_id": values["workshop_id"],
+                    "serials": [v.serial for v in vouchers], "channel": channel,
+                    "total_cents": sum(row["value_cents"] for row in rows)})
     return redemption
 
 
 def _as_stored(instance: Any) -> Any:
-    """Put an object whose row was just inserted into the session as a loaded one."""
+    """Put an object whose row was just written or read into the session as loaded."""
     make_transient_to_detached(instance)
     db.session.add(instance)
     return instance
+
+
+def _as_loaded(model: type, values: dict[str, Any]) -> Any:
+    """The session's object for this row, refreshed from it (as ``populate_existing``
+    does), or a new one known as loaded."""
+    known = db.session.identity_map.get(identity_key(model, values["id"]))
+    if known is None:
+        return _as_stored(model(**values))
+    for name, value in values.items():
+        set_committed_value(known, name, value)
+    return known
 
 
 # --- Undo ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -79,21 +80,65 @@ class _Sums:
         structure[2] += cents
 
 
-def _redemption_sums(redemption: Redemption) -> _Sums:
-    """The deltas of one redemption's lines (loaded with their vouchers and booklets)."""
-    sums = _Sums()
-    theme_id = redemption.workshop.theme_id if redemption.workshop_id else None
-    for line in redemption.lines:
-        booklet = line.voucher.booklet
-        sums.add(redemption_id=redemption.id, programme_id=booklet.programme_id,
-                 departement_id=line.departement_id, structure_id=booklet.structure_id,
-                 venue_id=redemption.venue_id, theme_id=theme_id, at=redemption.redeemed_at,
-                 cents=line.value_cents)
-    return sums
+@dataclass(frozen=True)
+class Taken:
+    """What the tallies need of one voucher taken: its booklet, the booklet's programme,
+    paying département and issuing structure, and the voucher's value."""
+
+    booklet_id: int
+    programme_id: int
+    departement_id: int
+    structure_id: int
+    value_cents: int
 
 
 VENUE_KEY = ("programme_id", "departement_id", "month", "venue_id", "theme_key")
 STRUCTURE_KEY = ("programme_id", "month", "structure_id")
+
+
+@dataclass(frozen=True)
+class Deltas:
+    """What one redemption adds to each table (its undo: the same, negated), as
+    statement parameters sorted by key: the lock order of the module docstring."""
+
+    venues: list[dict[str, Any]]
+    structures: list[dict[str, Any]]
+    booklets: list[dict[str, int]]
+
+
+def deltas(*, venue_id: int, theme_id: int | None, at: datetime, taken: Iterable[Taken],
+           sign: int = 1) -> Deltas:
+    """The tally and counter changes of a redemption at ``at`` taking ``taken``."""
+    sums = _Sums()
+    per_booklet: dict[int, int] = defaultdict(int)
+    for item in taken:
+        sums.add(redemption_id=0, programme_id=item.programme_id,
+                 departement_id=item.departement_id, structure_id=item.structure_id,
+                 venue_id=venue_id, theme_id=theme_id, at=at, cents=item.value_cents)
+        per_booklet[item.booklet_id] += 1
+    return Deltas(
+        venues=[{**dict(zip(VENUE_KEY, key, strict=True)), "redemptions": sign * acts,
+                 "vouchers": sign * vouchers, "cents": sign * cents}
+                for key, (acts, vouchers, cents) in sorted(sums.venues.items())],
+        structures=[{"programme_id": programme_id, "month": month,
+                     "structure_id": structure_id, "departement_id": dep,
+                     "vouchers": sign * vouchers, "cents": sign * cents}
+                    for (programme_id, month, structure_id), (dep, vouchers, cents)
+                    in sorted(sums.structures.items())],
+        booklets=[{"b_id": booklet_id, "delta": sign * count}
+                  for booklet_id, count in sorted(per_booklet.items())])
+
+
+def _stored_deltas(redemption: Redemption, sign: int) -> Deltas:
+    """The deltas of a stored redemption (lines loaded with their vouchers and booklets)."""
+    theme_id = redemption.workshop.theme_id if redemption.workshop_id else None
+    taken = [Taken(booklet_id=line.voucher.booklet_id,
+                   programme_id=line.voucher.booklet.programme_id,
+                   departement_id=line.departement_id,
+                   structure_id=line.voucher.booklet.structure_id,
+                   value_cents=line.value_cents) for line in redemption.lines]
+    return deltas(venue_id=redemption.venue_id, theme_id=theme_id, at=redemption.redeemed_at,
+                  taken=taken, sign=sign)
 
 
 @cache
@@ -119,66 +164,46 @@ def _upserts(dialect: str) -> tuple[Any, Any, Any]:
     return venue, structure, booklets
 
 
-def count_redemption(redemption: Redemption) -> None:
-    """Add a new redemption to the tallies and its booklets' counters.
-
-    One statement per table, whatever the number of rows it touches (sorted keys: the
-    lock order of the module docstring).
-    """
-    sums = _redemption_sums(redemption)
-    venue, structure, _booklets = _upserts(db.session.get_bind().dialect.name)
-    db.session.execute(venue, [
-        {**dict(zip(VENUE_KEY, key, strict=True)), "redemptions": acts,
-         "vouchers": vouchers, "cents": cents}
-        for key, (acts, vouchers, cents) in sorted(sums.venues.items())])
-    db.session.execute(structure, [
-        {"programme_id": programme_id, "month": month, "structure_id": structure_id,
-         "departement_id": dep, "vouchers": vouchers, "cents": cents}
-        for (programme_id, month, structure_id), (dep, vouchers, cents)
-        in sorted(sums.structures.items())])
-    _bump_booklets(redemption, +1)
+def count(changes: Deltas) -> None:
+    """Add a new redemption's deltas to the tallies and its booklets' counters: one
+    statement per table, whatever the number of rows it touches."""
+    venue, structure, booklets = _upserts(db.session.get_bind().dialect.name)
+    db.session.execute(venue, changes.venues)
+    db.session.execute(structure, changes.structures)
+    db.session.execute(booklets, changes.booklets)
+    expire_counters(changes)
 
 
 def uncount_redemption(redemption: Redemption) -> None:
     """Take an undone redemption out of the tallies and its booklets' counters."""
-    sums = _redemption_sums(redemption)
+    changes = _stored_deltas(redemption, -1)
     missing = 0
-    for key, (acts, vouchers, cents) in sorted(sums.venues.items()):
-        programme_id, dep, month, venue_id, theme = key
+    for row in changes.venues:
         missing += db.session.execute(
-            update(VenueMonthTally).where(
-                VenueMonthTally.programme_id == programme_id,
-                VenueMonthTally.departement_id == dep, VenueMonthTally.month == month,
-                VenueMonthTally.venue_id == venue_id, VenueMonthTally.theme_key == theme)
-            .values(redemptions=VenueMonthTally.redemptions - acts,
-                    vouchers=VenueMonthTally.vouchers - vouchers,
-                    cents=VenueMonthTally.cents - cents)
+            update(VenueMonthTally)
+            .where(*(getattr(VenueMonthTally, name) == row[name] for name in VENUE_KEY))
+            .values(redemptions=VenueMonthTally.redemptions + row["redemptions"],
+                    vouchers=VenueMonthTally.vouchers + row["vouchers"],
+                    cents=VenueMonthTally.cents + row["cents"])
             .execution_options(synchronize_session=False)).rowcount == 0
-    for (programme_id, month, structure_id), (_dep, vouchers, cents) in sorted(
-            sums.structures.items()):
+    for row in changes.structures:
         missing += db.session.execute(
-            update(StructureMonthTally).where(
-                StructureMonthTally.programme_id == programme_id,
-                StructureMonthTally.month == month,
-                StructureMonthTally.structure_id == structure_id)
-            .values(vouchers=StructureMonthTally.vouchers - vouchers,
-                    cents=StructureMonthTally.cents - cents)
+            update(StructureMonthTally)
+            .where(*(getattr(StructureMonthTally, name) == row[name]
+                     for name in STRUCTURE_KEY))
+            .values(vouchers=StructureMonthTally.vouchers + row["vouchers"],
+                    cents=StructureMonthTally.cents + row["cents"])
             .execution_options(synchronize_session=False)).rowcount == 0
     if missing:  # only if the tallies were edited by hand: `stats rebuild` mends them
         log.warning("redemption %s: %s tally rows missing on undo", redemption.id, missing)
-    _bump_booklets(redemption, -1)
+    db.session.execute(_upserts(db.session.get_bind().dialect.name)[2], changes.booklets)
+    expire_counters(changes)
 
 
-def _bump_booklets(redemption: Redemption, sign: int) -> None:
-    """Move each touched booklet's ``vouchers_redeemed`` by its number of lines."""
-    per_booklet: dict[int, int] = defaultdict(int)
-    for line in redemption.lines:
-        per_booklet[line.voucher.booklet_id] += 1
-    bump = _upserts(db.session.get_bind().dialect.name)[2]
-    db.session.execute(bump, [{"b_id": booklet_id, "delta": sign * count}
-                              for booklet_id, count in sorted(per_booklet.items())])
-    for booklet_id in per_booklet:
-        booklet = db.session.identity_map.get((Booklet, (booklet_id,), None))
+def expire_counters(changes: Deltas) -> None:
+    """Loaded booklets must not keep the counter the database just moved."""
+    for row in changes.booklets:
+        booklet = db.session.identity_map.get((Booklet, (row["b_id"],), None))
         if booklet is not None:
             db.session.expire(booklet, ["vouchers_redeemed"])
 
