@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm.util import identity_key
 
 from passnum.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from passnum.core.clock import now
+from passnum.core.db import UTCDateTime, as_stored
 from passnum.errors import AuditNote
 from passnum.extensions import db
 
@@ -46,6 +46,16 @@ def event_hash(
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
+def _tail(fields: dict[str, Any]) -> str:
+    """The canonical form of ``event_hash`` after its seq and prev_hash: what is known
+    before the head is locked. ``event_hash`` is ``'[<seq>,"<prev_hash>",' + tail``, as
+    both are plain JSON (an integer, hex digits)."""
+    return json.dumps(
+        [fields["created_at"].isoformat(), fields["actor_id"], fields["action"],
+         fields["object_type"], fields["object_id"], fields["details"], fields["ip"]],
+        separators=(",", ":"), ensure_ascii=True)[1:]
+
+
 _HEAD = AuditHead.__table__
 _EVENTS = AuditEvent.__table__
 # Built once: constructing statements costs more than running them on this hot path.
@@ -61,12 +71,31 @@ _EVENT_COLUMNS = ("seq", "prev_hash", "created_at", "actor_id", "action", "objec
 _INSERT_EVENT = insert(_EVENTS).values(
     {name: bindparam(name, type_=_EVENTS.c[name].type) for name in _EVENT_COLUMNS}
 ).returning(_EVENTS.c.id)
-# PostgreSQL: the event and the new tip in one round trip, while the head is locked
-_INSERT_EVENT_AND_TIP = (
-    update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(last_hash=bindparam("hash"))
-    .add_cte(_inserted := _INSERT_EVENT.cte("inserted_event"))
-    .returning(select(_inserted.c.id).scalar_subquery())
+# PostgreSQL, one round trip: lock the head, insert the event chained to it (the
+# database completes the canonical form begun in Python and hashes it with the same
+# SHA-256), move the tip. No row back: the head is missing (an empty log).
+_APPEND = text("""
+WITH head AS (
+    SELECT last_seq + 1 AS seq, last_hash FROM audit_head WHERE id = :head_id FOR UPDATE
+), event AS (
+    INSERT INTO audit_events
+        (seq, prev_hash, created_at, actor_id, action, object_type, object_id, details, ip,
+         hash)
+    SELECT seq, last_hash, :created_at, CAST(:actor_id AS INTEGER), :action,
+           CAST(:object_type AS VARCHAR), CAST(:object_id AS VARCHAR), :details,
+           CAST(:ip AS VARCHAR),
+           encode(sha256(convert_to('[' || seq || ',"' || last_hash || '",' || :tail,
+                                    'UTF8')), 'hex')
+    FROM head
+    RETURNING id, seq, prev_hash, hash
+), tip AS (
+    UPDATE audit_head SET last_seq = event.seq, last_hash = event.hash
+    FROM event WHERE audit_head.id = :head_id
+    RETURNING 1
 )
+SELECT event.id, event.seq, event.prev_hash, event.hash FROM event
+WHERE EXISTS (SELECT FROM tip)
+""").bindparams(bindparam("created_at", type_=UTCDateTime()))
 
 
 def _advance_head() -> tuple[int, str]:
@@ -76,10 +105,23 @@ def _advance_head() -> tuple[int, str]:
         db.session.add(AuditHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
         db.session.flush()
         row = db.session.execute(_ADVANCE_HEAD).one()
-    head = db.session.identity_map.get(identity_key(AuditHead, HEAD_ID))
-    if head is not None:  # a loaded head object must not keep the old tip
-        db.session.expire(head)
     return row[0], row[1]
+
+
+def _append(fields: dict[str, Any]) -> int:
+    """Chain ``fields`` to the head and insert the event; return its id (``fields``
+    gains seq, prev_hash and hash). The head stays locked until commit."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        row = db.session.execute(_APPEND, {**fields, "head_id": HEAD_ID,
+                                           "tail": _tail(fields)}).first()
+        if row is not None:
+            event_id, fields["seq"], fields["prev_hash"], fields["hash"] = row
+            return event_id
+    fields["seq"], fields["prev_hash"] = _advance_head()
+    fields["hash"] = event_hash(**fields)
+    event_id = db.session.execute(_INSERT_EVENT, fields).scalar_one()
+    db.session.execute(_SET_HEAD_HASH, {"digest": fields["hash"]})
+    return event_id
 
 
 def record(
@@ -106,17 +148,11 @@ def record(
         "details": json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str),
         "ip": ip,
     }
-    fields["seq"], fields["prev_hash"] = _advance_head()
-    fields["hash"] = event_hash(**{k: v for k, v in fields.items() if k != "hash"})
-    if db.session.get_bind().dialect.name == "postgresql":
-        event_id = db.session.execute(_INSERT_EVENT_AND_TIP, fields).scalar_one()
-    else:
-        event_id = db.session.execute(_INSERT_EVENT, fields).scalar_one()
-        db.session.execute(_SET_HEAD_HASH, {"digest": fields["hash"]})
-    event = AuditEvent(id=event_id, **fields)
-    make_transient_to_detached(event)  # written above: the session knows it as stored
-    db.session.add(event)
-    return event
+    event_id = _append(fields)
+    head = db.session.identity_map.get(identity_key(AuditHead, HEAD_ID))
+    if head is not None:  # a loaded head object must not keep the old tip
+        db.session.expire(head)
+    return as_stored(AuditEvent(id=event_id, **fields))
 
 
 def record_note(note: AuditNote) -> AuditEvent:

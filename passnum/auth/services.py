@@ -9,8 +9,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from passnum.audit.services import record
@@ -18,6 +18,7 @@ from passnum.auth import totp
 from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
 from passnum.core.clock import now
+from passnum.core.db import UTCDateTime, as_loaded
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -269,6 +270,20 @@ def issue_api_token(user: User, *, hours: int) -> tuple[str, datetime]:
     return token, expires_at
 
 
+_USERS, _TOKENS, _VENUES = User.__table__, ApiToken.__table__, Venue.__table__
+_USER_COLUMNS = tuple(column.key for column in _USERS.c)
+_VENUE_COLUMNS = tuple(column.key for column in _VENUES.c)
+# Built once and read with Core: it runs before every API request.
+_USER_BY_TOKEN = (
+    select(*_USERS.c, *_VENUES.c)
+    .select_from(_TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+                 .outerjoin(_VENUES, _VENUES.c.id == _USERS.c.venue_id))
+    .where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None),
+           _TOKENS.c.expires_at > bindparam("at", type_=UTCDateTime()),
+           _USERS.c.is_active_account.is_(True))
+)
+
+
 def user_for_token(token: str) -> User | None:
     """Return the active user owning a valid, unexpired token, else None.
 
@@ -277,8 +292,13 @@ def user_for_token(token: str) -> User | None:
     """
     if not token or len(token) > 200:
         return None
-    return db.session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .options(joinedload(User.venue))
-        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > now(), User.is_active_account.is_(True)))
+    row = db.session.execute(_USER_BY_TOKEN, {"digest": _token_hash(token), "at": now()}
+                             ).first()
+    if row is None:
+        return None
+    width = len(_USER_COLUMNS)
+    user = as_loaded(User, dict(zip(_USER_COLUMNS, row[:width], strict=True)))
+    if user.venue_id is not None:
+        venue = as_loaded(Venue, dict(zip(_VENUE_COLUMNS, row[width:], strict=True)))
+        set_committed_value(user, "venue", venue)
+    return user

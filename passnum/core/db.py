@@ -11,6 +11,9 @@ from typing import Any, ParamSpec, TypeVar
 from flask import g, has_app_context
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 
 from passnum.errors import DomainError
@@ -40,6 +43,26 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_stored(instance: Any) -> Any:
+    """Put an object whose row was just written or read with a Core statement into the
+    session as a loaded one (no second write, no reload)."""
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
+
+
+def as_loaded(model: type, values: dict[str, Any]) -> Any:
+    """The session's object for the row ``values`` (a Core read of ``model``'s columns):
+    the one already in the session, refreshed from it as ``populate_existing`` would,
+    or a new one known as loaded."""
+    known = db.session.identity_map.get(identity_key(model, values["id"]))
+    if known is None:
+        return as_stored(model(**values))
+    for name, value in values.items():
+        set_committed_value(known, name, value)
+    return known
 
 
 def on_commit(hook: Callable[[], None]) -> None:

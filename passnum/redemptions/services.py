@@ -7,15 +7,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.booklets.queries import ParsedCode, find_voucher, parse_code
 from passnum.core.clock import PARIS, now, today
+from passnum.core.db import as_loaded, as_stored
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -226,7 +225,7 @@ def _lock_basket(parsed: list[ParsedCode], *, actor_id: int,
     width = len(_VOUCHER_COLUMNS)
     held = []
     for row in rows:
-        voucher = _as_loaded(Voucher, dict(zip(_VOUCHER_COLUMNS, row[:width], strict=True)))
+        voucher = as_loaded(Voucher, dict(zip(_VOUCHER_COLUMNS, row[:width], strict=True)))
         status, programme_id, departement_id, structure_id, valid_from, expires_on, closed_at \
             = row[width:width + 7]
         held.append(_Held(voucher, status, closed_at is not None, valid_from, expires_on,
@@ -332,9 +331,9 @@ def _record(basket: list[_Held], *, venue: Venue, workshop: Workshop | None, act
         # already written by the update: tell the session without a second write
         set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
         set_committed_value(voucher, "redeemed_at", at)
-    redemption = _as_stored(Redemption(id=redemption_id, undone_at=None, undone_by_id=None,
+    redemption = as_stored(Redemption(id=redemption_id, undone_at=None, undone_by_id=None,
                                        **values))
-    lines = [_as_stored(RedemptionLine(id=line_id, undone_at=None, statement_id=None,
+    lines = [as_stored(RedemptionLine(id=line_id, undone_at=None, statement_id=None,
                                        redemption_id=redemption_id, created_at=at, **row))
              for line_id, row in zip(line_ids, rows, strict=True)]
     for line, voucher in zip(lines, vouchers, strict=True):
@@ -349,24 +348,6 @@ def _record(basket: list[_Held], *, venue: Venue, workshop: Workshop | None, act
                     "serials": [v.serial for v in vouchers], "channel": channel,
                     "total_cents": sum(row["value_cents"] for row in rows)})
     return redemption
-
-
-def _as_stored(instance: Any) -> Any:
-    """Put an object whose row was just written or read into the session as loaded."""
-    make_transient_to_detached(instance)
-    db.session.add(instance)
-    return instance
-
-
-def _as_loaded(model: type, values: dict[str, Any]) -> Any:
-    """The session's object for this row, refreshed from it (as ``populate_existing``
-    does), or a new one known as loaded."""
-    known = db.session.identity_map.get(identity_key(model, values["id"]))
-    if known is None:
-        return _as_stored(model(**values))
-    for name, value in values.items():
-        set_committed_value(known, name, value)
-    return known
 
 
 # --- Undo ---------------------------------------------------------------------------------

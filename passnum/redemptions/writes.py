@@ -57,7 +57,8 @@ WITH taken AS (
     RETURNING id
 ), redemption AS (
     INSERT INTO redemptions (venue_id, workshop_id, actor_id, idempotency_key, redeemed_at)
-    SELECT :venue_id, :workshop_id, :actor_id, :idempotency_key, :redeemed_at
+    SELECT CAST(:venue_id AS INTEGER), CAST(:workshop_id AS INTEGER),
+           CAST(:actor_id AS INTEGER), CAST(:idempotency_key AS VARCHAR), :redeemed_at
     WHERE (SELECT count(*) FROM taken) = cardinality(CAST(:voucher_ids AS INTEGER[]))
     RETURNING id
 ), line AS (

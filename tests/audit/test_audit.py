@@ -6,7 +6,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from passnum.audit.models import AuditEvent
-from passnum.audit.services import record, verify
+from passnum.audit.services import event_hash, record, verify
 from passnum.core.db import unit_of_work
 from passnum.errors import AuditNote, InvalidInput
 from passnum.extensions import db
@@ -25,6 +25,23 @@ def test_chain_verifies_and_links(app):
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     result = verify()
     assert result.ok and result.checked == 5
+
+
+def test_database_and_python_hash_the_same_canonical_form(app):
+    """On PostgreSQL the database completes and hashes the canonical form: the digest
+    must be Python's to the bit, whatever the details hold (accents, quotes, escapes)."""
+    with unit_of_work():
+        record("test.event", actor_id=None, object_type="thing", object_id="x")
+        odd = record("test.event", actor_id=None, object_type=None, object_id=None,
+                     details={"motif": 'Déclaré « volé » \\ "n°2"\n\u2603', "n": [1, None]},
+                     ip="2001:db8::1")
+    stored = db.session.scalar(select(AuditEvent).where(AuditEvent.id == odd.id))
+    assert stored.hash == event_hash(
+        seq=stored.seq, prev_hash=stored.prev_hash, created_at=stored.created_at,
+        actor_id=None, action="test.event", object_type=None, object_id=None,
+        details=stored.details, ip="2001:db8::1")
+    assert (stored.seq, stored.prev_hash, stored.hash) == (odd.seq, odd.prev_hash, odd.hash)
+    assert "Déclaré" in stored.details and verify().ok
 
 
 def test_altered_details_are_detected(app):
