@@ -17,7 +17,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
     from passnum.core import logging as structured_logging
-    from passnum.core.db import install_sqlite_pragmas
+    from passnum.core.db import install_idle_ping, install_sqlite_pragmas
     from passnum.errors import register_error_handlers
     from passnum.extensions import csrf, db, limiter, migrate
     from passnum.web import register_blueprints, register_static_caching, register_template_helpers
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.load(app.instance_path, test_config))
     install_sqlite_pragmas()
     db.init_app(app)
+    install_idle_ping(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -22,7 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # connections coming back from an idle spell are checked (core.db.install_idle_ping)
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
     "WTF_CSRF_TIME_LIMIT": None,
     "PASSWORD_HASH_METHOD": "scrypt",
     # RGPD: months after a programme's end before its beneficiaries are pseudonymised

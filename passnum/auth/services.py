@@ -271,11 +271,15 @@ def issue_api_token(user: User, *, hours: int) -> tuple[str, datetime]:
 
 
 _USERS, _TOKENS, _VENUES = User.__table__, ApiToken.__table__, Venue.__table__
-_USER_COLUMNS = tuple(column.key for column in _USERS.c)
-_VENUE_COLUMNS = tuple(column.key for column in _VENUES.c)
+# What an API request reads of its caller and the caller's venue: scope and state. Any
+# other attribute is loaded on first access (the object is known as partly loaded).
+_USER_COLUMNS = ("id", "email", "role", "departement_id", "structure_id", "venue_id",
+                 "is_active_account", "is_venue_lead")
+_VENUE_COLUMNS = ("id", "slug", "name", "departement_id", "label_status")
 # Built once and read with Core: it runs before every API request.
 _USER_BY_TOKEN = (
-    select(*_USERS.c, *_VENUES.c)
+    select(*(_USERS.c[name] for name in _USER_COLUMNS),
+           *(_VENUES.c[name] for name in _VENUE_COLUMNS))
     .select_from(_TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
                  .outerjoin(_VENUES, _VENUES.c.id == _USERS.c.venue_id))
     .where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None),

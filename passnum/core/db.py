@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import g, has_app_context
+from flask import Flask, g, has_app_context
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -115,6 +117,34 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+# A pooled connection left unused this long is checked (one round trip) before it serves
+# again, so that a database restarted meanwhile costs no request. A connection in steady
+# use is not checked on every request (that would be a round trip each): one whose server
+# process was lost fails its statement, the request answers 503 with Retry-After and
+# writes nothing, the pool drops the connection, and the client's retry gets a new one.
+IDLE_PING_SECONDS = 10.0
+
+
+def install_idle_ping(app: Flask) -> None:
+    """Check the connections of ``app``'s engine that come back from an idle spell."""
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as err:
+            raise DisconnectionError("connection lost while idle") from err
 
 
 _pragmas_installed = False

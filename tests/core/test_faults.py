@@ -94,6 +94,42 @@ def test_a_backend_killed_mid_redemption_writes_nothing_and_the_retry_succeeds(
         db.engine.dispose()
 
 
+def _kill_pooled_backends() -> int:
+    """Terminate the server processes behind the pool's idle connections."""
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        name = db.engine.url.database
+        return admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_connection_back_from_idle_is_checked_before_it_serves(tmp_path, request,
+                                                                  monkeypatch):
+    """A database restarted while the pool slept costs no request: the connection that
+    comes back from an idle spell is checked and replaced. A busy one is not checked,
+    so its lost backend costs that request a 503, and the retry succeeds."""
+    from passnum.core import db as core_db
+
+    app = make_app("postgres", tmp_path, request)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        db.session.remove()
+        monkeypatch.setattr(core_db, "IDLE_PING_SECONDS", 0.0)  # every checkout is "idle"
+        assert _kill_pooled_backends() >= 1
+        assert client.get("/healthz").status_code == 200  # checked, replaced, served
+        monkeypatch.setattr(core_db, "IDLE_PING_SECONDS", 3600.0)  # none is idle
+        db.session.remove()
+        assert _kill_pooled_backends() >= 1
+        lost = client.get("/healthz")
+        assert lost.status_code == 503 and lost.headers["Retry-After"] == "5"
+        assert client.get("/healthz").status_code == 200  # the pool dropped the dead one
+        db.session.remove()
+        db.engine.dispose()
+
+
 class Gate:
     """A TCP relay to PostgreSQL that can be closed and opened again: the database
     unreachable for a while, as when its host restarts."""
