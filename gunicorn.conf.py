@@ -56,3 +56,9 @@ logconfig_dict = json_log_config(loglevel.upper())
 # X-Forwarded-* are trusted from the local reverse proxy only
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
+
+
+def post_worker_init(worker: object) -> None:
+    """Say when a worker has loaded the app and takes requests (deploys and benchmarks
+    wait for every worker, so that none is still starting under load)."""
+    worker.log.info("worker %s ready", worker.pid)  # type: ignore[attr-defined]

@@ -119,6 +119,7 @@ def production_server(url: str) -> Iterator[str]:
                                     "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
             _wait_for(port, process)
+            _wait_for_workers(log, env)
             yield base
         finally:
             process.terminate()
@@ -137,6 +138,20 @@ def _wait_for(port: int, process: subprocess.Popen) -> None:
                 raise RuntimeError("gunicorn stopped at start") from None
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start")
+
+
+def _wait_for_workers(log: Any, env: dict[str, str]) -> None:
+    """Return once every worker has said it is ready: a worker still importing the app
+    would take the CPU that the measure needs."""
+    cpus = len(os.sched_getaffinity(0))
+    expected = int(env.get("WEB_CONCURRENCY", 2 * cpus + 1))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        log.seek(0)
+        if log.read().count(b" ready") >= expected:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn workers did not all start")
 
 
 def bearer_token(base: str, url: str) -> str:

@@ -152,7 +152,7 @@ def record(
     head = db.session.identity_map.get(identity_key(AuditHead, HEAD_ID))
     if head is not None:  # a loaded head object must not keep the old tip
         db.session.expire(head)
-    return as_stored(AuditEvent(id=event_id, **fields))
+    return as_stored(AuditEvent, {"id": event_id, **fields})
 
 
 def record_note(note: AuditNote) -> AuditEvent:

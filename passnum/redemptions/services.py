@@ -331,10 +331,11 @@ def _record(basket: list[_Held], *, venue: Venue, workshop: Workshop | None, act
         # already written by the update: tell the session without a second write
         set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
         set_committed_value(voucher, "redeemed_at", at)
-    redemption = as_stored(Redemption(id=redemption_id, undone_at=None, undone_by_id=None,
-                                       **values))
-    lines = [as_stored(RedemptionLine(id=line_id, undone_at=None, statement_id=None,
-                                       redemption_id=redemption_id, created_at=at, **row))
+    redemption = as_stored(Redemption, {"id": redemption_id, "undone_at": None,
+                                        "undone_by_id": None, **values})
+    lines = [as_stored(RedemptionLine, {"id": line_id, "undone_at": None, "statement_id": None,
+                                        "redemption_id": redemption_id, "created_at": at,
+                                        **row})
              for line_id, row in zip(line_ids, rows, strict=True)]
     for line, voucher in zip(lines, vouchers, strict=True):
         set_committed_value(line, "voucher", voucher)
