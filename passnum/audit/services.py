@@ -17,7 +17,7 @@ from sqlalchemy.orm.util import identity_key
 
 from passnum.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from passnum.core.clock import now
-from passnum.core.db import UTCDateTime, as_stored
+from passnum.core.db import UTCDateTime, as_stored, driver_rows
 from passnum.errors import AuditNote
 from passnum.extensions import db
 
@@ -112,10 +112,9 @@ def _append(fields: dict[str, Any]) -> int:
     """Chain ``fields`` to the head and insert the event; return its id (``fields``
     gains seq, prev_hash and hash). The head stays locked until commit."""
     if db.session.get_bind().dialect.name == "postgresql":
-        row = db.session.execute(_APPEND, {**fields, "head_id": HEAD_ID,
-                                           "tail": _tail(fields)}).first()
-        if row is not None:
-            event_id, fields["seq"], fields["prev_hash"], fields["hash"] = row
+        appended = driver_rows(_APPEND, {**fields, "head_id": HEAD_ID, "tail": _tail(fields)})
+        if appended:
+            event_id, fields["seq"], fields["prev_hash"], fields["hash"] = appended[0]
             return event_id
     fields["seq"], fields["prev_hash"] = _advance_head()
     fields["hash"] = event_hash(**fields)

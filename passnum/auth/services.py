@@ -18,7 +18,7 @@ from passnum.auth import totp
 from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
 from passnum.core.clock import now
-from passnum.core.db import UTCDateTime, as_loaded
+from passnum.core.db import UTCDateTime, as_loaded, fetch
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -296,10 +296,10 @@ def user_for_token(token: str) -> User | None:
     """
     if not token or len(token) > 200:
         return None
-    row = db.session.execute(_USER_BY_TOKEN, {"digest": _token_hash(token), "at": now()}
-                             ).first()
-    if row is None:
+    found = fetch(_USER_BY_TOKEN, {"digest": _token_hash(token), "at": now()})
+    if not found:
         return None
+    row = found[0]
     width = len(_USER_COLUMNS)
     user = as_loaded(User, dict(zip(_USER_COLUMNS, row[:width], strict=True)))
     if user.venue_id is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import ARRAY, String, any_, bindparam, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from passnum.audit.services import record
@@ -14,7 +14,7 @@ from passnum.auth.models import Role, User
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.booklets.queries import ParsedCode, find_voucher, parse_code
 from passnum.core.clock import PARIS, now, today
-from passnum.core.db import as_loaded, as_stored
+from passnum.core.db import as_loaded, as_stored, driver_rows
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -182,16 +182,30 @@ _VOUCHER_COLUMNS = tuple(column.key for column in _V.c)
 # The vouchers with their booklets and programmes, locked in id order (two overlapping
 # baskets cannot deadlock), and the redemption this actor already made with this
 # Idempotency-Key, if any: one round trip.
-_LOCK_BASKET = (
-    select(*_V.c, _B.c.status, _B.c.programme_id, _B.c.departement_id, _B.c.structure_id,
-           _B.c.valid_from, _B.c.expires_on, _P.c.closed_at,
-           select(_R.c.id).where(_R.c.actor_id == bindparam("actor_id"),
-                                 _R.c.idempotency_key == bindparam("key")).scalar_subquery())
-    .select_from(_V.join(_B, _B.c.id == _V.c.booklet_id).join(_P, _P.c.id == _B.c.programme_id))
-    .where(or_(_V.c.serial.in_(bindparam("serials", expanding=True)),
-               _V.c.manual_code.in_(bindparam("manuals", expanding=True))))
-    .order_by(_V.c.id).with_for_update(of=_V)
-)
+
+
+def _lock_basket_statement(*, arrays: bool) -> Any:
+    """The locking read of a basket; ``arrays``: codes given as two array parameters
+    (``= ANY``: one statement text for any basket, PostgreSQL), else expanded ``IN``."""
+    if arrays:
+        wanted = or_(_V.c.serial == any_(bindparam("serials", type_=ARRAY(String))),
+                     _V.c.manual_code == any_(bindparam("manuals", type_=ARRAY(String))))
+    else:
+        wanted = or_(_V.c.serial.in_(bindparam("serials", expanding=True)),
+                     _V.c.manual_code.in_(bindparam("manuals", expanding=True)))
+    known_key = select(_R.c.id).where(_R.c.actor_id == bindparam("actor_id"),
+                                      _R.c.idempotency_key == bindparam("key"))
+    return (
+        select(*_V.c, _B.c.status, _B.c.programme_id, _B.c.departement_id, _B.c.structure_id,
+               _B.c.valid_from, _B.c.expires_on, _P.c.closed_at, known_key.scalar_subquery())
+        .select_from(_V.join(_B, _B.c.id == _V.c.booklet_id)
+                     .join(_P, _P.c.id == _B.c.programme_id))
+        .where(wanted).order_by(_V.c.id).with_for_update(of=_V)
+    )
+
+
+_LOCK_BASKET = _lock_basket_statement(arrays=False)
+_LOCK_BASKET_POSTGRESQL = _lock_basket_statement(arrays=True)
 
 
 def _parse_all(codes: list[str], refuse: Any) -> list[ParsedCode]:
@@ -218,10 +232,13 @@ def _lock_basket(parsed: list[ParsedCode], *, actor_id: int,
     Rows are read once locked, so a concurrent redemption committed meanwhile is seen.
     """
     db.session.flush()  # pending changes first, as an ORM query's autoflush would
-    rows = db.session.execute(_LOCK_BASKET, {
-        "serials": [p.serial for p in parsed if p.serial is not None],
-        "manuals": [p.manual_code for p in parsed if p.manual_code is not None],
-        "actor_id": actor_id, "key": key}).all()
+    params = {"serials": [p.serial for p in parsed if p.serial is not None],
+              "manuals": [p.manual_code for p in parsed if p.manual_code is not None],
+              "actor_id": actor_id, "key": key}
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = driver_rows(_LOCK_BASKET_POSTGRESQL, params)
+    else:
+        rows = list(db.session.execute(_LOCK_BASKET, params).all())
     width = len(_VOUCHER_COLUMNS)
     held = []
     for row in rows:

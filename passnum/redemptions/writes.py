@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, text, update
 
 from passnum.booklets.models import Voucher, VoucherStatus
-from passnum.core.db import UTCDateTime
+from passnum.core.db import UTCDateTime, driver_rows
 from passnum.errors import Conflict
 from passnum.extensions import db
 from passnum.redemptions import tallies
@@ -140,7 +140,7 @@ def _write_in_one(redemption: dict[str, Any], lines: list[dict[str, Any]],
             params[f"{prefix}_{name}"] = [row[name] for row in rows]
     params["b_id"] = [row["b_id"] for row in changes.booklets]
     params["b_delta"] = [row["delta"] for row in changes.booklets]
-    taken, redemption_id, _, pairs = db.session.execute(_ALL_IN_ONE, params).one()
+    taken, redemption_id, _, pairs = driver_rows(_ALL_IN_ONE, params)[0]
     _check_taken(taken, lines)
     line_id = {voucher_id: line_id for voucher_id, line_id in pairs}
     tallies.expire_counters(changes)

@@ -9,6 +9,7 @@ from contextlib import suppress
 
 import psycopg
 import pytest
+from flask import has_request_context
 from sqlalchemy import event, func, select
 
 from passnum.booklets.models import Voucher
@@ -53,7 +54,7 @@ def test_an_unreachable_database_gets_503_with_retry_after(unreachable):
 
 
 @pytest.mark.postgres
-def test_a_backend_killed_mid_redemption_writes_nothing_and_the_retry_succeeds(
+def test_a_backend_killed_before_the_commit_writes_nothing_and_the_retry_succeeds(
         tmp_path, request):
     app = make_app("postgres", tmp_path, request)
     app.test_client_class = IsolatedClient
@@ -64,20 +65,21 @@ def test_a_backend_killed_mid_redemption_writes_nothing_and_the_retry_succeeds(
         headers = {**bearer(client, world.agent78), "Idempotency-Key": "scan-fault-1"}
         killed = []
 
-        def kill_on_update(conn, cursor, statement, *_args):
-            # the moment the voucher is taken, its server process dies
-            if "UPDATE VOUCHERS" in statement.upper() and not killed:
-                pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        def kill_before_commit(conn):
+            # everything is written, the request's commit is about to go: the server
+            # process dies (the test's own commits, outside the request, go through)
+            if has_request_context() and not killed:
+                pid = conn.connection.driver_connection.info.backend_pid
                 with psycopg.connect(PG_URL, autocommit=True) as admin:
                     admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
                 killed.append(pid)
 
-        event.listen(db.engine, "before_cursor_execute", kill_on_update)
+        event.listen(db.engine, "commit", kill_before_commit)
         try:
             failed = client.post(f"{API}/redemptions", json={"codes": [voucher.manual_code]},
                                  headers=headers)
         finally:
-            event.remove(db.engine, "before_cursor_execute", kill_on_update)
+            event.remove(db.engine, "commit", kill_before_commit)
         assert killed and failed.status_code == 503
         assert failed.headers["Retry-After"] == "5"
         assert failed.json["error"]["code"] == "database_unavailable"
@@ -126,6 +128,36 @@ def test_a_connection_back_from_idle_is_checked_before_it_serves(tmp_path, reque
         lost = client.get("/healthz")
         assert lost.status_code == 503 and lost.headers["Retry-After"] == "5"
         assert client.get("/healthz").status_code == 200  # the pool dropped the dead one
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_under_the_redemption_statements_answers_503(tmp_path, request,
+                                                                      monkeypatch):
+    """The redemption's statements run straight on the driver: a lost connection there
+    still answers 503 with Retry-After, writes nothing, and is dropped from the pool."""
+    from passnum.core import db as core_db
+
+    app = make_app("postgres", tmp_path, request)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        world = World()
+        voucher = issue(world.issuer78, make_beneficiary(world.issuer78)).vouchers[0]
+        voucher_id, code = voucher.id, voucher.manual_code
+        client = api_client(app)
+        headers = {**bearer(client, world.agent78), "Idempotency-Key": "scan-lost-1"}
+        db.session.remove()
+        monkeypatch.setattr(core_db, "IDLE_PING_SECONDS", 3600.0)  # no check at checkout
+        assert _kill_pooled_backends() >= 1
+        lost = client.post(f"{API}/redemptions", json={"codes": [code]},
+                           headers=headers)
+        assert lost.status_code == 503 and lost.headers["Retry-After"] == "5"
+        assert lost.json["error"]["code"] == "database_unavailable"
+        assert db.session.get(Voucher, voucher_id).status == "issued"
+        retried = client.post(f"{API}/redemptions", json={"codes": [code]},
+                              headers=headers)
+        assert retried.status_code == 201, retried.json
         db.session.remove()
         db.engine.dispose()
 
