@@ -144,7 +144,7 @@ def _wait_for_workers(log: Any, env: dict[str, str]) -> None:
     """Return once every worker has said it is ready: a worker still importing the app
     would take the CPU that the measure needs."""
     cpus = len(os.sched_getaffinity(0))
-    expected = int(env.get("WEB_CONCURRENCY", 2 * cpus + 1))
+    expected = int(env.get("WEB_CONCURRENCY", cpus + 1))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         log.seek(0)

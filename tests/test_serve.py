@@ -41,7 +41,8 @@ def test_defaults_scale_with_the_cpus():
         os.environ.pop(name, None)
     values = settings()
     assert values["bind"] == "127.0.0.1:8000"
-    assert values["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
+    assert values["workers"] == len(os.sched_getaffinity(0)) + 1
+    assert (values["threads"], values["worker_class"]) == (1, "sync")
     assert values["logconfig_dict"]["root"]["handlers"] == ["stderr"]
 
 
