@@ -11,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -85,28 +86,38 @@ def free_port() -> int:
 
 @contextmanager
 def served(database_url: str, *, workers: int = 2) -> Iterator[str]:
-    """The app under gunicorn (the production server) on loopback; yields its base URL."""
+    """The app under gunicorn (the production server) on loopback; yields its base URL.
+    The server's log is kept out of the printed table (shown if it fails to start)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url, "PASSNUM_BASE_URL": url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "1",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError("the server stopped at start") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "1",
+             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            _wait_for_port(port, process, log)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Any) -> None:
+    """Return once ``port`` accepts connections; raise with the log if the server died."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError("the server stopped at start:\n"
+                                   + log.read().decode(errors="replace")) from None
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
 
 
 class Client:

@@ -186,9 +186,28 @@ def test_vouchers_of_the_other_departement_are_accepted_and_paid_by_it(world):
 def test_idempotency_key_replays_without_a_second_write(world, booklet):
     code = booklet.vouchers[0].manual_code
     first = take(world, [code], key="scan-1")
-    again = take(world, [code], key="scan-1")
-    assert again.id == first.id
+    assert not first.replayed
+    token = sign_serial(booklet.vouchers[0].serial)  # the same voucher, scanned this time
+    again = take(world, [token], key="scan-1")
+    assert again.id == first.id and again.replayed
     assert db.session.scalar(select(func.count()).select_from(Redemption)) == 1
+    refused = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                .where(AuditEvent.action == "voucher.redeem_refused"))
+    assert refused == 0  # a replay is not a refused attempt
+
+
+def test_idempotency_key_reused_for_other_vouchers_is_refused(world, booklet):
+    v1, v2 = booklet.vouchers[:2]
+    take(world, [v1.manual_code], key="scan-2")
+    err = refusal(world, [v2.manual_code], key="scan-2")
+    assert err.code == "idempotency_key_reused" and err.http_status == 422
+    err = refusal(world, [v1.manual_code, v2.manual_code], key="scan-2")
+    assert err.code == "idempotency_key_reused"
+    db.session.expire_all()
+    assert db.session.get(Voucher, v2.id).status == "issued"
+    # another agent's key is theirs: the same key is a new redemption for them
+    colleague = make_user("venue_agent", venue_id=world.venue78.id)
+    assert not take(world, [v2.manual_code], key="scan-2", actor=colleague).replayed
 
 
 def test_undo_within_24_hours_makes_the_voucher_usable_again(world, booklet):
