@@ -3,11 +3,13 @@
 On a throw-away PostgreSQL database (``seed --scale small``, then extra vouchers added
 to its handed-out booklets so that every request takes a voucher nobody took before),
 client processes with keep-alive connections POST ``/api/v1/redemptions`` (one code per
-request, each client its own codes) to the app under ``make serve``'s gunicorn
-configuration, at 1, 16 and 64 concurrent clients for a bounded time. The baseline is
-the one statement every redemption needs, a conditional ``UPDATE … RETURNING`` over
-distinct vouchers, at 1, 8 and 16 connections. The clients' own CPU per request is
-reported, so a client-bound figure shows as such.
+request, each client its own codes, each request its own Idempotency-Key as the scanner
+sends) to the app under ``make serve``'s gunicorn configuration, once every worker is
+ready, at 1, 16 and 64 concurrent clients for a bounded time. The clients send prepared
+bytes on raw sockets (``RawClient``) so that they take little of the CPU they share with
+the server; their CPU per request is reported, so a client-bound figure shows as such.
+The baseline is the one statement every redemption needs, a conditional
+``UPDATE … RETURNING`` over distinct vouchers, at 1, 8 and 16 connections.
 """
 
 from __future__ import annotations
