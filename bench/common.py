@@ -97,14 +97,14 @@ def served(database_url: str, *, workers: int = 2) -> Iterator[str]:
              "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            _wait_for_port(port, process, log)
+            wait_for_port(port, process, log)
             yield url
         finally:
             process.terminate()
             process.wait(timeout=30)
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, log: Any) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, log: Any) -> None:
     """Return once ``port`` accepts connections; raise with the log if the server died."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

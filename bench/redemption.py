@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from bench.common import (
     free_port,
     latency,
     throwaway_postgres,
+    wait_for_port,
 )
 from passnum.seed import SEED_DOMAIN, SEED_PASSWORD
 
@@ -120,26 +120,12 @@ def production_server(url: str) -> Iterator[str]:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                     "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            _wait_for(port, process)
+            wait_for_port(port, process, log)
             _wait_for_workers(log, env)
             yield base
         finally:
             process.terminate()
             process.wait(timeout=60)
-
-
-def _wait_for(port: int, process: subprocess.Popen) -> None:
-    """Return once the port accepts connections; raise if the server died."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("gunicorn stopped at start") from None
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
 
 
 def _wait_for_workers(log: Any, env: dict[str, str]) -> None:

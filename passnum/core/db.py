@@ -114,11 +114,12 @@ def _utc(value: Any) -> Any:
     return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
-def fetch(statement: Any, params: dict[str, Any]) -> list[Any]:
-    """The rows of ``statement``: on PostgreSQL through ``driver_rows``, elsewhere
-    through the session (where a statement costs no round trip)."""
+def fetch(statement: Any, params: dict[str, Any], *, postgresql: Any = None) -> list[Any]:
+    """The rows of ``statement``: on PostgreSQL through ``driver_rows`` (of
+    ``postgresql``, its form for that database, when given), elsewhere through the
+    session (where a statement costs no round trip)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return driver_rows(statement, params)
+        return driver_rows(postgresql if postgresql is not None else statement, params)
     return list(db.session.execute(statement, params).all())
 
 

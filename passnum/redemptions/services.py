@@ -14,7 +14,7 @@ from passnum.auth.models import Role, User
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.booklets.queries import ParsedCode, find_voucher, parse_code
 from passnum.core.clock import PARIS, now, today
-from passnum.core.db import as_loaded, as_stored, driver_rows
+from passnum.core.db import as_loaded, as_stored, fetch
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -178,15 +178,15 @@ class _Held:
 _V, _B, _P, _R = (Voucher.__table__, Booklet.__table__, Programme.__table__,
                   Redemption.__table__)
 _VOUCHER_COLUMNS = tuple(column.key for column in _V.c)
-# Built once: constructing statements costs more than running them on this hot path.
-# The vouchers with their booklets and programmes, locked in id order (two overlapping
-# baskets cannot deadlock), and the redemption this actor already made with this
-# Idempotency-Key, if any: one round trip.
 
 
 def _lock_basket_statement(*, arrays: bool) -> Any:
-    """The locking read of a basket; ``arrays``: codes given as two array parameters
-    (``= ANY``: one statement text for any basket, PostgreSQL), else expanded ``IN``."""
+    """The locking read of a basket, in one round trip: the vouchers with their booklets
+    and programmes, locked in id order (two overlapping baskets cannot deadlock), and
+    the redemption this actor already made with this Idempotency-Key, if any.
+
+    ``arrays``: codes given as two array parameters (``= ANY``: one statement text for
+    any basket, PostgreSQL), else expanded ``IN``."""
     if arrays:
         wanted = or_(_V.c.serial == any_(bindparam("serials", type_=ARRAY(String))),
                      _V.c.manual_code == any_(bindparam("manuals", type_=ARRAY(String))))
@@ -204,6 +204,7 @@ def _lock_basket_statement(*, arrays: bool) -> Any:
     )
 
 
+# Built once: constructing statements costs more than running them on this hot path.
 _LOCK_BASKET = _lock_basket_statement(arrays=False)
 _LOCK_BASKET_POSTGRESQL = _lock_basket_statement(arrays=True)
 
@@ -235,10 +236,7 @@ def _lock_basket(parsed: list[ParsedCode], *, actor_id: int,
     params = {"serials": [p.serial for p in parsed if p.serial is not None],
               "manuals": [p.manual_code for p in parsed if p.manual_code is not None],
               "actor_id": actor_id, "key": key}
-    if db.session.get_bind().dialect.name == "postgresql":
-        rows = driver_rows(_LOCK_BASKET_POSTGRESQL, params)
-    else:
-        rows = list(db.session.execute(_LOCK_BASKET, params).all())
+    rows = fetch(_LOCK_BASKET, params, postgresql=_LOCK_BASKET_POSTGRESQL)
     width = len(_VOUCHER_COLUMNS)
     held = []
     for row in rows:
