@@ -18,6 +18,9 @@ sync workers never wait on a slow client; the longest request (a stock batch of 
 from __future__ import annotations
 
 import os
+from typing import Any
+
+from gunicorn.glogging import Logger
 
 from passnum.core.logging import json_log_config
 
@@ -50,9 +53,20 @@ max_requests_jitter = 1_000
 # request size limits in front of the app's own MAX_CONTENT_LENGTH
 limit_request_line = 4094
 limit_request_fields = 100
-# the app writes one JSON access record per request (passnum.access, with request id,
-# status, duration and user id), so gunicorn's own access log stays off; gunicorn's
-# messages and the app's go to stderr as JSON lines
+
+
+class AppAccessLogger(Logger):
+    """gunicorn's logger, without its access records: the app writes one per request
+    (``passnum.access``: request id, status, duration, user id, no query string), and
+    gunicorn's, which any logging configuration turns on, would be a second one, carrying
+    the query string, and would cost every request its formatting."""
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        """Write nothing."""
+
+
+# gunicorn's messages and the app's go to stderr as JSON lines
+logger_class = AppAccessLogger
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")

@@ -76,7 +76,7 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path: Path):
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONFIG),
                                    "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=out)
         try:
-            status, headers = _get(f"http://127.0.0.1:{port}/connexion",
+            status, headers = _get(f"http://127.0.0.1:{port}/connexion?email=someone",
                                    time.monotonic() + 60)
         finally:
             server.terminate()
@@ -87,3 +87,7 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path: Path):
     assert access and access[0]["request_id"] == headers["X-Request-ID"]
     assert access[0]["path"] == "/connexion" and access[0]["status"] == 200
     assert any(e["logger"] == "gunicorn.error" for e in entries)
+    # one access record per request, the app's: gunicorn's own (with the query string,
+    # which may name a person) is not written
+    assert not [e for e in entries if e["logger"] == "gunicorn.access"]
+    assert "someone" not in log.read_text()
