@@ -17,9 +17,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
     from passnum.core import logging as structured_logging
+    from passnum.core import ratelimit
     from passnum.core.db import install_idle_ping, install_sqlite_pragmas
     from passnum.errors import register_error_handlers
-    from passnum.extensions import csrf, db, limiter, migrate
+    from passnum.extensions import csrf, db, migrate
     from passnum.web import register_blueprints, register_static_caching, register_template_helpers
 
     app = Flask(
@@ -35,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     install_idle_ping(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimit.install(app)
     init_login(app)
     structured_logging.install(app)  # first: every request has its id from the start
     register_error_handlers(app)

@@ -4,6 +4,9 @@ Every scan and every redemption passes here, so the two counters are hit straigh
 the limiter's strategy and storage (memory, or Redis when ``REDIS_URL`` is set) rather
 than through Flask-Limiter's per-request machinery, which costs several times more.
 Going over either limit answers 429 ``rate_limited`` with ``Retry-After``.
+
+``install`` puts Flask-Limiter on the app for the views' own limits (log-in, venue
+applications: ``@limiter.limit``), which their decorators check.
 """
 
 from __future__ import annotations
@@ -14,15 +17,36 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import RateLimitItem, parse
 
+from passnum.config import ConfigError
 from passnum.errors import RateLimited
 from passnum.extensions import limiter
 
 MESSAGE = "Trop de vérifications de chèques : réessayez dans un moment."
+APP_WIDE_SETTINGS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+
+
+def install(app: Flask) -> None:
+    """Flask-Limiter on ``app``, limits checked only by the views that declare them.
+
+    passnum has no app-wide limit: each limit belongs to a view (``@limiter.limit``,
+    checked by that decorator) or is one of the code checks below. The before-request
+    check Flask-Limiter adds for app-wide limits would find nothing to do on every
+    request, at about 5 % of a redemption's work, so it is taken off; an app-wide limit
+    set in the configuration would then never apply, so it is refused.
+    """
+    configured = [name for name in APP_WIDE_SETTINGS if app.config.get(name)]
+    if configured:
+        raise ConfigError(f"Limites globales non prises en charge : {', '.join(configured)} ; "
+                          "limitez les vues une à une (@limiter.limit).")
+    limiter.init_app(app)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # not there when limits are disabled
+        hooks.remove(limiter._check_request_limit)
 
 
 @lru_cache(maxsize=8)

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from passnum.audit.models import AuditEvent
+from passnum.config import ConfigError
 from passnum.core import codes
 from passnum.core.signing import sign_serial
 from passnum.extensions import db
@@ -161,3 +162,10 @@ def test_token_requests_are_limited_per_ip(limited_app):
     assert other_ip.status_code == 401
     assert db.session.scalar(select(func.count(AuditEvent.id))
                              .where(AuditEvent.action == "auth.login_failed")) == 4
+
+
+def test_an_app_wide_limit_is_refused_at_start(tmp_path: Path, request: pytest.FixtureRequest):
+    # limits belong to views (checked by their decorators): an app-wide one would never
+    # be checked, so the app does not start with one
+    with pytest.raises(ConfigError, match="RATELIMIT_DEFAULT"):
+        make_app("sqlite", tmp_path, request, RATELIMIT_DEFAULT="100 per minute")
