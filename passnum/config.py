@@ -17,7 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_CODE_CHECKS": "60 per minute",
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_APPLICATIONS": "5 per hour",  # venue applications per IP
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": "passnum-memory://",  # core.ratelimit.SweptMemoryStorage
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
