@@ -22,16 +22,24 @@ SECTIONS = {"dashboard": dashboard, "redemption": redemption, "check": check, "p
 
 def table(results: list[Result]) -> str:
     """The results as an aligned text table."""
-    rows = [("section", "measure", "median/value", "p99", "n")]
+    rows = [("section", "measure", "median/value", "p99", "n", "CPU µs per operation")]
     for r in results:
         rows.append((r.section, r.name, f"{r.value:g} {r.unit}",
                      f"{r.extra['p99_ms']:g} ms" if "p99_ms" in r.extra else "",
-                     str(r.extra.get("n", ""))))
+                     str(r.extra.get("n", "")), _cpu(r.extra.get("cpu_us"))))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _cpu(per: dict[str, int | None] | None) -> str:
+    """``app 2100 + database 900 + client 150 = 3150``: where each operation's CPU went."""
+    if not per or None in per.values():
+        return ""
+    parts = " + ".join(f"{name} {used}" for name, used in per.items())
+    return f"{parts} = {sum(per.values())}"
 
 
 def main() -> None:

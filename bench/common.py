@@ -52,6 +52,67 @@ def latency(samples: list[float]) -> dict[str, float]:
             "p99_ms": round(percentile(samples, 0.99) * 1000, 1), "n": len(samples)}
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds so far of each of these local processes (Linux
+    ``/proc``; a process that has ended, or any process elsewhere, is left out)."""
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return used
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a gunicorn master's workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    if int(stat.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the database of ``url`` now."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        return [row[0] for row in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")]
+
+
+class CpuMeter:
+    """CPU seconds used between ``start`` and ``stop`` by some processes, found anew at
+    each end (processes started in between count from zero); ``None`` when none of them
+    can be read here (a database on another machine)."""
+
+    def __init__(self, find: Any) -> None:
+        """``find``: a callable returning the pids to measure."""
+        self.find = find
+        self.before: dict[int, float] = {}
+
+    def start(self) -> None:
+        """Take the first reading."""
+        self.before = cpu_seconds(self.find())
+
+    def stop(self) -> float | None:
+        """CPU seconds since ``start``."""
+        after = cpu_seconds(self.find())
+        if not after:
+            return None
+        return sum(used - self.before.get(pid, 0.0) for pid, used in after.items())
+
+
 @contextmanager
 def throwaway_postgres(prefix: str = "passnum_bench") -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards; yields its URL."""

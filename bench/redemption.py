@@ -34,8 +34,11 @@ import psycopg
 from bench.common import (
     ROOT,
     Client,
+    CpuMeter,
     RawClient,
     Result,
+    backends,
+    children,
     flask,
     free_port,
     latency,
@@ -123,8 +126,16 @@ def tokens_for(url: str, ids: list[int]) -> list[str]:
     return [sign_serial(serials[i], keys) for i in ids]
 
 
+@dataclass
+class Server:
+    """A running production server: its address and its gunicorn master's pid."""
+
+    base: str
+    pid: int
+
+
 @contextmanager
-def production_server(url: str) -> Iterator[str]:
+def production_server(url: str) -> Iterator[Server]:
     """The app under ``gunicorn -c gunicorn.conf.py`` (what ``make serve`` runs)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -136,7 +147,7 @@ def production_server(url: str) -> Iterator[str]:
         try:
             wait_for_port(port, process, log)
             _wait_for_workers(log, env)
-            yield base
+            yield Server(base, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -222,51 +233,73 @@ def http_level(base: str, auth: str, codes: list[str], clients: int,
     return samples, sum(load.errors for load in loads), wall, sum(load.cpu for load in loads)
 
 
-def sql_level(url: str, ids: list[int], connections: int, seconds: float) -> tuple[int, float]:
+def sql_level(url: str, ids: list[int], connections: int,
+              seconds: float) -> tuple[int, float, float | None, float]:
     """Conditional updates over distinct ids on ``connections`` connections (threads);
-    return (vouchers taken, wall seconds)."""
+    return (vouchers taken, wall seconds, the database's CPU seconds, this process's)."""
     per = len(ids) // connections
     done: list[int] = []
+    opened = [psycopg.connect(url, autocommit=True) for _ in range(connections)]
+    database = CpuMeter(lambda: backends(url))
     stop = time.perf_counter() + seconds + 0.3
 
-    def worker(mine: list[int]) -> None:
-        with psycopg.connect(url, autocommit=True) as connection:
-            taken = 0
-            for voucher_id in mine:
-                if time.perf_counter() >= stop:
-                    break
-                taken += connection.execute(TAKE, (voucher_id,), prepare=True).fetchone() \
-                    is not None
-            done.append(taken)
+    def worker(connection: psycopg.Connection, mine: list[int]) -> None:
+        taken = 0
+        for voucher_id in mine:
+            if time.perf_counter() >= stop:
+                break
+            taken += connection.execute(TAKE, (voucher_id,), prepare=True).fetchone() \
+                is not None
+        done.append(taken)
 
-    threads = [threading.Thread(target=worker, args=(ids[i * per:(i + 1) * per],))
+    threads = [threading.Thread(target=worker, args=(opened[i], ids[i * per:(i + 1) * per]))
                for i in range(connections)]
+    database.start()
+    cpu = time.process_time()
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(done), time.perf_counter() - began
+    wall = time.perf_counter() - began
+    cpu = time.process_time() - cpu
+    used = database.stop()
+    for connection in opened:
+        connection.close()
+    return sum(done), wall, used, cpu
 
 
 def _http_results(url: str, scale: str, codes: list[str]) -> list[Result]:
-    """Serve the app, then each HTTP level on its own slice of codes."""
+    """Serve the app, then each HTTP level on its own slice of codes, with the CPU that
+    the server's workers and the database's processes used per request."""
     results = []
-    with production_server(url) as base:
-        auth = bearer_token(base, url)
+    with production_server(url) as server:
+        auth = bearer_token(server.base, url)
+        workers = CpuMeter(lambda: children(server.pid))
+        database = CpuMeter(lambda: backends(url))
         share = len(codes) // len(HTTP_LEVELS)
         for index, clients in enumerate(HTTP_LEVELS):
             mine = codes[index * share:(index + 1) * share]
-            samples, errors, wall, cpu = http_level(base, auth, mine, clients, SECONDS[scale])
+            workers.start()
+            database.start()
+            samples, errors, wall, cpu = http_level(server.base, auth, mine, clients,
+                                                    SECONDS[scale])
             if errors:
                 raise RuntimeError(f"{errors} redemptions refused at {clients} clients")
             figures = latency(samples)
             rate = round(len(samples) / wall, 1)
-            figures.update(rate=rate, client_cpu_us=round(cpu / len(samples) * 1e6),
-                           seconds=round(wall, 1))
+            figures.update(rate=rate, seconds=round(wall, 1),
+                           cpu_us=_per(len(samples), app=workers.stop(),
+                                       database=database.stop(), client=cpu))
             results.append(Result(SECTION, f"HTTP POST /redemptions, {clients} clients",
                                   rate, "req/s", figures))
     return results
+
+
+def _per(count: int, **seconds: float | None) -> dict[str, int | None]:
+    """CPU seconds as microseconds per request (or update)."""
+    return {name: None if used is None else round(used / count * 1e6)
+            for name, used in seconds.items()}
 
 
 def _sql_results(url: str, scale: str, ids: list[int]) -> list[Result]:
@@ -274,11 +307,13 @@ def _sql_results(url: str, scale: str, ids: list[int]) -> list[Result]:
     results = []
     share = len(ids) // len(SQL_LEVELS)
     for index, connections in enumerate(SQL_LEVELS):
-        taken, wall = sql_level(url, ids[index * share:(index + 1) * share], connections,
-                                SQL_SECONDS[scale])
+        taken, wall, database, client = sql_level(
+            url, ids[index * share:(index + 1) * share], connections, SQL_SECONDS[scale])
         rate = round(taken / wall, 1)
         results.append(Result(SECTION, f"bare SQL conditional UPDATE, {connections} conn.",
-                              rate, "upd/s", {"n": taken, "seconds": round(wall, 1)}))
+                              rate, "upd/s", {"n": taken, "seconds": round(wall, 1),
+                                              "cpu_us": _per(taken, database=database,
+                                                             client=client)}))
     return results
 
 

@@ -215,21 +215,12 @@ def main() -> None:
         serials = [serial for _id, serial in rows]
         codes = tokens_for(url, [voucher_id for voucher_id, _ in rows])
         since = time.time() - 1
-        with production_server(url) as base:
-            master = _server_pid(base)
-            tally, faults, seconds = soak(url, base, codes, requests, master, period)
+        with production_server(url) as server:
+            tally, faults, seconds = soak(url, server.base, codes, requests, server.pid,
+                                          period)
         problems = reconcile(url, tally, serials, since)
     _print(requests, tally, faults, seconds, problems)
     sys.exit(1 if problems or tally.errors else 0)
-
-
-def _server_pid(base: str) -> int | None:
-    """The gunicorn master listening on ``base``'s port."""
-    port = base.rsplit(":", 1)[1]
-    found = subprocess.run(["pgrep", "-f", f"gunicorn.*{port}|gunicorn -c gunicorn.conf.py"],
-                           capture_output=True, text=True, check=False).stdout.split()
-    pids = [int(p) for p in found if int(p) != os.getpid()]
-    return min(pids) if pids else None
 
 
 def _print(requests: int, tally: Tally, faults: Faults, seconds: float,
