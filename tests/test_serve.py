@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import runpy
@@ -44,6 +45,22 @@ def test_defaults_scale_with_the_cpus():
     assert values["workers"] == len(os.sched_getaffinity(0)) + 1
     assert (values["threads"], values["worker_class"]) == (1, "sync")
     assert values["logconfig_dict"]["root"]["handlers"] == ["stderr"]
+
+
+def test_a_ready_worker_has_the_app_out_of_the_collectors_reach():
+    logged = []
+
+    class Worker:
+        pid = 4321
+        log = type("Log", (), {"info": staticmethod(lambda *args: logged.append(args))})
+
+    gc.unfreeze()
+    try:
+        settings()["post_worker_init"](Worker())
+        assert gc.get_freeze_count() > 10_000  # the app's modules and objects
+    finally:
+        gc.unfreeze()
+    assert logged == [("worker %s ready", 4321)]
 
 
 def _free_port() -> int:
