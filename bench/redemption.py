@@ -241,7 +241,7 @@ def sql_level(url: str, ids: list[int], connections: int,
     done: list[int] = []
     opened = [psycopg.connect(url, autocommit=True) for _ in range(connections)]
     database = CpuMeter(lambda: backends(url))
-    stop = time.perf_counter() + seconds + 0.3
+    stop = 0.0
 
     def worker(connection: psycopg.Connection, mine: list[int]) -> None:
         taken = 0
@@ -257,6 +257,7 @@ def sql_level(url: str, ids: list[int], connections: int,
     database.start()
     cpu = time.process_time()
     began = time.perf_counter()
+    stop = began + seconds
     for thread in threads:
         thread.start()
     for thread in threads:
