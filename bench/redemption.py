@@ -9,7 +9,9 @@ ready, at 1, 16 and 64 concurrent clients for a bounded time. The clients send p
 bytes on raw sockets (``RawClient``) so that they take little of the CPU they share with
 the server; their CPU per request is reported, so a client-bound figure shows as such.
 The baseline is the one statement every redemption needs, a conditional
-``UPDATE … RETURNING`` over distinct vouchers, at 1, 8 and 16 connections.
+``UPDATE … RETURNING`` over distinct vouchers, at 1, 8 and 16 connections. The HTTP floor
+is the same POST at 16 clients to a path with no view (a JSON 404): what the stack
+costs before any work. Each row says where its CPU went.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ SQL_SECONDS = {"full": 3.0, "small": 0.5}
 # its whole time instead of running out of fresh vouchers).
 HTTP_CEILING = 1500  # req/s
 SQL_CEILING = 15000  # upd/s
+REDEEM = "/api/v1/redemptions"
+# The same POST to a path with no view (a JSON 404): what any request costs the stack
+# (gunicorn, Flask, the request id and access record), with no database work.
+FLOOR = ("/api/v1/nowhere", 404)
+FLOOR_CEILING = 5000  # req/s
 UNLIMITED = "1000000 per minute"  # the code-check rate limit would refuse a benchmark
 
 ADD_VOUCHERS = """
@@ -175,9 +182,10 @@ def bearer_token(base: str, url: str) -> str:
 
 
 def _client_thread(base: str, auth: str, codes: list[str], start: float, stop: float,
-                   out: list[float], errors: list[int]) -> None:
+                   out: list[float], errors: list[int], path: str, expected: int) -> None:
     """One keep-alive client: redeem its codes one per request until ``stop``, each with
-    its own Idempotency-Key, as the scanner sends them."""
+    its own Idempotency-Key, as the scanner sends them (to ``path``, which answers
+    ``expected``)."""
     client = RawClient(base, {"Authorization": auth, "Content-Type": "application/json"})
     prefix = uuid.uuid4().hex[:12]
     time.sleep(max(0.0, start - time.time()))
@@ -186,22 +194,22 @@ def _client_thread(base: str, auth: str, codes: list[str], start: float, stop: f
             break
         body = json.dumps({"codes": [code]}).encode()
         began = time.perf_counter()
-        status, _ = client.post("/api/v1/redemptions", body,
-                                f"Idempotency-Key: {prefix}-{number}\r\n")
+        status, _ = client.post(path, body, f"Idempotency-Key: {prefix}-{number}\r\n")
         out.append(time.perf_counter() - began)
-        if status != 201:
+        if status != expected:
             errors.append(status)
     client.close()
 
 
 def _client_process(base: str, auth: str, chunks: list[list[str]], start: float,
-                    stop: float, queue: Any) -> None:
+                    stop: float, queue: Any, target: tuple[str, int]) -> None:
     """A process of client threads; puts its ``Load`` on ``queue``."""
     cpu = time.process_time()
     samples: list[float] = []
     errors: list[int] = []
     threads = [threading.Thread(target=_client_thread,
-                                args=(base, auth, chunk, start, stop, samples, errors))
+                                args=(base, auth, chunk, start, stop, samples, errors,
+                                      *target))
                for chunk in chunks]
     for thread in threads:
         thread.start()
@@ -210,9 +218,11 @@ def _client_process(base: str, auth: str, chunks: list[list[str]], start: float,
     queue.put(Load(samples, len(errors), time.process_time() - cpu))
 
 
-def http_level(base: str, auth: str, codes: list[str], clients: int,
-               seconds: float) -> tuple[list[float], int, float, float]:
-    """Run ``clients`` clients for ``seconds``; (latencies, errors, wall s, client CPU s)."""
+def http_level(base: str, auth: str, codes: list[str], clients: int, seconds: float,
+               target: tuple[str, int] = (REDEEM, 201)
+               ) -> tuple[list[float], int, float, float]:
+    """Run ``clients`` clients for ``seconds``; (latencies, errors, wall s, client CPU s).
+    ``target``: the path posted to and the status it must answer."""
     per_client = len(codes) // clients
     chunks = [codes[i * per_client:(i + 1) * per_client] for i in range(clients)]
     groups = [chunks[i:i + THREADS_PER_PROCESS]
@@ -221,7 +231,8 @@ def http_level(base: str, auth: str, codes: list[str], clients: int,
     queue = context.Queue()
     start = time.time() + 1.0
     processes = [context.Process(target=_client_process,
-                                 args=(base, auth, group, start, start + seconds, queue))
+                                 args=(base, auth, group, start, start + seconds, queue,
+                                       target))
                  for group in groups]
     for process in processes:
         process.start()
@@ -292,9 +303,27 @@ def _http_results(url: str, scale: str, codes: list[str]) -> list[Result]:
             figures.update(rate=rate, seconds=round(wall, 1),
                            cpu_us=_per(len(samples), app=workers.stop(),
                                        database=database.stop(), client=cpu))
-            results.append(Result(SECTION, f"HTTP POST /redemptions, {clients} clients",
+            results.append(Result(SECTION, f"HTTP POST {REDEEM}, {clients} clients",
                                   rate, "req/s", figures))
+        results.append(_floor(server, auth, SECONDS[scale], workers))
     return results
+
+
+def _floor(server: Server, auth: str, seconds: float, workers: CpuMeter) -> Result:
+    """The HTTP floor at 16 clients: the redemption's POST to a path with no view."""
+    clients = 16
+    workers.start()
+    samples, errors, wall, cpu = http_level(
+        server.base, auth, ["floor"] * math.ceil(FLOOR_CEILING * seconds), clients, seconds,
+        FLOOR)
+    if errors:
+        raise RuntimeError(f"{errors} floor requests answered other than {FLOOR[1]}")
+    figures = latency(samples)
+    rate = round(len(samples) / wall, 1)
+    figures.update(rate=rate, seconds=round(wall, 1),
+                   cpu_us=_per(len(samples), app=workers.stop(), client=cpu))
+    return Result(SECTION, f"HTTP floor: POST {FLOOR[0]} ({FLOOR[1]}), {clients} clients",
+                  rate, "req/s", figures)
 
 
 def _per(count: int, **seconds: float | None) -> dict[str, int | None]:
@@ -325,7 +354,7 @@ def run(scale: str, requests: int) -> list[Result]:
         http_ids, sql_ids = fresh_ids(url, scale)
         results = _http_results(url, scale, tokens_for(url, http_ids))
         results += _sql_results(url, scale, sql_ids)
-    http16 = next(r.value for r in results if r.name.endswith(", 16 clients"))
+    http16 = next(r.value for r in results if r.name == f"HTTP POST {REDEEM}, 16 clients")
     best_sql = max(r.value for r in results if r.unit == "upd/s")
     results.append(Result(SECTION, "ratio HTTP(16 clients) / SQL(best)",
                           round(100 * http16 / best_sql, 1), "%"))
