@@ -180,19 +180,11 @@ _V, _B, _P, _R = (Voucher.__table__, Booklet.__table__, Programme.__table__,
 _VOUCHER_COLUMNS = tuple(column.key for column in _V.c)
 
 
-def _lock_basket_statement(*, arrays: bool) -> Any:
-    """The locking read of a basket, in one round trip: the vouchers with their booklets
-    and programmes, locked in id order (two overlapping baskets cannot deadlock), and
-    the redemption this actor already made with this Idempotency-Key, if any.
-
-    ``arrays``: codes given as two array parameters (``= ANY``: one statement text for
-    any basket, PostgreSQL), else expanded ``IN``."""
-    if arrays:
-        wanted = or_(_V.c.serial == any_(bindparam("serials", type_=ARRAY(String))),
-                     _V.c.manual_code == any_(bindparam("manuals", type_=ARRAY(String))))
-    else:
-        wanted = or_(_V.c.serial.in_(bindparam("serials", expanding=True)),
-                     _V.c.manual_code.in_(bindparam("manuals", expanding=True)))
+def _lock_basket_statement(wanted: Any) -> Any:
+    """The locking read of a basket, in one round trip: the vouchers ``wanted`` names
+    with their booklets and programmes, locked in id order (two overlapping baskets
+    cannot deadlock), and the redemption this actor already made with this
+    Idempotency-Key, if any."""
     known_key = select(_R.c.id).where(_R.c.actor_id == bindparam("actor_id"),
                                       _R.c.idempotency_key == bindparam("key"))
     return (
@@ -205,8 +197,20 @@ def _lock_basket_statement(*, arrays: bool) -> Any:
 
 
 # Built once: constructing statements costs more than running them on this hot path.
-_LOCK_BASKET = _lock_basket_statement(arrays=False)
-_LOCK_BASKET_POSTGRESQL = _lock_basket_statement(arrays=True)
+# Any basket: expanded ``IN`` lists (SQLite), or two array parameters (``= ANY``: one
+# statement text for any basket, PostgreSQL).
+_LOCK_BASKET = _lock_basket_statement(
+    or_(_V.c.serial.in_(bindparam("serials", expanding=True)),
+        _V.c.manual_code.in_(bindparam("manuals", expanding=True))))
+_LOCK_BASKET_POSTGRESQL = _lock_basket_statement(
+    or_(_V.c.serial == any_(bindparam("serials", type_=ARRAY(String))),
+        _V.c.manual_code == any_(bindparam("manuals", type_=ARRAY(String)))))
+# PostgreSQL, a basket of one code (nearly every scan): the arrays' plan depends on
+# their lengths, so PostgreSQL plans that statement again at every execution (a
+# quarter of a redemption's time in the database); with one scalar code the prepared
+# statement keeps its plan.
+_LOCK_ONE_SERIAL = _lock_basket_statement(_V.c.serial == bindparam("code", type_=String))
+_LOCK_ONE_MANUAL = _lock_basket_statement(_V.c.manual_code == bindparam("code", type_=String))
 
 
 def _parse_all(codes: list[str], refuse: Any) -> list[ParsedCode]:
@@ -236,7 +240,12 @@ def _lock_basket(parsed: list[ParsedCode], *, actor_id: int,
     params = {"serials": [p.serial for p in parsed if p.serial is not None],
               "manuals": [p.manual_code for p in parsed if p.manual_code is not None],
               "actor_id": actor_id, "key": key}
-    rows = fetch(_LOCK_BASKET, params, postgresql=_LOCK_BASKET_POSTGRESQL)
+    postgresql = _LOCK_BASKET_POSTGRESQL
+    if len(parsed) == 1:
+        one = parsed[0]
+        postgresql = _LOCK_ONE_SERIAL if one.serial is not None else _LOCK_ONE_MANUAL
+        params["code"] = one.serial if one.serial is not None else one.manual_code
+    rows = fetch(_LOCK_BASKET, params, postgresql=postgresql)
     width = len(_VOUCHER_COLUMNS)
     held = []
     for row in rows:

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from passnum.audit.models import AuditEvent
 from passnum.audit.services import verify
@@ -267,3 +267,21 @@ def test_database_allows_one_live_line_per_voucher(world, booklet):
     assert db.session.scalar(select(func.count()).select_from(Voucher)
                              .where(Voucher.status == "redeemed")) == 1
     assert db.session.scalar(select(func.count()).select_from(Booklet)) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_one_code_basket_is_locked_with_a_kept_plan(world, booklet):
+    # PostgreSQL plans the array form of the locking read anew at every execution; for a
+    # basket of one code the prepared statement keeps one plan after its first five
+    other = issue(world.issuer78, make_beneficiary(world.issuer78))
+    for voucher in booklet.vouchers[:7]:
+        take(world, [sign_serial(voucher.serial)])
+    for voucher in other.vouchers[:7]:
+        take(world, [voucher.manual_code])
+    take(world, [sign_serial(v.serial) for v in booklet.vouchers[7:9]])
+    plans = {("basket" if "ANY" in statement else
+              "serial" if "vouchers.serial =" in statement else "manual"): (generic, custom)
+             for statement, generic, custom in db.session.execute(text(
+                 "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+                 "WHERE statement LIKE '%FOR UPDATE OF vouchers%'"))}
+    assert plans == {"serial": (2, 5), "manual": (2, 5), "basket": (0, 1)}
