@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,8 +98,9 @@ def needed(scale: str) -> tuple[int, int]:
             math.ceil(SQL_CEILING * SQL_SECONDS[scale]) * len(SQL_LEVELS))
 
 
-def prepare(url: str, scale: str) -> None:
-    """Migrate, seed small, activate every venue, add fresh vouchers to live booklets."""
+def prepare(url: str, vouchers: int) -> None:
+    """Migrate, seed small, activate every venue, add at least ``vouchers`` fresh
+    vouchers to the live booklets."""
     flask(url, "db", "upgrade")
     flask(url, "seed", "--scale", "small")
     with psycopg.connect(url, autocommit=True) as connection:
@@ -107,7 +108,7 @@ def prepare(url: str, scale: str) -> None:
         connection.execute("UPDATE users SET totp_last_step = NULL")
         live = connection.execute(
             "SELECT count(*) FROM booklets WHERE status = 'handed_out'").fetchone()[0]
-        connection.execute(ADD_VOUCHERS, {"extra": math.ceil(sum(needed(scale)) / live)})
+        connection.execute(ADD_VOUCHERS, {"extra": math.ceil(vouchers / live)})
         connection.execute("VACUUM ANALYZE")
 
 
@@ -250,11 +251,9 @@ def sql_level(url: str, ids: list[int], connections: int,
     return (vouchers taken, wall seconds, the database's CPU seconds, this process's)."""
     per = len(ids) // connections
     done: list[int] = []
-    opened = [psycopg.connect(url, autocommit=True) for _ in range(connections)]
     database = CpuMeter(lambda: backends(url))
-    stop = 0.0
 
-    def worker(connection: psycopg.Connection, mine: list[int]) -> None:
+    def worker(connection: psycopg.Connection, mine: list[int], stop: float) -> None:
         taken = 0
         for voucher_id in mine:
             if time.perf_counter() >= stop:
@@ -263,21 +262,22 @@ def sql_level(url: str, ids: list[int], connections: int,
                 is not None
         done.append(taken)
 
-    threads = [threading.Thread(target=worker, args=(opened[i], ids[i * per:(i + 1) * per]))
-               for i in range(connections)]
-    database.start()
-    cpu = time.process_time()
-    began = time.perf_counter()
-    stop = began + seconds
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    cpu = time.process_time() - cpu
-    used = database.stop()
-    for connection in opened:
-        connection.close()
+    with ExitStack() as opened:  # connected before the clock starts, closed after it stops
+        links = [opened.enter_context(psycopg.connect(url, autocommit=True))
+                 for _ in range(connections)]
+        database.start()
+        cpu = time.process_time()
+        began = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(link, ids[i * per:(i + 1) * per],
+                                                         began + seconds))
+                   for i, link in enumerate(links)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - began
+        cpu = time.process_time() - cpu
+        used = database.stop()
     return sum(done), wall, used, cpu
 
 
@@ -289,41 +289,36 @@ def _http_results(url: str, scale: str, codes: list[str]) -> list[Result]:
         auth = bearer_token(server.base, url)
         workers = CpuMeter(lambda: children(server.pid))
         database = CpuMeter(lambda: backends(url))
+        seconds = SECONDS[scale]
         share = len(codes) // len(HTTP_LEVELS)
         for index, clients in enumerate(HTTP_LEVELS):
-            mine = codes[index * share:(index + 1) * share]
-            workers.start()
-            database.start()
-            samples, errors, wall, cpu = http_level(server.base, auth, mine, clients,
-                                                    SECONDS[scale])
-            if errors:
-                raise RuntimeError(f"{errors} redemptions refused at {clients} clients")
-            figures = latency(samples)
-            rate = round(len(samples) / wall, 1)
-            figures.update(rate=rate, seconds=round(wall, 1),
-                           cpu_us=_per(len(samples), app=workers.stop(),
-                                       database=database.stop(), client=cpu))
-            results.append(Result(SECTION, f"HTTP POST {REDEEM}, {clients} clients",
-                                  rate, "req/s", figures))
-        results.append(_floor(server, auth, SECONDS[scale], workers))
+            results.append(_http_row(
+                f"HTTP POST {REDEEM}, {clients} clients", server.base, auth,
+                codes[index * share:(index + 1) * share], clients, seconds, (REDEEM, 201),
+                {"app": workers, "database": database}))
+        floor = 16  # clients: the level the ratio compares
+        results.append(_http_row(
+            f"HTTP floor: POST {FLOOR[0]} ({FLOOR[1]}), {floor} clients", server.base, auth,
+            ["floor"] * math.ceil(FLOOR_CEILING * seconds), floor, seconds, FLOOR,
+            {"app": workers}))
     return results
 
 
-def _floor(server: Server, auth: str, seconds: float, workers: CpuMeter) -> Result:
-    """The HTTP floor at 16 clients: the redemption's POST to a path with no view."""
-    clients = 16
-    workers.start()
-    samples, errors, wall, cpu = http_level(
-        server.base, auth, ["floor"] * math.ceil(FLOOR_CEILING * seconds), clients, seconds,
-        FLOOR)
+def _http_row(name: str, base: str, auth: str, codes: list[str], clients: int,
+              seconds: float, target: tuple[str, int], meters: dict[str, CpuMeter]) -> Result:
+    """One HTTP level as a table row: rate, latencies, and the CPU per request of the
+    processes ``meters`` measure and of the clients."""
+    for meter in meters.values():
+        meter.start()
+    samples, errors, wall, cpu = http_level(base, auth, codes, clients, seconds, target)
     if errors:
-        raise RuntimeError(f"{errors} floor requests answered other than {FLOOR[1]}")
+        raise RuntimeError(f"{name}: {errors} answers other than {target[1]}")
     figures = latency(samples)
     rate = round(len(samples) / wall, 1)
+    used = {label: meter.stop() for label, meter in meters.items()}
     figures.update(rate=rate, seconds=round(wall, 1),
-                   cpu_us=_per(len(samples), app=workers.stop(), client=cpu))
-    return Result(SECTION, f"HTTP floor: POST {FLOOR[0]} ({FLOOR[1]}), {clients} clients",
-                  rate, "req/s", figures)
+                   cpu_us=_per(len(samples), **used, client=cpu))
+    return Result(SECTION, name, rate, "req/s", figures)
 
 
 def _per(count: int, **seconds: float | None) -> dict[str, int | None]:
@@ -350,7 +345,7 @@ def _sql_results(url: str, scale: str, ids: list[int]) -> list[Result]:
 def run(scale: str, requests: int) -> list[Result]:
     """Seed, add fresh vouchers, measure HTTP redemption then the bare SQL baseline."""
     with throwaway_postgres() as url:
-        prepare(url, scale)
+        prepare(url, sum(needed(scale)))
         http_ids, sql_ids = fresh_ids(url, scale)
         results = _http_results(url, scale, tokens_for(url, http_ids))
         results += _sql_results(url, scale, sql_ids)

@@ -33,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from bench.common import Client, throwaway_postgres
+from bench.common import Client, children, throwaway_postgres
 from bench.redemption import bearer_token, prepare, production_server, tokens_for
 
 PROCESSES, THREADS = 4, 8
@@ -107,7 +107,7 @@ def plan(codes: list[str], requests: int, rng: random.Random) -> list[tuple[int,
 class Faults(threading.Thread):
     """Kill the app's database connections every ``period`` seconds, and one worker."""
 
-    def __init__(self, url: str, server_pid: int | None, period: float) -> None:
+    def __init__(self, url: str, server_pid: int, period: float) -> None:
         """Aim at the database of ``url`` and the gunicorn master ``server_pid``."""
         super().__init__(daemon=True)
         self.url, self.server_pid, self.period = url, server_pid, period
@@ -122,21 +122,20 @@ class Faults(threading.Thread):
                 self.backends_killed += admin.execute(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()[0]
-                if not self.workers_killed and self.server_pid:
+                if not self.workers_killed:
                     self.workers_killed += _kill_one_worker(self.server_pid)
 
 
 def _kill_one_worker(master: int) -> int:
     """SIGKILL one gunicorn worker (a child of ``master``); gunicorn starts another."""
-    found = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True,
-                           check=False).stdout.split()
+    found = children(master)
     if not found:
         return 0
-    os.kill(int(found[0]), signal.SIGKILL)
+    os.kill(found[0], signal.SIGKILL)
     return 1
 
 
-def soak(url: str, base: str, codes: list[str], requests: int, server_pid: int | None,
+def soak(url: str, base: str, codes: list[str], requests: int, server_pid: int,
          period: float) -> tuple[Tally, Faults, float]:
     """Run the sends over 32 clients with faults; return the tally, faults and seconds."""
     sends = plan(codes, requests, random.Random(7))
@@ -205,9 +204,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="make reliability", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="800 requests (CI)")
     args = parser.parse_args()
-    requests, scale, period = (800, "small", 1.0) if args.quick else (20_000, "full", 3.0)
+    requests, period = (800, 1.0) if args.quick else (20_000, 3.0)
     with throwaway_postgres("passnum_soak") as url:
-        prepare(url, scale)
+        prepare(url, requests)
         with psycopg.connect(url) as connection:
             rows = connection.execute(
                 "SELECT id, serial FROM vouchers WHERE position > 100 AND status = 'issued' "

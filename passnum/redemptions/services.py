@@ -242,9 +242,9 @@ def _lock_basket(parsed: list[ParsedCode], *, actor_id: int,
               "actor_id": actor_id, "key": key}
     postgresql = _LOCK_BASKET_POSTGRESQL
     if len(parsed) == 1:
-        one = parsed[0]
-        postgresql = _LOCK_ONE_SERIAL if one.serial is not None else _LOCK_ONE_MANUAL
-        params["code"] = one.serial if one.serial is not None else one.manual_code
+        (one,) = parsed
+        postgresql, params["code"] = ((_LOCK_ONE_SERIAL, one.serial) if one.serial is not None
+                                      else (_LOCK_ONE_MANUAL, one.manual_code))
     rows = fetch(_LOCK_BASKET, params, postgresql=postgresql)
     width = len(_VOUCHER_COLUMNS)
     held = []

@@ -30,6 +30,8 @@ def test_the_app_counts_in_the_swept_storage_without_redis(tmp_path: Path,
     app = make_app("sqlite", tmp_path, request, RATELIMIT_ENABLED=True)
     assert app.config["RATELIMIT_STORAGE_URI"] == "passnum-memory://"
     assert isinstance(limiter.storage, SweptMemoryStorage)
+    # the views' limits are checked by their decorators, nothing before every request
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
 
 
 @pytest.mark.parametrize("strategy", [FixedWindowRateLimiter, MovingWindowRateLimiter])
