@@ -11,6 +11,7 @@ import re
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 SALT = "passnum.voucher.v1"
 MAX_TOKEN_LENGTH = 200
@@ -35,10 +36,16 @@ def unsign_token(token: str, keys: list[str] | None = None) -> str:
     """Return the serial carried by ``token`` or raise ``InvalidToken``."""
     if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         raise InvalidToken("malformed")
+    signer = _signer(keys or current_app.config["VOUCHER_KEYS"])
     try:
-        serial = _signer(keys or current_app.config["VOUCHER_KEYS"]).unsign(token)
+        serial = signer.unsign(token)
     except BadSignature as err:
         raise InvalidToken("bad signature") from err
+    # base64 leaves padding bits in the MAC's last symbol that the decoder ignores:
+    # only the encoding we print is accepted, so each voucher has exactly one token.
+    mac = token.rsplit(signer.sep.decode("ascii"), 1)[1]
+    if base64_encode(base64_decode(mac)).decode("ascii") != mac:
+        raise InvalidToken("non-canonical encoding")
     text = serial.decode("ascii")
     if not _SERIAL.match(text):
         raise InvalidToken("bad payload")
