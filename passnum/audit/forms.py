@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, IntegerField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
-from passnum.core.forms import FrenchForm
+from passnum.core.forms import FrenchForm, WholeNumberField
 
 
 class AuditSearchForm(FrenchForm):
@@ -20,7 +20,7 @@ class AuditSearchForm(FrenchForm):
         Optional(), Length(max=60),
         Regexp(r"^[a-z_.]*$", message="Lettres minuscules, points et tirets bas.")],
         render_kw={"list": "actions"})
-    actor_id = IntegerField("N° du compte auteur", validators=[
+    actor_id = WholeNumberField("N° du compte auteur", validators=[
         Optional(), NumberRange(min=1, max=2**31 - 1)])
     object_type = StringField("Type d'objet (p. ex. booklet)", validators=[
         Optional(), Length(max=40), Regexp(r"^[a-z_]*$", message="Lettres minuscules.")])

@@ -1,11 +1,11 @@
 """Booklet forms: issue, revoke, replace, check a code, stock and hand-out."""
 
-from wtforms import IntegerField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.services import STOCK_BATCH_MAX
-from passnum.core.forms import FrenchForm
+from passnum.core.forms import FrenchForm, WholeNumberField
 
 
 class IssueForm(FrenchForm):
@@ -40,7 +40,7 @@ class CheckForm(FrenchForm):
 class StockForm(FrenchForm):
     """How many stock booklets to print for the structure."""
 
-    count = IntegerField(
+    count = WholeNumberField(
         "Nombre de chéquiers à imprimer",
         validators=[DataRequired(message="Indiquez un nombre de chéquiers."),
                     NumberRange(min=1, max=STOCK_BATCH_MAX,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, IntegerField
 from wtforms.meta import DefaultMeta
 
 
@@ -24,3 +25,31 @@ class FrenchForm(FlaskForm):
     def field_for(self, name: str | None) -> Field | None:
         """The form field that shows a service error about ``name``, if any."""
         return self[name] if name and name in self else None
+
+
+# Python's int() also reads Arabic-Indic or full-width digits, "1_000" and Unicode spaces:
+# a number typed into the application is ASCII digits, nothing else.
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
+NOT_A_NUMBER = "Nombre invalide : chiffres 0 à 9 uniquement."
+
+
+def parse_whole_number(text: str) -> int:
+    """Read a whole number written in ASCII digits (spaces around it allowed).
+
+    Raises ``ValueError`` with a French message for anything else.
+    """
+    raw = text.strip(" \t")
+    if not WHOLE_NUMBER.fullmatch(raw):
+        raise ValueError(NOT_A_NUMBER)
+    return int(raw)
+
+
+class WholeNumberField(IntegerField):
+    """An integer field (amounts in euros, counts) that reads ASCII digits only."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse with ``parse_whole_number``; an empty value is left to the validators."""
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip(" \t"):
+            return
+        self.data = parse_whole_number(str(valuelist[0]))

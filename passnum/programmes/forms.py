@@ -1,16 +1,16 @@
 """Allocation form."""
 
-from wtforms import DateField, IntegerField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from passnum.core.forms import FrenchForm
+from passnum.core.forms import FrenchForm, WholeNumberField
 from passnum.programmes.services import MAX_ALLOCATION, REASON_MAX
 
 
 class AllocationForm(FrenchForm):
     """New allocation of one structure, with the reason of the change."""
 
-    booklets = IntegerField("Chéquiers alloués", validators=[
+    booklets = WholeNumberField("Chéquiers alloués", validators=[
         InputRequired(), NumberRange(min=0, max=MAX_ALLOCATION)],
         render_kw={"inputmode": "numeric", "min": 0})
     reason = StringField("Motif", validators=[InputRequired(), Length(max=REASON_MAX)])
@@ -22,12 +22,12 @@ class ProgrammeForm(FrenchForm):
     name = StringField("Nom", validators=[InputRequired(), Length(max=120)])
     starts_on = DateField("Début", validators=[InputRequired()])
     ends_on = DateField("Fin", validators=[InputRequired()])
-    target_beneficiaries = IntegerField("Bénéficiaires visés", validators=[InputRequired()])
-    budget_euros = IntegerField("Budget (euros)", validators=[InputRequired()])
-    vouchers_per_booklet = IntegerField("Chèques par chéquier", validators=[InputRequired()])
-    voucher_value_euros = IntegerField("Valeur d'un chèque (euros)",
+    target_beneficiaries = WholeNumberField("Bénéficiaires visés", validators=[InputRequired()])
+    budget_euros = WholeNumberField("Budget (euros)", validators=[InputRequired()])
+    vouchers_per_booklet = WholeNumberField("Chèques par chéquier", validators=[InputRequired()])
+    voucher_value_euros = WholeNumberField("Valeur d'un chèque (euros)",
                                        validators=[InputRequired()])
-    validity_months = IntegerField("Validité des chèques (mois après émission)",
+    validity_months = WholeNumberField("Validité des chèques (mois après émission)",
                                    validators=[InputRequired()])
 
     def values(self) -> dict:
@@ -45,9 +45,9 @@ class ProgrammeForm(FrenchForm):
 class QuotaForm(FrenchForm):
     """A département's share of the programme."""
 
-    target_beneficiaries = IntegerField("Bénéficiaires visés", validators=[InputRequired()])
-    booklet_quota = IntegerField("Quota de chéquiers", validators=[InputRequired()])
-    budget_euros = IntegerField("Budget (euros)", validators=[InputRequired()])
+    target_beneficiaries = WholeNumberField("Bénéficiaires visés", validators=[InputRequired()])
+    booklet_quota = WholeNumberField("Quota de chéquiers", validators=[InputRequired()])
+    budget_euros = WholeNumberField("Budget (euros)", validators=[InputRequired()])
 
 
 class DepartementForm(FrenchForm):

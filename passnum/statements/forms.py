@@ -51,7 +51,8 @@ class PaymentForm(FrenchForm):
         Length(max=REFERENCE_MAX, message=f"{REFERENCE_MAX} caractères au plus.")])
 
 
-AMOUNT_PATTERN = re.compile(r"^([+-]?)(\d{1,7})(?:[.,](\d{1,2}))?$")
+# ASCII digits only: \d would also read Arabic-Indic or full-width digits
+AMOUNT_PATTERN = re.compile(r"^([+-]?)([0-9]{1,7})(?:[.,]([0-9]{1,2}))?$")
 
 
 class EuroField(StringField):
@@ -60,7 +61,8 @@ class EuroField(StringField):
     def process_formdata(self, valuelist: list[str]) -> None:
         """Parse to integer cents; leave ``data`` None with an error when malformed."""
         self.data = None
-        raw = (valuelist[0] if valuelist else "").strip().replace("\u00a0", "").replace(" ", "")
+        typed = (valuelist[0] if valuelist else "").strip(" \t")
+        raw = typed.replace("\u00a0", "").replace(" ", "")
         if not raw:
             if valuelist and valuelist[0]:  # only spaces: as good as nothing, said so
                 raise ValueError("Indiquez un montant, par exemple 10,00 ou -10,00.")

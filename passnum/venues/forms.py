@@ -12,7 +12,6 @@ from wtforms import (
     EmailField,
     Field,
     Form,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from passnum.core.clock import PARIS
-from passnum.core.forms import FrenchForm
+from passnum.core.forms import FrenchForm, WholeNumberField
 from passnum.errors import InvalidInput
 from passnum.venues.labels import PASSWORD_MIN, SERVICES_MAX
 from passnum.venues.labels import REASON_MAX as LABEL_REASON_MAX
@@ -43,9 +42,9 @@ from passnum.venues.validation import check_iban, check_phone, check_postal_code
 REQUIRED = "Ce champ est obligatoire."
 
 
-def _number(label: str, low: int, high: int) -> IntegerField:
+def _number(label: str, low: int, high: int) -> WholeNumberField:
     """A whole number field with the service's bounds as input hints."""
-    return IntegerField(label, validators=[InputRequired(message=REQUIRED)],
+    return WholeNumberField(label, validators=[InputRequired(message=REQUIRED)],
                         render_kw={"min": low, "max": high, "inputmode": "numeric"})
 
 

@@ -12,6 +12,7 @@ from passnum import create_app
 from passnum.beneficiaries.validation import parse_birth_date
 from passnum.core.clock import parse_iso_date, today
 from passnum.errors import InvalidInput
+from passnum.programmes.forms import ProgrammeForm
 from passnum.statements.forms import AdjustmentForm
 from passnum.statements.queries import parse_period
 from tests.conftest import TEST_CONFIG
@@ -96,3 +97,47 @@ def test_amount_field_refuses_with_a_french_message_only(raw):
         assert all(isinstance(e, str) and e for e in form.amount.errors)
     else:
         assert isinstance(form.amount.data, int) and form.amount.data != 0
+
+
+# Python's int() and re's \d read any Unicode digit, "_" separators and Unicode spaces:
+# amounts and counts are ASCII digits only, refused otherwise with a French message.
+NOT_ASCII_NUMBERS = st.one_of(
+    st.integers(0, 10**6).map(lambda n: str(n).translate(str.maketrans(
+        "0123456789", "٠١٢٣٤٥٦٧٨٩"))),
+    st.integers(0, 10**6).map(lambda n: str(n).translate(str.maketrans(
+        "0123456789", "０１２３４５６７８９"))),
+    st.integers(1000, 10**6).map(lambda n: f"{n:_}"),
+    st.integers(0, 10**6).map(lambda n: f"\u2003{n}"),
+    st.integers(0, 10**6).map(lambda n: f"{n}\u00a0\u2009"),
+)
+
+
+def _programme_form(raw: str) -> ProgrammeForm:
+    with FORM_APP.test_request_context():
+        form = ProgrammeForm(formdata=MultiDict({
+            "name": "Pass", "starts_on": "2024-01-01", "ends_on": "2024-12-31",
+            "target_beneficiaries": "100", "budget_euros": raw, "vouchers_per_booklet": "10",
+            "voucher_value_euros": "10", "validity_months": "12"}), meta={"csrf": False})
+        form.validate()
+    return form
+
+
+@settings(max_examples=120)
+@given(raw=NOT_ASCII_NUMBERS)
+def test_whole_numbers_refuse_anything_but_ascii_digits(raw):
+    form = _programme_form(raw)
+    assert form.budget_euros.data is None
+    assert form.budget_euros.errors == ["Nombre invalide : chiffres 0 à 9 uniquement."]
+
+
+@given(st.integers(0, 10**9))
+def test_whole_numbers_read_back(value):
+    form = _programme_form(str(value))
+    assert form.budget_euros.data == value and not form.budget_euros.errors
+
+
+@settings(max_examples=120)
+@given(raw=NOT_ASCII_NUMBERS.filter(lambda raw: raw.strip() and raw.strip() != "0"))
+def test_euro_amounts_refuse_anything_but_ascii_digits(raw):
+    form = _amount(raw + ",50")
+    assert form.amount.data is None and form.amount.errors
