@@ -19,6 +19,7 @@ from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime, as_loaded, fetch
+from passnum.core.text import check_name_characters
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -61,6 +62,7 @@ def create_user(
     email = normalise_email(email)
     if not EMAIL.match(email) or len(email) > 254:
         raise InvalidInput("Adresse e-mail invalide.", field="email")
+    check_name_characters(full_name, field="full_name", label="Le nom")
     check_password(password, email=email, full_name=full_name)
     try:
         role_value = Role(role)

@@ -9,7 +9,7 @@ from typing import Any
 
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, current_consent_text
 from passnum.core.clock import today
-from passnum.core.text import clean_name, normalise_name
+from passnum.core.text import check_name_characters, clean_name, normalise_name
 from passnum.errors import InvalidInput, RuleRefused
 
 POSTAL_CODE = re.compile(r"^\d{5}$")
@@ -47,7 +47,7 @@ def identity_key(last_name: str, first_name: str, birth_date: date) -> str:
 def _name(raw: Any, field: str, label: str) -> str:
     if not isinstance(raw, str) or not clean_name(raw):
         raise InvalidInput(f"{label} est obligatoire.", code="missing_field", field=field)
-    value = clean_name(raw)
+    value = clean_name(check_name_characters(raw, field=field, label=label))
     if len(value) > NAME_MAX or not normalise_name(value):
         raise InvalidInput(f"{label} n'est pas valide.", field=field)
     return value

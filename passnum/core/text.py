@@ -1,9 +1,11 @@
-"""Name normalisation for duplicate detection."""
+"""Names: normalisation for duplicate detection, refusal of hidden characters."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from passnum.errors import InvalidInput
 
 _NOT_LETTER = re.compile(r"[^a-z0-9]+")
 
@@ -22,3 +24,26 @@ def normalise_name(value: str) -> str:
 def clean_name(value: str) -> str:
     """Collapse white space in a person's name as typed, keeping its spelling."""
     return " ".join(value.split())
+
+
+# Controls (C0, C1), format characters (bidi embeddings, overrides, isolates and marks,
+# zero-width spaces and joiners, soft hyphen, BOM), private-use and surrogate code points,
+# line and paragraph separators: a name holding one displays differently from what it
+# holds (a reversed tail, an invisible letter that defeats duplicate detection).
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+# ordinary white space typed or pasted is tidied by ``clean_name``, not refused
+_ORDINARY_SPACE = frozenset("\t\n\r")
+
+
+def check_name_characters(value: str, *, field: str, label: str) -> str:
+    """Return ``value`` unchanged if it holds no hidden character.
+
+    The one check for every name of a person or an organisation. Raises
+    ``InvalidInput`` (``invalid_characters``) naming ``field`` and the code point.
+    """
+    for char in value:
+        if char not in _ORDINARY_SPACE and unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            raise InvalidInput(
+                f"{label} contient un caractère invisible ou de contrôle (U+{ord(char):04X}) : "
+                "retapez-le sans copier-coller.", code="invalid_characters", field=field)
+    return value

@@ -11,6 +11,7 @@ from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.permissions import ensure_in_scope, require_role
 from passnum.booklets.models import Booklet
+from passnum.core.text import check_name_characters
 from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
 from passnum.programmes.models import (
@@ -96,7 +97,8 @@ COMPOSITION = ("vouchers_per_booklet", "voucher_value_cents")
 
 def _check_programme(values: dict[str, Any]) -> None:
     """Refuse impossible programme settings, naming the field."""
-    name = (values.get("name") or "").strip()
+    name = check_name_characters((values.get("name") or "").strip(), field="name",
+                                 label="Le nom")
     if not name or len(name) > 120:
         raise InvalidInput("Le nom est obligatoire (120 caractères au plus).", field="name")
     if values["ends_on"] < values["starts_on"]:
@@ -190,6 +192,7 @@ def create_departement(actor: User, *, code: str, name: str) -> Departement:
     """Add a département to the syndicate (no code change needed for a third one)."""
     require_role(actor, Role.ADMIN)
     code, name = (code or "").strip().upper(), (name or "").strip()
+    check_name_characters(name, field="name", label="Le nom")
     if not DEPARTEMENT_CODE.match(code):
         raise InvalidInput("Code de département invalide (ex. 78, 92, 2A, 971).", field="code")
     if not name or len(name) > 80:

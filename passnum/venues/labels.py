@@ -21,6 +21,7 @@ from passnum.auth.models import Role, User
 from passnum.auth.permissions import require_role
 from passnum.auth.services import create_user, normalise_email
 from passnum.core.clock import now
+from passnum.core.text import check_name_characters
 from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
 from passnum.programmes.models import Departement
@@ -76,6 +77,8 @@ def _text(values: dict[str, Any], name: str) -> str:
     """A required free-text value, spaces tidied, within its maximum length."""
     what, limit = TEXT_FIELDS[name]
     raw = values.get(name) or ""
+    if name != "services":
+        check_name_characters(raw, field=name, label=f"Le champ « {what} »")
     text = raw.strip() if name == "services" else " ".join(raw.split())
     if not text:
         raise InvalidInput(f"Indiquez {what}.", code="value_required", field=name)
@@ -184,7 +187,8 @@ def apply_for_label(
         departement_id=_departement(departement_id).id, siret=check_siret(siret),
         iban=check_iban(iban), label_status=LabelStatus.PENDING,
     )
-    full_name = " ".join((applicant_name or "").split())
+    full_name = " ".join(check_name_characters(
+        applicant_name or "", field="applicant_name", label="Votre nom").split())
     if not full_name or len(full_name) > 120:
         raise InvalidInput("Indiquez vos nom et prénom (120 caractères au plus).",
                            code="value_required", field="applicant_name")
