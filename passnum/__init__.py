@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from passnum.core import logging as structured_logging
     from passnum.core import ratelimit
     from passnum.core.db import install_idle_ping, install_sqlite_pragmas
+    from passnum.core.files import private_dir, private_sqlite_file
     from passnum.errors import register_error_handlers
     from passnum.extensions import csrf, db, migrate
     from passnum.web import register_blueprints, register_static_caching, register_template_helpers
@@ -29,8 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)  # secrets, the SQLite database: the owner's alone
     app.config.from_mapping(config.load(app.instance_path, test_config))
+    private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     install_sqlite_pragmas()
     db.init_app(app)
     install_idle_ping(app)

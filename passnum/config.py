@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from passnum.core.files import create_private_file, private_dir
+
 DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "TIMEZONE": "Europe/Paris",
@@ -72,11 +74,11 @@ def instance_secrets(instance_path: str) -> dict[str, Any]:
 
 def write_instance_secrets(instance_path: str, data: dict[str, Any]) -> None:
     """Write the secrets file readable by its owner only."""
-    path = Path(instance_path) / SECRETS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_dir(instance_path) / SECRETS_FILE
     tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    create_private_file(tmp)  # owner-only before a byte is written
     tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    tmp.chmod(0o600)
     tmp.replace(path)
 
 
