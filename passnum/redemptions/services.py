@@ -15,6 +15,7 @@ from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStat
 from passnum.booklets.queries import ParsedCode, find_voucher, parse_code
 from passnum.core.clock import PARIS, now, today
 from passnum.core.db import as_loaded, as_stored, fetch
+from passnum.core.formatting import as_utc, datetime_fr
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -279,12 +280,28 @@ def _match(parsed: list[ParsedCode], held: list[_Held], refuse: Any) -> list[_He
     return basket
 
 
-def _replay(redemption: Redemption, held: list[_Held]) -> Redemption:
+def _replay(redemption: Redemption, held: list[_Held], refuse: Any) -> Redemption:
     """The redemption made earlier with the same Idempotency-Key, returned unchanged if
-    it took these very vouchers; ``RuleRefused`` (``idempotency_key_reused``) if not."""
+    it took these very vouchers and still stands.
+
+    Raises ``RuleRefused`` (``idempotency_key_reused``) for other vouchers, and
+    ``Conflict`` (``redemption_undone``, audited) once it was undone: a retry arriving
+    after the undo must not read as "taken", since nothing is.
+    """
     if {line.voucher_id for line in redemption.lines} != {h.voucher.id for h in held}:
         raise RuleRefused("Cette clé d'idempotence a déjà servi pour un autre encaissement : "
                           "utilisez une nouvelle clé.", code="idempotency_key_reused")
+    if redemption.undone_at is not None:
+        day, time = datetime_fr(redemption.undone_at).split()
+        message = (f"Cet encaissement a été annulé le {day} à {time} : aucun chèque n'est "
+                   "encaissé. Scannez de nouveau pour encaisser.")
+        verdicts = [{"index": i, "serial": line.voucher.serial, "code": "redemption_undone",
+                     "message": message} for i, line in enumerate(redemption.lines)]
+        error = refuse(Conflict, "redemption_undone", message, verdicts=verdicts)
+        error.details.update(redemption_id=redemption.id,
+                             undone_at=as_utc(redemption.undone_at).isoformat(
+                                 timespec="seconds").replace("+00:00", "Z"))
+        raise error
     redemption.replayed = True
     return redemption
 
@@ -295,14 +312,14 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
     """Take vouchers at a venue, all or nothing, each at most once ever.
 
     A known ``idempotency_key`` of this actor returns the first redemption unchanged
-    (``replayed`` set), provided it names the same vouchers. Signatures are verified
+    (``replayed`` set), provided it names the same vouchers and was not undone. Signatures are verified
     before any write; the vouchers' rows are locked, checked, then updated
     conditionally, and a unique index allows one live line per voucher.
     Raises ``DomainError`` subclasses with codes ``invalid_code``, ``unknown_code``,
     ``duplicate_code``, ``already_redeemed``, ``voucher_revoked``, ``voucher_expired``,
     ``not_yet_valid``, ``not_activated``, ``programme_closed``, ``venue_not_active``,
     ``workshop_cancelled``, ``workshop_past``, ``workshop_full``, ``wrong_voucher_count``,
-    ``idempotency_key_reused``; each refusal carries an audit note and, per voucher, its
+    ``idempotency_key_reused``, ``redemption_undone``; each refusal carries an audit note and, per voucher, its
     verdict in ``details``.
     """
     if not codes or len(codes) > MAX_BASKET:
@@ -315,7 +332,7 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
     parsed = _parse_all(codes, refuse)
     held, known = _lock_basket(parsed, actor_id=actor.id, key=idempotency_key)
     if known is not None:
-        return _replay(db.session.get(Redemption, known), held)
+        return _replay(db.session.get(Redemption, known), held, refuse)
     basket = _match(parsed, held, refuse)
     _check_venue_and_workshop(actor, venue, workshop, len(basket), refuse)
     day = today()
@@ -325,7 +342,7 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
                if verdict["code"] != "ok"]
     if refused and idempotency_key and (
             known_now := redemption_for_key(actor.id, idempotency_key)):
-        return _replay(known_now, held)  # the same request, committed meanwhile
+        return _replay(known_now, held, refuse)  # the same request, committed meanwhile
     for voucher, verdict in refused:
         verdict["message"] = _message(verdict["code"], voucher)
     if refused:

@@ -157,6 +157,19 @@ def test_retry_with_same_idempotency_key_changes_nothing(client, world, booklet,
     assert live_lines() == 1
 
 
+def test_retry_of_an_undone_redemption_is_409_redemption_undone(client, world, booklet, agent):
+    code = booklet.vouchers[0].manual_code
+    first = post(client, agent, [code], **{"Idempotency-Key": "scan-43"})
+    assert client.delete(f"{API}/redemptions/{first.json['id']}",
+                         headers=agent).status_code == 200
+    again = post(client, agent, [code], **{"Idempotency-Key": "scan-43"})
+    assert again.status_code == 409, again.json
+    assert again.json["error"]["code"] == "redemption_undone"
+    assert "annulé le " in again.json["error"]["message"]
+    assert "Idempotent-Replayed" not in again.headers
+    assert live_lines() == 0
+
+
 def test_undo_through_the_api(client, world, booklet, agent):
     code = booklet.vouchers[0].manual_code
     redemption_id = post(client, agent, [code]).json["id"]

@@ -11,6 +11,7 @@ from passnum.booklets.models import Booklet, BookletStatus, Voucher
 from passnum.booklets.services import revoke_booklet
 from passnum.core import clock
 from passnum.core.db import unit_of_work
+from passnum.core.formatting import datetime_fr
 from passnum.core.signing import sign_serial, voucher_url
 from passnum.errors import DomainError, Forbidden
 from passnum.extensions import db
@@ -208,6 +209,30 @@ def test_idempotency_key_reused_for_other_vouchers_is_refused(world, booklet):
     # another agent's key is theirs: the same key is a new redemption for them
     colleague = make_user("venue_agent", venue_id=world.venue78.id)
     assert not take(world, [v2.manual_code], key="scan-2", actor=colleague).replayed
+
+
+def test_idempotency_key_of_an_undone_redemption_says_it_was_undone(world, booklet):
+    """A retry that arrives after its redemption was undone is not a success: 409
+    ``redemption_undone`` saying when; nothing is taken (the vouchers stay usable)."""
+    code = booklet.vouchers[0].manual_code
+    first = take(world, [code], key="scan-3")
+    with unit_of_work():
+        undone_at = undo(first, actor=world.agent78).undone_at
+    err = refusal(world, [code], key="scan-3")
+    assert (err.code, err.http_status) == ("redemption_undone", 409)
+    day, time = datetime_fr(undone_at).split()
+    assert f"annulé le {day} à {time}" in err.message
+    assert err.details["redemption_id"] == first.id and err.details["undone_at"]
+    assert [v["code"] for v in err.details["vouchers"]] == ["redemption_undone"]
+    assert db.session.scalar(select(func.count()).select_from(Redemption)) == 1
+    assert live_lines() == 0
+    assert check(code, actor_id=world.agent78.id, channel="test").is_valid
+    # the refusal is recorded with its reason, like every refused attempt
+    refused = list(db.session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "voucher.redeem_refused")))
+    assert len(refused) == 1 and "redemption_undone" in refused[0]
+    # a new key takes the voucher again
+    assert not take(world, [code], key="scan-4").replayed
 
 
 def test_undo_within_24_hours_makes_the_voucher_usable_again(world, booklet):
