@@ -16,9 +16,10 @@ from passnum.core.codes import group
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
 from passnum.redemptions.models import Redemption
-from passnum.redemptions.services import redeem
+from passnum.redemptions.services import redeem, undo
 from tests.browser.conftest import BrowserErrors, LiveServer
 from tests.browser.test_scanner import (
+    AGENT,
     API_REFUSALS,
     PHONE,
     log_in_and_scan,
@@ -160,4 +161,36 @@ def test_server_errors_and_rate_limits_keep_scans_queued(
 
     page.context.set_offline(False)
     expect(row).to_have_attribute("data-state", "ok")
+    assert count_redemptions(live_server) == 1
+
+
+def test_a_queued_scan_whose_redemption_was_undone_is_shown_refused(
+    page: Page, live_server: LiveServer, browser_errors: BrowserErrors
+) -> None:
+    """The answer to a queued scan was lost, its redemption undone meanwhile: the retry's
+    409 ``redemption_undone`` settles the item as refused, saying so (not "encaissé")."""
+    browser_errors.allow(API_REFUSALS)
+    page.set_viewport_size(PHONE)
+    booklet = new_booklet(live_server)
+    code = booklet["codes"][0]
+    log_in_and_scan(page)
+    pick_workshop(page, None)
+    page.context.set_offline(True)
+    type_code(page, code)
+    row = page.locator("#queue-list li")
+    expect(row).to_have_attribute("data-state", "waiting")
+    key = row.get_attribute("data-key")
+    with served_db(live_server):  # the first send got through, then was undone
+        agent = db.session.scalar(select(User).where(User.email == AGENT))
+        with unit_of_work():
+            taken = redeem([code], venue=agent.venue, workshop=None, actor=agent,
+                           channel="test", idempotency_key=key)
+        with unit_of_work():
+            undo(taken, actor=agent)
+
+    page.context.set_offline(False)
+    expect(row).to_have_attribute("data-state", "bad")
+    expect(row).to_have_attribute("data-code", "redemption_undone")
+    expect(row).to_contain_text("Refusé : Cet encaissement a été annulé le ")
+    expect(page.get_by_role("heading", name="Scans envoyés au retour du réseau")).to_be_visible()
     assert count_redemptions(live_server) == 1
