@@ -312,15 +312,15 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
     """Take vouchers at a venue, all or nothing, each at most once ever.
 
     A known ``idempotency_key`` of this actor returns the first redemption unchanged
-    (``replayed`` set), provided it names the same vouchers and was not undone. Signatures are verified
-    before any write; the vouchers' rows are locked, checked, then updated
-    conditionally, and a unique index allows one live line per voucher.
+    (``replayed`` set), provided it names the same vouchers and was not undone.
+    Signatures are verified before any write; the vouchers' rows are locked, checked,
+    then updated conditionally, and a unique index allows one live line per voucher.
     Raises ``DomainError`` subclasses with codes ``invalid_code``, ``unknown_code``,
     ``duplicate_code``, ``already_redeemed``, ``voucher_revoked``, ``voucher_expired``,
     ``not_yet_valid``, ``not_activated``, ``programme_closed``, ``venue_not_active``,
     ``workshop_cancelled``, ``workshop_past``, ``workshop_full``, ``wrong_voucher_count``,
-    ``idempotency_key_reused``, ``redemption_undone``; each refusal carries an audit note and, per voucher, its
-    verdict in ``details``.
+    ``idempotency_key_reused``, ``redemption_undone``; each refusal carries an audit
+    note and, per voucher, its verdict in ``details``.
     """
     if not codes or len(codes) > MAX_BASKET:
         raise InvalidInput(f"Présentez de 1 à {MAX_BASKET} chèques.", code="invalid_basket")
