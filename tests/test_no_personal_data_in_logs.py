@@ -25,9 +25,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import make_server
 
+from passnum.core.codes import group
+from passnum.core.signing import sign_serial
 from passnum.extensions import db
 from tests import logcapture
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, World, issue, make_beneficiary
 
 PERSON = {"first_name": "Philomène", "last_name": "Quintard-Ybarra",
           "birth_date": "1947-09-23", "postal_code": "78500", "consent": True}
@@ -144,3 +146,35 @@ def test_no_name_or_birth_date_in_any_log_record(sqlite_app):
     leaks = logcapture.leaked(records, values)
     assert leaks == [], [line for line in records if any(
         logcapture.leaked([line], [value]) for value in leaks)][:5]
+
+
+def test_no_voucher_token_or_manual_code_in_any_access_log(sqlite_app):
+    """A voucher's token (its QR code) and manual code are as good as the voucher: the
+    app's access record and Werkzeug's request lines (the development server's) name the
+    route, never the token in the path nor any query string."""
+    world = World()
+    booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
+    first, second = booklet.vouchers[:2]
+    token = sign_serial(first.serial)
+    manual, agent = second.manual_code, world.agent78.email
+    secrets = [token, token.split(".")[1], manual, group(manual)]
+    before = len(logcapture.RECORDS.lines)
+    with logging_server(sqlite_app) as base:
+        http = Browser(base)
+        assert http.send(f"/v/{token}")[0] == 200
+        assert http.send(f"/v/{token}?source=qr")[0] == 200
+        assert http.send(f"/v/{token}/")[0] in (308, 404)  # an unrouted path, still redacted
+        _, raw = http.send("/api/v1/tokens",
+                           body={"email": agent, "password": PASSWORD})
+        api = json.loads(raw)["token"]
+        for code in (manual, group(manual), f"{base}/v/{token}"):
+            query = urllib.parse.urlencode({"code": code})
+            assert http.send(f"/api/v1/vouchers/check?{query}", token=api)[0] == 200
+    records = logcapture.RECORDS.lines[before:]
+    # not vacuous: both loggers wrote a line for each request
+    assert sum("passnum.access" in line and "/v/…" in line for line in records) >= 2
+    assert sum(line.startswith("werkzeug") and "/v/…" in line for line in records) >= 2
+    assert sum("/api/v1/vouchers/check" in line for line in records) >= 6
+    leaks = [line for line in records if any(secret in line for secret in secrets)]
+    assert leaks == []
+    assert not [line for line in records if "code=" in line or "?source" in line]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -108,3 +110,37 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path: Path):
     # which may name a person) is not written
     assert not [e for e in entries if e["logger"] == "gunicorn.access"]
     assert "someone" not in log.read_text()
+
+
+def test_gunicorn_logs_no_voucher_token_nor_code(tmp_path: Path):
+    """Behind ``make serve`` a token in ``/v/<token>`` and a code in a query string are
+    never written: the app's record shows ``/v/…``, gunicorn's own access log is off."""
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+           "PASSNUM_BASE_URL": f"http://127.0.0.1:{port}"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "passnum", "db", "upgrade"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    token = "78-K7M2-9QX4-07.Zt3nq0dS2QbW1yX8rVh5aLkP4mJc6uEo9iGf7sTzQwY"
+    manual = "K7M29QXP4TJ6"
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONFIG),
+                                   "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=out)
+        try:
+            deadline = time.monotonic() + 60
+            _get(f"http://127.0.0.1:{port}/connexion", deadline)
+            for path in (f"/v/{token}", f"/v/{token}?code={manual}",
+                         f"/api/v1/vouchers/check?code={manual}"):
+                # refused (a forged token, no API token): logged all the same
+                with contextlib.suppress(urllib.error.HTTPError), urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}{path}", timeout=30):
+                    pass
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    text = log.read_text()
+    entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+    paths = [e["path"] for e in entries if e["logger"] == "passnum.access"]
+    assert paths == ["/connexion", "/v/…", "/v/…", "/api/v1/vouchers/check"]
+    assert token.split(".")[1] not in text and manual not in text

@@ -6,7 +6,10 @@ per request on the ``passnum.access`` logger. ``JsonFormatter`` renders any reco
 one JSON line; production (``gunicorn.conf.py``) puts it on the root logger.
 
 Only what cannot identify a person is logged: method, path without its query string,
-status, duration, user id. Never names, e-mails, bodies or query strings.
+status, duration, user id. Never names, e-mails, bodies or query strings, nor a free-text
+URL argument: a voucher's token in ``/v/<token>`` is as good as the voucher, so the path
+is logged as ``/v/…``. Werkzeug's request lines (the development server's) get the same
+treatment; gunicorn's own access log is off (``gunicorn.conf.py``).
 """
 
 from __future__ import annotations
@@ -16,12 +19,16 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, has_request_context, request
 from flask_login import AnonymousUserMixin
 from sqlalchemy import inspect
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # ids as proxies and tracing tools make them (UUIDs, hex, base64url): no '@', no spaces
@@ -30,6 +37,33 @@ VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 EXTRA_FIELDS = ("method", "path", "status", "duration_ms", "user_id")
 
 access_log = logging.getLogger("passnum.access")
+REDACTED = "…"
+# a rule's variable part: ``<name>``, ``<converter:name>``, ``<any(a, b):name>``
+_RULE_ARGUMENT = re.compile(r"<(?:[^<>]*:)?([A-Za-z_][A-Za-z0-9_]*)>")
+# Werkzeug's request line (``log_request``), possibly coloured for a terminal
+_REQUEST_LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<target>\S*) (?P<version>HTTP/[0-9.]+)$")
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def loggable_path(rule: Rule | None, view_args: Mapping[str, Any] | None, path: str) -> str:
+    """``path`` as a log may show it, never a free-text URL argument.
+
+    A routed path is its rule with numeric arguments (database ids) filled in and the
+    others shown as ``…`` (``/v/<token>`` gives ``/v/…``); static files keep their path;
+    an unrouted path keeps its first segment only (``/v/…``), since it could hold anything.
+    """
+    if rule is None:
+        head, _, rest = path.lstrip("/").partition("/")
+        return f"/{head}/{REDACTED}" if rest else path
+    if rule.endpoint == "static":
+        return path
+    values = view_args or {}
+
+    def shown(match: re.Match[str]) -> str:
+        value = values.get(match[1])
+        return str(value) if isinstance(value, int) else REDACTED
+
+    return _RULE_ARGUMENT.sub(shown, rule.rule)
 
 
 def request_id() -> str | None:
@@ -89,17 +123,59 @@ def _finish(response: Response) -> Response:
     if access_log.isEnabledFor(logging.INFO):
         started = g.get("request_started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-        access_log.info("%s %s %s", request.method, request.path, response.status_code,
+        path = loggable_path(request.url_rule, request.view_args, request.path)
+        access_log.info("%s %s %s", request.method, path, response.status_code,
                         extra={"request_id": rid, "method": request.method,
-                               "path": request.path, "status": response.status_code,
+                               "path": path, "status": response.status_code,
                                "duration_ms": duration, "user_id": _user_id()})
     return response
 
 
+class RequestLineFilter(logging.Filter):
+    """Rewrite Werkzeug's request lines (``"GET /v/<token>?code=… HTTP/1.1" 200 -``) to
+    the method, ``loggable_path`` and protocol: no token, no query string."""
+
+    def __init__(self, url_map: Map) -> None:
+        """Route the logged paths with ``url_map`` (the application's routes)."""
+        super().__init__()
+        self.url_map = url_map
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, its request line redacted; a raw error message is dropped."""
+        args = record.args if isinstance(record.args, tuple) else ()
+        if str(record.msg).endswith('"%s" %s %s') and len(args) == 3:
+            record.args = (self._request_line(str(args[0])), *args[1:])
+        elif str(record.msg).endswith("code %d, message %s") and len(args) == 2:
+            record.args = (args[0], REDACTED)  # may quote the raw request line
+        return True
+
+    def _request_line(self, line: str) -> str:
+        match = _REQUEST_LINE.match(_ANSI_STYLE.sub("", line))
+        if match is None:
+            return REDACTED
+        method, path = match["method"], urlsplit(match["target"]).path
+        try:
+            rule, args = self.url_map.bind("localhost").match(path, method=method,
+                                                              return_rule=True)
+        except HTTPException:
+            rule, args = None, None
+        return f"{method} {loggable_path(rule, args, path)} {match['version']}"
+
+
+def _filter_request_lines(url_map: Map) -> None:
+    """Put one ``RequestLineFilter`` on Werkzeug's logger (the latest app's routes)."""
+    werkzeug_log = logging.getLogger("werkzeug")
+    for old in [f for f in werkzeug_log.filters if isinstance(f, RequestLineFilter)]:
+        werkzeug_log.removeFilter(old)
+    werkzeug_log.addFilter(RequestLineFilter(url_map))
+
+
 def install(app: Flask) -> None:
-    """Request ids and access records on every request of ``app``."""
+    """Request ids and access records on every request of ``app``; Werkzeug's request
+    lines without tokens or query strings."""
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
+    _filter_request_lines(app.url_map)
 
 
 def json_log_config(level: str = "INFO") -> dict[str, Any]:
