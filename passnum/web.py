@@ -8,10 +8,12 @@ import os
 from typing import Any
 
 from flask import Flask, Response, has_request_context, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.security import safe_join
 
 from passnum.auth.models import Role
+from passnum.auth.policy import policy_for
 from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.queries import STATE_LABELS
 from passnum.core.codes import group
@@ -24,6 +26,8 @@ STATIC_UNVERSIONED = "no-cache"
 # The scanner keeps its page and assets in its service worker, which matches them by path
 # and renews them by its own content hash: they stay unversioned (revalidated) there.
 PLAIN_STATIC_ENDPOINTS = frozenset({"redemptions.scan", "redemptions.service_worker"})
+# Files that never hold personal data, whoever asks: they keep their own caching.
+NEVER_PERSONAL = frozenset({"static", "redemptions.service_worker"})
 
 
 class IdConverter(IntegerConverter):
@@ -79,7 +83,21 @@ def register_template_helpers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _may_be_personal():
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _may_be_personal() -> bool:
+    """True for an answer no cache may keep: any answer of a route that is not public,
+    and any answer to a logged-in person (a public page then shows their account).
+
+    Pages, PDFs, CSV and spreadsheet exports, JSON alike; static files excepted.
+    """
+    if request.endpoint in NEVER_PERSONAL:
+        return False
+    policy = policy_for(request.endpoint, request.method)
+    return policy is None or policy.roles is not None or current_user.is_authenticated
 
 
 def register_static_caching(app: Flask) -> None:

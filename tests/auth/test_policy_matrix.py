@@ -138,3 +138,37 @@ def test_roles_are_compared_not_guessed():
     assert not policy_for("redemptions.voucher_page", "POST").allows(Role.ISSUER)
     assert policy_for("redemptions.voucher_page", "HEAD").allows(None)
     assert not policy_for("programme_admin.index", "GET").allows(Role.MANAGER)
+
+
+# No personal data in a shared or intermediate cache: a logged-in person's answers and
+# the answers of every protected route are ``no-store``; static files and the public
+# pages seen by anyone keep their own caching (the API is never cached, public or not).
+NEVER_PERSONAL = {"static", "redemptions.service_worker"}
+
+
+def test_every_personal_response_is_no_store(matrix_app):
+    app, users, token = matrix_app
+    problems: list[str] = []
+    checked = 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods:
+            continue
+        url = _url(rule.rule, token)
+        public = policy_for(rule.endpoint, "GET").roles is None
+        for name, user in users.items():
+            client, headers = _client(app, user, url.startswith("/api/"))
+            response = _call(client, url, "GET", headers)
+            cache = response.headers.get("Cache-Control", "")
+            if rule.endpoint in NEVER_PERSONAL:
+                if "no-store" in cache:
+                    problems.append(f"GET {url} as {name}: static, yet {cache}")
+                continue
+            personal = user is not None or not public
+            if personal and "no-store" not in cache:
+                problems.append(f"GET {url} as {name} ({response.status_code}): "
+                                f"Cache-Control {cache!r}")
+            if not personal and response.mimetype == "text/html" and "no-store" in cache:
+                problems.append(f"GET {url} as {name}: a public page, yet no-store")
+            checked += personal
+    assert checked > 250
+    assert problems == []
