@@ -354,6 +354,14 @@ IDEMPOTENCY = {
                    "sans rien refaire ; la même clé pour une autre requête est refusée (422).",
     "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
 }
+# a POST that only names its object in the path: no body, or an empty JSON object
+NO_BODY = {"required": False, "content": {"application/json": {
+    "schema": {"type": "object", "additionalProperties": False}}}}
+BOOKLET_PDF = {
+    "description": "Le chéquier en PDF (A4).",
+    "content": {"application/pdf": {
+        "schema": {"type": "string", "contentMediaType": "application/pdf"}}},
+}
 CSRF = {
     "name": "X-CSRFToken", "in": "header", "required": False,
     "description": "Jeton CSRF de la page, exigé avec le cookie de session (pas avec un "
@@ -380,16 +388,17 @@ PATHS: dict[str, Any] = {
         "parameters": [_path_id("beneficiary_id", "du bénéficiaire")],
         "responses": _responses("200", _ok("Le bénéficiaire.", "Beneficiary"), "401", "404"),
     }},
-    "/api/v1/beneficiaries/{beneficiary_id}/export": {"get": {
+    "/api/v1/beneficiaries/{beneficiary_id}/export": {"post": {
         "operationId": "exportBeneficiary",
         "summary": "Exporter les données d'un bénéficiaire (droit d'accès)",
         "description": "Identité, coordonnées, besoin, consentement (date, version, texte), "
                        "structure, chéquiers, chèques et opérations. Travailleurs sociaux de "
                        "la structure, gestionnaires du département, administrateurs ; 404 "
-                       "pour tout autre. Chaque export est journalisé. 422 "
+                       "pour tout autre. Chaque export est journalisé (d'où un POST). 422 "
                        "beneficiary_pseudonymised : fiche anonymisée, plus rien à exporter.",
         "tags": ["beneficiaries"],
-        "parameters": [_path_id("beneficiary_id", "du bénéficiaire")],
+        "parameters": [_path_id("beneficiary_id", "du bénéficiaire"), IDEMPOTENCY, CSRF],
+        "requestBody": NO_BODY,
         "responses": _responses("200", _ok("Les données de la personne.", "BeneficiaryExport"),
                                 "401", "404", "422"),
     }},
@@ -406,13 +415,17 @@ PATHS: dict[str, Any] = {
         "responses": _responses("200", _ok("Le chéquier.", "Booklet"), "401", "404"),
     }},
     "/api/v1/booklets/{booklet_id}/pdf": {"get": {
-        "operationId": "getBookletPdf", "summary": "Télécharger le chéquier à imprimer",
+        "operationId": "getBookletPdf", "summary": "Lire le PDF du chéquier",
+        "description": "Une lecture : ne compte pas d'impression, ne change rien.",
         "tags": ["booklets"], "parameters": [_path_id("booklet_id", "du chéquier")],
-        "responses": _responses("200", {
-            "description": "Le chéquier en PDF (A4).",
-            "content": {"application/pdf": {
-                "schema": {"type": "string", "contentMediaType": "application/pdf"}}},
-        }, "401", "404"),
+        "responses": _responses("200", BOOKLET_PDF, "401", "404"),
+    }, "post": {
+        "operationId": "printBookletPdf", "summary": "Imprimer le chéquier",
+        "description": "Le PDF à imprimer ; l'impression est comptée et journalisée.",
+        "tags": ["booklets"],
+        "parameters": [_path_id("booklet_id", "du chéquier"), IDEMPOTENCY, CSRF],
+        "requestBody": NO_BODY,
+        "responses": _responses("200", BOOKLET_PDF, "401", "404"),
     }},
     "/api/v1/booklets/{booklet_id}/revoke": {"post": {
         "operationId": "revokeBooklet", "summary": "Déclarer un chéquier perdu, volé ou annulé",

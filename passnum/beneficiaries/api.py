@@ -62,10 +62,11 @@ def get_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
     return beneficiary_json(get_beneficiary(current_user, beneficiary_id))
 
 
-@bp.get("/beneficiaries/<id:beneficiary_id>/export")
+@bp.post("/beneficiaries/<id:beneficiary_id>/export")
 @api_endpoint
 def export_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
-    """Subject-access export (audited); 404 out of scope, 422 once pseudonymised."""
+    """Subject-access export (audited, hence a POST); 404 out of scope, 422 once
+    pseudonymised."""
     return export_json(export_beneficiary(current_user, beneficiary_id, fmt="json"))
 
 

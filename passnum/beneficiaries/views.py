@@ -118,20 +118,21 @@ def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
     return response
 
 
-@bp.route("/<id:beneficiary_id>/export.json")
+@bp.route("/<id:beneficiary_id>/export.json", methods=["POST"])
 @login_required
 def export_json_download(beneficiary_id: int):
-    """Subject-access export as JSON (audited); out of scope is 404 for every role."""
+    """Subject-access export as JSON (audited, hence a POST); out of scope is 404 for
+    every role."""
     with unit_of_work():  # rendered before commit: a failed export is not audited
         data = export_beneficiary(current_user, beneficiary_id, fmt="json")
         body = json.dumps(export_json(data), ensure_ascii=False, indent=2).encode("utf-8")
     return _attachment(body, "application/json", export_filename(beneficiary_id, "json"))
 
 
-@bp.route("/<id:beneficiary_id>/export.pdf")
+@bp.route("/<id:beneficiary_id>/export.pdf", methods=["POST"])
 @login_required
 def export_pdf_download(beneficiary_id: int):
-    """Subject-access export as a printable PDF (audited)."""
+    """Subject-access export as a printable PDF (audited, hence a POST)."""
     out = io.BytesIO()
     with unit_of_work():
         render_export(export_beneficiary(current_user, beneficiary_id, fmt="pdf"), out)

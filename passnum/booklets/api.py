@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask_login import current_user
 
 from passnum.api import bp
@@ -78,12 +78,14 @@ def get_booklet_endpoint(booklet_id: int) -> dict[str, Any]:
     return booklet_json(queries.get_booklet(current_user, booklet_id))
 
 
-@bp.get(f"/booklets/{BOOKLET_ID}/pdf")
+@bp.route(f"/booklets/{BOOKLET_ID}/pdf", methods=["GET", "POST"])
 @api_endpoint
 def booklet_pdf_endpoint(booklet_id: int) -> Response:
-    """The printable booklet; the print is counted only if the PDF was made."""
+    """The printable booklet. GET reads it and changes nothing; POST prints it (counted
+    and audited, only if the PDF was made)."""
     booklet = queries.get_booklet(current_user, booklet_id)
-    record_print(current_user, booklet)
+    if request.method == "POST":
+        record_print(current_user, booklet)
     return booklet_download(booklet)
 
 

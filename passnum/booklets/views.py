@@ -67,10 +67,11 @@ def detail(booklet_id: int):
     )
 
 
-@bp.route("/chequiers/<id:booklet_id>/pdf")
+@bp.route("/chequiers/<id:booklet_id>/pdf", methods=["POST"])
 @login_required
 def pdf(booklet_id: int):
-    """Download the printable booklet (counted and audited)."""
+    """Download the printable booklet (counted and audited: a POST, as a GET that a
+    prefetch or a reload may send must change nothing)."""
     with unit_of_work():
         booklet = queries.get_booklet(current_user, booklet_id)
         record_print(current_user, booklet)
@@ -203,10 +204,11 @@ def _printed(ids: list[int]) -> Iterator[Booklet]:
             yield booklet
 
 
-@bp.route("/stock/lots/<id:event_id>/pdf")
+@bp.route("/stock/lots/<id:event_id>/pdf", methods=["POST"])
 @login_required
 def stock_batch_pdf(event_id: int):
-    """Download, as one PDF, the booklets of a stock batch that are still in stock."""
+    """Download, as one PDF, the booklets of a stock batch that are still in stock
+    (each print counted and audited, hence a POST)."""
     _stock_roles()
     # closed by _chunks once sent (or below on failure), not by a with block here
     spool = tempfile.SpooledTemporaryFile(max_size=BATCH_SPOOL_BYTES)  # noqa: SIM115

@@ -136,6 +136,7 @@ def test_scope_of_booklets(client, world):
         headers = bearer(client, user)
         assert client.get(url, headers=headers).status_code == 404
         assert client.get(f"{url}/pdf", headers=headers).status_code == 404
+        assert client.post(f"{url}/pdf", headers=headers).status_code == 404
         revoke = client.post(f"{url}/revoke", headers=headers, json={"reason": "lost"})
         assert revoke.status_code == 404
         assert revoke.json["error"]["code"] == "not_found"
@@ -171,13 +172,20 @@ def test_revoke_then_vouchers_check_as_revoked(client, world):
     assert again.json["error"]["code"] == "already_revoked"
 
 
-def test_pdf_is_a_pdf_and_the_print_is_counted(client, world):
+def test_pdf_is_a_pdf_and_only_a_post_counts_a_print(client, world):
     headers = bearer(client, world.issuer78)
     booklet = new_booklet(client, headers)
-    response = client.get(f"{API}/booklets/{booklet['id']}/pdf", headers=headers)
+    printed = select(func.count(AuditEvent.id)).where(AuditEvent.action == "booklet.printed")
+    read = client.get(f"{API}/booklets/{booklet['id']}/pdf", headers=headers)
+    assert read.status_code == 200 and read.mimetype == "application/pdf"
+    assert read.data.startswith(b"%PDF")
+    db.session.expire_all()
+    assert db.session.get(Booklet, booklet["id"]).printed_count == 0  # a GET is a read
+    assert db.session.scalar(printed) == 0
+    response = client.post(f"{API}/booklets/{booklet['id']}/pdf", headers=headers)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    db.session.expire_all()
     assert db.session.get(Booklet, booklet["id"]).printed_count == 1
-    assert db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "booklet.printed")) == 1
+    assert db.session.scalar(printed) == 1

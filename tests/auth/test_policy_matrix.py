@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response
+from sqlalchemy import select
 
 from passnum.auth.models import Role
 from passnum.auth.policy import policy_for, undeclared
 from passnum.core.signing import sign_serial
+from passnum.extensions import db
 from tests.api.conftest import bearer
 from tests.conftest import IsolatedClient, make_app
 from tests.factories import World, issue, login, make_beneficiary, make_workshop
@@ -172,3 +174,35 @@ def test_every_personal_response_is_no_store(matrix_app):
             checked += personal
     assert checked > 250
     assert problems == []
+
+
+def _snapshot() -> dict[str, list[str]]:
+    """Every row of every table, as text, in a stable order."""
+    db.session.rollback()  # a fresh read of what the requests committed
+    return {table.name: sorted(repr(tuple(row)) for row in db.session.execute(select(table)))
+            for table in db.metadata.sorted_tables}
+
+
+def test_no_get_changes_anything(matrix_app):
+    """A GET is a read (a link, a prefetch, a crawler, a reload may send it): every GET
+    route, as every role, leaves every row of every table as it was, audit log included."""
+    app, users, token = matrix_app
+    changed: list[str] = []
+    calls = 0
+    before = _snapshot()
+    assert before["audit_events"] and before["booklets"]
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods:
+            continue
+        url = _url(rule.rule, token)
+        for name, user in users.items():
+            client, headers = _client(app, user, url.startswith("/api/"))
+            start = _snapshot()  # logging in (a POST) may write: compare from here
+            response = _call(client, url, "GET", headers)
+            calls += 1
+            after = _snapshot()
+            tables = sorted(t for t in after if after[t] != start[t])
+            if tables:
+                changed.append(f"GET {url} as {name} ({response.status_code}): {tables}")
+    assert calls > 250
+    assert changed == [], "\n".join(changed)

@@ -115,12 +115,12 @@ def test_pages_offer_and_serve_the_downloads(scene, client):
     assert f"/beneficiaires/{person_id}/export.pdf" in page
     assert CONSENT_TEXTS[CURRENT_CONSENT_VERSION] in page
     assert f"texte version {CURRENT_CONSENT_VERSION}" in page
-    response = client.get(f"/beneficiaires/{person_id}/export.json")
+    response = client.post(f"/beneficiaires/{person_id}/export.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="beneficiaire-{person_id}-donnees.json"')
     assert response.json["beneficiary"]["birth_date"] == "1949-02-03"
-    response = client.get(f"/beneficiaires/{person_id}/export.pdf")
+    response = client.post(f"/beneficiaires/{person_id}/export.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "Ménard" not in response.headers["Content-Disposition"]
     assert f"beneficiaire-{person_id}-donnees.pdf" in response.headers["Content-Disposition"]
@@ -137,7 +137,7 @@ def test_pages_hide_the_person_from_outsiders(scene, client):
     for outsider in (world.issuer92, world.agent78):
         login(client, outsider)
         for suffix in ("json", "pdf"):
-            assert client.get(f"/beneficiaires/{person_id}/export.{suffix}").status_code == 404
+            assert client.post(f"/beneficiaires/{person_id}/export.{suffix}").status_code == 404
         client.post("/deconnexion")
 
 
@@ -152,18 +152,18 @@ def test_creation_form_shows_the_consent_text_and_its_version(app, client):
 def test_api_export(app, scene):
     world, person_id, _booklet, _other = scene
     api = api_client(app)
-    response = api.get(f"{API}/beneficiaries/{person_id}/export", headers=bearer(
+    response = api.post(f"{API}/beneficiaries/{person_id}/export", headers=bearer(
         api, world.manager78))
     assert response.status_code == 200
     assert response.json["beneficiary"]["last_name"] == "Ménard-Lefèvre"
     assert response.json["booklets"][0]["vouchers"][0]["venue"] == world.venue78.name
     for outsider in (world.issuer92, world.agent78):
-        response = api.get(f"{API}/beneficiaries/{person_id}/export",
+        response = api.post(f"{API}/beneficiaries/{person_id}/export",
                            headers=bearer(api, outsider))
         assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
     with unit_of_work():
         pseudonymise([person_id], actor_id=None, retention_months=12)
-    response = api.get(f"{API}/beneficiaries/{person_id}/export",
-                       headers=bearer(api, world.admin))
+    response = api.post(f"{API}/beneficiaries/{person_id}/export",
+                        headers=bearer(api, world.admin))
     assert response.status_code == 422
     assert response.json["error"]["code"] == "beneficiary_pseudonymised"

@@ -231,7 +231,7 @@ def test_download_returns_the_pdf_and_is_audited(app: Flask) -> None:
     booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
     client = login(app, world.issuer78.email)
 
-    response = client.get(f"/chequiers/{booklet.id}/pdf")
+    response = client.post(f"/chequiers/{booklet.id}/pdf")
 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -252,7 +252,7 @@ def test_another_structure_cannot_download(app: Flask) -> None:
     booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
     client = login(app, world.issuer78b.email)
 
-    response = client.get(f"/chequiers/{booklet.id}/pdf")
+    response = client.post(f"/chequiers/{booklet.id}/pdf")
 
     assert response.status_code == 404
     db.session.expire_all()

@@ -165,7 +165,7 @@ def test_stock_batch_download_is_one_scannable_pdf(app: Flask) -> None:
     urls = [url for b in batch.booklets for url in expected_urls(b)]
     client = login(app, world.issuer78.email)
 
-    response = client.get(f"/stock/lots/{batch.event_id}/pdf")
+    response = client.post(f"/stock/lots/{batch.event_id}/pdf")
 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"

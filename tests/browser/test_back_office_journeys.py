@@ -41,10 +41,11 @@ def expect_heading(page: Page, text: str | re.Pattern[str]) -> None:
     expect(page.locator("h1")).to_have_text(text)
 
 
-def download_from(page: Page, link_name: str) -> tuple[Download, bytes]:
-    """Click the first link named ``link_name``; return the download and its bytes."""
+def download_from(page: Page, link_name: str, role: str = "link") -> tuple[Download, bytes]:
+    """Click the first link (or button, for a download that is recorded: a POST) named
+    ``link_name``; return the download and its bytes."""
     with page.expect_download() as info:
-        page.get_by_role("link", name=link_name, exact=True).first.click()
+        page.get_by_role(role, name=link_name, exact=True).first.click()
     download = info.value
     assert download.failure() is None
     return download, Path(download.path()).read_bytes()
@@ -76,7 +77,7 @@ def print_stock(page: Page, count: int) -> list[str]:
     page.get_by_label("Nombre de chéquiers à imprimer").fill(str(count))
     page.get_by_role("button", name="Imprimer N chéquiers de stock").click()
     expect(page.locator(".flash-success")).to_contain_text(f"{count} chéquier(s) créé(s) en stock")
-    download, pdf = download_from(page, "Télécharger le PDF du lot à imprimer")
+    download, pdf = download_from(page, "Télécharger le PDF du lot à imprimer", "button")
     assert pdf.startswith(b"%PDF-"), pdf[:20]
     assert re.fullmatch(r"chequiers-stock-lot-\d+\.pdf", download.suggested_filename)
     expect(page.get_by_role("heading", name=f"Chéquiers en stock ({count})")).to_be_visible()

@@ -114,7 +114,7 @@ def test_issuer_records_a_person_issues_and_prints_a_booklet(
     assert number.startswith("78-")
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Télécharger le PDF à imprimer").click()
+        page.get_by_role("button", name="Télécharger le PDF à imprimer").click()
     download = download_info.value
     assert download.failure() is None
     assert download.suggested_filename == f"chequier-{number}.pdf"

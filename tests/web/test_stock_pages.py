@@ -30,9 +30,9 @@ def test_print_a_stock_batch_and_download_its_pdf(client, app):
     numbers = stock_numbers()
     assert len(numbers) == 2 and all(n in response.text for n in numbers)
     assert response.text.count("En stock") >= 2
-    link = re.search(r'href="(/stock/lots/\d+/pdf)"', response.text).group(1)
+    link = re.search(r'action="(/stock/lots/\d+/pdf)"', response.text).group(1)
 
-    pdf = client.get(link)
+    pdf = client.post(link)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert "attachment" in pdf.headers["Content-Disposition"]
     body = pdf.get_data()
@@ -56,10 +56,10 @@ def test_stock_form_errors_and_scope(client, app):
     assert "allocation de chéquiers de votre structure est épuisée" in response.text
     assert db.session.scalar(select(func.count()).select_from(Booklet)) == 0
     client.post("/stock", data={"count": "1"})
-    event_link = re.search(r'href="(/stock/lots/\d+/pdf)"', client.get("/stock").text).group(1)
+    event_link = re.search(r'action="(/stock/lots/\d+/pdf)"', client.get("/stock").text).group(1)
     client.post("/deconnexion")
     login(client, world.issuer92)
-    assert client.get(event_link).status_code == 404
+    assert client.post(event_link).status_code == 404
     assert client.get("/stock").status_code == 200
     client.post("/deconnexion")
     login(client, world.agent78)
