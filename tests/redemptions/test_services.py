@@ -114,6 +114,21 @@ def test_forged_codes_are_refused_before_any_write(world, booklet, codes, expect
     assert live_lines() == 0
 
 
+def test_a_token_in_another_base64_spelling_is_refused_as_forged(world, booklet):
+    """The MAC's last symbol with other padding bits decodes to the same MAC: refused
+    like a forged token, audited, nothing written; the printed token still works."""
+    token = sign_serial(booklet.vouchers[0].serial)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    variant = token[:-1] + alphabet[alphabet.index(token[-1]) ^ 1]
+    err = refusal(world, [voucher_url(variant)])
+    assert (err.code, err.http_status) == ("invalid_code", 400) and err.audit is not None
+    with pytest.raises(DomainError) as checked:
+        check(variant, actor_id=world.agent78.id, channel="test")
+    assert checked.value.code == "invalid_code"
+    assert live_lines() == 0
+    assert take(world, [token]).lines[0].voucher_id == booklet.vouchers[0].id
+
+
 def test_unknown_and_duplicate_codes(world, booklet):
     from passnum.core.codes import new_manual_code
 
