@@ -14,12 +14,14 @@ PRIVATE_FILE = 0o600
 def private_dir(path: str | Path) -> Path:
     """Create ``path`` (and its parents) if needed and make it readable by its owner only.
 
-    An existing folder is tightened too: the instance folder of a checkout made before
-    this rule, or by a tool under a loose umask, holds the secrets and the database.
+    An existing folder of ours is tightened too: the instance folder of a checkout made
+    before this rule, or by a tool under a loose umask, holds the secrets and the
+    database. A folder another account owns (an operator's choice) is left as it is.
     """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, PRIVATE_DIR)
+    if folder.stat().st_uid == os.geteuid():
+        os.chmod(folder, PRIVATE_DIR)
     return folder
 
 
