@@ -74,7 +74,7 @@ def test_form_errors_are_french_and_on_their_field(client, app):
     assert error_of(response.text, "start_date") == "Ce champ est obligatoire."
     response = client.post("/ateliers/nouveau", data=form_data(theme, capacity="beaucoup"))
     assert response.status_code == 422
-    assert error_of(response.text, "capacity") == "N'est pas un entier valide."
+    assert error_of(response.text, "capacity") == "Nombre invalide : chiffres 0 à 9 uniquement."
     response = client.post("/ateliers/nouveau", data=form_data(theme, duration_minutes="5"))
     assert response.status_code == 400
     assert "entre 15 et 600" in error_of(response.text, "duration_minutes")
