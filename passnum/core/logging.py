@@ -55,7 +55,7 @@ def loggable_path(rule: Rule | None, view_args: Mapping[str, Any] | None, path: 
     if rule is None:
         head, _, rest = path.lstrip("/").partition("/")
         return f"/{head}/{REDACTED}" if rest else path
-    if rule.endpoint == "static":
+    if rule.endpoint == "static" or not rule.arguments:
         return path
     values = view_args or {}
 
