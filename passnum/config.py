@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_METHOD": "scrypt",
     # RGPD: months after a programme's end before its beneficiaries are pseudonymised
     "RGPD_RETENTION_MONTHS": 12,
+    # hours an API answer is kept for retries with its Idempotency-Key; older ones are
+    # not replayed and ``purge`` deletes them
+    "IDEMPOTENCY_TTL_HOURS": 48,
     # failed logins: the account locks after this many in a row, for 1 minute, then
     # twice as long at each further failure, up to LOGIN_LOCKOUT_MAX_MINUTES
     "LOGIN_LOCKOUT_AFTER": 5,
@@ -143,4 +146,7 @@ def validate(cfg: dict[str, Any]) -> None:
     if not cfg["VOUCHER_KEYS"] or any(len(k) < 16 for k in cfg["VOUCHER_KEYS"]):
         raise ConfigError("Les clés de signature des chèques doivent compter 16 caractères.")
     cfg["API_TOKEN_HOURS"] = int(cfg["API_TOKEN_HOURS"])
+    if int(cfg["IDEMPOTENCY_TTL_HOURS"]) < 1:
+        raise ConfigError("PASSNUM_IDEMPOTENCY_TTL_HOURS doit valoir au moins 1 heure.")
+    cfg["IDEMPOTENCY_TTL_HOURS"] = int(cfg["IDEMPOTENCY_TTL_HOURS"])
     cfg["SESSION_COOKIE_SECURE"] = base.scheme == "https"

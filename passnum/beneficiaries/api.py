@@ -46,7 +46,7 @@ def beneficiary_json(beneficiary: Beneficiary) -> dict[str, Any]:
 
 
 @bp.post("/beneficiaries")
-@api_endpoint
+@api_endpoint(person_field="id")
 def create_beneficiary_endpoint() -> tuple[dict[str, Any], int]:
     """Record a consenting beneficiary in the issuer's structure (admins name one)."""
     data = parse_body(CREATE_FIELDS)

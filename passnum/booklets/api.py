@@ -61,7 +61,7 @@ def booklet_json(booklet: Booklet) -> dict[str, Any]:
 
 
 @bp.post("/booklets")
-@api_endpoint
+@api_endpoint(person_field="beneficiary_id")
 def issue_booklet_endpoint() -> tuple[dict[str, Any], int]:
     """Issue the booklet of a beneficiary in scope (managers may override a duplicate)."""
     data = parse_body(ISSUE_FIELDS)
@@ -88,7 +88,7 @@ def booklet_pdf_endpoint(booklet_id: int) -> Response:
 
 
 @bp.post(f"/booklets/{BOOKLET_ID}/revoke")
-@api_endpoint
+@api_endpoint(person_field="beneficiary_id")
 def revoke_booklet_endpoint(booklet_id: int) -> dict[str, Any]:
     """Declare a booklet lost, stolen or cancelled; its unused vouchers are revoked."""
     data = parse_body(REVOKE_FIELDS)
