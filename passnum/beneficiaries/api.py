@@ -90,6 +90,7 @@ def export_schema() -> dict[str, Any]:
         "number": text, "programme": text, "status": text, "valid_from": day,
         "expires_on": day, "issued_at": instant, "handed_out_at": maybe(instant),
         "revoked_at": maybe(instant), "revoke_reason": maybe(text),
+        "revoke_note": maybe(text), "duplicate_override_reason": maybe(text),
         "vouchers": {"type": "array", "items": voucher},
     })
     event = _object({"at": instant, "action": text, "label": text,
@@ -100,7 +101,8 @@ def export_schema() -> dict[str, Any]:
             "beneficiary": _object({
                 "id": count, "first_name": text, "last_name": text, "birth_date": maybe(day),
                 "postal_code": text, "phone": maybe(text), "email": maybe(text),
-                "need": text, "created_at": instant}),
+                "need": text, "duplicate_override_reason": maybe(text),
+                "created_at": instant}),
             "consent": _object({"given_at": instant, "text_version": text,
                                 "text": maybe(text)}),
             "structure": _object({"id": count, "name": text, "departement": text}),

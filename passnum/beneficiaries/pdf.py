@@ -87,6 +87,8 @@ def _identity(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
             ("Téléphone", person["phone"] or "non renseigné"),
             ("E-mail", person["email"] or "non renseigné"),
             ("Besoin exprimé", person["need"] or "non renseigné"),
+            ("Dérogation au contrôle des doublons",
+             person["duplicate_override_reason"] or "aucune"),
             ("Fiche créée le", datetime_fr(person["created_at"])),
             ("Structure", f"{structure['name']} (département {structure['departement']})"),
             ("N° de fiche", str(person["id"])),
@@ -115,6 +117,10 @@ def _booklets(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
             f"{STATE_LABELS.get(booklet['status'], booklet['status'])} — émis le "
             f"{datetime_fr(booklet['issued_at'])} — valable du {date_fr(booklet['valid_from'])} "
             f"au {date_fr(booklet['expires_on'])}{revoked}", styles.text))
+        notes = [("Commentaire de révocation", booklet["revoke_note"]),
+                 ("Dérogation au contrôle des doublons",
+                  booklet["duplicate_override_reason"])]
+        flow += [_p(f"{label} : {note}", styles.text) for label, note in notes if note]
         rows = [[v["serial"], STATE_LABELS.get(v["status"], v["status"]),
                  euros(v["value_cents"]), date_fr(v["expires_on"]),
                  datetime_fr(v["redeemed_at"]), v["venue"] or ""]
