@@ -146,7 +146,11 @@ def validate(cfg: dict[str, Any]) -> None:
     if not cfg["VOUCHER_KEYS"] or any(len(k) < 16 for k in cfg["VOUCHER_KEYS"]):
         raise ConfigError("Les clés de signature des chèques doivent compter 16 caractères.")
     cfg["API_TOKEN_HOURS"] = int(cfg["API_TOKEN_HOURS"])
-    if int(cfg["IDEMPOTENCY_TTL_HOURS"]) < 1:
-        raise ConfigError("PASSNUM_IDEMPOTENCY_TTL_HOURS doit valoir au moins 1 heure.")
-    cfg["IDEMPOTENCY_TTL_HOURS"] = int(cfg["IDEMPOTENCY_TTL_HOURS"])
+    try:
+        ttl_hours = int(cfg["IDEMPOTENCY_TTL_HOURS"])
+    except (TypeError, ValueError):
+        ttl_hours = 0
+    if ttl_hours < 1:
+        raise ConfigError("PASSNUM_IDEMPOTENCY_TTL_HOURS doit être un nombre d'heures (1 ou plus).")
+    cfg["IDEMPOTENCY_TTL_HOURS"] = ttl_hours
     cfg["SESSION_COOKIE_SECURE"] = base.scheme == "https"

@@ -223,3 +223,12 @@ def test_purge_deletes_stored_api_answers_past_their_lifetime(app):
     _age_answers(2)
     assert "1 réponse(s) d'API" in run(app, "purge").output
     assert bodies() == []
+
+
+def test_answer_lifetime_is_a_setting_checked_at_start(monkeypatch, tmp_path):
+    assert config.load(str(tmp_path), dict(TEST_CONFIG))["IDEMPOTENCY_TTL_HOURS"] == 48
+    monkeypatch.setenv("PASSNUM_IDEMPOTENCY_TTL_HOURS", "72")
+    assert config.load(str(tmp_path), dict(TEST_CONFIG))["IDEMPOTENCY_TTL_HOURS"] == 72
+    for wrong in (0, "deux jours"):
+        with pytest.raises(config.ConfigError, match="IDEMPOTENCY_TTL_HOURS"):
+            config.load(str(tmp_path), {**TEST_CONFIG, "IDEMPOTENCY_TTL_HOURS": wrong})
