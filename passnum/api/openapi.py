@@ -351,7 +351,9 @@ def _path_id(name: str, what: str) -> dict[str, Any]:
 IDEMPOTENCY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "Une requête rejouée avec la même clé renvoie la première réponse "
-                   "sans rien refaire ; la même clé pour une autre requête est refusée (422).",
+                   "sans rien refaire ; la même clé pour une autre requête est refusée (422). "
+                   "La réponse est gardée 48 h (réglable) : passé ce délai, la requête est "
+                   "traitée comme nouvelle (un encaissement garde sa clé sans limite).",
     "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
 }
 CSRF = {
