@@ -20,7 +20,7 @@ from typing import Any
 from flask import Response, current_app, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
@@ -134,9 +134,11 @@ def _stored_response(key: str, fingerprint: str) -> Response | None:
     if row is None:
         return None
     if row.created_at < answers_expire_before(current_app.config):
-        # past its lifetime the key is free again: this request is decided anew
-        db.session.delete(row)
-        db.session.flush()
+        # past its lifetime the key is free again: this request is decided anew (a
+        # statement, not the ORM's delete, so that a concurrent retry deleting it first
+        # is no error: its new answer then wins on the key's unique constraint)
+        db.session.expunge(row)
+        db.session.execute(delete(IdempotentResponse).where(IdempotentResponse.id == row.id))
         return None
     if (row.method, row.path, row.request_hash) != (request.method, request.path, fingerprint):
         raise RuleRefused(

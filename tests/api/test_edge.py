@@ -104,17 +104,14 @@ def test_malformed_idempotency_keys_are_refused(client, world, key):
     assert response.json["error"]["code"] == "invalid_idempotency_key"
 
 
-def test_concurrent_retries_issue_one_booklet(app, client, world):
-    headers = bearer(client, world.issuer78)
-    person = new_person(client, headers)
+def _race(app: Flask, headers: dict, body: dict) -> list[tuple[int, dict]]:
+    """POST ``body`` to /booklets from two threads at once; their statuses and answers."""
     db.session.commit()  # free SQLite's write lock before the threads start
-    retry = {**headers, "Idempotency-Key": "race-1"}
     start, results = threading.Barrier(2), []
 
     def post() -> None:
         start.wait()
-        response = api_client(app).post(f"{API}/booklets", headers=retry,
-                                        json={"beneficiary_id": person})
+        response = api_client(app).post(f"{API}/booklets", headers=headers, json=body)
         results.append((response.status_code, response.json))
 
     threads = [threading.Thread(target=post) for _ in range(2)]
@@ -122,9 +119,31 @@ def test_concurrent_retries_issue_one_booklet(app, client, world):
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_concurrent_retries_issue_one_booklet(app, client, world):
+    headers = bearer(client, world.issuer78)
+    person = new_person(client, headers)
+    results = _race(app, {**headers, "Idempotency-Key": "race-1"}, {"beneficiary_id": person})
     assert [status for status, _ in results] == [201, 201]
     assert results[0][1] == results[1][1]
     assert _count(Booklet) == 1
+
+
+def test_concurrent_retries_of_an_expired_key_issue_one_booklet(app, client, world):
+    headers = bearer(client, world.issuer78)
+    retry = {**headers, "Idempotency-Key": "race-2"}
+    first = new_person(client, headers)
+    assert client.post(f"{API}/booklets", headers=retry,
+                       json={"beneficiary_id": first}).status_code == 201
+    _age_answers(app.config["IDEMPOTENCY_TTL_HOURS"] + 1)
+    second = new_person(client, headers, last_name="Secondaire")
+    results = _race(app, retry, {"beneficiary_id": second})
+    assert [status for status, _ in results] == [201, 201]
+    assert results[0][1] == results[1][1] and results[0][1]["beneficiary_id"] == second
+    assert _count(Booklet) == 2
+    assert _count(IdempotentResponse) == 1
 
 
 @pytest.fixture
