@@ -6,6 +6,7 @@ column added to a model without a decision there fails ``test_every_column_is_li
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from passnum.audit.models import AuditEvent
 from passnum.beneficiaries.export import subject_access_data
 from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.pdf import render_export
 from passnum.beneficiaries.personal_data import (
     ABOUT_A_BENEFICIARY,
     COLUMNS,
@@ -31,6 +33,7 @@ from passnum.extensions import db
 from passnum.programmes.models import Allocation, Programme
 from tests.api.conftest import API, api_client, bearer
 from tests.factories import World, make_programme
+from tests.pdfutil import pdf_text
 
 # tables that change with any operation whatever the purge does: the chain's tip
 MOVES_WITH_EVERY_EVENT = {"audit_head"}
@@ -188,6 +191,9 @@ def _at(data: Any, path: str) -> list[Any]:
 def test_every_column_about_the_person_is_in_their_export(scene):
     person = db.session.get(Beneficiary, scene["due"])
     data = subject_access_data(person, at=now())
+    out = io.BytesIO()
+    render_export(data, out)
+    printed = " ".join(pdf_text(out.getvalue()).split())
     snapshot = _snapshot()
     booklet_ids = {row["id"] for row in snapshot["booklets"].values()
                    if row["beneficiary_id"] == person.id}
@@ -207,6 +213,8 @@ def test_every_column_about_the_person_is_in_their_export(scene):
             if rule.treatment in (Treatment.BLANKED, Treatment.PSEUDONYMISED):
                 for row in owned[table]:
                     assert row[column] in found, (table, column)
+                    if isinstance(row[column], str):  # the printed export shows it too
+                        assert " ".join(row[column].split()) in printed, (table, column)
 
 
 def test_audit_details_hold_ids_never_personal_data(scene):
