@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import World, fresh_code, login
+from tests.factories import World, fresh_code, login, make_workshop
 
 API = "/api/v1"
 OUT_OF_RANGE = ("start=0001-01-01", "end=9999-12-31", "start=0001-01-01&end=9999-12-31",
@@ -105,3 +105,24 @@ def test_statement_api_refuses_edge_months(client, app):
             "venue_id": world.venue78.id, "departement": "78", "period": period})
         assert response.status_code == 400, (period, response.status_code, response.json)
         assert response.json["error"]["code"] in ("invalid_period", "invalid_format")
+
+
+def test_edge_dates_in_forms_are_refused_never_a_500(client, app):
+    """The forms that store a date (a workshop's day, a programme's period) use the same
+    bounds: a workshop on 0001-01-01 at 00:05 no longer overflows into a 500."""
+    world = World()
+    login(client, world.admin)
+    theme_id = make_workshop(world.venue78).theme_id
+    for day, at in (("0001-01-01", "00:05"), ("9999-12-31", "23:55"), ("2101-01-01", "10:00")):
+        response = client.post("/ateliers/nouveau", data={
+            "venue_id": world.venue78.id, "theme_id": theme_id, "start_date": day,
+            "start_time": at, "duration_minutes": 60, "capacity": 5, "price_vouchers": 1})
+        assert response.status_code == 422, (day, response.status_code)
+        assert "hors limites" in response.text, day
+    for starts_on, ends_on in (("0001-01-01", "2025-12-31"), ("2025-01-01", "9999-12-31")):
+        response = client.post("/programmes/nouveau", data={
+            "name": f"Programme {starts_on}", "starts_on": starts_on, "ends_on": ends_on,
+            "target_beneficiaries": 10, "budget_euros": 1000, "vouchers_per_booklet": 10,
+            "voucher_value_euros": 10, "validity_months": 12})
+        assert response.status_code in (400, 422), (starts_on, ends_on, response.status_code)
+        assert "hors limites" in response.text, (starts_on, ends_on)
