@@ -7,7 +7,13 @@ from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent  # the repository's root, in a checkout
+# templates/, static/ and migrations/ live at the repository's root (npm builds
+# static/vendor/ there, Flask-Migrate writes revisions there); passnum/templates,
+# passnum/static and passnum/migrations are links to them, which a built wheel turns into
+# the folders themselves: one path, in a checkout and in a plain `pip install`
+TEMPLATES, STATIC, MIGRATIONS = PACKAGE / "templates", PACKAGE / "static", PACKAGE / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -26,15 +32,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.load(app.instance_path, test_config))
     install_sqlite_pragmas()
     db.init_app(app)
     install_idle_ping(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     ratelimit.install(app)
     init_login(app)

@@ -13,6 +13,7 @@ from flask import jsonify
 from passnum.api import bp
 from passnum.api.schema import ID_MAX, Field
 from passnum.booklets.models import RevokeReason
+from passnum.core.clock import DATE_MAX, DATE_MIN
 
 BOOKLET_STATES = ["in_stock", "handed_out", "started", "finished", "revoked", "expired"]
 VOUCHER_STATES = ["issued", "redeemed", "revoked", "expired", "not_activated"]
@@ -468,10 +469,12 @@ PATHS: dict[str, Any] = {
             {"name": "programme", "in": "query", "required": False,
              "description": "Identifiant du programme.", "schema": ID},
             {"name": "start", "in": "query", "required": False,
-             "description": "Premier jour de la période (AAAA-MM-JJ, heure de Paris).",
+             "description": "Premier jour de la période (AAAA-MM-JJ, heure de Paris), "
+                            f"du {DATE_MIN} au {DATE_MAX}.",
              "schema": DATE},
             {"name": "end", "in": "query", "required": False,
-             "description": "Dernier jour de la période (AAAA-MM-JJ, heure de Paris).",
+             "description": "Dernier jour de la période (AAAA-MM-JJ, heure de Paris), "
+                            f"du {DATE_MIN} au {DATE_MAX}.",
              "schema": DATE},
         ],
         "responses": _responses("200", _ok("Les chiffres.", "Stats"),

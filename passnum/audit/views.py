@@ -21,7 +21,7 @@ def index() -> ResponseReturnValue:
     form = AuditSearchForm(request.args)
     if request.args and not form.validate():
         return render_template("audit/index.html", form=form, page=None,
-                               actions=known_actions(), verify_form=FrenchForm()), 422
+                               actions=known_actions(), verify_form=FrenchForm()), 400
     search = EventFilter(action=form.action.data or "", actor_id=form.actor_id.data,
                          object_type=form.object_type.data or "",
                          object_id=form.object_id.data or "",

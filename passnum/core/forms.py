@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import DateField, Field
 from wtforms.meta import DefaultMeta
+
+from passnum.core.clock import InvalidDate, parse_iso_date
 
 
 class FrenchForm(FlaskForm):
@@ -24,3 +26,21 @@ class FrenchForm(FlaskForm):
     def field_for(self, name: str | None) -> Field | None:
         """The form field that shows a service error about ``name``, if any."""
         return self[name] if name and name in self else None
+
+
+class IsoDateField(DateField):
+    """A ``YYYY-MM-DD`` date read by ``clock.parse_iso_date``: within the dates any filter
+    may name, with its French message otherwise (never a date that overflows later)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the submitted text; an empty value is left to ``Optional``/``InputRequired``."""
+        if not valuelist:
+            return
+        raw = " ".join(str(value) for value in valuelist).strip()
+        self.data = None
+        if not raw:
+            return
+        try:
+            self.data = parse_iso_date(raw)
+        except InvalidDate as err:
+            raise ValueError(str(err)) from None

@@ -1,9 +1,9 @@
 """Allocation form."""
 
-from wtforms import DateField, IntegerField, StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from passnum.core.forms import FrenchForm
+from passnum.core.forms import FrenchForm, IsoDateField
 from passnum.programmes.services import MAX_ALLOCATION, REASON_MAX
 
 
@@ -20,8 +20,8 @@ class ProgrammeForm(FrenchForm):
     """A programme's convention: period, target, budget, booklet composition, validity."""
 
     name = StringField("Nom", validators=[InputRequired(), Length(max=120)])
-    starts_on = DateField("Début", validators=[InputRequired()])
-    ends_on = DateField("Fin", validators=[InputRequired()])
+    starts_on = IsoDateField("Début", validators=[InputRequired()])
+    ends_on = IsoDateField("Fin", validators=[InputRequired()])
     target_beneficiaries = IntegerField("Bénéficiaires visés", validators=[InputRequired()])
     budget_euros = IntegerField("Budget (euros)", validators=[InputRequired()])
     vouchers_per_booklet = IntegerField("Chèques par chéquier", validators=[InputRequired()])
