@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LOGIN": "30 per 15 minutes",
     "RATELIMIT_APPLICATIONS": "5 per hour",
     "RATELIMIT_STORAGE_URI": "passnum-memory://",  # core.ratelimit.SweptMemoryStorage
+    # put before every counter's key: several instances can share one Redis
+    "RATELIMIT_KEY_PREFIX": "",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
