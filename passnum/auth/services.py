@@ -112,8 +112,8 @@ def authenticate(email: str, password: str, *, ip: str | None = None,
     login is neither complete nor audited yet.
     """
     email = normalise_email(email or "")[:254]
+    _refuse_if_throttled(email, ip)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    _refuse_if_throttled(email, user, ip)
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is None or not valid or not user.is_active:
         user_id = user.id if user else None
@@ -139,9 +139,13 @@ def authenticate(email: str, password: str, *, ip: str | None = None,
     return user
 
 
-def _refuse_if_throttled(email: str, user: User | None, ip: str | None) -> None:
+def _refuse_if_throttled(email: str, ip: str | None) -> None:
     """Raise ``RateLimited`` (``too_many_attempts``) while this address waits, for this
-    e-mail or for all; the same answer whether the account exists or not."""
+    e-mail or for all; the same answer whether the account exists or not.
+
+    Checked before the database is read or any password hashed, and not audited (the
+    failures and the lock are): a waiting address that keeps knocking costs nothing.
+    """
     wait = throttle.wait_seconds(email, ip)
     if not wait:
         return
@@ -149,9 +153,7 @@ def _refuse_if_throttled(email: str, user: User | None, ip: str | None) -> None:
     raise RateLimited(
         f"Trop de tentatives infructueuses depuis cette connexion : réessayez dans "
         f"{minutes} minute{'s' if minutes > 1 else ''}.",
-        code="too_many_attempts", retry_after=wait,
-        audit=AuditNote("auth.login_refused_locked", "user", user.id if user else None,
-                        {"known_account": user is not None}, actor_id=None, ip=ip))
+        code="too_many_attempts", retry_after=wait)
 
 
 def finish_login(user: User, *, ip: str | None = None) -> None:
@@ -190,7 +192,7 @@ def confirm_enrolment(user: User, code: str, *, ip: str | None = None) -> None:
     Raises ``Unauthenticated`` (``invalid_totp``), counted like a failed login.
     """
     secret = enrolment_secret(user)
-    _refuse_if_throttled(user.email, user, ip)
+    _refuse_if_throttled(user.email, ip)
     step = totp.matching_step(secret, code, now())
     if step is None:
         raise _invalid_totp(user, ip)
@@ -208,7 +210,7 @@ def verify_second_factor(user: User, code: str, *, ip: str | None = None) -> Non
     """
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     db.session.refresh(user)
-    _refuse_if_throttled(user.email, user, ip)
+    _refuse_if_throttled(user.email, ip)
     if user.totp_enabled_at is None or not user.totp_secret:
         raise Unauthenticated("La double authentification n'est pas activée.",
                               code="totp_not_enrolled")

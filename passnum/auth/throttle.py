@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from functools import lru_cache
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
@@ -38,16 +39,26 @@ def install(app: Flask) -> None:
     app.extensions[EXTENSION] = FixedWindowRateLimiter(storage)
 
 
+@lru_cache(maxsize=16)
+def _items(limits: str) -> tuple[RateLimitItem, ...]:
+    """The parsed limits (``"5 per 15 minutes"``), parsed once."""
+    return tuple(parse_many(limits))
+
+
+def _account_counters(email: str, ip: str | None) -> list[tuple[RateLimitItem, str, str]]:
+    """(limit, scope, key) of the pair's budget: this e-mail from this address."""
+    config = current_app.config
+    account = hashlib.sha256(email.encode()).hexdigest()[:32]
+    return [(item, f"{config['RATELIMIT_KEY_PREFIX']}login-failures-account",
+             f"{account}@{ip or '-'}") for item in _items(config["RATELIMIT_LOGIN_ACCOUNT"])]
+
+
 def _counters(email: str, ip: str | None) -> list[tuple[RateLimitItem, str, str]]:
     """(limit, scope, key) of the two budgets one failure counts against."""
     config = current_app.config
-    prefix = config.get("RATELIMIT_KEY_PREFIX", "")
-    address = ip or "-"
-    account = hashlib.sha256(email.encode()).hexdigest()[:32]
-    return ([(item, f"{prefix}login-failures-account", f"{account}@{address}")
-             for item in parse_many(config["RATELIMIT_LOGIN_ACCOUNT"])]
-            + [(item, f"{prefix}login-failures-ip", address)
-               for item in parse_many(config["RATELIMIT_LOGIN"])])
+    return [*_account_counters(email, ip),
+            *((item, f"{config['RATELIMIT_KEY_PREFIX']}login-failures-ip", ip or "-")
+              for item in _items(config["RATELIMIT_LOGIN"]))]
 
 
 def _strategy() -> RateLimiter:
@@ -76,6 +87,5 @@ def count_failure(email: str, ip: str | None) -> bool:
 def forget_failures(email: str, ip: str | None) -> None:
     """A complete login wipes the pair's failures (the address's own budget remains)."""
     strategy = _strategy()
-    for item, scope, key in _counters(email, ip)[:len(parse_many(
-            current_app.config["RATELIMIT_LOGIN_ACCOUNT"]))]:
+    for item, scope, key in _account_counters(email, ip):
         strategy.clear(item, scope, key)
