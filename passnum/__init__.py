@@ -19,12 +19,13 @@ TEMPLATES, STATIC, MIGRATIONS = PACKAGE / "templates", PACKAGE / "static", PACKA
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
     from passnum import config, models  # noqa: F401  (models: register every table)
-    from passnum.auth import policy
+    from passnum.auth import policy, throttle
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
     from passnum.core import logging as structured_logging
     from passnum.core import ratelimit
     from passnum.core.db import install_idle_ping, install_sqlite_pragmas
+    from passnum.core.proxy import TrustedProxies, parse_networks
     from passnum.errors import register_error_handlers
     from passnum.extensions import csrf, db, migrate
     from passnum.web import register_blueprints, register_static_caching, register_template_helpers
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     ratelimit.install(app)
+    throttle.install(app)
     init_login(app)
     structured_logging.install(app)  # first: every request has its id from the start
     register_error_handlers(app)
@@ -51,4 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     policy.install(app)  # after the blueprints' own checks (session age)
     register_commands(app)
+    # outermost: every layer below sees the client's address, not the proxy's
+    app.wsgi_app = TrustedProxies(app.wsgi_app,  # type: ignore[method-assign]
+                                  parse_networks(app.config["TRUSTED_PROXIES"]))
     return app

@@ -10,14 +10,30 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
+from passnum.core.proxy import ProxyConfigError, parse_networks
+
 DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "TIMEZONE": "Europe/Paris",
     "API_TOKEN_HOURS": 12,
-    "RATELIMIT_CODE_CHECKS": "60 per minute",
-    "RATELIMIT_LOGIN": "10 per minute",
-    "RATELIMIT_APPLICATIONS": "5 per hour",  # venue applications per IP
+    # reverse proxies whose X-Forwarded-For/-Proto are believed (core.proxy): loopback,
+    # where `make serve` sits behind the local nginx; gunicorn reads the same setting
+    "TRUSTED_PROXIES": "127.0.0.1,::1",
+    # budgets, reasoned in the README's production checklist: code checks and
+    # redemptions per logged-in user and per address, voucher links opened anonymously
+    # (/v/<token>) per address, failed logins per (account, address) and per address,
+    # accepted venue applications per address
+    "RATELIMIT_CODE_CHECKS": "300 per minute;10000 per day",
+    "RATELIMIT_CODE_CHECKS_ADDRESS": "3000 per minute",
+    "RATELIMIT_VOUCHER_LINKS": "60 per minute",
+    "RATELIMIT_LOGIN_ACCOUNT": "5 per 15 minutes",
+    "RATELIMIT_LOGIN": "30 per 15 minutes",
+    "RATELIMIT_APPLICATIONS": "5 per hour",
     "RATELIMIT_STORAGE_URI": "passnum-memory://",  # core.ratelimit.SweptMemoryStorage
+    # put before every counter's key: several instances can share one Redis
+    "RATELIMIT_KEY_PREFIX": "",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -31,10 +47,6 @@ DEFAULTS: dict[str, Any] = {
     # hours an API answer is kept for retries with its Idempotency-Key; older ones are
     # not replayed and ``purge`` deletes them
     "IDEMPOTENCY_TTL_HOURS": 48,
-    # failed logins: the account locks after this many in a row, for 1 minute, then
-    # twice as long at each further failure, up to LOGIN_LOCKOUT_MAX_MINUTES
-    "LOGIN_LOCKOUT_AFTER": 5,
-    "LOGIN_LOCKOUT_MAX_MINUTES": 60,
     # a session ends after this many minutes without a request, or this many hours
     # after login whatever happens
     "SESSION_IDLE_MINUTES": 30,
@@ -44,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 SECRETS_FILE = "secrets.json"
+RATE_LIMITS = ("RATELIMIT_CODE_CHECKS", "RATELIMIT_CODE_CHECKS_ADDRESS",
+               "RATELIMIT_VOUCHER_LINKS", "RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN",
+               "RATELIMIT_APPLICATIONS")
 
 
 class ConfigError(RuntimeError):
@@ -153,4 +168,15 @@ def validate(cfg: dict[str, Any]) -> None:
     if ttl_hours < 1:
         raise ConfigError("PASSNUM_IDEMPOTENCY_TTL_HOURS doit être un nombre d'heures (1 ou plus).")
     cfg["IDEMPOTENCY_TTL_HOURS"] = ttl_hours
+    try:
+        parse_networks(cfg["TRUSTED_PROXIES"])
+    except ProxyConfigError as err:
+        raise ConfigError(f"PASSNUM_TRUSTED_PROXIES : « {err} » n'est ni une adresse IP ni "
+                          "un réseau (127.0.0.1, 10.0.0.0/8, ::1…).") from err
+    for key in RATE_LIMITS:
+        try:
+            parse_many(str(cfg[key]))
+        except ValueError as err:
+            raise ConfigError(f"PASSNUM_{key} : limite illisible (exemple : "
+                              "« 60 per minute;1000 per day »).") from err
     cfg["SESSION_COOKIE_SECURE"] = base.scheme == "https"

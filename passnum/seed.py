@@ -498,7 +498,7 @@ def _bulk_users(gen: _Generator) -> tuple[dict[str, int], list[dict[str, Any]]]:
             "password_hash": password_hash,
             "role": Role.ISSUER.value if kind == "issuer" else Role.VENUE_AGENT.value,
             "departement_id": None, "structure_id": None, "venue_id": None,
-            column: owner_id, "is_active_account": True, "failed_login_count": 0,
+            column: owner_id, "is_active_account": True,
             "created_at": gen.at,
         })
     return users, rows

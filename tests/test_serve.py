@@ -37,6 +37,15 @@ def test_workers_bind_and_timeouts_follow_the_environment():
     assert settings(PORT="0.0.0.0:9000")["bind"] == "0.0.0.0:9000"
 
 
+def test_gunicorn_trusts_the_apps_proxies_one_setting():
+    """X-Forwarded-Proto is believed from the same proxies as X-Forwarded-For."""
+    os.environ.pop("PASSNUM_TRUSTED_PROXIES", None)
+    assert settings()["forwarded_allow_ips"] == "127.0.0.1/32,::1/128"
+    values = settings(PASSNUM_TRUSTED_PROXIES="10.0.0.7, 192.168.1.0/24")
+    assert values["forwarded_allow_ips"] == "10.0.0.7/32,192.168.1.0/24"
+    assert values["proxy_allow_ips"] == values["forwarded_allow_ips"]
+
+
 def test_defaults_scale_with_the_cpus():
     for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
         os.environ.pop(name, None)

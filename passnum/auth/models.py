@@ -56,8 +56,6 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     # a venue's lead agent (the applicant) manages the venue's other agent accounts
     is_venue_lead: Mapped[bool] = mapped_column(default=False, server_default=false())
-    failed_login_count: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # second factor (RFC 6238): the secret is set when enrolment starts and counts once
     # ``totp_enabled_at`` is set; the last accepted time step is kept against replays

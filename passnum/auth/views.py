@@ -34,7 +34,7 @@ from passnum.auth.services import (
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
-from passnum.extensions import db, limiter
+from passnum.extensions import db
 
 bp = Blueprint("auth", __name__)
 PENDING = "pending_login"  # session key of a login waiting for its second factor
@@ -51,7 +51,6 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     """Show the login form; log the user in on valid credentials."""
     if current_user.is_authenticated:
@@ -93,14 +92,12 @@ def _pending_user() -> User | None:
 
 
 @bp.route("/connexion/code", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def code() -> ResponseReturnValue:
     """Second step for admins and managers: the authenticator app's current code."""
     return _second_step(enrol=False)
 
 
 @bp.route("/connexion/activation", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def activation() -> ResponseReturnValue:
     """First login of an admin or manager: set up the authenticator app, then log in."""
     return _second_step(enrol=True)
