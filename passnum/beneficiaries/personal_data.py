@@ -177,7 +177,6 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "password_hash": NOT_PERSONAL, "role": NOT_PERSONAL, "departement_id": NOT_PERSONAL,
         "structure_id": NOT_PERSONAL, "venue_id": NOT_PERSONAL,
         "is_active_account": NOT_PERSONAL, "is_venue_lead": NOT_PERSONAL,
-        "failed_login_count": NOT_PERSONAL, "locked_until": NOT_PERSONAL,
         "last_login_at": STAFF, "totp_secret": NOT_PERSONAL, "totp_enabled_at": NOT_PERSONAL,
         "totp_last_step": NOT_PERSONAL, "created_at": NOT_PERSONAL,
     },
