@@ -7,6 +7,7 @@ audit key or the anchor file; ``audit verify`` must exit 1 and name the damage.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -15,8 +16,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from passnum import create_app
+from passnum.audit.chain import padded_keys
 from passnum.audit.models import AuditEvent
 from passnum.audit.services import record
+from passnum.config import load, write_instance_secrets
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
 from tests.audit.tampering import delete_from, rewrite_from
@@ -144,3 +147,27 @@ def test_events_chained_under_another_key_do_not_verify(app):
         assert rotated.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_audit_key_stays_out_of_error_messages(app):
+    """PostgreSQL gets the padded key as a parameter of the append: a failing append
+    must not print it (error messages end up in logs)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite hashes in Python: no key goes to the database")
+    inner, outer = padded_keys(app.config["AUDIT_KEYS"][-1])
+    with pytest.raises(DBAPIError) as refused, unit_of_work():
+        record("test.event", actor_id=None, ip="\x00")  # PostgreSQL refuses NUL in text
+    message = str(refused.value)
+    assert repr(inner)[2:20] not in message and repr(outer)[2:20] not in message
+    assert "parameters hidden" in message
+
+
+def test_an_old_secrets_file_gets_an_audit_key(tmp_path, monkeypatch):
+    for name in ("SECRET_KEY", "VOUCHER_KEYS", "AUDIT_KEYS"):
+        monkeypatch.delenv(f"PASSNUM_{name}", raising=False)
+    write_instance_secrets(str(tmp_path), {"SECRET_KEY": "s" * 32, "VOUCHER_KEYS": ["v" * 32]})
+    config = load(str(tmp_path), {"AUDIT_ANCHOR_PATH": ""})
+    stored = json.loads((tmp_path / "secrets.json").read_text())
+    assert config["VOUCHER_KEYS"] == ["v" * 32]
+    assert len(stored["AUDIT_KEYS"]) == 1 and config["AUDIT_KEYS"] == stored["AUDIT_KEYS"]
+    assert load(str(tmp_path), {"AUDIT_ANCHOR_PATH": ""})["AUDIT_KEYS"] == stored["AUDIT_KEYS"]
