@@ -34,6 +34,6 @@ def verify_command(expect_head: Head | None) -> None:
         click.echo(f"Journal intact : {result.checked} entrées vérifiées.")
         click.echo(f"Tête du journal (à conserver) : {result.head}")
         return
-    click.echo(f"Journal altéré : {result.reason} ; {result.checked} entrées valides "
-               "avant elle.", err=True)
+    click.echo(f"Journal altéré : {result.reason} ({result.checked} entrées intactes "
+               "avant le dommage).", err=True)
     sys.exit(1)

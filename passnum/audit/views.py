@@ -44,6 +44,6 @@ def check_chain() -> ResponseReturnValue:
         flash(f"Journal intact : {result.checked} entrées vérifiées, chaînage et contenu "
               f"conformes. Tête du journal : {result.head}", "success")
     else:
-        flash(f"Journal altéré : {result.reason} ; {result.checked} entrées valides "
-              "avant elle.", "error")
+        flash(f"Journal altéré : {result.reason} ({result.checked} entrées intactes avant "
+              "le dommage).", "error")
     return redirect(url_for("audit.index"))
