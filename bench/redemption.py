@@ -39,6 +39,7 @@ from bench.common import (
     CpuMeter,
     RawClient,
     Result,
+    anchor_env,
     backends,
     children,
     flask,
@@ -149,7 +150,7 @@ def production_server(url: str) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": url, "PASSNUM_BASE_URL": base, "PORT": str(port),
            "PASSNUM_RATELIMIT_CODE_CHECKS": UNLIMITED,
-           "PASSNUM_RATELIMIT_CODE_CHECKS_ADDRESS": UNLIMITED}
+           "PASSNUM_RATELIMIT_CODE_CHECKS_ADDRESS": UNLIMITED, **anchor_env(url)}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                     "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)

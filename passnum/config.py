@@ -53,6 +53,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_HOURS": 12,
     # roles that log in with a second factor (an authenticator app, TOTP)
     "TOTP_ROLES": ("admin", "manager"),
+    # the audit log's head is appended to this file after commits (passnum.audit.anchor);
+    # unset: instance/audit-anchor.log; empty: no file (keep the head `audit verify` prints)
+    "AUDIT_ANCHOR_PATH": None,
+    # seconds between two anchor writes of one server process (the hot path stays cheap)
+    "AUDIT_ANCHOR_SECONDS": "1",
 }
 
 SECRETS_FILE = "secrets.json"
@@ -83,8 +88,17 @@ def instance_secrets(instance_path: str) -> dict[str, Any]:
     path = Path(instance_path) / SECRETS_FILE
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
-    data = {"SECRET_KEY": secrets.token_urlsafe(48), "VOUCHER_KEYS": [secrets.token_urlsafe(48)]}
+    data = {"SECRET_KEY": secrets.token_urlsafe(48), "VOUCHER_KEYS": [secrets.token_urlsafe(48)],
+            "AUDIT_KEYS": [secrets.token_urlsafe(48)]}
     write_instance_secrets(instance_path, data)
+    return data
+
+
+def with_audit_key(instance_path: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Give a secrets file written before the audit log was keyed its audit key."""
+    if not data.get("AUDIT_KEYS"):
+        data = {**data, "AUDIT_KEYS": [secrets.token_urlsafe(48)]}
+        write_instance_secrets(instance_path, data)
     return data
 
 
@@ -114,6 +128,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
             cfg["SQLALCHEMY_DATABASE_URI"], instance_path
         )
     _load_secrets(cfg, instance_path)
+    if cfg["AUDIT_ANCHOR_PATH"] is None:
+        cfg["AUDIT_ANCHOR_PATH"] = str(Path(instance_path) / "audit-anchor.log")
     validate(cfg)
     cfg.setdefault("PERMANENT_SESSION_LIFETIME",
                    timedelta(minutes=int(cfg["SESSION_IDLE_MINUTES"])))
@@ -138,16 +154,16 @@ def _typed(key: str, default: Any, raw: str) -> Any:
 
 def _load_secrets(cfg: dict[str, Any], instance_path: str) -> None:
     env = os.environ
-    if cfg.get("SECRET_KEY") and cfg.get("VOUCHER_KEYS"):
+    names = ("SECRET_KEY", "VOUCHER_KEYS", "AUDIT_KEYS")
+    if all(cfg.get(name) for name in names):
         return
-    stored = None
-    if not env.get("PASSNUM_SECRET_KEY") or not env.get("PASSNUM_VOUCHER_KEYS"):
-        stored = instance_secrets(instance_path)
+    stored: dict[str, Any] = {}
+    if not all(env.get(f"PASSNUM_{name}") for name in names):
+        stored = with_audit_key(instance_path, instance_secrets(instance_path))
     cfg.setdefault("SECRET_KEY", env.get("PASSNUM_SECRET_KEY") or stored["SECRET_KEY"])
-    keys = env.get("PASSNUM_VOUCHER_KEYS")
-    cfg.setdefault(
-        "VOUCHER_KEYS", [k for k in keys.split(",") if k] if keys else stored["VOUCHER_KEYS"]
-    )
+    for name in ("VOUCHER_KEYS", "AUDIT_KEYS"):  # oldest first, the last one signs
+        keys = env.get(f"PASSNUM_{name}")
+        cfg.setdefault(name, [k for k in keys.split(",") if k] if keys else stored[name])
 
 
 def validate(cfg: dict[str, Any]) -> None:
@@ -160,6 +176,12 @@ def validate(cfg: dict[str, Any]) -> None:
         raise ConfigError("La clé secrète doit compter au moins 16 caractères.")
     if not cfg["VOUCHER_KEYS"] or any(len(k) < 16 for k in cfg["VOUCHER_KEYS"]):
         raise ConfigError("Les clés de signature des chèques doivent compter 16 caractères.")
+    if not cfg["AUDIT_KEYS"] or any(len(k) < 16 for k in cfg["AUDIT_KEYS"]):
+        raise ConfigError("Les clés du journal d'audit doivent compter 16 caractères.")
+    try:
+        cfg["AUDIT_ANCHOR_SECONDS"] = float(cfg["AUDIT_ANCHOR_SECONDS"])
+    except ValueError as err:
+        raise ConfigError("PASSNUM_AUDIT_ANCHOR_SECONDS doit être un nombre.") from err
     cfg["API_TOKEN_HOURS"] = int(cfg["API_TOKEN_HOURS"])
     try:
         ttl_hours = int(cfg["IDEMPOTENCY_TTL_HOURS"])

@@ -42,8 +42,8 @@ def check_chain() -> ResponseReturnValue:
     result = verify()
     if result.ok:
         flash(f"Journal intact : {result.checked} entrées vérifiées, chaînage et contenu "
-              "conformes.", "success")
+              f"conformes. Tête du journal : {result.head}", "success")
     else:
-        flash(f"Journal altéré : entrée n° {result.bad_seq} ({result.reason}) ; "
-              f"{result.checked} entrées valides avant elle.", "error")
+        flash(f"Journal altéré : {result.reason} ({result.checked} entrées intactes avant "
+              "le dommage).", "error")
     return redirect(url_for("audit.index"))
