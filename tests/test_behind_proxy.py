@@ -37,7 +37,8 @@ REDIS_URL = os.environ.get("PASSNUM_TEST_REDIS_URL", "")
 SITE = ROOT / "deploy" / "nginx.conf"
 WORKERS = 3
 KEYS = {"PASSNUM_SECRET_KEY": "proxy-test-secret-0123456789",
-        "PASSNUM_VOUCHER_KEYS": "proxy-test-voucher-key-0123456789"}
+        "PASSNUM_VOUCHER_KEYS": "proxy-test-voucher-key-0123456789",
+        "PASSNUM_AUDIT_KEYS": "proxy-test-audit-key-0123456789"}
 VOUCHER_LINKS = 60  # RATELIMIT_VOUCHER_LINKS: anonymous /v/ pages per address a minute
 
 
@@ -147,6 +148,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("proxy")
     with fresh_postgres_database("passnum_proxy") as database_url:
         env = {**os.environ, **KEYS, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
+               # this database's own anchor: the instance's belongs to the instance's database
+               "PASSNUM_AUDIT_ANCHOR_PATH": str(folder / "audit-anchor.log"),
                "PASSNUM_RATELIMIT_KEY_PREFIX": f"proxy-test-{uuid.uuid4().hex[:8]}/",
                "WEB_CONCURRENCY": str(WORKERS)}
         env.pop("PASSNUM_TRUSTED_PROXIES", None)  # the default: the local nginx

@@ -94,7 +94,9 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path: Path):
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-           "PASSNUM_BASE_URL": f"http://127.0.0.1:{port}"}
+           "PASSNUM_BASE_URL": f"http://127.0.0.1:{port}",
+           # this database's own anchor: the instance's belongs to the instance's database
+           "PASSNUM_AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchor.log")}
     subprocess.run([sys.executable, "-m", "flask", "--app", "passnum", "db", "upgrade"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     log = tmp_path / "gunicorn.log"
