@@ -365,7 +365,10 @@ PATHS: dict[str, Any] = {
     "/api/v1/tokens": {"post": {
         "operationId": "createToken", "summary": "Obtenir un jeton d'API", "tags": ["auth"],
         "security": [], "requestBody": _body("TokenRequest"),
-        "responses": _responses("201", _ok("Jeton créé.", "Token"), "400", "401", "429"),
+        "description": "403 venue_not_approved : le label du lieu n'est pas encore "
+                       "accordé, son compte ne fonctionne pas encore.",
+        "responses": _responses("201", _ok("Jeton créé.", "Token"),
+                                "400", "401", "403", "429"),
     }},
     "/api/v1/beneficiaries": {"post": {
         "operationId": "createBeneficiary", "summary": "Enregistrer un bénéficiaire",

@@ -67,7 +67,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "health.healthz": PUBLIC,
     # accounts
     "auth.login": PUBLIC, "auth.code": PUBLIC, "auth.activation": PUBLIC,
-    "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN,
+    "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
     "venues.public_directory": PUBLIC,
     "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
