@@ -209,8 +209,9 @@ def schemas() -> dict[str, Any]:
         },
         "BookletCreate": _request(
             ISSUE_FIELDS,
-            override_reason={"description": "Gestionnaires et administrateurs : motif pour "
-                                            "émettre malgré un doublon probable."},
+            override_reason={"description": "Administrateurs : motif pour émettre malgré "
+                                            "un doublon probable (un gestionnaire l'écarte "
+                                            "sur la fiche de la personne)."},
         ),
         "BookletRevoke": _request(REVOKE_FIELDS, reason={"enum": REVOKE_REASONS}),
         "Voucher": {
