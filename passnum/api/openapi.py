@@ -146,7 +146,7 @@ def schemas() -> dict[str, Any]:
     """Component schemas; request bodies come from the endpoints' own field specs."""
     # Imported here: the endpoint modules import this package's blueprint.
     from passnum.auth.api import TOKEN_FIELDS
-    from passnum.beneficiaries.api import CREATE_FIELDS, export_schema
+    from passnum.beneficiaries.api import CREATE_FIELDS, OVERRIDE_FIELDS, export_schema
     from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
     from passnum.redemptions.api import REDEEM_FIELDS
     from passnum.statements.api import GENERATE_FIELDS
@@ -214,6 +214,8 @@ def schemas() -> dict[str, Any]:
                                             "sur la fiche de la personne)."},
         ),
         "BookletRevoke": _request(REVOKE_FIELDS, reason={"enum": REVOKE_REASONS}),
+        "DuplicateOverride": _request(OVERRIDE_FIELDS, reason={
+            "description": "Pourquoi la personne n'est pas celle du chéquier déjà émis."}),
         "Voucher": {
             "type": "object",
             "required": ["serial", "manual_code", "url", "value_cents", "status", "expires_on"],
@@ -396,6 +398,17 @@ PATHS: dict[str, Any] = {
         "parameters": [_path_id("beneficiary_id", "du bénéficiaire")],
         "responses": _responses("200", _ok("Les données de la personne.", "BeneficiaryExport"),
                                 "401", "404", "422"),
+    }},
+    "/api/v1/beneficiaries/{beneficiary_id}/duplicate-override": {"post": {
+        "operationId": "overrideDuplicate", "summary": "Écarter un doublon probable",
+        "description": "Gestionnaires du département et administrateurs : la personne "
+                       "n'est pas celle d'un chéquier déjà émis ; sa structure pourra alors "
+                       "émettre ou remettre son chéquier. Journalisé.",
+        "tags": ["beneficiaries"],
+        "parameters": [_path_id("beneficiary_id", "du bénéficiaire"), IDEMPOTENCY, CSRF],
+        "requestBody": _body("DuplicateOverride"),
+        "responses": _responses("200", _ok("Doublon écarté.", "Beneficiary"),
+                                "400", "401", "403", "404"),
     }},
     "/api/v1/booklets": {"post": {
         "operationId": "issueBooklet", "summary": "Émettre le chéquier d'un bénéficiaire",

@@ -119,6 +119,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "api.create_beneficiary_endpoint": PEOPLE_WRITE,
     "api.get_beneficiary_endpoint": hidden(PEOPLE),
     "api.export_beneficiary_endpoint": hidden(PEOPLE),
+    "api.override_duplicate_endpoint": OVERRIDE,
     "api.issue_booklet_endpoint": ISSUING,  # refused by role, before the body is read
     "api.get_booklet_endpoint": hidden(PEOPLE),
     "api.booklet_pdf_endpoint": hidden(PEOPLE), "api.revoke_booklet_endpoint": hidden(PEOPLE),
