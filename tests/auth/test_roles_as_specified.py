@@ -188,3 +188,25 @@ def test_a_suspended_venues_agent_still_sees_history_but_cannot_redeem(client, a
     assert login(client, world.agent78).status_code == 302
     assert client.get("/encaissements/").status_code == 200
     assert client.get("/releves/").status_code == 200
+
+
+def test_a_manager_sets_a_duplicate_aside_on_the_persons_page(client, app):
+    world = World()
+    person = make_beneficiary(world.issuer78)
+    login(client, world.issuer78)
+    assert "Écarter le doublon" not in client.get(f"/beneficiaires/{person.id}").text
+    assert client.post(f"/beneficiaires/{person.id}/doublon",
+                       data={"reason": "Autre personne"}).status_code == 403
+    client.post("/deconnexion")
+    login(client, world.manager78)
+    page = client.get(f"/beneficiaires/{person.id}").text
+    assert "Écarter le doublon" in page
+    empty = client.post(f"/beneficiaires/{person.id}/doublon", data={"reason": ""},
+                        follow_redirects=True)
+    assert "Indiquez le motif" in empty.text
+    done = client.post(f"/beneficiaires/{person.id}/doublon",
+                       data={"reason": "Homonyme vérifié"}, follow_redirects=True)
+    assert "Doublon écarté" in done.text
+    db.session.expire_all()
+    assert db.session.get(type(person), person.id).duplicate_override_reason == (
+        "Homonyme vérifié")
