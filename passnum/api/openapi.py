@@ -147,7 +147,7 @@ def schemas() -> dict[str, Any]:
     """Component schemas; request bodies come from the endpoints' own field specs."""
     # Imported here: the endpoint modules import this package's blueprint.
     from passnum.auth.api import TOKEN_FIELDS
-    from passnum.beneficiaries.api import CREATE_FIELDS, export_schema
+    from passnum.beneficiaries.api import CREATE_FIELDS, OVERRIDE_FIELDS, export_schema
     from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
     from passnum.redemptions.api import REDEEM_FIELDS
     from passnum.statements.api import GENERATE_FIELDS
@@ -210,10 +210,13 @@ def schemas() -> dict[str, Any]:
         },
         "BookletCreate": _request(
             ISSUE_FIELDS,
-            override_reason={"description": "Gestionnaires et administrateurs : motif pour "
-                                            "émettre malgré un doublon probable."},
+            override_reason={"description": "Administrateurs : motif pour émettre malgré "
+                                            "un doublon probable (un gestionnaire l'écarte "
+                                            "sur la fiche de la personne)."},
         ),
         "BookletRevoke": _request(REVOKE_FIELDS, reason={"enum": REVOKE_REASONS}),
+        "DuplicateOverride": _request(OVERRIDE_FIELDS, reason={
+            "description": "Pourquoi la personne n'est pas celle du chéquier déjà émis."}),
         "Voucher": {
             "type": "object",
             "required": ["serial", "manual_code", "url", "value_cents", "status", "expires_on"],
@@ -368,7 +371,10 @@ PATHS: dict[str, Any] = {
     "/api/v1/tokens": {"post": {
         "operationId": "createToken", "summary": "Obtenir un jeton d'API", "tags": ["auth"],
         "security": [], "requestBody": _body("TokenRequest"),
-        "responses": _responses("201", _ok("Jeton créé.", "Token"), "400", "401", "429"),
+        "description": "403 venue_not_approved : le label du lieu n'est pas encore "
+                       "accordé, son compte ne fonctionne pas encore.",
+        "responses": _responses("201", _ok("Jeton créé.", "Token"),
+                                "400", "401", "403", "429"),
     }},
     "/api/v1/beneficiaries": {"post": {
         "operationId": "createBeneficiary", "summary": "Enregistrer un bénéficiaire",
@@ -395,6 +401,17 @@ PATHS: dict[str, Any] = {
         "parameters": [_path_id("beneficiary_id", "du bénéficiaire")],
         "responses": _responses("200", _ok("Les données de la personne.", "BeneficiaryExport"),
                                 "401", "404", "422"),
+    }},
+    "/api/v1/beneficiaries/{beneficiary_id}/duplicate-override": {"post": {
+        "operationId": "overrideDuplicate", "summary": "Écarter un doublon probable",
+        "description": "Gestionnaires du département et administrateurs : la personne "
+                       "n'est pas celle d'un chéquier déjà émis ; sa structure pourra alors "
+                       "émettre ou remettre son chéquier. Journalisé.",
+        "tags": ["beneficiaries"],
+        "parameters": [_path_id("beneficiary_id", "du bénéficiaire"), IDEMPOTENCY, CSRF],
+        "requestBody": _body("DuplicateOverride"),
+        "responses": _responses("200", _ok("Doublon écarté.", "Beneficiary"),
+                                "400", "401", "403", "404"),
     }},
     "/api/v1/booklets": {"post": {
         "operationId": "issueBooklet", "summary": "Émettre le chéquier d'un bénéficiaire",

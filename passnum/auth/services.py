@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,6 +17,7 @@ from passnum.audit.services import record
 from passnum.auth import throttle, totp
 from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
+from passnum.auth.sessions import end_sessions, ensure_account_works
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime, as_loaded, fetch
 from passnum.errors import (
@@ -29,7 +30,7 @@ from passnum.errors import (
 )
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Structure
-from passnum.venues.models import Venue
+from passnum.venues.models import LabelStatus, Venue
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Compared against when the e-mail is unknown, so timing does not reveal accounts.
@@ -239,6 +240,8 @@ def reset_second_factor(actor: User | None, user: User) -> None:
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     record("auth.totp_reset", actor_id=actor.id if actor else None, object_type="user",
            object_id=user.id)
+    # whoever holds the lost phone may hold an open session too
+    end_sessions(user, why="totp_reset", actor_id=actor.id if actor else None)
 
 
 def _count_failure(email: str, user_id: int | None, ip: str | None) -> None:
@@ -249,17 +252,16 @@ def _count_failure(email: str, user_id: int | None, ip: str | None) -> None:
                details={"known_account": user_id is not None})
 
 
-def record_logout(user: User) -> None:
-    """Audit a logout."""
-    record("auth.logout", actor_id=user.id, object_type="user", object_id=user.id)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_api_token(user: User, *, hours: int) -> tuple[str, datetime]:
-    """Create a bearer token for ``user``; only its hash is stored."""
+    """Create a bearer token for ``user``; only its hash is stored.
+
+    Raises ``Forbidden`` (``venue_not_approved``) while the account cannot work yet.
+    """
+    ensure_account_works(user)
     token = secrets.token_urlsafe(32)
     expires_at = now() + timedelta(hours=hours)
     db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
@@ -281,7 +283,10 @@ _USER_BY_TOKEN = (
                  .outerjoin(_VENUES, _VENUES.c.id == _USERS.c.venue_id))
     .where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None),
            _TOKENS.c.expires_at > bindparam("at", type_=UTCDateTime()),
-           _USERS.c.is_active_account.is_(True))
+           _USERS.c.is_active_account.is_(True),
+           # an agent's token works only once the venue's label was approved
+           or_(_VENUES.c.label_status.is_(None),
+               _VENUES.c.label_status != literal_column(f"'{LabelStatus.PENDING.value}'")))
 )
 
 

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from passnum.auth import totp
-from passnum.auth.forms import CodeForm, LoginForm
+from passnum.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from passnum.auth.models import Role, User
 from passnum.auth.services import (
     authenticate,
@@ -28,9 +28,9 @@ from passnum.auth.services import (
     enrolment_secret,
     finish_login,
     needs_second_factor,
-    record_logout,
     verify_second_factor,
 )
+from passnum.auth.sessions import VERSION_KEY, change_password, ensure_account_works, log_out
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
@@ -61,6 +61,7 @@ def login():
             with unit_of_work():
                 user = authenticate(form.email.data, form.password.data,
                                     ip=request.remote_addr, defer_second_factor=True)
+                ensure_account_works(user, ip=request.remote_addr)
         except DomainError as err:
             form.password.errors.append(err.message)
             status = 429 if err.http_status == 429 else 422
@@ -142,6 +143,7 @@ def _second_step_page(user: User, form: CodeForm, *, enrol: bool) -> ResponseRet
 def start_session(user: User) -> None:
     """Log ``user`` in with a fresh session that ends when idle or too old."""
     login_user(user)
+    session[VERSION_KEY] = user.session_version
     session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
     # wall-clock time, like the idle expiry of the signed cookie (not the business clock)
     session["login_at"] = int(time.time())
@@ -167,10 +169,32 @@ def _end_old_sessions() -> ResponseReturnValue | None:
 def logout():
     """Log out (POST only, protected by CSRF)."""
     with unit_of_work():
-        record_logout(current_user)
+        log_out(db.session.get(User, current_user.id), ip=request.remote_addr)
     logout_user()
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    """Change one's own password; every other session and token of the account ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                user = db.session.get(User, current_user.id)
+                change_password(user, current=form.current_password.data,
+                                new=form.new_password.data, ip=request.remote_addr)
+        except DomainError as err:
+            target = getattr(form, err.field or "", None) or form.new_password
+            target.errors.append(err.message)
+        else:
+            start_session(user)  # this browser goes on, with the new version
+            flash("Mot de passe modifié : vos autres sessions sont fermées.", "success")
+            return redirect(url_for("auth.home"))
+    return render_template("auth/password.html", form=form), 200 if not form.errors else 422
 
 
 @bp.route("/")

@@ -12,7 +12,11 @@ from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_bo
 from passnum.beneficiaries.export import export_json
 from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.queries import get_beneficiary
-from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
+from passnum.beneficiaries.services import (
+    create_beneficiary,
+    export_beneficiary,
+    override_duplicate,
+)
 
 # Shape only: the service checks meaning (and presence, with its French messages).
 CREATE_FIELDS = {
@@ -26,6 +30,8 @@ CREATE_FIELDS = {
     "consent": Field(bool),
     "structure_id": id_field(nullable=True),
 }
+
+OVERRIDE_FIELDS = {"reason": Field(str, required=True, max_length=500)}
 
 
 def beneficiary_json(beneficiary: Beneficiary) -> dict[str, Any]:
@@ -60,6 +66,16 @@ def create_beneficiary_endpoint() -> tuple[dict[str, Any], int]:
 def get_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
     """One beneficiary in the caller's scope; 404 otherwise."""
     return beneficiary_json(get_beneficiary(current_user, beneficiary_id))
+
+
+@bp.post("/beneficiaries/<id:beneficiary_id>/duplicate-override")
+@api_endpoint
+def override_duplicate_endpoint(beneficiary_id: int) -> dict[str, Any]:
+    """A manager sets a likely duplicate aside, with a reason; 404 out of scope."""
+    data = parse_body(OVERRIDE_FIELDS)
+    beneficiary = get_beneficiary(current_user, beneficiary_id)
+    return beneficiary_json(override_duplicate(current_user, beneficiary,
+                                               reason=data["reason"]))
 
 
 @bp.get("/beneficiaries/<id:beneficiary_id>/export")

@@ -178,7 +178,8 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "structure_id": NOT_PERSONAL, "venue_id": NOT_PERSONAL,
         "is_active_account": NOT_PERSONAL, "is_venue_lead": NOT_PERSONAL,
         "last_login_at": STAFF, "totp_secret": NOT_PERSONAL, "totp_enabled_at": NOT_PERSONAL,
-        "totp_last_step": NOT_PERSONAL, "created_at": NOT_PERSONAL,
+        "totp_last_step": NOT_PERSONAL, "session_version": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
     },
     "api_tokens": {
         "id": NOT_PERSONAL, "user_id": NOT_PERSONAL, "token_hash": NOT_PERSONAL,

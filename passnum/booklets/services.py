@@ -31,7 +31,11 @@ from passnum.programmes.queries import allocation_for, open_programme, quota_for
 
 NUMBER_RANDOM_SYMBOLS = 7
 STOCK_BATCH_MAX = 200
-OVERRIDE_ROLES = (Role.ADMIN, Role.MANAGER)
+# SPEC: managers are read-only on people, except overriding a likely duplicate (on the
+# person's record, ``beneficiaries.services.override_duplicate``) and revoking a leaked
+# booklet; they never issue, replace, print stock or hand out
+ISSUING_ROLES = (Role.ISSUER, Role.ADMIN)
+REVOKING_ROLES = (Role.ISSUER, Role.MANAGER, Role.ADMIN)
 
 
 def add_months(day: date, months: int) -> date:
@@ -115,14 +119,17 @@ def _check_one_booklet(
     duplicate = likely_duplicate(beneficiary.identity_key or "", programme.id, beneficiary.id)
     if duplicate is None:
         return None
-    reason = (override_reason or "").strip()
-    if actor.role in OVERRIDE_ROLES and reason:
+    # an administrator may give the reason while issuing; otherwise a manager has
+    # recorded it on the person's record beforehand
+    reason = (override_reason or "").strip() if actor.role == Role.ADMIN else ""
+    reason = reason or (beneficiary.duplicate_override_reason or "")
+    if reason:
         return reason
     raise Conflict(
         "Une personne de même nom, prénom et date de naissance a déjà reçu un chéquier de "
         f"« {duplicate.structure.name} » le {date_fr(duplicate.issued_at.date())}. S'il "
-        "s'agit d'une autre personne, un gestionnaire DGAS peut valider l'émission en "
-        "indiquant un motif.",
+        "s'agit d'une autre personne, un gestionnaire DGAS peut le confirmer sur la fiche "
+        "de la personne en indiquant un motif ; l'émission sera alors acceptée.",
         code="duplicate_beneficiary",
         details={"structure": duplicate.structure.name,
                  "issued_on": duplicate.issued_at.date().isoformat()},
@@ -172,7 +179,7 @@ def issue_booklet(
     Raises ``Conflict`` (``booklet_already_issued``, ``duplicate_beneficiary``) and
     ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
                     "Bénéficiaire")
     programme = open_programme()
@@ -199,7 +206,7 @@ def issue_replacement(actor: User, revoked: Booklet) -> Booklet:
     Raises ``RuleRefused`` (``not_revoked``) unless the booklet was revoked as lost or
     stolen, and ``Conflict`` (``already_replaced``) for a second replacement.
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, revoked.structure_id, revoked.departement_id, "Chéquier")
     if revoked.status != BookletStatus.REVOKED or revoked.revoke_reason == RevokeReason.CANCELLED:
         raise RuleRefused("Seul un chéquier déclaré perdu ou volé peut être remplacé.",
@@ -224,7 +231,7 @@ def revoke_booklet(actor: User, booklet: Booklet, *, reason: str, note: str = ""
 
     Raises ``InvalidInput`` (unknown reason) and ``Conflict`` (``already_revoked``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *REVOKING_ROLES)
     ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
     try:
         kind = RevokeReason(reason)
@@ -274,7 +281,7 @@ def issue_stock(actor: User, structure: Structure, *, count: int) -> StockBatch:
     Raises ``InvalidInput`` (``invalid_count``), ``NotFound`` (out of scope) and
     ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= STOCK_BATCH_MAX:
         raise InvalidInput(f"Indiquez un nombre de chéquiers entre 1 et {STOCK_BATCH_MAX}.",
@@ -301,7 +308,7 @@ def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
     ``Conflict`` (``not_in_stock``, ``booklet_already_issued``, ``duplicate_beneficiary``)
     and ``RuleRefused`` (``other_structure``, ``programme_closed``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
     ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
                     "Bénéficiaire")

@@ -299,7 +299,8 @@ def handout_confirm(booklet_id: int, beneficiary_id: int):
             beneficiary = people.get_beneficiary(current_user, beneficiary_id)
             hand_out(current_user, booklet, beneficiary,
                      override_reason=form.override_reason.data)
-            message = f"Chéquier n° {booklet.number} remis à {beneficiary.display_name}."
+            # no name: flashed messages travel in the (only signed) session cookie
+            message = f"Chéquier n° {booklet.number} remis."
     except DomainError as err:
         if err.http_status == 404:
             raise

@@ -20,6 +20,7 @@ from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.permissions import require_role
 from passnum.auth.services import create_user, hash_password, normalise_email
+from passnum.auth.sessions import end_sessions
 from passnum.core.clock import now
 from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
@@ -334,6 +335,8 @@ def set_agent_active(actor: User, agent: User, *, active: bool) -> User:
         return agent
     agent.is_active_account = active
     db.session.flush()
+    if not active:  # a later reactivation must not bring old sessions back
+        end_sessions(agent, why="suspended", actor_id=actor.id)
     record("venue.agent_reactivated" if active else "venue.agent_deactivated",
            actor_id=actor.id, object_type="user", object_id=agent.id,
            details={"venue_id": venue_id})

@@ -95,14 +95,35 @@ def test_likely_duplicate_needs_a_manager_override(client, world):
         assert refused.status_code == 409
         assert refused.json["error"]["code"] == "duplicate_beneficiary"
         assert world.s92.name in refused.json["error"]["message"]
+    # managers never issue: they set the duplicate aside on the person's record, then
+    # the issuer issues
     manager = bearer(client, world.manager78)
-    without_reason = client.post(f"{API}/booklets", headers=manager,
-                                 json={"beneficiary_id": person, "override_reason": "  "})
+    assert client.post(f"{API}/booklets", headers=manager, json={
+        "beneficiary_id": person, "override_reason": "Homonyme"}).status_code == 403
+    override = f"{API}/beneficiaries/{person}/duplicate-override"
+    assert client.post(override, headers=issuer,
+                       json={"reason": "Autre personne"}).status_code == 403
+    assert client.post(override, headers=bearer(client, world.manager92),
+                       json={"reason": "Autre personne"}).status_code == 404
+    assert client.post(override, headers=manager, json={"reason": " "}).status_code == 400
+    assert client.post(override, headers=manager, json={}).status_code == 400
+    done = client.post(override, headers=manager, json={"reason": "Homonyme vérifié"})
+    assert done.status_code == 200 and done.json["id"] == person
+    issued = client.post(f"{API}/booklets", headers=issuer, json={"beneficiary_id": person})
+    assert issued.status_code == 201
+    assert db.session.get(Booklet, issued.json["id"]).duplicate_override_reason == (
+        "Homonyme vérifié")
+    # an administrator may issue with the reason directly
+    other = new_person(client, bearer(client, world.issuer78b), first_name="Elodie",
+                       last_name="le gall herve", birth_date="1960-01-02")
+    admin = bearer(client, world.admin)
+    without_reason = client.post(f"{API}/booklets", headers=admin,
+                                 json={"beneficiary_id": other, "override_reason": "  "})
     assert without_reason.status_code == 409
-    accepted = client.post(f"{API}/booklets", headers=manager, json={
-        "beneficiary_id": person, "override_reason": "Homonyme vérifié sur pièce d'identité"})
+    accepted = client.post(f"{API}/booklets", headers=admin, json={
+        "beneficiary_id": other, "override_reason": "Homonyme vérifié sur pièce d'identité"})
     assert accepted.status_code == 201
-    assert _booklets() == 2
+    assert _booklets() == 3
     assert db.session.get(Booklet, accepted.json["id"]).duplicate_override_reason
 
 
@@ -141,7 +162,8 @@ def test_scope_of_booklets(client, world):
         assert revoke.json["error"]["code"] == "not_found"
         issue = client.post(f"{API}/booklets", headers=headers,
                             json={"beneficiary_id": booklet["beneficiary_id"]})
-        assert issue.status_code == 404
+        # managers and agents never issue (403, before the body is read)
+        assert issue.status_code == (404 if user.role == "issuer" else 403)
     assert client.get(url, headers=bearer(client, world.manager78)).status_code == 200
     assert client.get(url, headers=bearer(client, world.issuer78)).json["status"] == "handed_out"
     assert db.session.scalar(
