@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -120,11 +121,21 @@ class Booklet(db.Model):
 
 
 class Voucher(db.Model):
-    """One chèque: a serial, a signed QR token and a manual code."""
+    """One chèque: a serial, a signed QR token and a manual code.
+
+    A voucher of a replacement booklet names the revoked voucher whose value it carries
+    (``replaces_voucher_id``). The database makes that a one-to-one move of the same
+    value: a revoked voucher is replaced at most once (unique), and only by a voucher of
+    its own value (the foreign key includes ``value_cents``). Replacing never mints value.
+    """
 
     __tablename__ = "vouchers"
     __table_args__ = (
         UniqueConstraint("booklet_id", "position"),
+        # the target of the replacement link below: (id, value) of every voucher
+        UniqueConstraint("id", "value_cents"),
+        ForeignKeyConstraint(["replaces_voucher_id", "value_cents"],
+                             ["vouchers.id", "vouchers.value_cents"]),
         CheckConstraint("value_cents > 0", name="value_positive"),
         CheckConstraint("status IN ('issued', 'redeemed', 'revoked')", name="status_known"),
         CheckConstraint(
@@ -141,5 +152,6 @@ class Voucher(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=VoucherStatus.ISSUED)
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replaces_voucher_id: Mapped[int | None] = mapped_column(unique=True)
 
     booklet: Mapped[Booklet] = relationship(back_populates="vouchers")
