@@ -219,6 +219,9 @@ def test_the_page_says_what_will_be_reissued_and_hides_an_empty_replacement(
     replacement = db.session.scalar(select(Booklet).where(
         Booklet.replaces_booklet_id == booklet.id))
     assert len(replacement.vouchers) == 3
+    page = client.get(f"/chequiers/{booklet.id}").text
+    assert "Remplacé par le chéquier" in page and replacement.number in page
+    assert "/remplacer" not in page
 
     take(world, replacement.vouchers)
     revoke(world, replacement)
