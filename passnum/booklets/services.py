@@ -241,7 +241,8 @@ def issue_replacement(actor: User, revoked: Booklet) -> Booklet:
     beneficiary = revoked.beneficiary
     if beneficiary is not None and live_booklet_of(beneficiary.id, programme.id) is not None:
         raise Conflict("Cette personne a déjà un chéquier valide.", code="booklet_already_issued")
-    booklet = _build(programme, revoked.structure, actor, revoked.expires_on,
+    structure = beneficiary.structure if beneficiary is not None else revoked.structure
+    booklet = _build(programme, structure, actor, revoked.expires_on,
                      beneficiary=beneficiary, replaces=revoked, moved=moved)
     record("booklet.replaced", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
            details={"number": booklet.number, "replaces": revoked.number,
