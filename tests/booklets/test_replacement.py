@@ -29,6 +29,7 @@ from passnum.extensions import db
 from passnum.programmes.models import Allocation, ProgrammeQuota
 from passnum.redemptions import tallies
 from passnum.redemptions.services import check, redeem
+from passnum.statements.services import generate
 from tests.factories import World, issue, make_beneficiary
 from tests.factories import login as log_in
 from tests.pdfutil import manual_codes, pdf_text
@@ -133,6 +134,11 @@ def test_dashboard_and_counters_reconcile_after_revoke_replace_redeem(
     assert figures["vouchers"]["redeemed"] == 3 + 2
     assert figures["vouchers"]["revoked"] == 7
     assert figures["vouchers"]["outstanding"] == 5
+    assert figures["euros"]["redeemed_cents"] == 5 * 10_00
+    # the venue's statement pays the five vouchers once each, moved or not
+    with unit_of_work():
+        statement = generate(None, world.venue78, world.d78, clock.today()).statement
+    assert (statement.voucher_count, statement.total_cents) == (5, 5 * 10_00)
 
 
 def test_a_booklet_is_replaced_once_and_a_revoked_replacement_again(world: World) -> None:
