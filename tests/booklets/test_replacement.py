@@ -191,7 +191,10 @@ def test_the_database_refuses_a_second_copy_or_another_value(world: World) -> No
     revoke(world, booklet)
     replacement = replace(world, booklet)
     source = replacement.vouchers[0].replaces_voucher_id
-    unreplaced = issue(world.issuer78b, make_beneficiary(world.issuer78b)).vouchers[0].id
+    other = issue(world.issuer78b, make_beneficiary(world.issuer78b))
+    with unit_of_work():
+        revoke_booklet(world.issuer78b, other, reason="lost")
+    unreplaced = other.vouchers[0].id
     replacement_id = replacement.id
     db.session.commit()  # on SQLite the session's transaction would hold the write lock
     insert = text(
@@ -204,6 +207,32 @@ def test_the_database_refuses_a_second_copy_or_another_value(world: World) -> No
                 db.engine.begin() as connection:
             connection.execute(insert, {"b": replacement_id, "cents": cents, "src": src})
     assert total_cents() == 3 * 100_00
+
+
+def test_the_database_refuses_a_copy_of_a_live_voucher_and_unrevoking_a_voucher(
+        world: World) -> None:
+    """A replacement voucher carries a revoked voucher, and a revoked voucher stays so:
+    otherwise the copy and its source could both be spent."""
+    booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
+    revoke(world, booklet)
+    revoked_id = booklet.vouchers[0].id
+    live = issue(world.issuer78b, make_beneficiary(world.issuer78b))
+    live_id, live_booklet_id = live.vouchers[0].id, live.id
+    db.session.commit()
+    insert = text(
+        "INSERT INTO vouchers (booklet_id, position, serial, manual_code, value_cents, "
+        "status, replaces_voucher_id) VALUES (:b, 99, 'X-99', 'X99AAAAAAA', 1000, "
+        "'issued', :src)")
+    with pytest.raises(IntegrityError, match=r"(?i)revoked"), db.engine.begin() as connection:
+        connection.execute(insert, {"b": live_booklet_id, "src": live_id})
+    for unrevoke in ("UPDATE vouchers SET status = 'issued' WHERE id = :id",
+                     "UPDATE vouchers SET status = 'redeemed', redeemed_at = revoked_at "
+                     "WHERE id = :id"):
+        with pytest.raises(IntegrityError, match=r"(?i)revoked"), \
+                db.engine.begin() as connection:
+            connection.execute(text(unrevoke), {"id": revoked_id})
+    with db.engine.begin() as connection:  # a revoked voucher may be copied, once
+        connection.execute(insert, {"b": live_booklet_id, "src": revoked_id})
 
 
 # --- The booklet page and the PDF -----------------------------------------------------
