@@ -148,6 +148,33 @@ def test_partial_index_allows_a_replacement_after_revocation(empty_app: Flask) -
         connection.execute(text(booklet), {"number": "78-C", "status": "handed_out"})
 
 
+def voucher_triggers(connection: Connection) -> set[str]:
+    """Names of the triggers on ``vouchers``."""
+    if connection.dialect.name == "postgresql":
+        query = ("SELECT tgname FROM pg_trigger WHERE tgrelid = 'vouchers'::regclass "
+                 "AND NOT tgisinternal")
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'vouchers'"
+    return set(connection.execute(text(query)).scalars())
+
+
+def test_upgrade_keeps_the_replacement_triggers_as_create_all_makes_them(
+        empty_app: Flask) -> None:
+    """At head the vouchers carry the triggers that guard replacements (a later batch
+    migration rebuilding the table on SQLite must create them again)."""
+    wanted = {"vouchers_replacement_source", "vouchers_revoked_stays"}
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        assert voucher_triggers(connection) == wanted
+    flask_migrate.downgrade(revision="806a9e89309c")
+    with db.engine.connect() as connection:
+        assert voucher_triggers(connection) == set()
+    db.drop_all()
+    db.create_all()
+    with db.engine.connect() as connection:
+        assert voucher_triggers(connection) == wanted
+
+
 def test_downgrade_to_base_leaves_only_the_version_table(empty_app: Flask) -> None:
     flask_migrate.upgrade()
     flask_migrate.downgrade(revision="base")

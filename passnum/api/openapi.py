@@ -148,7 +148,7 @@ def schemas() -> dict[str, Any]:
     # Imported here: the endpoint modules import this package's blueprint.
     from passnum.auth.api import TOKEN_FIELDS
     from passnum.beneficiaries.api import CREATE_FIELDS, OVERRIDE_FIELDS, export_schema
-    from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
+    from passnum.booklets.api import ISSUE_FIELDS, REPLACE_FIELDS, REVOKE_FIELDS
     from passnum.redemptions.api import REDEEM_FIELDS
     from passnum.statements.api import GENERATE_FIELDS
 
@@ -217,6 +217,7 @@ def schemas() -> dict[str, Any]:
         "BookletRevoke": _request(REVOKE_FIELDS, reason={"enum": REVOKE_REASONS}),
         "DuplicateOverride": _request(OVERRIDE_FIELDS, reason={
             "description": "Pourquoi la personne n'est pas celle du chéquier déjà émis."}),
+        "BookletReplace": _request(REPLACE_FIELDS),
         "Voucher": {
             "type": "object",
             "required": ["serial", "manual_code", "url", "value_cents", "status", "expires_on"],
@@ -234,7 +235,7 @@ def schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["id", "number", "status", "programme_id", "structure_id", "departement",
                          "beneficiary_id", "valid_from", "expires_on", "issued_at", "revoked_at",
-                         "revoke_reason", "vouchers"],
+                         "revoke_reason", "replaces_booklet_id", "vouchers"],
             "additionalProperties": False,
             "properties": {
                 "id": ID,
@@ -249,6 +250,9 @@ def schemas() -> dict[str, Any]:
                 "issued_at": DATETIME,
                 "revoked_at": _nullable("string", format="date-time"),
                 "revoke_reason": {"type": ["string", "null"], "enum": [*REVOKE_REASONS, None]},
+                "replaces_booklet_id": {
+                    **ID, "type": ["integer", "null"],
+                    "description": "Chéquier perdu ou volé dont celui-ci reprend les chèques."},
                 "vouchers": {"type": "array", "items": _ref("Voucher")},
             },
         },
@@ -440,6 +444,20 @@ PATHS: dict[str, Any] = {
         "parameters": [_path_id("booklet_id", "du chéquier"), IDEMPOTENCY, CSRF],
         "requestBody": _body("BookletRevoke"),
         "responses": _responses("200", _ok("Chéquier révoqué.", "Booklet"),
+                                "400", "401", "403", "404", "409", "422"),
+    }},
+    "/api/v1/booklets/{booklet_id}/replace": {"post": {
+        "operationId": "replaceBooklet",
+        "summary": "Remplacer un chéquier perdu ou volé",
+        "description": "Le remplaçant reprend exactement les chèques annulés par la "
+                       "révocation (mêmes valeurs, même fin de validité), une seule fois, "
+                       "sans compter de nouveau dans les quotas. Motifs de refus : "
+                       "not_revoked, already_replaced, nothing_to_replace (tous les chèques "
+                       "avaient été utilisés), booklet_expired, programme_closed.",
+        "tags": ["booklets"],
+        "parameters": [_path_id("booklet_id", "du chéquier remplacé"), IDEMPOTENCY, CSRF],
+        "requestBody": _body("BookletReplace"),
+        "responses": _responses("201", _ok("Chéquier de remplacement émis.", "Booklet"),
                                 "400", "401", "403", "404", "409", "422"),
     }},
     "/api/v1/vouchers/check": {"get": {

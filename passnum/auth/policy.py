@@ -123,6 +123,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "api.issue_booklet_endpoint": ISSUING,  # refused by role, before the body is read
     "api.get_booklet_endpoint": hidden(PEOPLE),
     "api.booklet_pdf_endpoint": hidden(PEOPLE), "api.revoke_booklet_endpoint": hidden(PEOPLE),
+    "api.replace_booklet_endpoint": ISSUING,
     "api.redeem_endpoint": VENUE, "api.undo_endpoint": hidden(VENUE),
     "api.stats_endpoint": STEERING,
     "api.generate_statement_endpoint": STEERING,

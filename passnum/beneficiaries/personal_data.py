@@ -130,6 +130,7 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "status": _kept("booklets[].vouchers[].status", "reimbursements"),
         "redeemed_at": _kept("booklets[].vouchers[].redeemed_at", "reimbursements"),
         "revoked_at": NOT_PERSONAL,
+        "replaces_voucher_id": NOT_PERSONAL,
     },
     "redemptions": {
         "id": NOT_PERSONAL, "venue_id": NOT_PERSONAL, "workshop_id": NOT_PERSONAL,

@@ -193,6 +193,52 @@ def test_revoke_then_vouchers_check_as_revoked(client, world):
     assert again.json["error"]["code"] == "already_revoked"
 
 
+def test_replace_reissues_exactly_the_revoked_vouchers(client, world):
+    """A replacement carries the revoked vouchers' values and validity end, once;
+    a booklet whose vouchers were all spent has nothing to replace (the issue's 300 €)."""
+    from passnum.booklets.models import Voucher
+    from passnum.core.db import unit_of_work
+    from passnum.redemptions.services import redeem
+
+    def spend(serials: list[str]) -> None:
+        codes = db.session.scalars(select(Voucher.manual_code).where(
+            Voucher.serial.in_(serials)))
+        with unit_of_work():
+            redeem(list(codes), venue=world.venue78, workshop=None, actor=world.agent78,
+                   channel="test")
+
+    headers = bearer(client, world.issuer78)
+    booklet = new_booklet(client, headers)
+    spend([v["serial"] for v in booklet["vouchers"][:8]])
+    url = f"{API}/booklets/{booklet['id']}"
+    live = client.post(f"{url}/replace", headers=headers, json={})
+    assert live.status_code == 422 and live.json["error"]["code"] == "not_revoked"
+    assert client.post(f"{url}/replace", headers=headers,
+                       json={"vouchers": 10}).json["error"]["code"] == "unknown_field"
+    assert client.post(f"{url}/revoke", headers=headers,
+                       json={"reason": "lost"}).status_code == 200
+    response = client.post(f"{url}/replace", headers=headers, json={})
+    assert response.status_code == 201, response.json
+    replacement = response.json
+    assert replacement["replaces_booklet_id"] == booklet["id"]
+    assert replacement["beneficiary_id"] == booklet["beneficiary_id"]
+    assert [v["value_cents"] for v in replacement["vouchers"]] == [1000, 1000]
+    assert {v["expires_on"] for v in replacement["vouchers"]} == {booklet["expires_on"]}
+    assert {v["serial"] for v in replacement["vouchers"]}.isdisjoint(
+        v["serial"] for v in booklet["vouchers"])
+    again = client.post(f"{url}/replace", headers=headers, json={})
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_replaced"
+
+    spend([v["serial"] for v in replacement["vouchers"]])
+    second = f"{API}/booklets/{replacement['id']}"
+    assert client.post(f"{second}/revoke", headers=headers,
+                       json={"reason": "lost"}).status_code == 200
+    empty = client.post(f"{second}/replace", headers=headers, json={})
+    assert empty.status_code == 422
+    assert empty.json["error"]["code"] == "nothing_to_replace"
+    assert _booklets() == 2
+
+
 def test_pdf_is_a_pdf_and_the_print_is_counted(client, world):
     headers = bearer(client, world.issuer78)
     booklet = new_booklet(client, headers)
