@@ -3,7 +3,8 @@
 Environment: ``PORT`` (a port on 127.0.0.1, or ``host:port``; default 127.0.0.1:8000),
 ``WEB_CONCURRENCY`` (workers), ``GUNICORN_THREADS`` (threads per worker),
 ``GUNICORN_TIMEOUT`` (seconds), ``LOG_LEVEL``; the app's own settings (``DATABASE_URL``,
-``PASSNUM_*``) are read by the app.
+``PASSNUM_*``) are read by the app. The reverse proxies trusted with ``X-Forwarded-*``
+are the app's ``PASSNUM_TRUSTED_PROXIES``, for gunicorn too (one setting).
 
 Workers: since the redemption path runs in a handful of round trips, a request
 computes more than it waits, so there are about as many workers as CPUs: ``CPUs + 1``
@@ -23,7 +24,9 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+from passnum.config import DEFAULTS
 from passnum.core.logging import json_log_config
+from passnum.core.proxy import parse_networks
 
 
 def _bind(port: str) -> str:
@@ -72,8 +75,11 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 logconfig_dict = json_log_config(loglevel.upper())
-# X-Forwarded-* are trusted from the local reverse proxy only
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-* are believed from the app's trusted proxies only (PASSNUM_TRUSTED_PROXIES,
+# loopback by default: the local nginx); the app reads the client's address itself
+# (passnum.core.proxy), gunicorn the scheme
+_TRUSTED = parse_networks(os.environ.get("PASSNUM_TRUSTED_PROXIES", DEFAULTS["TRUSTED_PROXIES"]))
+forwarded_allow_ips = ",".join(str(network) for network in _TRUSTED)
 proxy_allow_ips = forwarded_allow_ips
 
 

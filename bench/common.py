@@ -3,6 +3,7 @@ keeps its connection, and percentiles. Loopback only, bounded in time."""
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -113,6 +114,15 @@ class CpuMeter:
         return sum(used - self.before.get(pid, 0.0) for pid, used in after.items())
 
 
+def anchor_env(database_url: str) -> dict[str, str]:
+    """The environment giving a throw-away database its own audit anchor file: the
+    instance's anchor belongs to the instance's database, and would be ahead of a new
+    one's log."""
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / "passnum-bench-anchors" / f"{digest}.log"
+    return {"PASSNUM_AUDIT_ANCHOR_PATH": str(path)}
+
+
 @contextmanager
 def throwaway_postgres(prefix: str = "passnum_bench") -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards; yields its URL."""
@@ -120,18 +130,21 @@ def throwaway_postgres(prefix: str = "passnum_bench") -> Iterator[str]:
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(POSTGRES_URL)
+    url = parts._replace(path=f"/{name}").geturl()
     try:
-        yield parts._replace(path=f"/{name}").geturl()
+        yield url
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        Path(anchor_env(url)["PASSNUM_AUDIT_ANCHOR_PATH"]).unlink(missing_ok=True)
 
 
 def flask(database_url: str, *args: str, quiet: bool = True) -> float:
     """Run ``flask --app passnum <args>`` on ``database_url``; return its seconds."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "passnum", *args], cwd=ROOT,
-                          env={**os.environ, "DATABASE_URL": database_url},
+                          env={**os.environ, "DATABASE_URL": database_url,
+                               **anchor_env(database_url)},
                           capture_output=quiet, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
@@ -151,7 +164,8 @@ def served(database_url: str, *, workers: int = 2) -> Iterator[str]:
     The server's log is kept out of the printed table (shown if it fails to start)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "PASSNUM_BASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": database_url, "PASSNUM_BASE_URL": url,
+           **anchor_env(database_url)}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "1",

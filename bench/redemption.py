@@ -39,6 +39,7 @@ from bench.common import (
     CpuMeter,
     RawClient,
     Result,
+    anchor_env,
     backends,
     children,
     flask,
@@ -148,7 +149,8 @@ def production_server(url: str) -> Iterator[Server]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": url, "PASSNUM_BASE_URL": base, "PORT": str(port),
-           "PASSNUM_RATELIMIT_CODE_CHECKS": UNLIMITED}
+           "PASSNUM_RATELIMIT_CODE_CHECKS": UNLIMITED,
+           "PASSNUM_RATELIMIT_CODE_CHECKS_ADDRESS": UNLIMITED, **anchor_env(url)}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                     "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)

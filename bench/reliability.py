@@ -33,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from bench.common import Client, children, throwaway_postgres
+from bench.common import Client, anchor_env, children, throwaway_postgres
 from bench.redemption import bearer_token, prepare, production_server, tokens_for
 
 PROCESSES, THREADS = 4, 8
@@ -192,7 +192,8 @@ def reconcile(url: str, tally: Tally, serials: list[str], since: float) -> list[
             problems.append(f"{what}: {value}, clients accepted {accepted}")
     for command in (("audit", "verify"), ("stats", "verify")):
         done = subprocess.run([sys.executable, "-m", "flask", "--app", "passnum", *command],
-                              env={**os.environ, "DATABASE_URL": url}, capture_output=True,
+                              env={**os.environ, "DATABASE_URL": url, **anchor_env(url)},
+                              capture_output=True,
                               text=True, check=False)
         if done.returncode:
             problems.append(f"{' '.join(command)}: {(done.stdout + done.stderr).strip()[:300]}")

@@ -7,19 +7,26 @@ from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent  # the repository's root, in a checkout
+# templates/, static/ and migrations/ live at the repository's root (npm builds
+# static/vendor/ there, Flask-Migrate writes revisions there); passnum/templates,
+# passnum/static and passnum/migrations are links to them, which a built wheel turns into
+# the folders themselves: one path, in a checkout and in a plain `pip install`
+TEMPLATES, STATIC, MIGRATIONS = PACKAGE / "templates", PACKAGE / "static", PACKAGE / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
     from passnum import config, models  # noqa: F401  (models: register every table)
-    from passnum.auth import policy
+    from passnum.auth import policy, throttle
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
     from passnum.core import logging as structured_logging
     from passnum.core import ratelimit
     from passnum.core.db import install_idle_ping, install_sqlite_pragmas
     from passnum.core.files import private_dir, private_sqlite_file
+    from passnum.core.proxy import TrustedProxies, parse_networks
     from passnum.errors import register_error_handlers
     from passnum.extensions import csrf, db, migrate
     from passnum.web import register_blueprints, register_static_caching, register_template_helpers
@@ -27,8 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
     )
     private_dir(app.instance_path)  # secrets, the SQLite database: the owner's alone
     app.config.from_mapping(config.load(app.instance_path, test_config))
@@ -36,9 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     install_sqlite_pragmas()
     db.init_app(app)
     install_idle_ping(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     ratelimit.install(app)
+    throttle.install(app)
     init_login(app)
     structured_logging.install(app)  # first: every request has its id from the start
     register_error_handlers(app)
@@ -47,4 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     policy.install(app)  # after the blueprints' own checks (session age)
     register_commands(app)
+    # outermost: every layer below sees the client's address, not the proxy's
+    app.wsgi_app = TrustedProxies(app.wsgi_app,  # type: ignore[method-assign]
+                                  parse_networks(app.config["TRUSTED_PROXIES"]))
     return app

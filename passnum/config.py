@@ -10,16 +10,31 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 from passnum.core.files import create_private_file, private_dir
+from passnum.core.proxy import ProxyConfigError, parse_networks
 
 DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "TIMEZONE": "Europe/Paris",
     "API_TOKEN_HOURS": 12,
-    "RATELIMIT_CODE_CHECKS": "60 per minute",
-    "RATELIMIT_LOGIN": "10 per minute",
-    "RATELIMIT_APPLICATIONS": "5 per hour",  # venue applications per IP
+    # reverse proxies whose X-Forwarded-For/-Proto are believed (core.proxy): loopback,
+    # where `make serve` sits behind the local nginx; gunicorn reads the same setting
+    "TRUSTED_PROXIES": "127.0.0.1,::1",
+    # budgets, reasoned in the README's production checklist: code checks and
+    # redemptions per logged-in user and per address, voucher links opened anonymously
+    # (/v/<token>) per address, failed logins per (account, address) and per address,
+    # accepted venue applications per address
+    "RATELIMIT_CODE_CHECKS": "300 per minute;10000 per day",
+    "RATELIMIT_CODE_CHECKS_ADDRESS": "3000 per minute",
+    "RATELIMIT_VOUCHER_LINKS": "60 per minute",
+    "RATELIMIT_LOGIN_ACCOUNT": "5 per 15 minutes",
+    "RATELIMIT_LOGIN": "30 per 15 minutes",
+    "RATELIMIT_APPLICATIONS": "5 per hour",
     "RATELIMIT_STORAGE_URI": "passnum-memory://",  # core.ratelimit.SweptMemoryStorage
+    # put before every counter's key: several instances can share one Redis
+    "RATELIMIT_KEY_PREFIX": "",
     "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -30,19 +45,26 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_METHOD": "scrypt",
     # RGPD: months after a programme's end before its beneficiaries are pseudonymised
     "RGPD_RETENTION_MONTHS": 12,
-    # failed logins: the account locks after this many in a row, for 1 minute, then
-    # twice as long at each further failure, up to LOGIN_LOCKOUT_MAX_MINUTES
-    "LOGIN_LOCKOUT_AFTER": 5,
-    "LOGIN_LOCKOUT_MAX_MINUTES": 60,
+    # hours an API answer is kept for retries with its Idempotency-Key; older ones are
+    # not replayed and ``purge`` deletes them
+    "IDEMPOTENCY_TTL_HOURS": 48,
     # a session ends after this many minutes without a request, or this many hours
     # after login whatever happens
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
     # roles that log in with a second factor (an authenticator app, TOTP)
     "TOTP_ROLES": ("admin", "manager"),
+    # the audit log's head is appended to this file after commits (passnum.audit.anchor);
+    # unset: instance/audit-anchor.log; empty: no file (keep the head `audit verify` prints)
+    "AUDIT_ANCHOR_PATH": None,
+    # seconds between two anchor writes of one server process (the hot path stays cheap)
+    "AUDIT_ANCHOR_SECONDS": "1",
 }
 
 SECRETS_FILE = "secrets.json"
+RATE_LIMITS = ("RATELIMIT_CODE_CHECKS", "RATELIMIT_CODE_CHECKS_ADDRESS",
+               "RATELIMIT_VOUCHER_LINKS", "RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN",
+               "RATELIMIT_APPLICATIONS")
 
 
 class ConfigError(RuntimeError):
@@ -67,8 +89,17 @@ def instance_secrets(instance_path: str) -> dict[str, Any]:
     path = Path(instance_path) / SECRETS_FILE
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
-    data = {"SECRET_KEY": secrets.token_urlsafe(48), "VOUCHER_KEYS": [secrets.token_urlsafe(48)]}
+    data = {"SECRET_KEY": secrets.token_urlsafe(48), "VOUCHER_KEYS": [secrets.token_urlsafe(48)],
+            "AUDIT_KEYS": [secrets.token_urlsafe(48)]}
     write_instance_secrets(instance_path, data)
+    return data
+
+
+def with_audit_key(instance_path: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Give a secrets file written before the audit log was keyed its audit key."""
+    if not data.get("AUDIT_KEYS"):
+        data = {**data, "AUDIT_KEYS": [secrets.token_urlsafe(48)]}
+        write_instance_secrets(instance_path, data)
     return data
 
 
@@ -98,6 +129,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
             cfg["SQLALCHEMY_DATABASE_URI"], instance_path
         )
     _load_secrets(cfg, instance_path)
+    if cfg["AUDIT_ANCHOR_PATH"] is None:
+        cfg["AUDIT_ANCHOR_PATH"] = str(Path(instance_path) / "audit-anchor.log")
     validate(cfg)
     cfg.setdefault("PERMANENT_SESSION_LIFETIME",
                    timedelta(minutes=int(cfg["SESSION_IDLE_MINUTES"])))
@@ -122,16 +155,16 @@ def _typed(key: str, default: Any, raw: str) -> Any:
 
 def _load_secrets(cfg: dict[str, Any], instance_path: str) -> None:
     env = os.environ
-    if cfg.get("SECRET_KEY") and cfg.get("VOUCHER_KEYS"):
+    names = ("SECRET_KEY", "VOUCHER_KEYS", "AUDIT_KEYS")
+    if all(cfg.get(name) for name in names):
         return
-    stored = None
-    if not env.get("PASSNUM_SECRET_KEY") or not env.get("PASSNUM_VOUCHER_KEYS"):
-        stored = instance_secrets(instance_path)
+    stored: dict[str, Any] = {}
+    if not all(env.get(f"PASSNUM_{name}") for name in names):
+        stored = with_audit_key(instance_path, instance_secrets(instance_path))
     cfg.setdefault("SECRET_KEY", env.get("PASSNUM_SECRET_KEY") or stored["SECRET_KEY"])
-    keys = env.get("PASSNUM_VOUCHER_KEYS")
-    cfg.setdefault(
-        "VOUCHER_KEYS", [k for k in keys.split(",") if k] if keys else stored["VOUCHER_KEYS"]
-    )
+    for name in ("VOUCHER_KEYS", "AUDIT_KEYS"):  # oldest first, the last one signs
+        keys = env.get(f"PASSNUM_{name}")
+        cfg.setdefault(name, [k for k in keys.split(",") if k] if keys else stored[name])
 
 
 def validate(cfg: dict[str, Any]) -> None:
@@ -144,5 +177,29 @@ def validate(cfg: dict[str, Any]) -> None:
         raise ConfigError("La clé secrète doit compter au moins 16 caractères.")
     if not cfg["VOUCHER_KEYS"] or any(len(k) < 16 for k in cfg["VOUCHER_KEYS"]):
         raise ConfigError("Les clés de signature des chèques doivent compter 16 caractères.")
+    if not cfg["AUDIT_KEYS"] or any(len(k) < 16 for k in cfg["AUDIT_KEYS"]):
+        raise ConfigError("Les clés du journal d'audit doivent compter 16 caractères.")
+    try:
+        cfg["AUDIT_ANCHOR_SECONDS"] = float(cfg["AUDIT_ANCHOR_SECONDS"])
+    except ValueError as err:
+        raise ConfigError("PASSNUM_AUDIT_ANCHOR_SECONDS doit être un nombre.") from err
     cfg["API_TOKEN_HOURS"] = int(cfg["API_TOKEN_HOURS"])
+    try:
+        ttl_hours = int(cfg["IDEMPOTENCY_TTL_HOURS"])
+    except (TypeError, ValueError):
+        ttl_hours = 0
+    if ttl_hours < 1:
+        raise ConfigError("PASSNUM_IDEMPOTENCY_TTL_HOURS doit être un nombre d'heures (1 ou plus).")
+    cfg["IDEMPOTENCY_TTL_HOURS"] = ttl_hours
+    try:
+        parse_networks(cfg["TRUSTED_PROXIES"])
+    except ProxyConfigError as err:
+        raise ConfigError(f"PASSNUM_TRUSTED_PROXIES : « {err} » n'est ni une adresse IP ni "
+                          "un réseau (127.0.0.1, 10.0.0.0/8, ::1…).") from err
+    for key in RATE_LIMITS:
+        try:
+            parse_many(str(cfg[key]))
+        except ValueError as err:
+            raise ConfigError(f"PASSNUM_{key} : limite illisible (exemple : "
+                              "« 60 per minute;1000 per day »).") from err
     cfg["SESSION_COOKIE_SECURE"] = base.scheme == "https"

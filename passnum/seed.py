@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -333,8 +333,12 @@ class _Generator:
         return self.rng.choice(COMMUNES[code])[1]
 
     def _booklet(self, code: str, structure_id: int, beneficiary_id: int | None,
-                 issued_at: datetime, replaces: int | None, expires_on: date | None) -> None:
-        """One booklet, its vouchers and their fate (redeemed, revoked, left to expire)."""
+                 issued_at: datetime, replaces: int | None, expires_on: date | None,
+                 moved: Sequence[dict[str, Any]] = ()) -> None:
+        """One booklet, its vouchers and their fate (redeemed, revoked, left to expire).
+
+        A replacement (``replaces``) carries one voucher per ``moved`` (revoked) voucher.
+        """
         booklet_id = self.ids.next("booklets")
         number = self.codes.number(code)
         day = issued_at.astimezone(PARIS).date()
@@ -362,37 +366,41 @@ class _Generator:
             "revoked_at": revoked_at, "revoke_reason": reason,
             "revoke_note": "" if reason else None, "replaces_booklet_id": replaces,
             "duplicate_override_reason": None,
-            "vouchers_total": VOUCHERS_PER_BOOKLET, "vouchers_redeemed": 0,
+            "vouchers_total": len(moved) if replaces else VOUCHERS_PER_BOOKLET,
+            "vouchers_redeemed": 0,
         }
         self.data.add(Booklet, row)
-        for position in range(1, VOUCHERS_PER_BOOKLET + 1):
+        sources = moved if replaces else [None] * VOUCHERS_PER_BOOKLET
+        for position, source in enumerate(sources, 1):
             self.data.add(Voucher, {
                 "id": self.ids.next("vouchers"), "booklet_id": booklet_id, "position": position,
                 "serial": f"{number}-{position:02d}", "manual_code": self.codes.manual(),
-                "value_cents": VOUCHER_VALUE_CENTS, "status": VoucherStatus.ISSUED.value,
-                "redeemed_at": None, "revoked_at": None,
+                "value_cents": source["value_cents"] if source else VOUCHER_VALUE_CENTS,
+                "status": VoucherStatus.ISSUED.value, "redeemed_at": None, "revoked_at": None,
+                "replaces_voucher_id": source["id"] if source else None,
             })
         if stock:
             return
         limit = min(revoked_at or self.at, self.at,
                     datetime.combine(expires_on + timedelta(days=1), time.min, PARIS))
-        mine = self.data.rows[Voucher][-VOUCHERS_PER_BOOKLET:]
+        mine = self.data.rows[Voucher][-len(sources):]
         used = self._redeem(code, mine, issued_at, limit)
         row["vouchers_redeemed"] = used
         if revoked_at is None:
             return
         for voucher in mine[used:]:
             voucher.update(status=VoucherStatus.REVOKED.value, revoked_at=revoked_at)
-        if reason != "cancelled":
+        if reason != "cancelled" and used < len(mine):  # nothing revoked: nothing to replace
             replaced_at = revoked_at + timedelta(days=self.rng.randrange(1, 8))
             if replaced_at < self.at:
                 self._booklet(code, structure_id, beneficiary_id, replaced_at, booklet_id,
-                              expires_on)
+                              expires_on, mine[used:])
 
     def _redeem(self, code: str, vouchers: list[dict[str, Any]], issued_at: datetime,
                 limit: datetime) -> int:
         """Redeem the first vouchers of a booklet in groups at venues; return how many."""
-        wanted = self.rng.choices((0, 10, self.rng.randint(1, 9)), (12, 35, 53))[0]
+        wanted = min(self.rng.choices((0, 10, self.rng.randint(1, 9)), (12, 35, 53))[0],
+                     len(vouchers))
         home = self._pick_venue(code)
         at, used = issued_at, 0
         while used < wanted:
@@ -498,7 +506,7 @@ def _bulk_users(gen: _Generator) -> tuple[dict[str, int], list[dict[str, Any]]]:
             "password_hash": password_hash,
             "role": Role.ISSUER.value if kind == "issuer" else Role.VENUE_AGENT.value,
             "departement_id": None, "structure_id": None, "venue_id": None,
-            column: owner_id, "is_active_account": True, "failed_login_count": 0,
+            column: owner_id, "is_active_account": True,
             "created_at": gen.at,
         })
     return users, rows

@@ -31,6 +31,9 @@ TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-0123456789",
     "VOUCHER_KEYS": ["test-voucher-key-0123456789"],
+    "AUDIT_KEYS": ["test-audit-key-0123456789"],
+    # no anchor file in the shared instance folder: ``make_app`` gives each test its own
+    "AUDIT_ANCHOR_PATH": "",
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "BASE_URL": "http://passnum.test",
@@ -103,13 +106,17 @@ def _pg_schema(postgres_url: str) -> str:
 
 
 def _truncate_all() -> None:
+    """Empty every table. The audit log refuses TRUNCATE: the test server's superuser
+    lifts that for this transaction (ordinary triggers do not fire for a replica)."""
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text("SET LOCAL session_replication_role = replica"))
     db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     db.session.commit()
 
 
 def make_app(backend: str, tmp_path: Path, request: pytest.FixtureRequest, **extra) -> Flask:
-    """Build an app on ``backend`` with an empty schema."""
+    """Build an app on ``backend`` with an empty schema and its own audit anchor file."""
+    extra.setdefault("AUDIT_ANCHOR_PATH", str(tmp_path / "audit-anchor.log"))
     if backend == "postgres":
         url = request.getfixturevalue("_pg_schema")
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})

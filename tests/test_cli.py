@@ -9,6 +9,7 @@ from passnum.auth.models import User
 from passnum.demo import DEMO_PASSWORD, demo_accounts
 from passnum.extensions import db
 from passnum.programmes.models import Programme
+from tests.audit.tampering import as_attacker
 from tests.conftest import make_app
 from tests.factories import World
 
@@ -61,6 +62,7 @@ def test_demo_never_loads_over_other_data(app):
 def test_audit_verify_exit_codes(app):
     World()
     assert run(app, "audit", "verify").exit_code == 0
+    as_attacker()
     db.session.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(action="forged"))
     db.session.commit()
     result = run(app, "audit", "verify")

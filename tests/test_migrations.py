@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import flask_migrate
 import pytest
@@ -19,10 +21,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import CheckConstraint, Connection, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from passnum import ROOT, create_app
+from passnum.audit.services import verify
 from passnum.extensions import db
+from tests.audit.tampering import unkeyed_hash
 from tests.conftest import TEST_CONFIG, fresh_postgres_database
 
 # Autogenerate does not compare index predicates: these are checked by hand.
@@ -76,7 +80,9 @@ def test_one_head_only() -> None:
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
-    assert Path(config.get_main_option("script_location")) == ROOT / "migrations"
+    # passnum/migrations links to the repository's migrations/ (the folder itself once
+    # installed from a wheel)
+    assert Path(config.get_main_option("script_location")).resolve() == ROOT / "migrations"
 
 
 def test_upgrade_builds_exactly_the_models_schema(empty_app: Flask) -> None:
@@ -142,6 +148,33 @@ def test_partial_index_allows_a_replacement_after_revocation(empty_app: Flask) -
         connection.execute(text(booklet), {"number": "78-C", "status": "handed_out"})
 
 
+def voucher_triggers(connection: Connection) -> set[str]:
+    """Names of the triggers on ``vouchers``."""
+    if connection.dialect.name == "postgresql":
+        query = ("SELECT tgname FROM pg_trigger WHERE tgrelid = 'vouchers'::regclass "
+                 "AND NOT tgisinternal")
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'vouchers'"
+    return set(connection.execute(text(query)).scalars())
+
+
+def test_upgrade_keeps_the_replacement_triggers_as_create_all_makes_them(
+        empty_app: Flask) -> None:
+    """At head the vouchers carry the triggers that guard replacements (a later batch
+    migration rebuilding the table on SQLite must create them again)."""
+    wanted = {"vouchers_replacement_source", "vouchers_revoked_stays"}
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        assert voucher_triggers(connection) == wanted
+    flask_migrate.downgrade(revision="806a9e89309c")
+    with db.engine.connect() as connection:
+        assert voucher_triggers(connection) == set()
+    db.drop_all()
+    db.create_all()
+    with db.engine.connect() as connection:
+        assert voucher_triggers(connection) == wanted
+
+
 def test_downgrade_to_base_leaves_only_the_version_table(empty_app: Flask) -> None:
     flask_migrate.upgrade()
     flask_migrate.downgrade(revision="base")
@@ -157,3 +190,52 @@ def test_downgrade_to_base_leaves_only_the_version_table(empty_app: Flask) -> No
     flask_migrate.upgrade()  # and the way back up still works
     with db.engine.connect() as connection:
         assert schema_diff(connection) == []
+
+
+def _legacy_log(connection: Connection, count: int) -> None:
+    """Audit events as the unkeyed chain wrote them before the key (plain SHA-256)."""
+    prev = "0" * 64
+    for seq in range(1, count + 1):
+        event = SimpleNamespace(seq=seq, created_at=datetime(2026, 1, 2, 3, 4, seq, tzinfo=UTC),
+                                actor_id=None, action="booklet.issued",
+                                object_type="booklet", object_id=str(seq),
+                                details='{"n": 1}', ip=None)
+        digest = unkeyed_hash(event, prev)
+        connection.execute(text(
+            "INSERT INTO audit_events (seq, created_at, actor_id, action, object_type, "
+            "object_id, details, ip, prev_hash, hash) VALUES (:seq, :created_at, NULL, "
+            ":action, :object_type, :object_id, :details, NULL, :prev, :hash)"),
+            {**vars(event), "prev": prev, "hash": digest})
+        prev = digest
+    connection.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) "
+                            "VALUES (1, :seq, :hash)"), {"seq": count, "hash": prev})
+
+
+def test_upgrade_chains_the_existing_log_under_the_key(empty_app: Flask) -> None:
+    """Events chained before the key verify after the upgrade, and the table refuses
+    changes from then on."""
+    flask_migrate.upgrade(revision="806a9e89309c")
+    with db.engine.begin() as connection:
+        _legacy_log(connection, 7)
+    flask_migrate.upgrade()
+    result = verify()
+    db.session.rollback()  # SQLite: the write lock goes back
+    assert result.ok and result.checked == 7, result.reason
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events WHERE seq = 7"))
+    flask_migrate.downgrade(revision="806a9e89309c")  # and back to the unkeyed chain
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events WHERE seq = 7"))
+        connection.execute(text("UPDATE audit_head SET last_seq = 6, last_hash = "
+                                "(SELECT hash FROM audit_events WHERE seq = 6)"))
+
+
+def test_upgrade_refuses_to_key_a_damaged_log(empty_app: Flask,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    flask_migrate.upgrade(revision="806a9e89309c")
+    with db.engine.begin() as connection:
+        _legacy_log(connection, 4)
+        connection.execute(text("UPDATE audit_events SET action = 'forged' WHERE seq = 3"))
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+        flask_migrate.upgrade()
+    assert "Journal d'audit altéré à l'entrée n° 3" in caplog.text

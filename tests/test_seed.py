@@ -27,14 +27,26 @@ def test_seed_small_is_consistent(app):
     assert SEED_PASSWORD in result.output and f"manager78@{SEED_DOMAIN}" in result.output
     db.session.commit()
     assert scalar("SELECT COUNT(*) FROM beneficiaries") == SCALES["small"] == 360
-    booklets = scalar("SELECT COUNT(*) FROM booklets")
-    assert scalar("SELECT COUNT(*) FROM vouchers") == 10 * booklets
+    booklets = scalar("SELECT COUNT(*) FROM booklets WHERE replaces_booklet_id IS NULL")
+    vouchers = scalar("SELECT COUNT(*) FROM vouchers")
+    moved = scalar("SELECT COUNT(*) FROM vouchers WHERE replaces_voucher_id IS NOT NULL")
+    assert vouchers == 10 * booklets + moved
+    # a replacement carries exactly the revoked vouchers of the booklet it replaces
+    assert scalar("SELECT COUNT(*) FROM vouchers v JOIN booklets b ON b.id = v.booklet_id "
+                  "WHERE b.replaces_booklet_id IS NOT NULL") == moved
+    assert scalar("SELECT COUNT(*) FROM vouchers v JOIN booklets b ON b.id = v.booklet_id "
+                  "JOIN vouchers s ON s.id = v.replaces_voucher_id WHERE s.status <> "
+                  "'revoked' OR s.booklet_id <> b.replaces_booklet_id") == 0
+    assert scalar("SELECT COUNT(*) FROM booklets r JOIN booklets b ON b.id = "
+                  "r.replaces_booklet_id JOIN vouchers s ON s.booklet_id = b.id WHERE "
+                  "s.status = 'revoked' AND NOT EXISTS (SELECT 1 FROM vouchers v WHERE "
+                  "v.replaces_voucher_id = s.id)") == 0
     # one live redemption line per redeemed voucher, and nothing else
     redeemed = scalar("SELECT COUNT(*) FROM vouchers WHERE status = 'redeemed'")
     assert redeemed == scalar("SELECT COUNT(*) FROM redemption_lines WHERE undone_at IS NULL")
     assert scalar("SELECT COUNT(*) FROM redemption_lines l JOIN vouchers v "
                   "ON v.id = l.voucher_id WHERE v.status <> 'redeemed'") == 0
-    assert 0.45 < redeemed / (10 * booklets) < 0.75
+    assert 0.45 < redeemed / vouchers < 0.75
     # every line is paid by its booklet's département, after issue and before expiry
     assert scalar("SELECT COUNT(*) FROM redemption_lines l JOIN vouchers v ON v.id = "
                   "l.voucher_id JOIN booklets b ON b.id = v.booklet_id "

@@ -39,6 +39,15 @@ def test_workers_bind_and_timeouts_follow_the_environment():
     assert settings(PORT="0.0.0.0:9000")["bind"] == "0.0.0.0:9000"
 
 
+def test_gunicorn_trusts_the_apps_proxies_one_setting():
+    """X-Forwarded-Proto is believed from the same proxies as X-Forwarded-For."""
+    os.environ.pop("PASSNUM_TRUSTED_PROXIES", None)
+    assert settings()["forwarded_allow_ips"] == "127.0.0.1/32,::1/128"
+    values = settings(PASSNUM_TRUSTED_PROXIES="10.0.0.7, 192.168.1.0/24")
+    assert values["forwarded_allow_ips"] == "10.0.0.7/32,192.168.1.0/24"
+    assert values["proxy_allow_ips"] == values["forwarded_allow_ips"]
+
+
 def test_defaults_scale_with_the_cpus():
     for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
         os.environ.pop(name, None)
@@ -87,7 +96,9 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path: Path):
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-           "PASSNUM_BASE_URL": f"http://127.0.0.1:{port}"}
+           "PASSNUM_BASE_URL": f"http://127.0.0.1:{port}",
+           # this database's own anchor: the instance's belongs to the instance's database
+           "PASSNUM_AUDIT_ANCHOR_PATH": str(tmp_path / "audit-anchor.log")}
     subprocess.run([sys.executable, "-m", "flask", "--app", "passnum", "db", "upgrade"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     log = tmp_path / "gunicorn.log"

@@ -3,7 +3,9 @@
 ``api_endpoint`` requires a user (session cookie or bearer token), asks cookie sessions
 for a CSRF token on unsafe methods, runs the handler in one unit of work and, for a POST
 carrying an ``Idempotency-Key``, stores the answer in the same transaction so that a
-retry gets it back unchanged instead of doing the operation twice.
+retry gets it back unchanged instead of doing the operation twice. An answer is
+replayed for ``IDEMPOTENCY_TTL_HOURS`` (48 h by default): a retry after that is a new
+request, and ``purge`` deletes expired answers.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from typing import Any
 from flask import Response, current_app, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
 from passnum.core.db import unit_of_work
+from passnum.core.idempotency import answers_expire_before
 from passnum.core.models import IdempotentResponse
 from passnum.errors import DomainError, InvalidInput, RuleRefused, Unauthenticated
 from passnum.extensions import db
@@ -37,8 +40,11 @@ View = Callable[..., Any]
 
 
 def api_endpoint(view: View | None = None, *, public: bool = False,
-                 replays_itself: bool = False) -> Any:
+                 replays_itself: bool = False, person_field: str | None = None) -> Any:
     """Decorate an API handler; ``public=True`` skips authentication and idempotency.
+
+    ``person_field``: the answer's JSON field holding the id of the beneficiary it shows;
+    a stored answer keeps it, so that the purge deletes the answer with the person.
 
     ``replays_itself=True``: the handler's service keeps the Idempotency-Key with what
     it writes and answers a known key itself (redemptions do, in the same statement
@@ -55,7 +61,7 @@ def api_endpoint(view: View | None = None, *, public: bool = False,
                 _check_csrf()
             key = None if public else _idempotency_key()
             if key is not None and not replays_itself:
-                return _run_idempotent(key, fn, args, kwargs)
+                return _run_idempotent(key, fn, args, kwargs, person_field)
             with unit_of_work():
                 return make_response(fn(*args, **kwargs))
 
@@ -127,6 +133,13 @@ def _stored_response(key: str, fingerprint: str) -> Response | None:
     )
     if row is None:
         return None
+    if row.created_at < answers_expire_before(current_app.config):
+        # past its lifetime the key is free again: this request is decided anew (a
+        # statement, not the ORM's delete, so that a concurrent retry deleting it first
+        # is no error: its new answer then wins on the key's unique constraint)
+        db.session.expunge(row)
+        db.session.execute(delete(IdempotentResponse).where(IdempotentResponse.id == row.id))
+        return None
     if (row.method, row.path, row.request_hash) != (request.method, request.path, fingerprint):
         raise RuleRefused(
             "Cette clé d'idempotence a déjà servi pour une autre requête : "
@@ -139,7 +152,8 @@ def _stored_response(key: str, fingerprint: str) -> Response | None:
     return response
 
 
-def _run_idempotent(key: str, fn: View, args: tuple, kwargs: dict) -> Response:
+def _run_idempotent(key: str, fn: View, args: tuple, kwargs: dict,
+                    person_field: str | None) -> Response:
     """Replay a known key, or run the handler and keep its success in the same transaction.
 
     Refusals are not stored: nothing changed, so a retry is simply decided again. Two
@@ -158,6 +172,7 @@ def _run_idempotent(key: str, fn: View, args: tuple, kwargs: dict) -> Response:
                     user_id=current_user.id, key=key, method=request.method,
                     path=request.path, request_hash=fingerprint,
                     status=response.status_code, body=response.get_data(as_text=True),
+                    beneficiary_id=_person_shown(response, person_field),
                 ))
                 db.session.flush()
             return response
@@ -170,6 +185,13 @@ def _run_idempotent(key: str, fn: View, args: tuple, kwargs: dict) -> Response:
         if stored is None:
             raise
         return stored
+
+
+def _person_shown(response: Response, person_field: str | None) -> int | None:
+    """The beneficiary id named by the answer's ``person_field``, if any."""
+    body = response.get_json(silent=True) if person_field else None
+    value = body.get(person_field) if isinstance(body, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def add_api_headers(response: Response) -> Response:

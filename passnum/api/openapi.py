@@ -13,6 +13,7 @@ from flask import jsonify
 from passnum.api import bp
 from passnum.api.schema import ID_MAX, Field
 from passnum.booklets.models import RevokeReason
+from passnum.core.clock import DATE_MAX, DATE_MIN
 
 BOOKLET_STATES = ["in_stock", "handed_out", "started", "finished", "revoked", "expired"]
 VOUCHER_STATES = ["issued", "redeemed", "revoked", "expired", "not_activated"]
@@ -146,8 +147,8 @@ def schemas() -> dict[str, Any]:
     """Component schemas; request bodies come from the endpoints' own field specs."""
     # Imported here: the endpoint modules import this package's blueprint.
     from passnum.auth.api import TOKEN_FIELDS
-    from passnum.beneficiaries.api import CREATE_FIELDS, export_schema
-    from passnum.booklets.api import ISSUE_FIELDS, REVOKE_FIELDS
+    from passnum.beneficiaries.api import CREATE_FIELDS, OVERRIDE_FIELDS, export_schema
+    from passnum.booklets.api import ISSUE_FIELDS, REPLACE_FIELDS, REVOKE_FIELDS
     from passnum.redemptions.api import REDEEM_FIELDS
     from passnum.statements.api import GENERATE_FIELDS
 
@@ -209,10 +210,14 @@ def schemas() -> dict[str, Any]:
         },
         "BookletCreate": _request(
             ISSUE_FIELDS,
-            override_reason={"description": "Gestionnaires et administrateurs : motif pour "
-                                            "émettre malgré un doublon probable."},
+            override_reason={"description": "Administrateurs : motif pour émettre malgré "
+                                            "un doublon probable (un gestionnaire l'écarte "
+                                            "sur la fiche de la personne)."},
         ),
         "BookletRevoke": _request(REVOKE_FIELDS, reason={"enum": REVOKE_REASONS}),
+        "DuplicateOverride": _request(OVERRIDE_FIELDS, reason={
+            "description": "Pourquoi la personne n'est pas celle du chéquier déjà émis."}),
+        "BookletReplace": _request(REPLACE_FIELDS),
         "Voucher": {
             "type": "object",
             "required": ["serial", "manual_code", "url", "value_cents", "status", "expires_on"],
@@ -230,7 +235,7 @@ def schemas() -> dict[str, Any]:
             "type": "object",
             "required": ["id", "number", "status", "programme_id", "structure_id", "departement",
                          "beneficiary_id", "valid_from", "expires_on", "issued_at", "revoked_at",
-                         "revoke_reason", "vouchers"],
+                         "revoke_reason", "replaces_booklet_id", "vouchers"],
             "additionalProperties": False,
             "properties": {
                 "id": ID,
@@ -245,6 +250,9 @@ def schemas() -> dict[str, Any]:
                 "issued_at": DATETIME,
                 "revoked_at": _nullable("string", format="date-time"),
                 "revoke_reason": {"type": ["string", "null"], "enum": [*REVOKE_REASONS, None]},
+                "replaces_booklet_id": {
+                    **ID, "type": ["integer", "null"],
+                    "description": "Chéquier perdu ou volé dont celui-ci reprend les chèques."},
                 "vouchers": {"type": "array", "items": _ref("Voucher")},
             },
         },
@@ -351,7 +359,9 @@ def _path_id(name: str, what: str) -> dict[str, Any]:
 IDEMPOTENCY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "Une requête rejouée avec la même clé renvoie la première réponse "
-                   "sans rien refaire ; la même clé pour une autre requête est refusée (422).",
+                   "sans rien refaire ; la même clé pour une autre requête est refusée (422). "
+                   "La réponse est gardée 48 h (réglable) : passé ce délai, la requête est "
+                   "traitée comme nouvelle (un encaissement garde sa clé sans limite).",
     "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
 }
 # a POST that only names its object in the path: no body, or an empty JSON object
@@ -373,7 +383,10 @@ PATHS: dict[str, Any] = {
     "/api/v1/tokens": {"post": {
         "operationId": "createToken", "summary": "Obtenir un jeton d'API", "tags": ["auth"],
         "security": [], "requestBody": _body("TokenRequest"),
-        "responses": _responses("201", _ok("Jeton créé.", "Token"), "400", "401", "429"),
+        "description": "403 venue_not_approved : le label du lieu n'est pas encore "
+                       "accordé, son compte ne fonctionne pas encore.",
+        "responses": _responses("201", _ok("Jeton créé.", "Token"),
+                                "400", "401", "403", "429"),
     }},
     "/api/v1/beneficiaries": {"post": {
         "operationId": "createBeneficiary", "summary": "Enregistrer un bénéficiaire",
@@ -401,6 +414,17 @@ PATHS: dict[str, Any] = {
         "requestBody": NO_BODY,
         "responses": _responses("200", _ok("Les données de la personne.", "BeneficiaryExport"),
                                 "401", "404", "422"),
+    }},
+    "/api/v1/beneficiaries/{beneficiary_id}/duplicate-override": {"post": {
+        "operationId": "overrideDuplicate", "summary": "Écarter un doublon probable",
+        "description": "Gestionnaires du département et administrateurs : la personne "
+                       "n'est pas celle d'un chéquier déjà émis ; sa structure pourra alors "
+                       "émettre ou remettre son chéquier. Journalisé.",
+        "tags": ["beneficiaries"],
+        "parameters": [_path_id("beneficiary_id", "du bénéficiaire"), IDEMPOTENCY, CSRF],
+        "requestBody": _body("DuplicateOverride"),
+        "responses": _responses("200", _ok("Doublon écarté.", "Beneficiary"),
+                                "400", "401", "403", "404"),
     }},
     "/api/v1/booklets": {"post": {
         "operationId": "issueBooklet", "summary": "Émettre le chéquier d'un bénéficiaire",
@@ -433,6 +457,20 @@ PATHS: dict[str, Any] = {
         "parameters": [_path_id("booklet_id", "du chéquier"), IDEMPOTENCY, CSRF],
         "requestBody": _body("BookletRevoke"),
         "responses": _responses("200", _ok("Chéquier révoqué.", "Booklet"),
+                                "400", "401", "403", "404", "409", "422"),
+    }},
+    "/api/v1/booklets/{booklet_id}/replace": {"post": {
+        "operationId": "replaceBooklet",
+        "summary": "Remplacer un chéquier perdu ou volé",
+        "description": "Le remplaçant reprend exactement les chèques annulés par la "
+                       "révocation (mêmes valeurs, même fin de validité), une seule fois, "
+                       "sans compter de nouveau dans les quotas. Motifs de refus : "
+                       "not_revoked, already_replaced, nothing_to_replace (tous les chèques "
+                       "avaient été utilisés), booklet_expired, programme_closed.",
+        "tags": ["booklets"],
+        "parameters": [_path_id("booklet_id", "du chéquier remplacé"), IDEMPOTENCY, CSRF],
+        "requestBody": _body("BookletReplace"),
+        "responses": _responses("201", _ok("Chéquier de remplacement émis.", "Booklet"),
                                 "400", "401", "403", "404", "409", "422"),
     }},
     "/api/v1/vouchers/check": {"get": {
@@ -479,10 +517,12 @@ PATHS: dict[str, Any] = {
             {"name": "programme", "in": "query", "required": False,
              "description": "Identifiant du programme.", "schema": ID},
             {"name": "start", "in": "query", "required": False,
-             "description": "Premier jour de la période (AAAA-MM-JJ, heure de Paris).",
+             "description": "Premier jour de la période (AAAA-MM-JJ, heure de Paris), "
+                            f"du {DATE_MIN} au {DATE_MAX}.",
              "schema": DATE},
             {"name": "end", "in": "query", "required": False,
-             "description": "Dernier jour de la période (AAAA-MM-JJ, heure de Paris).",
+             "description": "Dernier jour de la période (AAAA-MM-JJ, heure de Paris), "
+                            f"du {DATE_MIN} au {DATE_MAX}.",
              "schema": DATE},
         ],
         "responses": _responses("200", _ok("Les chiffres.", "Stats"),

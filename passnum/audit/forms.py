@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
-from passnum.core.forms import FrenchForm, WholeNumberField
+from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField
 
 
 class AuditSearchForm(FrenchForm):
@@ -26,5 +26,5 @@ class AuditSearchForm(FrenchForm):
         Optional(), Length(max=40), Regexp(r"^[a-z_]*$", message="Lettres minuscules.")])
     object_id = StringField("N° de l'objet", validators=[
         Optional(), Length(max=40), Regexp(r"^[A-Za-z0-9_-]*$", message="Identifiant invalide.")])
-    start = DateField("Du", validators=[Optional()])
-    end = DateField("Au", validators=[Optional()])
+    start = IsoDateField("Du", validators=[Optional()])
+    end = IsoDateField("Au", validators=[Optional()])

@@ -1,10 +1,16 @@
-"""Append-only, hash-chained audit events."""
+"""Append-only, hash-chained audit events.
+
+The database itself refuses to change or delete an event (triggers, created here for
+``create_all`` and by the migrations): the application never needs to, and a mistake or
+an injected statement cannot. The owner of the database can still lift a trigger: the
+keyed hashes and the anchor outside the database are what detect that.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from passnum.core.db import UTCDateTime
@@ -43,3 +49,27 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+APPEND_ONLY_DDL = {
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', "
+        "MESSAGE = 'audit_events is append-only: ' || TG_OP || ' refused'; END $$",
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+        "ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()",
+    ),
+    "sqlite": tuple(
+        f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
+        f"BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: {verb} refused'); END"
+        for verb in ("UPDATE", "DELETE")
+    ),
+}
+
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        event.listen(AuditEvent.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect=_dialect))
+event.listen(AuditEvent.__table__, "after_drop",
+             DDL("DROP FUNCTION IF EXISTS audit_events_append_only()")
+             .execute_if(dialect="postgresql"))

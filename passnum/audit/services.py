@@ -1,23 +1,31 @@
-"""Append to and verify the hash-chained audit log.
+"""Append to and verify the keyed, hash-chained audit log.
 
 Appending first updates the single ``audit_head`` row, which takes its row lock (or
 SQLite's write lock) until commit: appends are serialised, so the chain never forks.
+Each entry's hash is an HMAC under the audit key (``chain``), and the head is anchored
+outside the database after commit (``anchor``): a log rewritten, cut short or wiped by
+someone with write access to the database, but not the key or the anchor, is detected.
 """
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from flask import current_app
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm.util import identity_key
 
+from passnum.audit import anchor
+from passnum.audit.anchor import Head
+from passnum.audit.chain import canonical, keyed_hash, padded_keys
 from passnum.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from passnum.core.clock import now
-from passnum.core.db import UTCDateTime, as_stored, driver_rows
+from passnum.core.db import UTCDateTime, as_stored, driver_rows, on_commit
 from passnum.errors import AuditNote
 from passnum.extensions import db
 
@@ -35,15 +43,14 @@ def event_hash(
     object_id: str | None,
     details: str,
     ip: str | None,
+    key: str | None = None,
 ) -> str:
-    """Return the SHA-256 of an event's canonical form, chained to ``prev_hash``."""
-    canonical = json.dumps(
-        [seq, prev_hash, created_at.isoformat(), actor_id, action, object_type,
-         object_id, details, ip],
-        separators=(",", ":"),
-        ensure_ascii=True,
-    )
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    """Return the HMAC-SHA256 of an event's canonical form, chained to ``prev_hash``,
+    under ``key`` (by default the newest audit key)."""
+    message = canonical(seq=seq, prev_hash=prev_hash, created_at=created_at,
+                        actor_id=actor_id, action=action, object_type=object_type,
+                        object_id=object_id, details=details, ip=ip)
+    return keyed_hash(message, key or current_app.config["AUDIT_KEYS"][-1])
 
 
 def _tail(fields: dict[str, Any]) -> str:
@@ -72,8 +79,9 @@ _INSERT_EVENT = insert(_EVENTS).values(
     {name: bindparam(name, type_=_EVENTS.c[name].type) for name in _EVENT_COLUMNS}
 ).returning(_EVENTS.c.id)
 # PostgreSQL, one round trip: lock the head, insert the event chained to it (the
-# database completes the canonical form begun in Python and hashes it with the same
-# SHA-256), move the tip. No row back: the head is missing (an empty log).
+# database completes the canonical form begun in Python and computes the same HMAC from
+# sha256() and the padded keys, see ``chain``), move the tip. No row back: the head is
+# missing (an empty log).
 _APPEND = text("""
 WITH head AS (
     SELECT last_seq + 1 AS seq, last_hash FROM audit_head WHERE id = :head_id FOR UPDATE
@@ -84,8 +92,8 @@ WITH head AS (
     SELECT seq, last_hash, :created_at, CAST(:actor_id AS INTEGER), :action,
            CAST(:object_type AS VARCHAR), CAST(:object_id AS VARCHAR), :details,
            CAST(:ip AS VARCHAR),
-           encode(sha256(convert_to('[' || seq || ',"' || last_hash || '",' || :tail,
-                                    'UTF8')), 'hex')
+           encode(sha256(:outer_key || sha256(:inner_key || convert_to(
+               '[' || seq || ',"' || last_hash || '",' || :tail, 'UTF8'))), 'hex')
     FROM head
     RETURNING id, seq, prev_hash, hash
 ), tip AS (
@@ -112,7 +120,10 @@ def _append(fields: dict[str, Any]) -> int:
     """Chain ``fields`` to the head and insert the event; return its id (``fields``
     gains seq, prev_hash and hash). The head stays locked until commit."""
     if db.session.get_bind().dialect.name == "postgresql":
-        appended = driver_rows(_APPEND, {**fields, "head_id": HEAD_ID, "tail": _tail(fields)})
+        inner, outer = padded_keys(current_app.config["AUDIT_KEYS"][-1])
+        appended = driver_rows(_APPEND, {**fields, "head_id": HEAD_ID, "tail": _tail(fields),
+                                         "inner_key": inner, "outer_key": outer},
+                               hide_parameters=True)  # the padded keys are the key
         if appended:
             event_id, fields["seq"], fields["prev_hash"], fields["hash"] = appended[0]
             return event_id
@@ -151,6 +162,10 @@ def record(
     head = db.session.identity_map.get(identity_key(AuditHead, HEAD_ID))
     if head is not None:  # a loaded head object must not keep the old tip
         db.session.expire(head)
+    path = current_app.config["AUDIT_ANCHOR_PATH"]
+    if path:
+        on_commit(partial(anchor.note, path, Head(fields["seq"], fields["hash"]),
+                          current_app.config["AUDIT_ANCHOR_SECONDS"]))
     return as_stored(AuditEvent, {"id": event_id, **fields})
 
 
@@ -166,43 +181,126 @@ def record_note(note: AuditNote) -> AuditEvent:
     )
 
 
+DAMAGES = {  # the stable code of each damage ``verify`` names, and its French words
+    "entry_missing": "entrée n° {seq} manquante",
+    "chain_broken": "chaînage rompu à l'entrée n° {seq}",
+    "event_rewritten": "entrée n° {seq} réécrite : son empreinte ne correspond plus",
+    "head_rewritten": "dernière entrée réécrite : l'entrée n° {seq} n'a plus son empreinte",
+    "tail_deleted": "dernières entrées supprimées : {reference} désigne l'entrée n° {seq}, "
+                    "le journal s'arrête avant",
+    "log_wiped": "journal vidé : {reference} désigne l'entrée n° {seq}, le journal est vide",
+    "anchor_mismatch": "journal réécrit : l'entrée n° {seq} diffère de {reference}",
+    "head_row_moved": "fin de chaîne supprimée ou ajoutée hors journal : la tête enregistrée "
+                      "ne désigne pas l'entrée n° {seq}",
+}
+
+
 @dataclass
 class VerifyResult:
-    """Outcome of ``verify``: ``ok``, events checked, and the first bad one."""
+    """Outcome of ``verify``: ``ok``, events checked, the first damage found (its code,
+    its entry and a French sentence) and the chain's head."""
 
     ok: bool
     checked: int
     bad_seq: int | None = None
     reason: str | None = None
+    damage: str | None = None
+    head: Head | None = None
 
 
-def verify(batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first event that breaks it."""
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    while True:
-        rows = db.session.scalars(
+def _damaged(damage: str, seq: int, checked: int, reference: str = "") -> VerifyResult:
+    reason = DAMAGES[damage].format(seq=seq, reference=reference)
+    return VerifyResult(False, checked, seq, reason, damage)
+
+
+def _key_of(event: AuditEvent, keys: list[str], first: int) -> int | None:
+    """The index of the key that hashed ``event``, from ``first`` on (a key, once
+    followed by a newer one in the log, hashes nothing after it)."""
+    message = canonical(seq=event.seq, prev_hash=event.prev_hash,
+                        created_at=event.created_at, actor_id=event.actor_id,
+                        action=event.action, object_type=event.object_type,
+                        object_id=event.object_id, details=event.details, ip=event.ip)
+    for index in range(first, len(keys)):
+        if hmac.compare_digest(keyed_hash(message, keys[index]), event.hash):
+            return index
+    return None
+
+
+def _walk(batch: int) -> VerifyResult:
+    """Walk the chain in order: numbering, links and keyed hashes."""
+    keys = current_app.config["AUDIT_KEYS"]
+    last_seq = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    expected_prev, expected_seq, checked, key_index = GENESIS_HASH, 1, 0, 0
+    while rows := db.session.scalars(
             select(AuditEvent).where(AuditEvent.seq >= expected_seq)
-            .order_by(AuditEvent.seq).limit(batch)
-        ).all()
-        if not rows:
-            break
+            .order_by(AuditEvent.seq).limit(batch)).all():
         for ev in rows:
             if ev.seq != expected_seq:
-                return VerifyResult(False, checked, expected_seq, "entrée manquante")
+                return _damaged("entry_missing", expected_seq, checked)
             if ev.prev_hash != expected_prev:
-                return VerifyResult(False, checked, ev.seq, "chaînage rompu")
-            recomputed = event_hash(
-                seq=ev.seq, prev_hash=ev.prev_hash, created_at=ev.created_at,
-                actor_id=ev.actor_id, action=ev.action, object_type=ev.object_type,
-                object_id=ev.object_id, details=ev.details, ip=ev.ip,
-            )
-            if recomputed != ev.hash:
-                return VerifyResult(False, checked, ev.seq, "contenu modifié")
-            expected_prev, expected_seq, checked = ev.hash, ev.seq + 1, checked + 1
-    head = db.session.get(AuditHead, HEAD_ID)
-    tip_moved = head is not None and (
-        head.last_seq != expected_seq - 1 or head.last_hash != expected_prev
-    )
-    if tip_moved:
-        return VerifyResult(False, checked, expected_seq, "fin de chaîne supprimée")
-    return VerifyResult(True, checked)
+                return _damaged("chain_broken", ev.seq, checked)
+            found = _key_of(ev, keys, key_index)
+            if found is None:
+                return _damaged("head_rewritten" if ev.seq == last_seq else "event_rewritten",
+                                ev.seq, checked)
+            key_index, expected_prev, expected_seq = found, ev.hash, ev.seq + 1
+            checked += 1
+    return VerifyResult(True, checked, head=Head(expected_seq - 1, expected_prev))
+
+
+def _against(reference: Head, label: str, walked: VerifyResult) -> VerifyResult | None:
+    """The damage shown by a head kept outside the database, or None."""
+    assert walked.head is not None
+    if reference.seq == 0:
+        return None
+    if walked.checked == 0:
+        return _damaged("log_wiped", reference.seq, 0, label)
+    if reference.seq > walked.head.seq:
+        return _damaged("tail_deleted", reference.seq, walked.checked, label)
+    stored = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == reference.seq))
+    if stored != reference.hash:
+        return _damaged("anchor_mismatch", reference.seq, walked.checked, label)
+    return None
+
+
+def verify(*, expect_head: Head | None = None, use_anchor: bool = True,
+           batch: int = 5000) -> VerifyResult:
+    """Check the chain, then the heads kept outside the database: the anchor file (read
+    first, so that appends made meanwhile cannot look missing) and ``expect_head``.
+    An intact log's head is anchored; the first damage found is reported."""
+    path = current_app.config["AUDIT_ANCHOR_PATH"] if use_anchor else ""
+    anchored = anchor.last(path) if path else None
+    walked = _walk(batch)
+    if not walked.ok:
+        return walked
+    for reference, label in ((anchored, f"l'ancre ({path})"),
+                             (expect_head, "la tête attendue")):
+        damage = None if reference is None else _against(reference, label, walked)
+        if damage is not None:
+            return damage
+    assert walked.head is not None
+    row = db.session.get(AuditHead, HEAD_ID)
+    if row is not None and (row.last_seq, row.last_hash) != (walked.head.seq,
+                                                             walked.head.hash):
+        return _damaged("head_row_moved", walked.head.seq, walked.checked)
+    if path and walked.head.seq:
+        anchor.write(path, walked.head)
+    return walked
+
+
+def reanchor(*, actor_id: int | None) -> VerifyResult:
+    """After a restore the anchor is ahead of the restored log: check the restored chain
+    (keys only), record the restore and anchor its new head after commit, marked as a
+    restore. Does nothing but report when the restored chain itself is damaged."""
+    walked = verify(use_anchor=False)
+    if not walked.ok:
+        return walked
+    path = current_app.config["AUDIT_ANCHOR_PATH"]
+    previous = anchor.last(path) if path else None
+    event = record("audit.reanchored", actor_id=actor_id, details={
+        "previous_anchor": str(previous) if previous else None,
+        "restored_head": str(walked.head)})
+    head = Head(event.seq, event.hash)
+    if path:
+        on_commit(partial(anchor.write, path, head, restored=True))
+    return VerifyResult(True, walked.checked + 1, head=head)

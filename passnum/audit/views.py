@@ -21,7 +21,7 @@ def index() -> ResponseReturnValue:
     form = AuditSearchForm(request.args)
     if request.args and not form.validate():
         return render_template("audit/index.html", form=form, page=None,
-                               actions=known_actions(), verify_form=FrenchForm()), 422
+                               actions=known_actions(), verify_form=FrenchForm()), 400
     search = EventFilter(action=form.action.data or "", actor_id=form.actor_id.data,
                          object_type=form.object_type.data or "",
                          object_id=form.object_id.data or "",
@@ -42,8 +42,8 @@ def check_chain() -> ResponseReturnValue:
     result = verify()
     if result.ok:
         flash(f"Journal intact : {result.checked} entrées vérifiées, chaînage et contenu "
-              "conformes.", "success")
+              f"conformes. Tête du journal : {result.head}", "success")
     else:
-        flash(f"Journal altéré : entrée n° {result.bad_seq} ({result.reason}) ; "
-              f"{result.checked} entrées valides avant elle.", "error")
+        flash(f"Journal altéré : {result.reason} ({result.checked} entrées intactes avant "
+              "le dommage).", "error")
     return redirect(url_for("audit.index"))

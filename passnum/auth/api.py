@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from flask_limiter.util import get_remote_address
 
 from passnum.api import bp
 from passnum.api.edge import api_endpoint
 from passnum.api.schema import Field, iso_datetime, parse_body
 from passnum.auth.services import authenticate, issue_api_token
-from passnum.extensions import limiter
 
 TOKEN_FIELDS = {
     "email": Field(str, required=True, max_length=254),
@@ -21,11 +19,11 @@ TOKEN_FIELDS = {
 
 
 @bp.post("/tokens")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=get_remote_address)
 @api_endpoint(public=True)
 def create_token_endpoint() -> tuple[dict[str, Any], int]:
     """Return a bearer token for valid credentials (and, for administrators and
-    managers, the authenticator app's code); failures are audited (401)."""
+    managers, the authenticator app's code); failures are audited (401) and counted
+    (``auth.throttle``: 429 ``too_many_attempts`` past the budget)."""
     data = parse_body(TOKEN_FIELDS)
     user = authenticate(data["email"], data["password"], ip=request.remote_addr,
                         totp=data.get("totp"))

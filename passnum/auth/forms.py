@@ -1,7 +1,7 @@
 """Login forms: password, then the authenticator app's code for some roles."""
 
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from passnum.core.forms import FrenchForm
 
@@ -19,3 +19,19 @@ class CodeForm(FrenchForm):
     code = StringField("Code à 6 chiffres", validators=[DataRequired(), Length(max=12)],
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code",
                                   "pattern": "[0-9 ]*", "autofocus": True})
+
+
+class PasswordChangeForm(FrenchForm):
+    """The current password, then the new one twice."""
+
+    current_password = PasswordField("Mot de passe actuel",
+                                     validators=[DataRequired(), Length(max=200)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("Nouveau mot de passe",
+                                 validators=[DataRequired(), Length(max=200)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Confirmez le nouveau mot de passe",
+                            validators=[DataRequired(), Length(max=200),
+                                        EqualTo("new_password", message="Les deux mots de "
+                                                "passe ne correspondent pas.")],
+                            render_kw={"autocomplete": "new-password"})

@@ -56,14 +56,15 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     # a venue's lead agent (the applicant) manages the venue's other agent accounts
     is_venue_lead: Mapped[bool] = mapped_column(default=False, server_default=false())
-    failed_login_count: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # second factor (RFC 6238): the secret is set when enrolment starts and counts once
     # ``totp_enabled_at`` is set; the last accepted time step is kept against replays
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column()
+    # written into each session at login and compared on every request: raising it
+    # (logout, password change, suspension, TOTP reset) ends every session at once
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
     departement = relationship("Departement")

@@ -54,6 +54,9 @@ LOGGED_IN = allow(ADM, MAN, ISS, AGT, scope="own account")
 PEOPLE = allow(ISS, MAN, ADM, scope="issuer: own structure; manager: own département (read, "
                "override); admin: all")
 PEOPLE_WRITE = allow(ISS, ADM, scope="issuer: own structure; admin: all")
+# SPEC: managers never issue, replace, print stock or hand out
+ISSUING = allow(ISS, ADM, scope="issuer: own structure; admin: all")
+OVERRIDE = allow(MAN, ADM, scope="manager: own département; admin: all")
 VENUE = allow(AGT, ADM, scope="agent: own venue; admin: all")
 AGENT = allow(AGT, scope="own venue")
 STEERING = allow(MAN, ADM, scope="manager: own département; admin: all")
@@ -67,7 +70,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "health.healthz": PUBLIC,
     # accounts
     "auth.login": PUBLIC, "auth.code": PUBLIC, "auth.activation": PUBLIC,
-    "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN,
+    "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
     "venues.public_directory": PUBLIC,
     "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
@@ -75,13 +78,15 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "redemptions.service_worker": PUBLIC,
     # beneficiaries and booklets
     "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
-    "beneficiaries.create": PEOPLE, "beneficiaries.issue": PEOPLE,
+    "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.issue": ISSUING,
+    "beneficiaries.override_duplicate": OVERRIDE,
     "beneficiaries.export_json_download": hidden(PEOPLE),
     "beneficiaries.export_pdf_download": hidden(PEOPLE),
-    "booklets.detail": PEOPLE, "booklets.pdf": PEOPLE, "booklets.replace": PEOPLE,
-    "booklets.revoke": PEOPLE, "booklets.stock": PEOPLE, "booklets.stock_batch_pdf": PEOPLE,
-    "booklets.handout_start": PEOPLE, "booklets.handout_booklet": PEOPLE,
-    "booklets.handout_confirm": PEOPLE, "booklets.check_voucher": LOGGED_IN,
+    "booklets.detail": PEOPLE, "booklets.pdf": PEOPLE, "booklets.replace": ISSUING,
+    "booklets.revoke": PEOPLE, "booklets.stock": {"GET": PEOPLE, "POST": ISSUING},
+    "booklets.stock_batch_pdf": ISSUING,
+    "booklets.handout_start": ISSUING, "booklets.handout_booklet": ISSUING,
+    "booklets.handout_confirm": ISSUING, "booklets.check_voucher": LOGGED_IN,
     "expiry.expiring": PEOPLE,
     # venues: workshops, redemptions, the venue's own page
     "venues.workshops": VENUE, "venues.workshop": VENUE, "venues.new_workshop": VENUE,
@@ -114,9 +119,11 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "api.create_beneficiary_endpoint": PEOPLE_WRITE,
     "api.get_beneficiary_endpoint": hidden(PEOPLE),
     "api.export_beneficiary_endpoint": hidden(PEOPLE),
-    "api.issue_booklet_endpoint": hidden(PEOPLE),  # the body names a beneficiary
+    "api.override_duplicate_endpoint": OVERRIDE,
+    "api.issue_booklet_endpoint": ISSUING,  # refused by role, before the body is read
     "api.get_booklet_endpoint": hidden(PEOPLE),
     "api.booklet_pdf_endpoint": hidden(PEOPLE), "api.revoke_booklet_endpoint": hidden(PEOPLE),
+    "api.replace_booklet_endpoint": ISSUING,
     "api.redeem_endpoint": VENUE, "api.undo_endpoint": hidden(VENUE),
     "api.stats_endpoint": STEERING,
     "api.generate_statement_endpoint": STEERING,

@@ -9,14 +9,15 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from passnum.audit.services import record
-from passnum.auth import totp
+from passnum.auth import throttle, totp
 from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
+from passnum.auth.sessions import end_sessions, ensure_account_works
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime, as_loaded, fetch
 from passnum.core.text import check_name_characters
@@ -30,7 +31,7 @@ from passnum.errors import (
 )
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Structure
-from passnum.venues.models import Venue
+from passnum.venues.models import LabelStatus, Venue
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Compared against when the e-mail is unknown, so timing does not reveal accounts.
@@ -102,9 +103,11 @@ def authenticate(email: str, password: str, *, ip: str | None = None,
     """Return the user for these credentials; audit success and failure alike.
 
     Raises ``Unauthenticated`` (``invalid_credentials``) with one message whether the
-    e-mail or the password is wrong. Failures in a row lock the account, for longer at
-    each further failure (``RateLimited``, ``account_locked``, even with the right
-    password); the counter survives the refusal's rollback.
+    e-mail or the password is wrong. Failures are counted per (e-mail, address) and per
+    address (``auth.throttle``), unknown e-mails alike; past either budget that address
+    is refused (``RateLimited``, ``too_many_attempts``) before any password is checked,
+    while the account's owner still logs in from elsewhere. The count survives the
+    refusal's rollback.
 
     Roles in ``TOTP_ROLES`` also need a second factor: ``totp`` is checked here
     (``totp_required``, ``totp_not_enrolled``, ``invalid_totp``), unless
@@ -112,10 +115,9 @@ def authenticate(email: str, password: str, *, ip: str | None = None,
     login is neither complete nor audited yet.
     """
     email = normalise_email(email or "")[:254]
+    refuse_if_throttled(email, ip)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
-    if user is not None:
-        _refuse_if_locked(user, ip)
     if user is None or not valid or not user.is_active:
         user_id = user.id if user else None
         raise Unauthenticated(
@@ -123,7 +125,7 @@ def authenticate(email: str, password: str, *, ip: str | None = None,
             code="invalid_credentials",
             audit=AuditNote("auth.login_failed", "user", user_id,
                             {"known_account": user is not None}, actor_id=None, ip=ip),
-            after_rollback=(lambda: _count_failure(user_id, ip)) if user_id else None,
+            after_rollback=lambda: count_failed_attempt(email, user_id, ip),
         )
     if needs_second_factor(user):
         if defer_second_factor:
@@ -140,23 +142,28 @@ def authenticate(email: str, password: str, *, ip: str | None = None,
     return user
 
 
-def _refuse_if_locked(user: User, ip: str | None) -> None:
-    """Raise ``RateLimited`` (``account_locked``) while the account is locked."""
-    if user.locked_until is None or user.locked_until <= now():
+def refuse_if_throttled(email: str, ip: str | None) -> None:
+    """Raise ``RateLimited`` (``too_many_attempts``) while this address waits, for this
+    e-mail or for all; the same answer whether the account exists or not.
+
+    Checked before the database is read or any password hashed, and not audited (the
+    failures and the lock are): a waiting address that keeps knocking costs nothing.
+    """
+    wait = throttle.wait_seconds(email, ip)
+    if not wait:
         return
-    wait = max(1, math.ceil((user.locked_until - now()).total_seconds() / 60))
+    minutes = math.ceil(wait / 60)
     raise RateLimited(
-        f"Trop de tentatives infructueuses : ce compte est verrouillé. Réessayez dans "
-        f"{wait} minute{'s' if wait > 1 else ''}.",
-        code="account_locked", retry_after=wait * 60,
-        audit=AuditNote("auth.login_refused_locked", "user", user.id, {},
-                        actor_id=None, ip=ip))
+        f"Trop de tentatives infructueuses depuis cette connexion : réessayez dans "
+        f"{minutes} minute{'s' if minutes > 1 else ''}.",
+        code="too_many_attempts", retry_after=wait)
 
 
 def finish_login(user: User, *, ip: str | None = None) -> None:
-    """Record a complete login: counters reset, time kept, audited."""
+    """Record a complete login: this address's failures on the account forgotten, time
+    kept, audited."""
     user.last_login_at = now()
-    user.failed_login_count, user.locked_until = 0, None
+    throttle.forget_failures(user.email, ip)
     record("auth.login", actor_id=user.id, object_type="user", object_id=user.id, ip=ip)
 
 
@@ -188,7 +195,7 @@ def confirm_enrolment(user: User, code: str, *, ip: str | None = None) -> None:
     Raises ``Unauthenticated`` (``invalid_totp``), counted like a failed login.
     """
     secret = enrolment_secret(user)
-    _refuse_if_locked(user, ip)
+    refuse_if_throttled(user.email, ip)
     step = totp.matching_step(secret, code, now())
     if step is None:
         raise _invalid_totp(user, ip)
@@ -201,12 +208,12 @@ def verify_second_factor(user: User, code: str, *, ip: str | None = None) -> Non
     """Accept a current code of ``user``'s app, each code once only.
 
     The row is locked so that one code cannot open two sessions at once. Raises
-    ``RateLimited`` while locked and ``Unauthenticated`` (``invalid_totp``), counted
-    like a failed login.
+    ``RateLimited`` while this address waits and ``Unauthenticated`` (``invalid_totp``),
+    counted like a failed login.
     """
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     db.session.refresh(user)
-    _refuse_if_locked(user, ip)
+    refuse_if_throttled(user.email, ip)
     if user.totp_enabled_at is None or not user.totp_secret:
         raise Unauthenticated("La double authentification n'est pas activée.",
                               code="totp_not_enrolled")
@@ -218,12 +225,12 @@ def verify_second_factor(user: User, code: str, *, ip: str | None = None) -> Non
 
 def _invalid_totp(user: User, ip: str | None) -> Unauthenticated:
     """The refusal of a wrong or replayed code, audited and counted."""
-    user_id = user.id
+    user_id, email = user.id, user.email
     return Unauthenticated(
         "Code incorrect ou déjà utilisé : saisissez le code à 6 chiffres affiché "
         "maintenant par votre application.", code="invalid_totp", field="code",
         audit=AuditNote("auth.totp_failed", "user", user_id, {}, actor_id=None, ip=ip),
-        after_rollback=lambda: _count_failure(user_id, ip))
+        after_rollback=lambda: count_failed_attempt(email, user_id, ip))
 
 
 def reset_second_factor(actor: User | None, user: User) -> None:
@@ -235,28 +242,16 @@ def reset_second_factor(actor: User | None, user: User) -> None:
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     record("auth.totp_reset", actor_id=actor.id if actor else None, object_type="user",
            object_id=user.id)
+    # whoever holds the lost phone may hold an open session too
+    end_sessions(user, why="totp_reset", actor_id=actor.id if actor else None)
 
 
-def _count_failure(user_id: int, ip: str | None) -> None:
-    """Count one more failed login; from the threshold on, lock the account for 1, 2,
-    4… minutes (up to the configured maximum) and audit the lock."""
-    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())
-    if user is None:
-        return
-    user.failed_login_count += 1
-    after = int(current_app.config["LOGIN_LOCKOUT_AFTER"])
-    if user.failed_login_count < after:
-        return
-    minutes = min(2 ** min(user.failed_login_count - after, 16),
-                  int(current_app.config["LOGIN_LOCKOUT_MAX_MINUTES"]))
-    user.locked_until = now() + timedelta(minutes=minutes)
-    record("auth.locked", actor_id=None, object_type="user", object_id=user.id, ip=ip,
-           details={"failures": user.failed_login_count, "minutes": minutes})
-
-
-def record_logout(user: User) -> None:
-    """Audit a logout."""
-    record("auth.logout", actor_id=user.id, object_type="user", object_id=user.id)
+def count_failed_attempt(email: str, user_id: int | None, ip: str | None) -> None:
+    """Count one more failed login of ``email`` from ``ip``; audit the attempt that
+    spends a budget (``auth.locked``: that address now waits)."""
+    if throttle.count_failure(email, ip):
+        record("auth.locked", actor_id=None, object_type="user", object_id=user_id, ip=ip,
+               details={"known_account": user_id is not None})
 
 
 def _token_hash(token: str) -> str:
@@ -264,7 +259,11 @@ def _token_hash(token: str) -> str:
 
 
 def issue_api_token(user: User, *, hours: int) -> tuple[str, datetime]:
-    """Create a bearer token for ``user``; only its hash is stored."""
+    """Create a bearer token for ``user``; only its hash is stored.
+
+    Raises ``Forbidden`` (``venue_not_approved``) while the account cannot work yet.
+    """
+    ensure_account_works(user)
     token = secrets.token_urlsafe(32)
     expires_at = now() + timedelta(hours=hours)
     db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
@@ -286,7 +285,10 @@ _USER_BY_TOKEN = (
                  .outerjoin(_VENUES, _VENUES.c.id == _USERS.c.venue_id))
     .where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None),
            _TOKENS.c.expires_at > bindparam("at", type_=UTCDateTime()),
-           _USERS.c.is_active_account.is_(True))
+           _USERS.c.is_active_account.is_(True),
+           # an agent's token works only once the venue's label was approved
+           or_(_VENUES.c.label_status.is_(None),
+               _VENUES.c.label_status != literal_column(f"'{LabelStatus.PENDING.value}'")))
 )
 
 

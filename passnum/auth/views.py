@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from passnum.auth import totp
-from passnum.auth.forms import CodeForm, LoginForm
+from passnum.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from passnum.auth.models import Role, User
 from passnum.auth.services import (
     authenticate,
@@ -28,13 +28,13 @@ from passnum.auth.services import (
     enrolment_secret,
     finish_login,
     needs_second_factor,
-    record_logout,
     verify_second_factor,
 )
+from passnum.auth.sessions import VERSION_KEY, change_password, ensure_account_works, log_out
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
-from passnum.extensions import db, limiter
+from passnum.extensions import db
 
 bp = Blueprint("auth", __name__)
 PENDING = "pending_login"  # session key of a login waiting for its second factor
@@ -51,7 +51,6 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     """Show the login form; log the user in on valid credentials."""
     if current_user.is_authenticated:
@@ -62,6 +61,7 @@ def login():
             with unit_of_work():
                 user = authenticate(form.email.data, form.password.data,
                                     ip=request.remote_addr, defer_second_factor=True)
+                ensure_account_works(user, ip=request.remote_addr)
         except DomainError as err:
             form.password.errors.append(err.message)
             status = 429 if err.http_status == 429 else 422
@@ -93,14 +93,12 @@ def _pending_user() -> User | None:
 
 
 @bp.route("/connexion/code", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def code() -> ResponseReturnValue:
     """Second step for admins and managers: the authenticator app's current code."""
     return _second_step(enrol=False)
 
 
 @bp.route("/connexion/activation", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def activation() -> ResponseReturnValue:
     """First login of an admin or manager: set up the authenticator app, then log in."""
     return _second_step(enrol=True)
@@ -145,6 +143,7 @@ def _second_step_page(user: User, form: CodeForm, *, enrol: bool) -> ResponseRet
 def start_session(user: User) -> None:
     """Log ``user`` in with a fresh session that ends when idle or too old."""
     login_user(user)
+    session[VERSION_KEY] = user.session_version
     session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
     # wall-clock time, like the idle expiry of the signed cookie (not the business clock)
     session["login_at"] = int(time.time())
@@ -170,10 +169,31 @@ def _end_old_sessions() -> ResponseReturnValue | None:
 def logout():
     """Log out (POST only, protected by CSRF)."""
     with unit_of_work():
-        record_logout(current_user)
+        log_out(db.session.get(User, current_user.id), ip=request.remote_addr)
     logout_user()
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    """Change one's own password; every other session and token of the account ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                user = db.session.get(User, current_user.id)
+                change_password(user, current=form.current_password.data,
+                                new=form.new_password.data, ip=request.remote_addr)
+        except DomainError as err:
+            target = getattr(form, err.field or "", None) or form.new_password
+            target.errors.append(err.message)
+        else:
+            start_session(user)  # this browser goes on, with the new version
+            flash("Mot de passe modifié : vos autres sessions sont fermées.", "success")
+            return redirect(url_for("auth.home"))
+    return render_template("auth/password.html", form=form), 200 if not form.errors else 422
 
 
 @bp.route("/")

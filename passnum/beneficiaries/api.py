@@ -12,7 +12,11 @@ from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_bo
 from passnum.beneficiaries.export import export_json
 from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.queries import get_beneficiary
-from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
+from passnum.beneficiaries.services import (
+    create_beneficiary,
+    export_beneficiary,
+    override_duplicate,
+)
 
 # Shape only: the service checks meaning (and presence, with its French messages).
 CREATE_FIELDS = {
@@ -26,6 +30,8 @@ CREATE_FIELDS = {
     "consent": Field(bool),
     "structure_id": id_field(nullable=True),
 }
+
+OVERRIDE_FIELDS = {"reason": Field(str, required=True, max_length=500)}
 
 
 def beneficiary_json(beneficiary: Beneficiary) -> dict[str, Any]:
@@ -46,7 +52,7 @@ def beneficiary_json(beneficiary: Beneficiary) -> dict[str, Any]:
 
 
 @bp.post("/beneficiaries")
-@api_endpoint
+@api_endpoint(person_field="id")
 def create_beneficiary_endpoint() -> tuple[dict[str, Any], int]:
     """Record a consenting beneficiary in the issuer's structure (admins name one)."""
     data = parse_body(CREATE_FIELDS)
@@ -60,6 +66,16 @@ def create_beneficiary_endpoint() -> tuple[dict[str, Any], int]:
 def get_beneficiary_endpoint(beneficiary_id: int) -> dict[str, Any]:
     """One beneficiary in the caller's scope; 404 otherwise."""
     return beneficiary_json(get_beneficiary(current_user, beneficiary_id))
+
+
+@bp.post("/beneficiaries/<id:beneficiary_id>/duplicate-override")
+@api_endpoint
+def override_duplicate_endpoint(beneficiary_id: int) -> dict[str, Any]:
+    """A manager sets a likely duplicate aside, with a reason; 404 out of scope."""
+    data = parse_body(OVERRIDE_FIELDS)
+    beneficiary = get_beneficiary(current_user, beneficiary_id)
+    return beneficiary_json(override_duplicate(current_user, beneficiary,
+                                               reason=data["reason"]))
 
 
 @bp.post("/beneficiaries/<id:beneficiary_id>/export")
@@ -77,7 +93,7 @@ def _object(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 def export_schema() -> dict[str, Any]:
-    """OpenAPI schema of the subject-access export (``GET …/beneficiaries/{id}/export``)."""
+    """OpenAPI schema of the subject-access export (``POST …/beneficiaries/{id}/export``)."""
     text, count = {"type": "string"}, {"type": "integer", "minimum": 0}
     day, instant = {"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}
 
@@ -91,6 +107,7 @@ def export_schema() -> dict[str, Any]:
         "number": text, "programme": text, "status": text, "valid_from": day,
         "expires_on": day, "issued_at": instant, "handed_out_at": maybe(instant),
         "revoked_at": maybe(instant), "revoke_reason": maybe(text),
+        "revoke_note": maybe(text), "duplicate_override_reason": maybe(text),
         "vouchers": {"type": "array", "items": voucher},
     })
     event = _object({"at": instant, "action": text, "label": text,
@@ -101,7 +118,8 @@ def export_schema() -> dict[str, Any]:
             "beneficiary": _object({
                 "id": count, "first_name": text, "last_name": text, "birth_date": maybe(day),
                 "postal_code": text, "phone": maybe(text), "email": maybe(text),
-                "need": text, "created_at": instant}),
+                "need": text, "duplicate_override_reason": maybe(text),
+                "created_at": instant}),
             "consent": _object({"given_at": instant, "text_version": text,
                                 "text": maybe(text)}),
             "structure": _object({"id": count, "name": text, "departement": text}),

@@ -1,7 +1,8 @@
 """Subject-access export (droit d'accès): everything passnum holds about one person.
 
 ``subject_access_data`` is a pure read: identity, contact, need, consent (with the text
-agreed to), structure, booklets and each voucher's fate, and the audit events about this
+agreed to), structure, booklets (with the free-text notes staff wrote about them) and
+each voucher's fate, and the audit events about this
 person's records (action and date only: event details may name staff or other people's
 vouchers). ``export_json`` turns it into JSON values; ``beneficiaries.pdf`` prints it.
 """
@@ -51,6 +52,7 @@ def subject_access_data(beneficiary: Beneficiary, *, at: datetime) -> dict[str, 
             "last_name": beneficiary.last_name, "birth_date": beneficiary.birth_date,
             "postal_code": beneficiary.postal_code, "phone": beneficiary.phone,
             "email": beneficiary.email, "need": beneficiary.need or "",
+            "duplicate_override_reason": beneficiary.duplicate_override_reason,
             "created_at": beneficiary.created_at,
         },
         "consent": {
@@ -77,6 +79,8 @@ def _booklet(booklet: Booklet, redeemed: dict[int, tuple[datetime, str]]) -> dic
         "handed_out_at": booklet.handed_out_at,
         "revoked_at": booklet.revoked_at,
         "revoke_reason": booklet.revoke_reason,
+        "revoke_note": booklet.revoke_note or None,
+        "duplicate_override_reason": booklet.duplicate_override_reason,
         "vouchers": [
             {
                 "serial": v.serial,

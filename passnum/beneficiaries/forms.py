@@ -46,3 +46,10 @@ class BeneficiaryForm(FrenchForm):
             "phone": self.phone.data, "email": self.email.data, "need": self.need.data,
             "consent": bool(self.consent.data),
         }
+
+
+class OverrideForm(FrenchForm):
+    """A manager's reason for setting aside a likely duplicate."""
+
+    reason = TextAreaField("Motif (la personne n'est pas celle du chéquier déjà émis)",
+                           validators=[DataRequired(), Length(max=500)])

@@ -8,7 +8,6 @@ the canvas; the standard fonts print Windows-1252, other letters fall back
 from __future__ import annotations
 
 from typing import Any, BinaryIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -19,7 +18,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.queries import STATE_LABELS
 from passnum.core.formatting import date_fr, datetime_fr, euros
-from passnum.core.pdftext import printable
+from passnum.core.pdftext import markup
 
 # --- Layout ---------------------------------------------------------------------------
 MARGIN = 16 * mm
@@ -53,7 +52,7 @@ class _Styles:
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain ``text`` (escaped: names may hold ``<`` or ``&``)."""
-    return Paragraph(escape(printable(text)), style)
+    return Paragraph(markup(text), style)
 
 
 def _facts(rows: list[tuple[str, str]], styles: _Styles) -> Table:
@@ -87,6 +86,8 @@ def _identity(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
             ("Téléphone", person["phone"] or "non renseigné"),
             ("E-mail", person["email"] or "non renseigné"),
             ("Besoin exprimé", person["need"] or "non renseigné"),
+            ("Dérogation au contrôle des doublons",
+             person["duplicate_override_reason"] or "aucune"),
             ("Fiche créée le", datetime_fr(person["created_at"])),
             ("Structure", f"{structure['name']} (département {structure['departement']})"),
             ("N° de fiche", str(person["id"])),
@@ -115,6 +116,10 @@ def _booklets(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
             f"{STATE_LABELS.get(booklet['status'], booklet['status'])} — émis le "
             f"{datetime_fr(booklet['issued_at'])} — valable du {date_fr(booklet['valid_from'])} "
             f"au {date_fr(booklet['expires_on'])}{revoked}", styles.text))
+        notes = [("Commentaire de révocation", booklet["revoke_note"]),
+                 ("Dérogation au contrôle des doublons",
+                  booklet["duplicate_override_reason"])]
+        flow += [_p(f"{label} : {note}", styles.text) for label, note in notes if note]
         rows = [[v["serial"], STATE_LABELS.get(v["status"], v["status"]),
                  euros(v["value_cents"]), date_fr(v["expires_on"]),
                  datetime_fr(v["redeemed_at"]), v["venue"] or ""]
@@ -143,7 +148,7 @@ def render_export(data: dict[str, Any], out: BinaryIO) -> None:
                             topMargin=MARGIN, bottomMargin=MARGIN, title=TITLE,
                             author="Pass numérique")
     flow: list[Flowable] = [
-        Paragraph(escape(TITLE), styles.title),
+        Paragraph(markup(TITLE), styles.title),
         _p(INTRO, styles.text),
         _p(f"Document établi le {datetime_fr(data['generated_at'])}.", styles.text),
         *_identity(data, styles), *_booklets(data, styles), *_events(data, styles),

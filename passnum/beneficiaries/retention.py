@@ -2,17 +2,21 @@
 
 A person is due when every programme of their booklets ended more than
 ``RGPD_RETENTION_MONTHS`` ago (people who never got a booklet: when their record was
-created more than that long ago). Pseudonymising rewrites the person's row only:
+created more than that long ago). What happens to each column is decided once, in
+``personal_data.COLUMNS``; pseudonymising a person:
 
-- names become a fixed marker (``Personne anonymisée`` / ``n° <id>``), birth date,
-  phone, e-mail and the duplicate-override reason become NULL, the need is emptied;
+- names become a fixed marker (``Personne anonymisée`` / ``n° <id>``); the columns
+  listed as blanked become NULL (empty when they cannot be NULL): birth date, phone,
+  e-mail, need, the duplicate-override reason, and the free-text notes of the
+  person's booklets (revoke note, duplicate-override reason);
 - ``identity_key`` becomes NULL, which never equals anything, so duplicate detection
   and name search can never match the row again;
+- rows listed as deleted with the person go: the stored API answers showing them;
 - the postal code is kept: it locates a commune shared by thousands of people, and
   statistics by commune survive;
 - the consent date and text version are kept (proof that the data was lawfully held);
-- booklets, vouchers and redemptions are untouched, so every dashboard figure is the
-  same before and after.
+- booklets' and vouchers' facts and redemptions are untouched, so every dashboard
+  figure is the same before and after.
 
 The whole run is one transaction (the caller's unit of work) with one audit event; rows
 are rewritten in batches of bounded size so that no statement grows with the data set.
@@ -24,10 +28,17 @@ import calendar
 from collections.abc import Callable
 from datetime import date, datetime, time
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select, update
+from sqlalchemy import String, Table, and_, cast, delete, func, literal, or_, select, update
 
 from passnum.audit.services import record
 from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.personal_data import (
+    PERSON_LINKS,
+    Treatment,
+    columns_treated,
+    tables_blanked_with_a_person,
+    tables_deleted_with_a_person,
+)
 from passnum.booklets.models import Booklet
 from passnum.core.clock import PARIS, now
 from passnum.extensions import db
@@ -74,20 +85,49 @@ def due_for_pseudonymisation(*, day: date, retention_months: int) -> list[int]:
     ))
 
 
+def _blanks(table: Table) -> dict[str, str | None]:
+    """The listed ``blanked`` columns of ``table``: NULL, or empty when not nullable."""
+    return {name: None if table.c[name].nullable else ""
+            for name in columns_treated(table.name, Treatment.BLANKED)}
+
+
 def _pseudonymise_batch(ids: list[int], at: datetime) -> list[int]:
-    """Rewrite one batch of rows; skip rows already done. Returns the ids changed."""
-    return list(db.session.scalars(
+    """Rewrite one batch of people and their linked rows; skip people already done.
+
+    Returns the ids changed.
+    """
+    changed = list(db.session.scalars(
         update(Beneficiary)
         .where(Beneficiary.id.in_(ids), Beneficiary.pseudonymised_at.is_(None))
         .values(
             last_name=LAST_NAME_MARKER,
             first_name=literal(FIRST_NAME_PREFIX) + cast(Beneficiary.id, String),
-            birth_date=None, phone=None, email=None, need="", identity_key=None,
-            duplicate_override_reason=None, pseudonymised_at=at,
+            pseudonymised_at=at, **_blanks(Beneficiary.__table__),
         )
         .returning(Beneficiary.id)
         .execution_options(synchronize_session=False)
     ))
+    if changed:
+        for name in tables_blanked_with_a_person():
+            table = db.metadata.tables[name]
+            db.session.execute(update(table).where(table.c[PERSON_LINKS[name]].in_(changed))
+                               .values(_blanks(table)))
+        for name in tables_deleted_with_a_person():
+            table = db.metadata.tables[name]
+            db.session.execute(delete(table).where(table.c[PERSON_LINKS[name]].in_(changed)))
+    return changed
+
+
+def rows_deleted_with(ids: list[int], *, batch_size: int = BATCH_SIZE) -> int:
+    """How many rows (stored API answers) pseudonymising the people ``ids`` deletes."""
+    total = 0
+    for name in tables_deleted_with_a_person():
+        link = db.metadata.tables[name].c[PERSON_LINKS[name]]
+        for start in range(0, len(ids), batch_size):
+            total += db.session.scalar(
+                select(func.count()).select_from(link.table)
+                .where(link.in_(ids[start:start + batch_size]))) or 0
+    return total
 
 
 def pseudonymise(

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
-from passnum.auth.permissions import require_role
+from passnum.auth.permissions import ensure_in_scope, require_role
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION
 from passnum.beneficiaries.export import subject_access_data
 from passnum.beneficiaries.models import Beneficiary
@@ -65,6 +65,26 @@ def create_beneficiary(
     db.session.flush()
     record("beneficiary.created", actor_id=actor.id, object_type="beneficiary",
            object_id=beneficiary.id, details={"structure_id": structure_id})
+    return beneficiary
+
+
+def override_duplicate(actor: User, beneficiary: Beneficiary, *, reason: str) -> Beneficiary:
+    """Confirm that ``beneficiary`` is not the person of a likely duplicate, with a reason:
+    their booklet may then be issued or handed out by their structure. Audited.
+
+    Managers of the person's département and admins only (SPEC): raises ``Forbidden``
+    for other roles, ``NotFound`` out of scope, ``InvalidInput`` without a reason.
+    """
+    require_role(actor, Role.MANAGER, Role.ADMIN)
+    ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
+                    "Bénéficiaire")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("Indiquez le motif (500 caractères au plus).", field="reason")
+    beneficiary.duplicate_override_reason = reason
+    db.session.flush()
+    record("beneficiary.duplicate_overridden", actor_id=actor.id, object_type="beneficiary",
+           object_id=beneficiary.id)
     return beneficiary
 
 

@@ -6,15 +6,17 @@ import io
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from passnum.auth.models import Role
 from passnum.beneficiaries import queries
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, consent_text
 from passnum.beneficiaries.export import export_filename, export_json
-from passnum.beneficiaries.forms import BeneficiaryForm, SearchForm
+from passnum.beneficiaries.forms import BeneficiaryForm, OverrideForm, SearchForm
 from passnum.beneficiaries.pdf import render_export
 from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
+from passnum.beneficiaries.services import override_duplicate as confirm_not_duplicate
 from passnum.booklets.forms import IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
@@ -84,7 +86,8 @@ def detail(beneficiary_id: int):
     _people_roles()
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
-                           form=IssueForm(), booklet_state=booklet_state,
+                           form=IssueForm(), override_form=OverrideForm(),
+                           booklet_state=booklet_state,
                            consent_text=consent_text(beneficiary.consent_text_version))
 
 
@@ -108,6 +111,28 @@ def issue(beneficiary_id: int):
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
     flash(f"Chéquier n° {booklet.number} émis : imprimez-le et remettez-le.", "success")
     return redirect(url_for("booklets.detail", booklet_id=booklet.id))
+
+
+@bp.route("/<id:beneficiary_id>/doublon", methods=["POST"])
+@login_required
+def override_duplicate(beneficiary_id: int) -> ResponseReturnValue:
+    """A manager confirms that this person is not a likely duplicate, with a reason."""
+    form = OverrideForm()
+    if not form.validate_on_submit():
+        flash("Indiquez le motif (500 caractères au plus).", "error")
+        return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+    try:
+        with unit_of_work():
+            beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
+            confirm_not_duplicate(current_user, beneficiary, reason=form.reason.data)
+    except DomainError as err:
+        if err.http_status == 404:
+            raise
+        flash(err.message, "error")
+    else:
+        flash("Doublon écarté : le chéquier de cette personne peut être émis ou remis.",
+              "success")
+    return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
 
 
 def _attachment(body: bytes, mimetype: str, filename: str) -> Response:

@@ -1,4 +1,4 @@
-"""JSON API: issue, read, print and revoke booklets (``/api/v1/booklets``)."""
+"""JSON API: issue, read, print, revoke and replace booklets (``/api/v1/booklets``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from passnum.beneficiaries.queries import get_beneficiary
 from passnum.booklets import queries
 from passnum.booklets.models import Booklet, Voucher
 from passnum.booklets.printing import booklet_download
-from passnum.booklets.services import issue_booklet, record_print, revoke_booklet
+from passnum.booklets.services import (
+    issue_booklet,
+    issue_replacement,
+    record_print,
+    revoke_booklet,
+)
 from passnum.core.codes import group
 from passnum.core.signing import sign_serial, voucher_url
 
@@ -27,6 +32,9 @@ REVOKE_FIELDS = {
     "reason": Field(str, required=True, max_length=20),
     "note": Field(str, nullable=True, max_length=500),
 }
+
+# nothing to choose: a replacement carries exactly what the revocation revoked
+REPLACE_FIELDS: dict[str, Field] = {}
 
 
 def voucher_json(voucher: Voucher) -> dict[str, Any]:
@@ -56,12 +64,13 @@ def booklet_json(booklet: Booklet) -> dict[str, Any]:
         "issued_at": iso_datetime(booklet.issued_at),
         "revoked_at": iso_datetime(booklet.revoked_at),
         "revoke_reason": booklet.revoke_reason,
+        "replaces_booklet_id": booklet.replaces_booklet_id,
         "vouchers": [voucher_json(v) for v in booklet.vouchers],
     }
 
 
 @bp.post("/booklets")
-@api_endpoint
+@api_endpoint(person_field="beneficiary_id")
 def issue_booklet_endpoint() -> tuple[dict[str, Any], int]:
     """Issue the booklet of a beneficiary in scope (managers may override a duplicate)."""
     data = parse_body(ISSUE_FIELDS)
@@ -90,10 +99,19 @@ def booklet_pdf_endpoint(booklet_id: int) -> Response:
 
 
 @bp.post(f"/booklets/{BOOKLET_ID}/revoke")
-@api_endpoint
+@api_endpoint(person_field="beneficiary_id")
 def revoke_booklet_endpoint(booklet_id: int) -> dict[str, Any]:
     """Declare a booklet lost, stolen or cancelled; its unused vouchers are revoked."""
     data = parse_body(REVOKE_FIELDS)
     booklet = queries.get_booklet(current_user, booklet_id)
     revoke_booklet(current_user, booklet, reason=data["reason"], note=data.get("note") or "")
     return booklet_json(booklet)
+
+
+@bp.post(f"/booklets/{BOOKLET_ID}/replace")
+@api_endpoint
+def replace_booklet_endpoint(booklet_id: int) -> tuple[dict[str, Any], int]:
+    """Replace a lost or stolen booklet by exactly the vouchers its revocation revoked."""
+    parse_body(REPLACE_FIELDS)
+    booklet = issue_replacement(current_user, queries.get_booklet(current_user, booklet_id))
+    return booklet_json(booklet), 201

@@ -9,10 +9,11 @@ from passnum.core.forms import FrenchForm, WholeNumberField
 
 
 class IssueForm(FrenchForm):
-    """Issue a booklet; the override reason is only read from managers and admins."""
+    """Issue a booklet; the override reason is only read from administrators (managers
+    record theirs on the person's record)."""
 
     override_reason = TextAreaField(
-        "Motif de validation d'un doublon probable (gestionnaire)",
+        "Motif de validation d'un doublon probable (administrateur)",
         validators=[Optional(), Length(max=500)],
     )
 
@@ -55,9 +56,9 @@ class BookletNumberForm(FrenchForm):
 
 
 class HandOutForm(FrenchForm):
-    """Confirm a hand-out; the override reason is only read from managers and admins."""
+    """Confirm a hand-out; the override reason is only read from administrators."""
 
     override_reason = TextAreaField(
-        "Motif de validation d'un doublon probable (gestionnaire)",
+        "Motif de validation d'un doublon probable (administrateur)",
         validators=[Optional(), Length(max=500)],
     )

@@ -6,13 +6,16 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -120,11 +123,23 @@ class Booklet(db.Model):
 
 
 class Voucher(db.Model):
-    """One chèque: a serial, a signed QR token and a manual code."""
+    """One chèque: a serial, a signed QR token and a manual code.
+
+    A voucher of a replacement booklet names the revoked voucher whose value it carries
+    (``replaces_voucher_id``). The database makes that a one-to-one move of the same
+    value: a revoked voucher is replaced at most once (unique), and only by a voucher of
+    its own value (the foreign key includes ``value_cents``); triggers (below) accept
+    only a revoked voucher as the source and keep a revoked voucher revoked. Replacing
+    never mints value.
+    """
 
     __tablename__ = "vouchers"
     __table_args__ = (
         UniqueConstraint("booklet_id", "position"),
+        # the target of the replacement link below: (id, value) of every voucher
+        UniqueConstraint("id", "value_cents"),
+        ForeignKeyConstraint(["replaces_voucher_id", "value_cents"],
+                             ["vouchers.id", "vouchers.value_cents"]),
         CheckConstraint("value_cents > 0", name="value_positive"),
         CheckConstraint("status IN ('issued', 'redeemed', 'revoked')", name="status_known"),
         CheckConstraint(
@@ -141,5 +156,49 @@ class Voucher(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=VoucherStatus.ISSUED)
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replaces_voucher_id: Mapped[int | None] = mapped_column(unique=True)
 
     booklet: Mapped[Booklet] = relationship(back_populates="vouchers")
+
+
+# A replacement voucher's source must be revoked, and a revoked voucher never comes back
+# (else a copy and its source could both be spent). Triggers, as no constraint can look
+# at another row; the migration b1c3d58bc45e creates the same ones.
+REPLACEMENT_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        """CREATE FUNCTION vouchers_replacement_guard() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' THEN
+                RAISE EXCEPTION 'a revoked voucher stays revoked'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM vouchers
+                           WHERE id = NEW.replaces_voucher_id AND status = 'revoked') THEN
+                RAISE EXCEPTION 'a replacement voucher must carry a revoked voucher'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END
+        $$""",
+        "CREATE TRIGGER vouchers_replacement_source BEFORE INSERT ON vouchers FOR EACH ROW "
+        "WHEN (NEW.replaces_voucher_id IS NOT NULL) "
+        "EXECUTE FUNCTION vouchers_replacement_guard()",
+        "CREATE TRIGGER vouchers_revoked_stays BEFORE UPDATE OF status ON vouchers "
+        "FOR EACH ROW WHEN (OLD.status = 'revoked' AND NEW.status <> 'revoked') "
+        "EXECUTE FUNCTION vouchers_replacement_guard()",
+    ),
+    "sqlite": (
+        "CREATE TRIGGER vouchers_replacement_source BEFORE INSERT ON vouchers FOR EACH ROW "
+        "WHEN NEW.replaces_voucher_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vouchers "
+        "WHERE id = NEW.replaces_voucher_id AND status = 'revoked') "
+        "BEGIN SELECT RAISE(ABORT, 'a replacement voucher must carry a revoked voucher'); END",
+        "CREATE TRIGGER vouchers_revoked_stays BEFORE UPDATE OF status ON vouchers "
+        "FOR EACH ROW WHEN OLD.status = 'revoked' AND NEW.status <> 'revoked' "
+        "BEGIN SELECT RAISE(ABORT, 'a revoked voucher stays revoked'); END",
+    ),
+}
+for _dialect, _statements in REPLACEMENT_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(Voucher.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect=_dialect))

@@ -84,6 +84,7 @@ STRIP_FORM = b"Strip"  # one voucher strip without its voucher's own data
 # --- French text ----------------------------------------------------------------------
 PROGRAMME_TITLE = "Pass numérique"
 STOCK_BENEFICIARY = "Chéquier en stock — à remettre"
+REPLACES_TEXT = "remplace le n°"
 COVER_LABELS = ("Bénéficiaire", "Structure", "Chéquier n°", "Validité", "Contenu")
 HOW_TO_STEPS = (
     "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne les plus "
@@ -184,10 +185,17 @@ def _booklet_values(booklet: Booklet) -> list[str]:
     return [
         beneficiary.display_name if beneficiary else STOCK_BENEFICIARY,
         booklet.structure.name,
-        booklet.number,
+        _number(booklet),
         f"du {date_fr(booklet.valid_from)} au {date_fr(booklet.expires_on)}",
         f"{_count(len(vouchers), 'chèque')}{each}, valeur totale {euros(total)}",
     ]
+
+
+def _number(booklet: Booklet) -> str:
+    """The booklet's number; a replacement names the booklet whose vouchers it carries."""
+    if booklet.replaces_booklet_id is None:
+        return booklet.number
+    return f"{booklet.number} ({REPLACES_TEXT} {booklet.replaces.number})"
 
 
 def _count(number: int, noun: str) -> str:

@@ -7,14 +7,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased, selectinload
 
 from passnum.audit.models import AuditEvent
 from passnum.auth.models import User
 from passnum.auth.permissions import ensure_in_scope, structure_filter
 from passnum.beneficiaries.models import Beneficiary
-from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
+from passnum.booklets.models import (
+    Booklet,
+    BookletStatus,
+    RevokeReason,
+    Voucher,
+    VoucherStatus,
+)
 from passnum.core import codes
 from passnum.core.clock import today
 from passnum.core.signing import InvalidToken, unsign_token
@@ -98,6 +104,42 @@ def voucher_state(voucher: Voucher, *, on: date | None = None) -> str:
     if voucher.booklet.expires_on < (on or today()):
         return "expired"
     return "issued"
+
+
+def replaceable_vouchers(booklet: Booklet) -> list[Voucher]:
+    """The vouchers a replacement of ``booklet`` carries: those its revocation revoked,
+    not yet replaced, in position order (none for a booklet whose vouchers were used)."""
+    copy = aliased(Voucher)
+    return list(db.session.scalars(
+        select(Voucher)
+        .where(Voucher.booklet_id == booklet.id, Voucher.status == VoucherStatus.REVOKED,
+               ~exists().where(copy.replaces_voucher_id == Voucher.id))
+        .order_by(Voucher.position)
+    ))
+
+
+@dataclass(frozen=True)
+class ReplacementOutlook:
+    """What the booklet page says of replacing a lost or stolen booklet."""
+
+    vouchers: int
+    value_cents: int
+    expires_on: date
+    is_expired: bool
+    replaced_by: Booklet | None
+
+
+def replacement_outlook(booklet: Booklet) -> ReplacementOutlook | None:
+    """For a booklet revoked as lost or stolen: its replacement if any, else what one
+    would reissue (count, value, validity end); ``None`` for any other booklet."""
+    if booklet.status != BookletStatus.REVOKED or booklet.revoke_reason not in (
+            RevokeReason.LOST, RevokeReason.STOLEN):
+        return None
+    replaced_by = db.session.scalar(
+        select(Booklet).where(Booklet.replaces_booklet_id == booklet.id))
+    moved = [] if replaced_by else replaceable_vouchers(booklet)
+    return ReplacementOutlook(len(moved), sum(v.value_cents for v in moved),
+                              booklet.expires_on, booklet.expires_on < today(), replaced_by)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,7 +21,7 @@ from passnum.booklets.models import (
     Voucher,
     VoucherStatus,
 )
-from passnum.booklets.queries import likely_duplicate, live_booklet_of
+from passnum.booklets.queries import likely_duplicate, live_booklet_of, replaceable_vouchers
 from passnum.core import codes
 from passnum.core.clock import now, today
 from passnum.core.formatting import date_fr
@@ -31,7 +32,11 @@ from passnum.programmes.queries import allocation_for, open_programme, quota_for
 
 NUMBER_RANDOM_SYMBOLS = 7
 STOCK_BATCH_MAX = 200
-OVERRIDE_ROLES = (Role.ADMIN, Role.MANAGER)
+# SPEC: managers are read-only on people, except overriding a likely duplicate (on the
+# person's record, ``beneficiaries.services.override_duplicate``) and revoking a leaked
+# booklet; they never issue, replace, print stock or hand out
+ISSUING_ROLES = (Role.ISSUER, Role.ADMIN)
+REVOKING_ROLES = (Role.ISSUER, Role.MANAGER, Role.ADMIN)
 
 
 def add_months(day: date, months: int) -> date:
@@ -115,14 +120,17 @@ def _check_one_booklet(
     duplicate = likely_duplicate(beneficiary.identity_key or "", programme.id, beneficiary.id)
     if duplicate is None:
         return None
-    reason = (override_reason or "").strip()
-    if actor.role in OVERRIDE_ROLES and reason:
+    # an administrator may give the reason while issuing; otherwise a manager has
+    # recorded it on the person's record beforehand
+    reason = (override_reason or "").strip() if actor.role == Role.ADMIN else ""
+    reason = reason or (beneficiary.duplicate_override_reason or "")
+    if reason:
         return reason
     raise Conflict(
         "Une personne de même nom, prénom et date de naissance a déjà reçu un chéquier de "
         f"« {duplicate.structure.name} » le {date_fr(duplicate.issued_at.date())}. S'il "
-        "s'agit d'une autre personne, un gestionnaire DGAS peut valider l'émission en "
-        "indiquant un motif.",
+        "s'agit d'une autre personne, un gestionnaire DGAS peut le confirmer sur la fiche "
+        "de la personne en indiquant un motif ; l'émission sera alors acceptée.",
         code="duplicate_beneficiary",
         details={"structure": duplicate.structure.name,
                  "issued_on": duplicate.issued_at.date().isoformat()},
@@ -130,9 +138,16 @@ def _check_one_booklet(
 
 
 def _build(programme: Programme, structure: Structure, actor: User, expires_on: date, *,
-           beneficiary: Beneficiary | None, replaces: Booklet | None = None) -> Booklet:
-    """Create a booklet and its vouchers: handed out to ``beneficiary``, or in stock."""
+           beneficiary: Beneficiary | None, replaces: Booklet | None = None,
+           moved: Sequence[Voucher] = ()) -> Booklet:
+    """Create a booklet and its vouchers: handed out to ``beneficiary``, or in stock.
+
+    A new booklet gets the programme's vouchers; a replacement (``replaces``) gets one
+    voucher per ``moved`` voucher, of the same value and linked to it.
+    """
     day, at = today(), now()
+    sources: Sequence[Voucher | None] = (
+        moved if replaces is not None else [None] * programme.vouchers_per_booklet)
     booklet = Booklet(
         number=_new_booklet_number(structure.departement.code),
         programme_id=programme.id,
@@ -146,14 +161,17 @@ def _build(programme: Programme, structure: Structure, actor: User, expires_on: 
         handed_out_at=at if beneficiary else None,
         issued_by_id=actor.id,
         replaces_booklet_id=replaces.id if replaces else None,
-        vouchers_total=programme.vouchers_per_booklet,
+        vouchers_total=len(sources),
     )
     db.session.add(booklet)
     db.session.flush()
-    for position, manual in enumerate(_new_manual_codes(programme.vouchers_per_booklet), 1):
+    manual_codes = _new_manual_codes(len(sources))
+    for position, (manual, source) in enumerate(zip(manual_codes, sources, strict=True), 1):
         db.session.add(Voucher(
             booklet_id=booklet.id, position=position, serial=f"{booklet.number}-{position:02d}",
-            manual_code=manual, value_cents=programme.voucher_value_cents,
+            manual_code=manual,
+            value_cents=source.value_cents if source else programme.voucher_value_cents,
+            replaces_voucher_id=source.id if source else None,
         ))
     db.session.flush()
     return booklet
@@ -172,7 +190,7 @@ def issue_booklet(
     Raises ``Conflict`` (``booklet_already_issued``, ``duplicate_beneficiary``) and
     ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
                     "Bénéficiaire")
     programme = open_programme()
@@ -194,13 +212,23 @@ def issue_booklet(
 
 
 def issue_replacement(actor: User, revoked: Booklet) -> Booklet:
-    """Replace a lost or stolen booklet; it does not count again against any quota.
+    """Replace a lost or stolen booklet by the vouchers its revocation revoked.
 
-    Raises ``RuleRefused`` (``not_revoked``) unless the booklet was revoked as lost or
-    stolen, and ``Conflict`` (``already_replaced``) for a second replacement.
+    Value is moved, never created: the replacement holds one new voucher (new serial,
+    manual code and signed token) per revoked voucher, of the same value, valid until
+    the same day; it takes no slot of allocation or quota (the booklet counted once).
+    A booklet is replaced once; a revoked replacement may be replaced in turn. The
+    revoked booklet's row is locked first, so of two replacements at once the second
+    finds the first (the unique links on booklets and vouchers back it).
+    A lost stock booklet is replaced into the same structure's stock.
+
+    Raises ``RuleRefused`` (``not_revoked`` unless revoked as lost or stolen,
+    ``programme_closed``, ``booklet_expired``, ``nothing_to_replace`` when every voucher
+    had been used) and ``Conflict`` (``already_replaced``, ``booklet_already_issued``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, revoked.structure_id, revoked.departement_id, "Chéquier")
+    db.session.refresh(revoked, with_for_update=True)
     if revoked.status != BookletStatus.REVOKED or revoked.revoke_reason == RevokeReason.CANCELLED:
         raise RuleRefused("Seul un chéquier déclaré perdu ou volé peut être remplacé.",
                           code="not_revoked")
@@ -209,13 +237,24 @@ def issue_replacement(actor: User, revoked: Booklet) -> Booklet:
     programme = open_programme()
     if revoked.programme_id != programme.id:
         raise RuleRefused("Le programme de ce chéquier est clos.", code="programme_closed")
+    if revoked.expires_on < today():
+        raise RuleRefused(f"Ce chéquier a expiré le {date_fr(revoked.expires_on)} : ses chèques "
+                          "ne peuvent plus être remplacés.", code="booklet_expired")
+    moved = replaceable_vouchers(revoked)
+    if not moved:
+        raise RuleRefused("Rien à remplacer : aucun chèque de ce chéquier n'a été annulé par "
+                          "la révocation (ils avaient tous été utilisés).",
+                          code="nothing_to_replace")
     beneficiary = revoked.beneficiary
-    if live_booklet_of(beneficiary.id, programme.id) is not None:
+    if beneficiary is not None and live_booklet_of(beneficiary.id, programme.id) is not None:
         raise Conflict("Cette personne a déjà un chéquier valide.", code="booklet_already_issued")
-    booklet = _build(programme, beneficiary.structure, actor, revoked.expires_on,
-                     beneficiary=beneficiary, replaces=revoked)
+    structure = beneficiary.structure if beneficiary is not None else revoked.structure
+    booklet = _build(programme, structure, actor, revoked.expires_on,
+                     beneficiary=beneficiary, replaces=revoked, moved=moved)
     record("booklet.replaced", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
-           details={"number": booklet.number, "replaces": revoked.number})
+           details={"number": booklet.number, "replaces": revoked.number,
+                    "vouchers": len(moved),
+                    "value_cents": sum(v.value_cents for v in moved)})
     return booklet
 
 
@@ -224,7 +263,7 @@ def revoke_booklet(actor: User, booklet: Booklet, *, reason: str, note: str = ""
 
     Raises ``InvalidInput`` (unknown reason) and ``Conflict`` (``already_revoked``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *REVOKING_ROLES)
     ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
     try:
         kind = RevokeReason(reason)
@@ -274,7 +313,7 @@ def issue_stock(actor: User, structure: Structure, *, count: int) -> StockBatch:
     Raises ``InvalidInput`` (``invalid_count``), ``NotFound`` (out of scope) and
     ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= STOCK_BATCH_MAX:
         raise InvalidInput(f"Indiquez un nombre de chéquiers entre 1 et {STOCK_BATCH_MAX}.",
@@ -301,7 +340,7 @@ def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
     ``Conflict`` (``not_in_stock``, ``booklet_already_issued``, ``duplicate_beneficiary``)
     and ``RuleRefused`` (``other_structure``, ``programme_closed``).
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    require_role(actor, *ISSUING_ROLES)
     ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
     ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
                     "Bénéficiaire")

@@ -64,6 +64,7 @@ def detail(booklet_id: int):
     return render_template(
         "booklets/detail.html", booklet=booklet, state=queries.booklet_state(booklet),
         voucher_state=queries.voucher_state, revoke_form=RevokeForm(), empty_form=EmptyForm(),
+        outlook=queries.replacement_outlook(booklet),
     )
 
 
@@ -115,7 +116,9 @@ def replace(booklet_id: int):
             raise
         flash(err.message, "error")
         return redirect(url_for("booklets.detail", booklet_id=booklet_id))
-    flash(f"Chéquier de remplacement n° {booklet.number} émis.", "success")
+    count = booklet.vouchers_total
+    flash(f"Chéquier de remplacement n° {booklet.number} émis : {count} "
+          f"chèque{'s' if count > 1 else ''} repris du chéquier perdu ou volé.", "success")
     return redirect(url_for("booklets.detail", booklet_id=booklet.id))
 
 
@@ -301,7 +304,8 @@ def handout_confirm(booklet_id: int, beneficiary_id: int):
             beneficiary = people.get_beneficiary(current_user, beneficiary_id)
             hand_out(current_user, booklet, beneficiary,
                      override_reason=form.override_reason.data)
-            message = f"Chéquier n° {booklet.number} remis à {beneficiary.display_name}."
+            # no name: flashed messages travel in the (only signed) session cookie
+            message = f"Chéquier n° {booklet.number} remis."
     except DomainError as err:
         if err.http_status == 404:
             raise

@@ -41,8 +41,29 @@ def paris_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+# dates a filter may name: wide enough for any programme, narrow enough that every
+# computation on them (Paris day bounds, months around them) stays within datetime's range
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+
+
+class InvalidDate(ValueError):
+    """A date that cannot be used: malformed, or outside ``DATE_MIN``..``DATE_MAX``;
+    ``str()`` is the French message to show."""
+
+
 def parse_iso_date(raw: str) -> date:
-    """Parse exactly ``YYYY-MM-DD``; raise ``ValueError`` otherwise."""
-    if len(raw) != 10 or raw[4] != "-" or raw[7] != "-" or not raw.replace("-", "").isdigit():
-        raise ValueError(raw)
-    return date.fromisoformat(raw)
+    """Parse exactly ``YYYY-MM-DD`` (ASCII digits) between ``DATE_MIN`` and ``DATE_MAX``;
+    raise ``InvalidDate`` otherwise."""
+    digits = raw.replace("-", "")
+    try:
+        if len(raw) != 10 or raw[4] != "-" or raw[7] != "-" or not (
+                digits.isascii() and digits.isdigit()):
+            raise ValueError(raw)
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidDate("Date invalide : attendu AAAA-MM-JJ.") from None
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise InvalidDate(f"Date hors limites : entre le {DATE_MIN:%d/%m/%Y} "
+                          f"et le {DATE_MAX:%d/%m/%Y}.")
+    return day

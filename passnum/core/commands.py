@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from passnum.config import instance_secrets, write_instance_secrets
 from passnum.core.backup import BackupError, backup, restore
 from passnum.core.clock import now
+from passnum.core.db import unit_of_work
 
 keys_cli = AppGroup("keys", help="Clés de signature des chèques.")
 
@@ -46,7 +47,8 @@ def backup_command(output: Path | None) -> None:
     except BackupError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"Sauvegarde écrite : {written} ({written.stat().st_size} octets). Gardez "
-               "aussi instance/secrets.json : les clés des chèques n'y sont pas.")
+               "aussi instance/secrets.json : les clés des chèques et du journal d'audit "
+               "n'y sont pas.")
 
 
 @click.command("restore")
@@ -61,3 +63,18 @@ def restore_command(source: Path, yes: bool) -> None:
     except BackupError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"Base restaurée depuis {source}.")
+    _reanchor_audit_log()
+
+
+def _reanchor_audit_log() -> None:
+    """The audit anchor is ahead of a restored log: record the restore in the log and
+    anchor its new head, unless the restored log itself is damaged."""
+    from passnum.audit.services import reanchor
+
+    with unit_of_work():
+        result = reanchor(actor_id=None)
+    if not result.ok:
+        raise click.ClickException(f"Le journal d'audit restauré est altéré : {result.reason}. "
+                                   "Il n'est pas ré-ancré : restaurez une autre sauvegarde.")
+    click.echo(f"Journal d'audit ré-ancré sur la base restaurée (restauration journalisée) : "
+               f"nouvelle tête {result.head}, à conserver.")

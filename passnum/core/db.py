@@ -83,7 +83,8 @@ def driver_sql(statement: Any) -> str:
     return str(statement.compile(dialect=postgresql_psycopg.dialect()))
 
 
-def driver_rows(statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+def driver_rows(statement: Any, params: dict[str, Any], *,
+                hide_parameters: bool = False) -> list[tuple[Any, ...]]:
     """PostgreSQL: run ``statement`` on the session's own connection, inside its
     transaction, straight on the driver (prepared), and return its rows as tuples.
 
@@ -92,6 +93,7 @@ def driver_rows(statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]
     is kept: a lost connection is invalidated and the error surfaces as SQLAlchemy's
     own (``OperationalError``: 503, nothing written, the retry gets a new connection).
     Results are not typed by the columns, but times come back in UTC as the columns'.
+    ``hide_parameters`` keeps the parameters out of the error (secrets among them).
     """
     sql = driver_sql(statement)
     connection = db.session.connection()
@@ -104,6 +106,7 @@ def driver_rows(statement: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]
         if lost:
             connection.invalidate(err)
         raise DBAPIError.instance(sql, params, err, psycopg.Error,
+                                  hide_parameters=hide_parameters,
                                   connection_invalidated=lost,
                                   dialect=connection.dialect) from err
     return [tuple(_utc(value) for value in row) for row in found]

@@ -6,8 +6,10 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField
+from wtforms import DateField, Field, IntegerField
 from wtforms.meta import DefaultMeta
+
+from passnum.core.clock import InvalidDate, parse_iso_date
 
 
 class FrenchForm(FlaskForm):
@@ -53,3 +55,21 @@ class WholeNumberField(IntegerField):
         if not valuelist or not str(valuelist[0]).strip(" \t"):
             return
         self.data = parse_whole_number(str(valuelist[0]))
+
+
+class IsoDateField(DateField):
+    """A ``YYYY-MM-DD`` date read by ``clock.parse_iso_date``: within the dates any filter
+    may name, with its French message otherwise (never a date that overflows later)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the submitted text; an empty value is left to ``Optional``/``InputRequired``."""
+        if not valuelist:
+            return
+        raw = " ".join(str(value) for value in valuelist).strip()
+        self.data = None
+        if not raw:
+            return
+        try:
+            self.data = parse_iso_date(raw)
+        except InvalidDate as err:
+            raise ValueError(str(err)) from None

@@ -1,4 +1,8 @@
-"""Stored answers of API calls carrying an ``Idempotency-Key``."""
+"""Stored answers of API calls carrying an ``Idempotency-Key``.
+
+An answer is kept ``IDEMPOTENCY_TTL_HOURS`` (48 h by default: enough for a phone's
+retries); ``purge`` deletes older ones, and those about a person it pseudonymises.
+"""
 
 from __future__ import annotations
 
@@ -26,4 +30,8 @@ class IdempotentResponse(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    # the person the answer shows (a beneficiary's record, their booklet), so that the
+    # purge deletes it with them
+    beneficiary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, index=True)

@@ -1,9 +1,11 @@
 """Text for PDFs drawn with the standard fonts (Helvetica, Courier): they print
-Windows-1252, which covers French; other letters fall back to their base letter."""
+Windows-1252, which covers French; other letters fall back to their base letter.
+Every value drawn into a ``Paragraph`` goes through ``markup``."""
 
 from __future__ import annotations
 
 import unicodedata
+from xml.sax.saxutils import escape
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -44,3 +46,10 @@ def fit(text: str, font: str, size: float, width: float) -> str:
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
+
+
+def markup(text: str) -> str:
+    """``text`` made printable and escaped for a reportlab ``Paragraph``, whose argument is
+    markup: stored text such as "R&D <a href=…>" or "<img src=…>" is shown literally
+    instead of breaking the document, adding a link or embedding a server file."""
+    return escape(printable(text))

@@ -1,4 +1,5 @@
-"""Rate limits on voucher code checks: per user and per IP address (SPEC).
+"""Rate limits on voucher code checks: per user and per address, and anonymous voucher
+links per address (SPEC).
 
 Every scan and every redemption passes here, so the two counters are hit straight on
 the limiter's strategy and storage (memory, or Redis when ``REDIS_URL`` is set) rather
@@ -23,7 +24,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 
 from passnum.config import ConfigError
@@ -95,31 +96,39 @@ def install(app: Flask) -> None:
         hooks.remove(limiter._check_request_limit)
 
 
-@lru_cache(maxsize=8)
-def _item(limit: str) -> RateLimitItem:
-    """The parsed limit (``"60 per minute"``), parsed once."""
-    return parse(limit)
+@lru_cache(maxsize=16)
+def _items(limits: str) -> tuple[RateLimitItem, ...]:
+    """The parsed limits (``"300 per minute;10000 per day"``), parsed once."""
+    return tuple(parse_many(limits))
 
 
-def _user_key() -> str:
-    # anonymous visitors (people opening a voucher link) are limited by address only
+def _budgets() -> tuple[tuple[str, str, str], ...]:
+    """(setting, scope, key) of the budgets one code check counts against.
+
+    Logged-in users (venue agents scanning, issuers checking) count per user and per
+    address; anonymous visitors (people opening a voucher link, and forgers) have a
+    budget of their own per address, so that their traffic never spends the agents'.
+    """
+    address = get_remote_address()
     user_id = current_user.get_id()
-    return f"user:{user_id}" if user_id else f"ip:{get_remote_address()}"
+    if user_id is None:
+        return (("RATELIMIT_VOUCHER_LINKS", "voucher-link-ip", address),)
+    return (("RATELIMIT_CODE_CHECKS_ADDRESS", "code-check-ip", address),
+            ("RATELIMIT_CODE_CHECKS", "code-check-user", f"user:{user_id}"))
 
 
 def hit_code_checks() -> None:
-    """Count one code check against both limits; raise ``RateLimited`` past either."""
+    """Count one code check against its budgets; raise ``RateLimited`` past any."""
     config = current_app.config
     if not config.get("RATELIMIT_ENABLED", True):
         return
-    item = _item(config["RATELIMIT_CODE_CHECKS"])
     strategy = limiter.limiter
-    for scope, key in (("code-check-ip", get_remote_address()),
-                       ("code-check-user", _user_key())):
-        if not strategy.hit(item, scope, key):
-            reset = strategy.get_window_stats(item, scope, key).reset_time
-            raise RateLimited(MESSAGE, code="rate_limited",
-                              retry_after=max(1, math.ceil(reset - time.time())))
+    for setting, scope, key in _budgets():
+        for item in _items(config[setting]):
+            if not strategy.hit(item, scope, key):
+                reset = strategy.get_window_stats(item, scope, key).reset_time
+                raise RateLimited(MESSAGE, code="rate_limited",
+                                  retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def limit_code_checks(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,7 +13,7 @@ from passnum.api.edge import api_endpoint
 from passnum.api.schema import ID_MAX
 from passnum.auth.models import Role
 from passnum.auth.permissions import require_role
-from passnum.core.clock import parse_iso_date
+from passnum.core.clock import InvalidDate, parse_iso_date
 from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
@@ -28,9 +28,8 @@ def _date_arg(name: str) -> date | None:
         return None
     try:
         return parse_iso_date(raw)
-    except ValueError:
-        raise InvalidInput(f"Date invalide pour « {name} » : attendu AAAA-MM-JJ.",
-                           field=name) from None
+    except InvalidDate as err:
+        raise InvalidInput(f"« {name} » : {err}", field=name) from None
 
 
 def _programme() -> Programme:

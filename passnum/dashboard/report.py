@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from passnum.core.formatting import date_fr, euros
+from passnum.core.pdftext import markup, printable
 from passnum.dashboard.exports import Cents, fill_months, tables
 
 # --- Layout ---------------------------------------------------------------------------
@@ -31,7 +32,7 @@ def _cell(value: Any) -> str:
         return euros(int(value))
     if isinstance(value, int):
         return f"{value:,}".replace(",", "\u00a0")
-    return str(value)
+    return printable(str(value))  # a table cell is drawn as is: no markup to escape
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> Table:
@@ -81,18 +82,18 @@ def render_report(stats: dict[str, Any], out: BinaryIO, *, scope: str) -> None:
     labels = [m["month"] for m in months]
     when = date.fromisoformat(stats["day"])
     story: list[Any] = [
-        Paragraph(TITLE, styles["Title"]),
-        Paragraph(f"{programme['name']} — {scope}", styles["Heading2"]),
-        Paragraph(f"Programme du {date_fr(date.fromisoformat(programme['starts_on']))} au "
+        Paragraph(markup(TITLE), styles["Title"]),
+        Paragraph(markup(f"{programme['name']} — {scope}"), styles["Heading2"]),
+        Paragraph(markup(f"Programme du {date_fr(date.fromisoformat(programme['starts_on']))} au "
                   f"{date_fr(date.fromisoformat(programme['ends_on']))}. Chiffres arrêtés au "
                   f"{date_fr(when)}"
                   + (f", période du {period['start']} au {period['end']}"
-                     if period["start"] or period["end"] else "") + ".", styles["Normal"]),
+                     if period["start"] or period["end"] else "") + "."), styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph("Synthèse", styles["Heading3"]),
         _table(every["summary"].headers, every["summary"].rows),
         Spacer(1, 3 * mm),
-        Paragraph(stats["forecast"]["method"], styles["Italic"]),
+        Paragraph(markup(stats["forecast"]["method"]), styles["Italic"]),
         Spacer(1, 4 * mm),
         _bar_chart("Chéquiers émis par mois", labels, [m["booklets_issued"] for m in months]),
         _bar_chart("Montant encaissé par mois (euros)", labels,
@@ -100,7 +101,7 @@ def render_report(stats: dict[str, Any], out: BinaryIO, *, scope: str) -> None:
     ]
     for key in ("structures", "venues", "themes"):
         table = every[key]
-        story += [Paragraph(table.title, styles["Heading3"]),
+        story += [Paragraph(markup(table.title), styles["Heading3"]),
                   _table(table.headers, table.rows[:BREAKDOWN_ROWS])]
         if len(table.rows) > BREAKDOWN_ROWS:
             story.append(Paragraph(f"… et {len(table.rows) - BREAKDOWN_ROWS} autres lignes "

@@ -13,12 +13,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from passnum.auth.models import Role
-from passnum.core.clock import parse_iso_date
+from passnum.core.clock import InvalidDate, parse_iso_date
 from passnum.core.formatting import NBSP
 from passnum.dashboard import charts
 from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
 from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.dashboard.report import render_report
+from passnum.errors import InvalidInput
 from passnum.extensions import db
 from passnum.programmes.models import Departement
 from passnum.programmes.queries import open_programme
@@ -45,8 +46,8 @@ def _date(name: str, errors: dict[str, str]) -> date | None:
         return None
     try:
         return parse_iso_date(raw)
-    except ValueError:
-        errors[name] = "Date invalide : attendu AAAA-MM-JJ."
+    except InvalidDate as err:
+        errors[name] = str(err)
         return None
 
 
@@ -61,6 +62,15 @@ def _filters() -> Filters:
         errors["end"] = "La date de fin doit suivre la date de début."
         start = end = None
     return Filters(departement, start, end, errors)
+
+
+def _export_filters() -> Filters:
+    """The filters of an export: a file is never made for a period other than the one
+    asked for, so a bad date is refused (400) rather than dropped."""
+    filters = _filters()
+    if filters.errors:
+        raise InvalidInput(next(iter(filters.errors.values())), field=next(iter(filters.errors)))
+    return filters
 
 
 def _stats(filters: Filters) -> dict[str, Any]:
@@ -132,7 +142,7 @@ def index() -> ResponseReturnValue:
         is_admin=current_user.role == Role.ADMIN,
         starts_on=date.fromisoformat(stats["programme"]["starts_on"]),
         ends_on=date.fromisoformat(stats["programme"]["ends_on"]),
-    )
+    ), 400 if filters.errors else 200
 
 
 def _filename(filters: Filters, extension: str) -> str:
@@ -146,7 +156,7 @@ def _filename(filters: Filters, extension: str) -> str:
 @login_required
 def export_csv() -> ResponseReturnValue:
     """One table of the dashboard as CSV (``table`` = summary, months, structures…)."""
-    filters = _filters()
+    filters = _export_filters()
     key = request.args.get("table", "")
     if key not in TABLE_KEYS:
         abort(404)
@@ -160,7 +170,7 @@ def export_csv() -> ResponseReturnValue:
 @login_required
 def export_xlsx() -> ResponseReturnValue:
     """Every table of the dashboard in one workbook."""
-    filters = _filters()
+    filters = _export_filters()
     name = _filename(filters, "xlsx")
     return Response(workbook_xlsx(tables(_stats(filters))), mimetype=XLSX_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -171,7 +181,7 @@ def export_xlsx() -> ResponseReturnValue:
 @login_required
 def report_pdf() -> ResponseReturnValue:
     """The funder's PDF report for the same filters and scope as the page."""
-    filters = _filters()
+    filters = _export_filters()
     out = io.BytesIO()
     render_report(_stats(filters), out, scope=_scope_label(filters))
     return Response(out.getvalue(), mimetype="application/pdf", headers={

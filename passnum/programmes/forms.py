@@ -1,9 +1,9 @@
 """Allocation form."""
 
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from passnum.core.forms import FrenchForm, WholeNumberField
+from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField
 from passnum.programmes.services import MAX_ALLOCATION, REASON_MAX
 
 
@@ -20,8 +20,8 @@ class ProgrammeForm(FrenchForm):
     """A programme's convention: period, target, budget, booklet composition, validity."""
 
     name = StringField("Nom", validators=[InputRequired(), Length(max=120)])
-    starts_on = DateField("Début", validators=[InputRequired()])
-    ends_on = DateField("Fin", validators=[InputRequired()])
+    starts_on = IsoDateField("Début", validators=[InputRequired()])
+    ends_on = IsoDateField("Fin", validators=[InputRequired()])
     target_beneficiaries = WholeNumberField("Bénéficiaires visés", validators=[InputRequired()])
     budget_euros = WholeNumberField("Budget (euros)", validators=[InputRequired()])
     vouchers_per_booklet = WholeNumberField("Chèques par chéquier", validators=[InputRequired()])

@@ -1,9 +1,9 @@
 """Forms of the venue's redemption history."""
 
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from passnum.core.forms import FrenchForm
+from passnum.core.forms import FrenchForm, IsoDateField
 
 
 class HistoryFilterForm(FrenchForm):
@@ -12,8 +12,8 @@ class HistoryFilterForm(FrenchForm):
     class Meta:
         csrf = False  # a read-only GET form
 
-    start = DateField("Du", validators=[Optional()])
-    end = DateField("Au", validators=[Optional()])
+    start = IsoDateField("Du", validators=[Optional()])
+    end = IsoDateField("Au", validators=[Optional()])
     workshop = SelectField("Atelier", coerce=int, validators=[Optional()])
     include_undone = BooleanField("Inclure les encaissements annulés", default=True)
 

@@ -14,7 +14,7 @@ from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import datetime_fr
 from passnum.core.ratelimit import limit_code_checks
-from passnum.errors import DomainError
+from passnum.errors import DomainError, InvalidInput
 from passnum.extensions import db
 from passnum.programmes.models import Departement
 from passnum.redemptions.exports import history_csv
@@ -63,7 +63,7 @@ def index() -> ResponseReturnValue:
               "cents": sum(line.value_cents for r in live for line in r.lines)}
     return render_template("redemptions/history.html", form=form, redemptions=redemptions,
                            totals=totals, undo_form=EmptyForm(), find_form=FindVoucherForm(),
-                           undo_until=now() - UNDO_WINDOW)
+                           undo_until=now() - UNDO_WINDOW), 400 if form.errors else 200
 
 
 @bp.route("/export.csv")
@@ -71,7 +71,10 @@ def index() -> ResponseReturnValue:
 def export() -> Response:
     """The filtered history as CSV, one row per voucher."""
     venue_id = _venue_id()
-    _form, filters = _filters(venue_id)
+    form, filters = _filters(venue_id)
+    if form.errors:  # never a file for another period than the one asked for
+        name, messages = next(iter(form.errors.items()))
+        raise InvalidInput(f"{form[name].label.text} : {messages[0]}", field=name)
     rows = db.session.execute(select(Departement.id, Departement.code))
     codes = {row.id: row.code for row in rows}
     body = history_csv(venue_history(venue_id, filters, limit=None), codes)

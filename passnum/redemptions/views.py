@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Regexp
 
-from passnum import ROOT
+from passnum import STATIC
 from passnum.auth.models import Role
 from passnum.booklets.queries import voucher_state
 from passnum.core.clock import PARIS, now
@@ -36,7 +36,6 @@ from passnum.venues.queries import registered_counts, todays_workshops, workshop
 
 bp = Blueprint("redemptions", __name__)
 
-STATIC = ROOT / "static"
 SERVICE_WORKER = STATIC / "js" / "sw.js"
 # What the scanner needs offline; the service worker caches these and the page itself.
 SCANNER_ASSETS = (

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from passnum.auth.models import Role, User
 from passnum.booklets.models import Voucher
-from passnum.core.clock import paris_day_bounds
+from passnum.core.clock import DATE_MAX, DATE_MIN, paris_day_bounds
 from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
 from passnum.programmes.models import Departement
@@ -40,7 +40,7 @@ def parse_period(raw: str | None) -> date:
     """``YYYY-MM`` → the first day of that month; raise ``InvalidInput`` (``invalid_period``)."""
     match = PERIOD_RE.match((raw or "").strip())
     year, month = (int(match[1]), int(match[2])) if match else (0, 0)
-    if not (2000 <= year <= 2999 and 1 <= month <= 12):
+    if not (DATE_MIN.year <= year <= DATE_MAX.year and 1 <= month <= 12):
         raise InvalidInput("Période invalide : attendu un mois au format AAAA-MM "
                            "(par exemple 2024-03).", code="invalid_period", field="period")
     return date(year, month, 1)

@@ -8,7 +8,6 @@ from typing import Any
 
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     Field,
     Form,
@@ -21,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from passnum.core.clock import PARIS
-from passnum.core.forms import FrenchForm, WholeNumberField
+from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField
 from passnum.errors import InvalidInput
 from passnum.venues.labels import PASSWORD_MIN, SERVICES_MAX
 from passnum.venues.labels import REASON_MAX as LABEL_REASON_MAX
@@ -58,7 +57,7 @@ class WorkshopForm(FrenchForm):
                         validators=[Optional()], render_kw={"maxlength": TITLE_MAX})
     description = TextAreaField("Description (facultatif)", validators=[Optional()],
                                 render_kw={"maxlength": DESCRIPTION_MAX})
-    start_date = DateField("Date", validators=[InputRequired(message=REQUIRED)])
+    start_date = IsoDateField("Date", validators=[InputRequired(message=REQUIRED)])
     start_time = TimeField("Heure de début", validators=[InputRequired(message=REQUIRED)])
     duration_minutes = _number("Durée (en minutes)", DURATION_MIN, DURATION_MAX)
     capacity = _number("Nombre de places", CAPACITY_MIN, CAPACITY_MAX)

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -45,8 +46,13 @@ CSRF_MESSAGE = "Le formulaire a expiré : rechargez la page puis renvoyez-le."
 
 
 def _application_limit() -> str:
-    """Applications allowed per IP (``RATELIMIT_APPLICATIONS``)."""
+    """Accepted applications allowed per address (``RATELIMIT_APPLICATIONS``)."""
     return current_app.config["RATELIMIT_APPLICATIONS"]
+
+
+def _accepted(response: Response) -> bool:
+    """Only an accepted application (the redirect) counts: typos and refusals are free."""
+    return response.status_code == 302
 
 
 def _refused(form: FlaskForm, err: DomainError) -> int:
@@ -76,7 +82,7 @@ def _departement_choices() -> list[tuple[int, str]]:
 
 
 @bp.route("/lieux/candidature", methods=["GET", "POST"])
-@limiter.limit(_application_limit, methods=["POST"])
+@limiter.limit(_application_limit, methods=["POST"], deduct_when=_accepted)
 def apply() -> ResponseReturnValue:
     """A venue applies for the label (no login); its lead agent account is created."""
     form = ApplicationForm()

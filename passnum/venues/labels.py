@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.permissions import require_role
-from passnum.auth.services import create_user, normalise_email
+from passnum.auth.services import create_user, hash_password, normalise_email
+from passnum.auth.sessions import end_sessions
 from passnum.core.clock import now
 from passnum.core.text import check_name_characters
 from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
@@ -155,15 +156,26 @@ def _insert_venue(venue: Venue) -> None:
             db.session.flush()
 
 
-def _insert_lead(venue: Venue, *, email: str, password: str, full_name: str) -> User:
-    """Create the applicant's account, the venue's lead agent."""
+def _insert_lead(venue: Venue, *, email: str, password: str, full_name: str) -> User | None:
+    """Create the applicant's account, the venue's lead agent; None when the address
+    already has an account.
+
+    The public form must not tell who has an account: an address in use gets the same
+    answer as a new one (after the same checks of the e-mail and password, and as long
+    a wait), no account is created, and the application's audit record says so to the
+    manager who examines it.
+    """
     try:
         with db.session.begin_nested():
             lead = create_user(email=email, password=password, role=Role.VENUE_AGENT.value,
                                full_name=full_name, venue_id=venue.id)
-    except IntegrityError as err:  # the same address registered at the same moment
-        raise Conflict("Un compte existe déjà avec cette adresse e-mail.",
-                       code="email_taken", field="email") from err
+    except Conflict as err:
+        if err.code != "email_taken":
+            raise
+        hash_password(password)  # the time a new account takes
+        return None
+    except IntegrityError:  # the same address registered at the same moment
+        return None
     lead.is_venue_lead = True
     return lead
 
@@ -173,11 +185,12 @@ def apply_for_label(
     siret: str, legal_representative: str, iban: str, services: str, phone: str = "",
     applicant_name: str, email: str, password: str, charter_accepted: bool,
 ) -> Venue:
-    """Record a venue's application: a ``pending`` venue and its lead agent account.
+    """Record a venue's application: a ``pending`` venue and its lead agent account
+    (none when the e-mail already has one, answered alike: see ``_insert_lead``).
 
     Raises ``InvalidInput`` naming the faulty field (text missing or too long, bad
     postal code, phone, SIRET or IBAN, unknown département, short password, charter
-    not accepted) and ``Conflict`` (``siret_taken``, ``email_taken``).
+    not accepted) and ``Conflict`` (``siret_taken``).
     """
     values = {"name": name, "address": address, "commune": commune,
               "legal_representative": legal_representative, "services": services}
@@ -198,14 +211,16 @@ def apply_for_label(
                            code="charter_required", field="charter")
     if db.session.scalar(select(Venue.id).where(Venue.siret == venue.siret)) is not None:
         raise _siret_taken()
-    email = _ensure_email_free(email)
+    email = normalise_email(email or "")
     venue.slug = unique_slug(venue.name)
     venue.charter_accepted_at = now()
     _insert_venue(venue)
     lead = _insert_lead(venue, email=email, password=password, full_name=full_name)
     db.session.flush()
-    record("venue.applied", actor_id=lead.id, object_type="venue", object_id=venue.id,
-           details={"departement_id": venue.departement_id, "siret": venue.siret})
+    record("venue.applied", actor_id=lead.id if lead else None, object_type="venue",
+           object_id=venue.id, details={"departement_id": venue.departement_id,
+                                        "siret": venue.siret,
+                                        "lead_account": "created" if lead else "email_in_use"})
     return venue
 
 
@@ -324,6 +339,8 @@ def set_agent_active(actor: User, agent: User, *, active: bool) -> User:
         return agent
     agent.is_active_account = active
     db.session.flush()
+    if not active:  # a later reactivation must not bring old sessions back
+        end_sessions(agent, why="suspended", actor_id=actor.id)
     record("venue.agent_reactivated" if active else "venue.agent_deactivated",
            actor_id=actor.id, object_type="user", object_id=agent.id,
            details={"venue_id": venue_id})

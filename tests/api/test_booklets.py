@@ -95,14 +95,35 @@ def test_likely_duplicate_needs_a_manager_override(client, world):
         assert refused.status_code == 409
         assert refused.json["error"]["code"] == "duplicate_beneficiary"
         assert world.s92.name in refused.json["error"]["message"]
+    # managers never issue: they set the duplicate aside on the person's record, then
+    # the issuer issues
     manager = bearer(client, world.manager78)
-    without_reason = client.post(f"{API}/booklets", headers=manager,
-                                 json={"beneficiary_id": person, "override_reason": "  "})
+    assert client.post(f"{API}/booklets", headers=manager, json={
+        "beneficiary_id": person, "override_reason": "Homonyme"}).status_code == 403
+    override = f"{API}/beneficiaries/{person}/duplicate-override"
+    assert client.post(override, headers=issuer,
+                       json={"reason": "Autre personne"}).status_code == 403
+    assert client.post(override, headers=bearer(client, world.manager92),
+                       json={"reason": "Autre personne"}).status_code == 404
+    assert client.post(override, headers=manager, json={"reason": " "}).status_code == 400
+    assert client.post(override, headers=manager, json={}).status_code == 400
+    done = client.post(override, headers=manager, json={"reason": "Homonyme vérifié"})
+    assert done.status_code == 200 and done.json["id"] == person
+    issued = client.post(f"{API}/booklets", headers=issuer, json={"beneficiary_id": person})
+    assert issued.status_code == 201
+    assert db.session.get(Booklet, issued.json["id"]).duplicate_override_reason == (
+        "Homonyme vérifié")
+    # an administrator may issue with the reason directly
+    other = new_person(client, bearer(client, world.issuer78b), first_name="Elodie",
+                       last_name="le gall herve", birth_date="1960-01-02")
+    admin = bearer(client, world.admin)
+    without_reason = client.post(f"{API}/booklets", headers=admin,
+                                 json={"beneficiary_id": other, "override_reason": "  "})
     assert without_reason.status_code == 409
-    accepted = client.post(f"{API}/booklets", headers=manager, json={
-        "beneficiary_id": person, "override_reason": "Homonyme vérifié sur pièce d'identité"})
+    accepted = client.post(f"{API}/booklets", headers=admin, json={
+        "beneficiary_id": other, "override_reason": "Homonyme vérifié sur pièce d'identité"})
     assert accepted.status_code == 201
-    assert _booklets() == 2
+    assert _booklets() == 3
     assert db.session.get(Booklet, accepted.json["id"]).duplicate_override_reason
 
 
@@ -142,7 +163,8 @@ def test_scope_of_booklets(client, world):
         assert revoke.json["error"]["code"] == "not_found"
         issue = client.post(f"{API}/booklets", headers=headers,
                             json={"beneficiary_id": booklet["beneficiary_id"]})
-        assert issue.status_code == 404
+        # managers and agents never issue (403, before the body is read)
+        assert issue.status_code == (404 if user.role == "issuer" else 403)
     assert client.get(url, headers=bearer(client, world.manager78)).status_code == 200
     assert client.get(url, headers=bearer(client, world.issuer78)).json["status"] == "handed_out"
     assert db.session.scalar(
@@ -170,6 +192,52 @@ def test_revoke_then_vouchers_check_as_revoked(client, world):
     again = client.post(url, headers=headers, json={"reason": "lost"})
     assert again.status_code == 409
     assert again.json["error"]["code"] == "already_revoked"
+
+
+def test_replace_reissues_exactly_the_revoked_vouchers(client, world):
+    """A replacement carries the revoked vouchers' values and validity end, once;
+    a booklet whose vouchers were all spent has nothing to replace (the issue's 300 €)."""
+    from passnum.booklets.models import Voucher
+    from passnum.core.db import unit_of_work
+    from passnum.redemptions.services import redeem
+
+    def spend(serials: list[str]) -> None:
+        codes = db.session.scalars(select(Voucher.manual_code).where(
+            Voucher.serial.in_(serials)))
+        with unit_of_work():
+            redeem(list(codes), venue=world.venue78, workshop=None, actor=world.agent78,
+                   channel="test")
+
+    headers = bearer(client, world.issuer78)
+    booklet = new_booklet(client, headers)
+    spend([v["serial"] for v in booklet["vouchers"][:8]])
+    url = f"{API}/booklets/{booklet['id']}"
+    live = client.post(f"{url}/replace", headers=headers, json={})
+    assert live.status_code == 422 and live.json["error"]["code"] == "not_revoked"
+    assert client.post(f"{url}/replace", headers=headers,
+                       json={"vouchers": 10}).json["error"]["code"] == "unknown_field"
+    assert client.post(f"{url}/revoke", headers=headers,
+                       json={"reason": "lost"}).status_code == 200
+    response = client.post(f"{url}/replace", headers=headers, json={})
+    assert response.status_code == 201, response.json
+    replacement = response.json
+    assert replacement["replaces_booklet_id"] == booklet["id"]
+    assert replacement["beneficiary_id"] == booklet["beneficiary_id"]
+    assert [v["value_cents"] for v in replacement["vouchers"]] == [1000, 1000]
+    assert {v["expires_on"] for v in replacement["vouchers"]} == {booklet["expires_on"]}
+    assert {v["serial"] for v in replacement["vouchers"]}.isdisjoint(
+        v["serial"] for v in booklet["vouchers"])
+    again = client.post(f"{url}/replace", headers=headers, json={})
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_replaced"
+
+    spend([v["serial"] for v in replacement["vouchers"]])
+    second = f"{API}/booklets/{replacement['id']}"
+    assert client.post(f"{second}/revoke", headers=headers,
+                       json={"reason": "lost"}).status_code == 200
+    empty = client.post(f"{second}/replace", headers=headers, json={})
+    assert empty.status_code == 422
+    assert empty.json["error"]["code"] == "nothing_to_replace"
+    assert _booklets() == 2
 
 
 def test_pdf_is_a_pdf_and_only_a_post_counts_a_print(client, world):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import func, select
 
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet
+from passnum.core.db import unit_of_work
 from passnum.core.models import IdempotentResponse
 from passnum.extensions import db
 from tests.api.conftest import API, api_client, bearer
@@ -64,6 +67,35 @@ def test_refusals_are_not_stored_so_a_corrected_retry_goes_through(client, world
     assert retried.status_code == 201
 
 
+def _age_answers(hours: float) -> None:
+    """Make every stored answer ``hours`` older."""
+    with unit_of_work():
+        for row in db.session.scalars(select(IdempotentResponse)):
+            row.created_at = row.created_at - timedelta(hours=hours)
+
+
+def test_an_expired_answer_is_not_replayed_the_retry_is_a_new_request(app, client, world):
+    headers = {**bearer(client, world.issuer78), "Idempotency-Key": "k-old"}
+    first = client.post(f"{API}/beneficiaries", headers=headers, json=PERSON)
+    assert first.status_code == 201
+    _age_answers(app.config.get("IDEMPOTENCY_TTL_HOURS", 48) - 1)
+    # within the lifetime: the same request is replayed, another one refused
+    again = client.post(f"{API}/beneficiaries", headers=headers, json=PERSON)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+    other = {**PERSON, "last_name": "Autre"}
+    assert client.post(f"{API}/beneficiaries", headers=headers,
+                       json=other).json["error"]["code"] == "idempotency_key_reused"
+    _age_answers(2)
+    # past it: the key is free again, the request decided anew (and its answer kept)
+    fresh = client.post(f"{API}/beneficiaries", headers=headers, json=other)
+    assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh.headers
+    assert fresh.json["last_name"] == "Autre" and fresh.json["id"] != first.json["id"]
+    [row] = db.session.scalars(select(IdempotentResponse)).all()
+    assert json.loads(row.body)["last_name"] == "Autre"
+    replay = client.post(f"{API}/beneficiaries", headers=headers, json=other)
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json == fresh.json
+
+
 @pytest.mark.parametrize("key", ["", "a" * 101, "clé-é", "with space"])
 def test_malformed_idempotency_keys_are_refused(client, world, key):
     headers = {**bearer(client, world.issuer78), "Idempotency-Key": key}
@@ -72,17 +104,14 @@ def test_malformed_idempotency_keys_are_refused(client, world, key):
     assert response.json["error"]["code"] == "invalid_idempotency_key"
 
 
-def test_concurrent_retries_issue_one_booklet(app, client, world):
-    headers = bearer(client, world.issuer78)
-    person = new_person(client, headers)
+def _race(app: Flask, headers: dict, body: dict) -> list[tuple[int, dict]]:
+    """POST ``body`` to /booklets from two threads at once; their statuses and answers."""
     db.session.commit()  # free SQLite's write lock before the threads start
-    retry = {**headers, "Idempotency-Key": "race-1"}
     start, results = threading.Barrier(2), []
 
     def post() -> None:
         start.wait()
-        response = api_client(app).post(f"{API}/booklets", headers=retry,
-                                        json={"beneficiary_id": person})
+        response = api_client(app).post(f"{API}/booklets", headers=headers, json=body)
         results.append((response.status_code, response.json))
 
     threads = [threading.Thread(target=post) for _ in range(2)]
@@ -90,9 +119,31 @@ def test_concurrent_retries_issue_one_booklet(app, client, world):
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_concurrent_retries_issue_one_booklet(app, client, world):
+    headers = bearer(client, world.issuer78)
+    person = new_person(client, headers)
+    results = _race(app, {**headers, "Idempotency-Key": "race-1"}, {"beneficiary_id": person})
     assert [status for status, _ in results] == [201, 201]
     assert results[0][1] == results[1][1]
     assert _count(Booklet) == 1
+
+
+def test_concurrent_retries_of_an_expired_key_issue_one_booklet(app, client, world):
+    headers = bearer(client, world.issuer78)
+    retry = {**headers, "Idempotency-Key": "race-2"}
+    first = new_person(client, headers)
+    assert client.post(f"{API}/booklets", headers=retry,
+                       json={"beneficiary_id": first}).status_code == 201
+    _age_answers(app.config["IDEMPOTENCY_TTL_HOURS"] + 1)
+    second = new_person(client, headers, last_name="Secondaire")
+    results = _race(app, retry, {"beneficiary_id": second})
+    assert [status for status, _ in results] == [201, 201]
+    assert results[0][1] == results[1][1] and results[0][1]["beneficiary_id"] == second
+    assert _count(Booklet) == 2
+    assert _count(IdempotentResponse) == 1
 
 
 @pytest.fixture

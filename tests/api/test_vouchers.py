@@ -119,7 +119,8 @@ def limited_app(tmp_path: Path, request: pytest.FixtureRequest):
     """An app whose code checks are limited to two an hour (moving window)."""
     app: Flask = make_app("sqlite", tmp_path, request, RATELIMIT_ENABLED=True,
                           RATELIMIT_STRATEGY="moving-window",
-                          RATELIMIT_CODE_CHECKS="2 per hour", RATELIMIT_LOGIN="3 per hour")
+                          RATELIMIT_CODE_CHECKS="2 per hour",
+                          RATELIMIT_CODE_CHECKS_ADDRESS="2 per hour", RATELIMIT_LOGIN="3 per hour")
     with app.app_context():
         yield app
         db.session.remove()

@@ -10,6 +10,7 @@ from passnum.audit.services import event_hash, record, verify
 from passnum.core.db import unit_of_work
 from passnum.errors import AuditNote, InvalidInput
 from passnum.extensions import db
+from tests.audit.tampering import as_attacker
 
 
 def _events(n: int) -> list[AuditEvent]:
@@ -46,6 +47,7 @@ def test_database_and_python_hash_the_same_canonical_form(app):
 
 def test_altered_details_are_detected(app):
     _events(5)
+    as_attacker()
     db.session.execute(update(AuditEvent).where(AuditEvent.seq == 3)
                        .values(details='{"i": 99}'))
     db.session.commit()
@@ -55,6 +57,7 @@ def test_altered_details_are_detected(app):
 
 def test_deleted_entry_is_detected(app):
     _events(5)
+    as_attacker()
     db.session.execute(delete(AuditEvent).where(AuditEvent.seq == 2))
     db.session.commit()
     result = verify()
@@ -63,6 +66,7 @@ def test_deleted_entry_is_detected(app):
 
 def test_deleted_tail_is_detected(app):
     _events(5)
+    as_attacker()
     db.session.execute(delete(AuditEvent).where(AuditEvent.seq == 5))
     db.session.commit()
     assert not verify().ok
@@ -89,7 +93,7 @@ def test_rehashed_forgery_is_detected_by_the_head(app):
     db.session.add(AuditEvent(**fields, hash=event_hash(**fields)))
     db.session.commit()
     result = verify()
-    assert not result.ok and result.reason == "fin de chaîne supprimée"
+    assert not result.ok and result.damage == "head_row_moved"
 
 
 def test_refusal_note_survives_the_rollback(app):

@@ -34,13 +34,14 @@ def test_redis_url_selects_the_shared_storage(monkeypatch, tmp_path):
 
 
 def test_two_workers_share_one_login_limit(redis_url, tmp_path, request):
-    """Ten attempts per minute from one address, whichever worker answers them."""
+    """Ten failed attempts per minute from one address, whichever worker answers them."""
     prefix = f"passnum-test-{uuid.uuid4().hex[:8]}"  # this run's own counters
     workers = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         app = make_app("sqlite", tmp_path / name, request, RATELIMIT_ENABLED=True,
-                       RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix)
+                       RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix,
+                       RATELIMIT_LOGIN="10 per minute", RATELIMIT_LOGIN_ACCOUNT="10 per minute")
         app.test_client_class = IsolatedClient
         workers.append(app)
     statuses = []

@@ -75,13 +75,13 @@ def test_a_code_works_once(client, app2fa):
                            data={"code": code_now()}).status_code == 302
 
 
-def test_wrong_codes_lock_the_account(client, app2fa):
+def test_wrong_codes_make_the_address_wait(client, app2fa):
     admin = make_user(Role.ADMIN)
     client.post("/connexion", data={"email": admin.email, "password": PASSWORD})
     for _ in range(5):
         assert client.post("/connexion/code", data={"code": "123456"}).status_code == 422
     locked = client.post("/connexion/code", data={"code": code_now()})
-    assert locked.status_code == 422 and "verrouillé" in locked.text
+    assert locked.status_code == 422 and "depuis cette connexion" in locked.text
     assert events("auth.totp_failed") == 5 and events("auth.locked") == 1
 
 

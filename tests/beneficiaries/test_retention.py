@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -20,12 +20,14 @@ from passnum.beneficiaries.retention import (
 )
 from passnum.core.clock import PARIS, today
 from passnum.core.db import unit_of_work
+from passnum.core.models import IdempotentResponse
 from passnum.dashboard.queries import programme_stats
 from passnum.extensions import db
 from passnum.programmes.models import Allocation, Programme
 from passnum.seed import seed
+from tests.api.conftest import api_client, bearer
 from tests.conftest import TEST_CONFIG
-from tests.factories import World, issue, make_beneficiary, make_programme
+from tests.factories import World, beneficiary_data, issue, make_beneficiary, make_programme
 
 BENEFICIARIES = 240
 
@@ -184,3 +186,49 @@ def test_purge_of_a_generated_data_set_keeps_every_figure(app, seeded):
         AuditEvent.action == "beneficiary.pseudonymised")) == 1
     assert _all_stats(seeded) == before
     assert run(app, "audit", "verify").exit_code == 0
+
+
+def _age_answers(hours: float) -> None:
+    """Make every stored API answer ``hours`` older."""
+    with unit_of_work():
+        for row in db.session.scalars(select(IdempotentResponse)):
+            row.created_at = row.created_at - timedelta(hours=hours)
+
+
+def test_purge_deletes_stored_api_answers_past_their_lifetime(app):
+    world = World()
+    client = api_client(app)
+    headers = bearer(client, world.issuer78)
+    for key, name in (("old", "Ancienne"), ("recent", "Recente")):
+        response = client.post("/api/v1/beneficiaries", json=beneficiary_data(last_name=name),
+                               headers={**headers, "Idempotency-Key": key})
+        assert response.status_code == 201
+        if key == "old":  # stored 49 hours ago
+            _age_answers(49)
+
+    def bodies() -> list[str]:
+        db.session.expire_all()
+        return sorted(json.loads(body)["last_name"]
+                      for body in db.session.scalars(select(IdempotentResponse.body)))
+
+    dry = run(app, "purge", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Simulation : 1 réponse(s) d'API" in dry.output and "48 h" in dry.output
+    assert bodies() == ["Ancienne", "Recente"]
+    result = run(app, "purge")
+    assert result.exit_code == 0, result.output
+    assert "1 réponse(s) d'API gardée(s) pour les reprises supprimée(s)" in result.output
+    assert bodies() == ["Recente"]
+    app.config["IDEMPOTENCY_TTL_HOURS"] = 1  # the lifetime is a setting
+    _age_answers(2)
+    assert "1 réponse(s) d'API" in run(app, "purge").output
+    assert bodies() == []
+
+
+def test_answer_lifetime_is_a_setting_checked_at_start(monkeypatch, tmp_path):
+    assert config.load(str(tmp_path), dict(TEST_CONFIG))["IDEMPOTENCY_TTL_HOURS"] == 48
+    monkeypatch.setenv("PASSNUM_IDEMPOTENCY_TTL_HOURS", "72")
+    assert config.load(str(tmp_path), dict(TEST_CONFIG))["IDEMPOTENCY_TTL_HOURS"] == 72
+    for wrong in (0, "deux jours"):
+        with pytest.raises(config.ConfigError, match="IDEMPOTENCY_TTL_HOURS"):
+            config.load(str(tmp_path), {**TEST_CONFIG, "IDEMPOTENCY_TTL_HOURS": wrong})

@@ -220,7 +220,7 @@ def test_two_issuers_for_one_person_give_one_booklet_and_a_conflict(app: Flask) 
     """Concurrent issues for one person: one booklet and a clean 409, never a 500."""
     world = World(allocation=5)
     person = make_beneficiary(world.issuer78)
-    entrants = [(world.issuer78.id, person.id), (world.manager78.id, person.id)]
+    entrants = [(world.issuer78.id, person.id), (world.admin.id, person.id)]
 
     winners, codes = _winners_and_codes(race(app, entrants, at="SELECT beneficiaries.id"))
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from passnum.audit.models import AuditEvent
+from passnum.beneficiaries.services import override_duplicate
 from passnum.booklets.models import Booklet, Voucher
 from passnum.booklets.queries import booklet_state, get_booklet, voucher_state
 from passnum.booklets.services import add_months, issue_replacement, revoke_booklet
@@ -73,7 +74,10 @@ def test_likely_duplicate_in_another_structure_is_refused_then_overridden(app):
     # an issuer cannot override, even with a reason
     with pytest.raises(Conflict):
         issue(world.issuer92, b, override_reason="homonyme")
-    booklet = issue(world.manager92, b, override_reason="Homonyme vérifié sur pièce d'identité")
+    # a manager sets the duplicate aside on the person's record; the issuer then issues
+    with unit_of_work():
+        override_duplicate(world.manager92, b, reason="Homonyme vérifié sur pièce d'identité")
+    booklet = issue(world.issuer92, b)
     assert booklet.duplicate_override_reason.startswith("Homonyme")
     event = db.session.scalar(
         select(AuditEvent).where(

@@ -10,6 +10,7 @@ from passnum.audit.models import AuditEvent
 from passnum.audit.services import verify
 from passnum.auth.models import User
 from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.services import override_duplicate
 from passnum.booklets.models import Booklet, BookletStatus
 from passnum.booklets.queries import (
     booklet_number,
@@ -121,9 +122,10 @@ def test_batch_larger_than_the_quota_left_creates_none(app):
 def test_scope_of_stock_printing(app):
     world = World()
     assert refused(stock, world.issuer78, world.s78b, 1).code == "not_found"
-    assert refused(stock, world.manager92, world.s78, 1).code == "not_found"
+    assert refused(stock, world.issuer92, world.s78, 1).code == "not_found"
     assert refused(stock, world.agent78, world.s78, 1).code == "forbidden"
-    stock(world.manager78, world.s78b, 1)
+    assert refused(stock, world.manager78, world.s78b, 1).code == "forbidden"  # SPEC
+    stock(world.issuer78b, world.s78b, 1)
     stock(world.admin, world.s92, 1)
     assert booklets_count() == 2
 
@@ -190,17 +192,22 @@ def test_hand_out_rules(app):
     double = make_beneficiary(world.issuer78, last_name="DURAND", first_name="lea",
                               birth_date="1960-01-01")
     assert refused(give, world.issuer78, second, double).code == "duplicate_beneficiary"
-    # an issuer cannot override; a manager can, with a reason
+    # an issuer cannot override; a manager sets the duplicate aside, with a reason, on
+    # the person's record (managers never hand out), then the issuer hands out
     assert refused(give, world.issuer78, second, double,
                    override_reason="autre personne").code == "duplicate_beneficiary"
-    give(world.manager78, second, double, override_reason="Homonyme vérifié")
+    assert refused(give, world.manager78, second, double,
+                   override_reason="Homonyme vérifié").code == "forbidden"
+    with unit_of_work():
+        override_duplicate(world.manager78, double, reason="Homonyme vérifié")
+    give(world.issuer78, second, double)
     assert db.session.get(Booklet, second.id).duplicate_override_reason == "Homonyme vérifié"
     # scope: another structure's booklet, or a person of another structure
     stranger = make_beneficiary(world.issuer78b)
     assert refused(give, world.issuer78b, third, stranger).code == "not_found"
     assert refused(give, world.issuer78, third, stranger).code == "not_found"
-    assert refused(give, world.manager78, third, stranger).code == "other_structure"
-    assert refused(give, world.manager92, third, other).code == "not_found"
+    assert refused(give, world.admin, third, stranger).code == "other_structure"
+    assert refused(give, world.manager92, third, other).code == "forbidden"
     # a revoked stock booklet cannot be handed out
     with unit_of_work():
         revoke_booklet(world.issuer78, db.session.get(Booklet, third.id), reason="lost")
@@ -240,7 +247,7 @@ def test_two_hand_outs_of_one_booklet_give_one_success_on_postgres(app):
         booklet = stock(world.issuer78, world.s78, 1).booklets[0]
         people = [make_beneficiary(world.issuer78) for _ in range(2)]
         entrants = [(world.issuer78.id, booklet.id, people[0].id),
-                    (world.manager78.id, booklet.id, people[1].id)]
+                    (world.admin.id, booklet.id, people[1].id)]
 
         outcomes = _race_hand_outs(app, entrants, at="SELECT booklets.id, booklets.status")
 
@@ -259,7 +266,7 @@ def test_two_booklets_for_one_person_at_once_give_one_on_postgres(app):
     first, second = stock(world.issuer78, world.s78, 2).booklets
     person = make_beneficiary(world.issuer78)
     entrants = [(world.issuer78.id, first.id, person.id),
-                (world.manager78.id, second.id, person.id)]
+                (world.admin.id, second.id, person.id)]
 
     outcomes = _race_hand_outs(app, entrants, at="SELECT beneficiaries.id")
 

@@ -115,7 +115,7 @@ def test_issuer_prints_stock_booklets_and_hands_one_out(
     page.get_by_role("button", name="Confirmer la remise").click()
 
     expect(page.locator(".flash-success")).to_have_text(
-        re.compile(rf"^Chéquier n° {re.escape(number)} remis à "))
+        re.compile(rf"^Chéquier n° {re.escape(number)} remis\.\s*$"))
     expect_heading(page, f"Chéquier n° {number}")
     expect(page).to_have_url(re.compile(r"/chequiers/\d+$"))
     expect(page.locator(".title-row .badge")).to_have_text("Remis")

@@ -120,7 +120,7 @@ def test_apply_approve_redeem_suspend_refuse_reactivate_redeem(
     decide(manager_page, "Approuver le label", "Dossier complet, services conformes.", "Actif")
 
     # the applicant logs in: their venue's page says so, with the reason
-    page.get_by_role("link", name="Se connecter pour suivre la candidature").click()
+    page.get_by_role("link", name="Se connecter une fois le label accordé").click()
     page.get_by_label("Adresse e-mail").fill(APPLICANT)
     page.get_by_label("Mot de passe").fill(APPLICANT_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from passnum.audit.models import AuditEvent
 from passnum.audit.services import verify
 from passnum.booklets.models import Voucher
 from passnum.booklets.services import revoke_booklet
@@ -62,3 +63,25 @@ def test_a_restored_backup_holds_every_voucher_state(app, tmp_path):
 def test_restore_refuses_a_missing_file(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["restore", str(tmp_path / "none"), "--yes"])
     assert result.exit_code != 0 and "introuvable" in result.output
+
+
+def test_a_restore_reanchors_the_audit_log(app, tmp_path):
+    """After a restore the anchor is ahead of the restored log: the restore says so,
+    records itself in the log and anchors the restored head, and the log verifies."""
+    world = World()
+    issue(world.issuer78, make_beneficiary(world.issuer78))
+    runner = app.test_cli_runner()
+    target = tmp_path / "copy.backup"
+    db.session.commit()
+    assert runner.invoke(args=["backup", "--output", str(target)]).exit_code == 0
+    issue(world.issuer78, make_beneficiary(world.issuer78, last_name="Apres"))
+    db.session.commit()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0  # anchored after the backup
+
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Journal d'audit ré-ancré" in result.output
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert last.action == "audit.reanchored" and f"{last.seq}:{last.hash}" in result.output

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from passnum import create_app
 from passnum.beneficiaries.validation import parse_birth_date
-from passnum.core.clock import parse_iso_date, today
+from passnum.core.clock import DATE_MAX, DATE_MIN, InvalidDate, parse_iso_date, today
 from passnum.errors import InvalidInput
 from passnum.programmes.forms import ProgrammeForm
 from passnum.statements.forms import AdjustmentForm
@@ -20,9 +20,19 @@ from tests.conftest import TEST_CONFIG
 ANY_TEXT = st.one_of(st.text(max_size=40), st.from_regex(r"[0-9/\-., €+]{0,14}", fullmatch=True))
 
 
-@given(st.dates())
+@given(st.dates(min_value=DATE_MIN, max_value=DATE_MAX))
 def test_iso_dates_read_back(day):
     assert parse_iso_date(day.isoformat()) == day
+
+
+@given(st.one_of(st.dates(max_value=date(1999, 12, 31)), st.dates(min_value=date(2101, 1, 1))))
+def test_iso_dates_out_of_range_are_refused(day):
+    try:
+        parse_iso_date(day.isoformat())
+    except InvalidDate as err:
+        assert "hors limites" in str(err) or "invalide" in str(err)  # years below 1000
+        return
+    raise AssertionError(day)
 
 
 @given(ANY_TEXT)
@@ -34,7 +44,7 @@ def test_iso_date_parser_refuses_with_value_error_only(raw):
     assert day.isoformat() == raw
 
 
-@given(st.integers(2000, 2999), st.integers(1, 12))
+@given(st.integers(DATE_MIN.year, DATE_MAX.year), st.integers(1, 12))
 def test_periods_read_back(year, month):
     assert parse_period(f"{year}-{month:02d}") == date(year, month, 1)
 

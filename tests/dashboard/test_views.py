@@ -98,7 +98,7 @@ def test_admin_chooses_a_departement_or_all(client, seeded):
     assert 'value="92" selected' in one.text and "du 01/01/2025" in one.text
     assert client.get("/tableau-de-bord/?departement=99").status_code == 404
     bad = client.get("/tableau-de-bord/?start=2025-13-01")
-    assert bad.status_code == 200 and "Date invalide" in bad.text
+    assert bad.status_code == 400 and "Date invalide" in bad.text
     assert figures(bad.text) == figures(everything.text)
 
 

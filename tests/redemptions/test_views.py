@@ -222,7 +222,7 @@ def test_agent_of_a_suspended_venue_cannot_redeem(client, world, booklet):
 
 def test_voucher_page_is_rate_limited(tmp_path, request):
     app = make_app("sqlite", tmp_path, request, RATELIMIT_ENABLED=True,
-                   RATELIMIT_CODE_CHECKS="3 per minute")
+                   RATELIMIT_VOUCHER_LINKS="3 per minute")
     app.test_client_class = IsolatedClient
     client = app.test_client()
     statuses = [client.get("/v/not.a-token").status_code for _ in range(4)]

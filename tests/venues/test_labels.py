@@ -74,7 +74,8 @@ def test_application_creates_a_pending_venue_its_lead_agent_and_an_audit_entry(a
     assert audit_actions() == ["user.created", "venue.applied"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "venue.applied"))
     assert event.actor_id == lead.id and "Marie" not in event.details
-    assert json.loads(event.details) == {"departement_id": dep.id, "siret": "73282932000074"}
+    assert json.loads(event.details) == {"departement_id": dep.id, "siret": "73282932000074",
+                                         "lead_account": "created"}
 
 
 def test_a_second_venue_of_the_same_name_gets_its_own_slug(app):
@@ -107,14 +108,15 @@ def test_the_database_also_refuses_a_siret_twice(app):
     assert caught.value.code == "siret_taken"
 
 
-def test_an_already_used_email_is_refused_clearly(app):
+def test_an_already_used_email_gets_no_second_account_and_no_tell(app):
     dep = make_departement("78")
     apply(dep.id)
-    err = refused(apply_for_label, **application(dep.id, siret="21785260181590",
-                                                 email=" MARIE@example.org "))
-    assert err.code == "email_taken" and err.field == "email"
-    assert "Un compte existe déjà" in err.message
-    assert db.session.scalar(select(func.count()).select_from(Venue)) == 1
+    with unit_of_work():
+        venue = apply_for_label(**application(dep.id, siret="21785260181590",
+                                              email=" MARIE@example.org "))
+    assert db.session.scalar(select(func.count()).select_from(Venue)) == 2
+    assert db.session.scalar(select(func.count()).select_from(User)
+                             .where(User.venue_id == venue.id)) == 0
 
 
 @pytest.mark.parametrize(("over", "code", "field"), [

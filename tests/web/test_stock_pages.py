@@ -66,15 +66,22 @@ def test_stock_form_errors_and_scope(client, app):
     assert client.get("/stock").status_code == 403
 
 
-def test_manager_picks_a_structure(client, app):
+def test_manager_picks_a_structure_and_reads_its_stock(client, app):
     world = World()
-    login(client, world.manager78)
-    page = client.get("/stock")
-    assert world.s78.name in page.text and world.s92.name not in page.text
+    login(client, world.admin)
     response = client.post(f"/stock?structure={world.s78b.id}", data={"count": "1"},
                            follow_redirects=True)
     assert "1 chéquier(s) créé(s) en stock" in response.text
     assert db.session.scalar(select(Booklet.structure_id)) == world.s78b.id
+    client.post("/deconnexion")
+    login(client, world.manager78)
+    page = client.get("/stock")
+    assert world.s78.name in page.text and world.s92.name not in page.text
+    page = client.get(f"/stock?structure={world.s78b.id}")
+    assert page.status_code == 200 and stock_numbers()[0] in page.text
+    assert "Imprimer N chéquiers de stock" not in page.text  # SPEC: never prints stock
+    assert client.post(f"/stock?structure={world.s78b.id}",
+                       data={"count": "1"}).status_code == 403
     assert client.get(f"/stock?structure={world.s92.id}").status_code == 404
 
 
