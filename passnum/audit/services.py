@@ -226,14 +226,20 @@ def _key_of(event: AuditEvent, keys: list[str], first: int) -> int | None:
     return None
 
 
-def _walk(batch: int) -> VerifyResult:
-    """Walk the chain in order: numbering, links and keyed hashes."""
+def _head_row() -> Head | None:
+    """The head row as stored now (read afresh, never from the session's identity map)."""
+    row = db.session.execute(select(AuditHead.last_seq, AuditHead.last_hash)
+                             .where(AuditHead.id == HEAD_ID)).first()
+    return Head(row.last_seq, row.last_hash) if row is not None else None
+
+
+def _walk(batch: int, upto: int) -> VerifyResult:
+    """Walk the chain in order up to entry ``upto``: numbering, links and keyed hashes."""
     keys = current_app.config["AUDIT_KEYS"]
-    last_seq = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
     expected_prev, expected_seq, checked, key_index = GENESIS_HASH, 1, 0, 0
-    while rows := db.session.scalars(
-            select(AuditEvent).where(AuditEvent.seq >= expected_seq)
-            .order_by(AuditEvent.seq).limit(batch)).all():
+    while expected_seq <= upto and (rows := db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq >= expected_seq, AuditEvent.seq <= upto)
+            .order_by(AuditEvent.seq).limit(batch)).all()):
         for ev in rows:
             if ev.seq != expected_seq:
                 return _damaged("entry_missing", expected_seq, checked)
@@ -241,7 +247,7 @@ def _walk(batch: int) -> VerifyResult:
                 return _damaged("chain_broken", ev.seq, checked)
             found = _key_of(ev, keys, key_index)
             if found is None:
-                return _damaged("head_rewritten" if ev.seq == last_seq else "event_rewritten",
+                return _damaged("head_rewritten" if ev.seq == upto else "event_rewritten",
                                 ev.seq, checked)
             key_index, expected_prev, expected_seq = found, ev.hash, ev.seq + 1
             checked += 1
@@ -270,7 +276,11 @@ def verify(*, expect_head: Head | None = None, use_anchor: bool = True,
     An intact log's head is anchored; the first damage found is reported."""
     path = current_app.config["AUDIT_ANCHOR_PATH"] if use_anchor else ""
     anchored = anchor.last(path) if path else None
-    walked = _walk(batch)
+    # The walk stops at the head as it stood before it began: entries appended while it
+    # runs (venues keep redeeming) lie beyond it and cannot look like damage.
+    start = _head_row()
+    last_seq = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    walked = _walk(batch, start.seq if start is not None else last_seq)
     if not walked.ok:
         return walked
     for reference, label in ((anchored, f"l'ancre ({path})"),
@@ -279,10 +289,15 @@ def verify(*, expect_head: Head | None = None, use_anchor: bool = True,
         if damage is not None:
             return damage
     assert walked.head is not None
-    row = db.session.get(AuditHead, HEAD_ID)
-    if row is not None and (row.last_seq, row.last_hash) != (walked.head.seq,
-                                                             walked.head.hash):
+    if start is not None and start != walked.head:
         return _damaged("head_row_moved", walked.head.seq, walked.checked)
+    # entries beyond the head row that no append wrote (max read before the head: an
+    # append commits both at once)
+    beyond = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    now_head = _head_row()
+    if start is not None and (now_head is None or beyond > now_head.seq):
+        first_beyond = (now_head.seq if now_head is not None else walked.head.seq) + 1
+        return _damaged("head_row_moved", first_beyond, walked.checked)
     if path and walked.head.seq:
         anchor.write(path, walked.head)
     return walked

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 
 import pytest
 from sqlalchemy import func, select, text
@@ -18,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from passnum import create_app
 from passnum.audit.chain import padded_keys
 from passnum.audit.models import AuditEvent
-from passnum.audit.services import record
+from passnum.audit.services import record, verify
 from passnum.config import load, write_instance_secrets
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
@@ -171,3 +172,31 @@ def test_an_old_secrets_file_gets_an_audit_key(tmp_path, monkeypatch):
     assert config["VOUCHER_KEYS"] == ["v" * 32]
     assert len(stored["AUDIT_KEYS"]) == 1 and config["AUDIT_KEYS"] == stored["AUDIT_KEYS"]
     assert load(str(tmp_path), {"AUDIT_ANCHOR_PATH": ""})["AUDIT_KEYS"] == stored["AUDIT_KEYS"]
+
+
+def test_entries_appended_during_a_verify_are_not_damage(app):
+    """Venues keep redeeming while an administrator checks the log: what is appended
+    during the walk lies beyond the head the walk started from, never "damage"."""
+    _events(300)
+    db.session.commit()
+    stop = threading.Event()
+
+    def keep_appending() -> None:
+        with app.app_context():
+            while not stop.is_set():
+                _events(1)
+            db.session.remove()
+
+    appender = threading.Thread(target=keep_appending)
+    appender.start()
+    try:
+        results = []
+        for _ in range(3):
+            results.append(verify(batch=7))
+            db.session.rollback()  # each check sees the log as it is now
+    finally:
+        stop.set()
+        appender.join()
+    assert [result.ok for result in results] == [True] * 3, [r.reason for r in results]
+    assert results[-1].head is not None and results[-1].head.seq > 300
+    assert verify().ok
