@@ -71,6 +71,8 @@ class PlainBooklet:
     valid_from: date
     expires_on: date
     vouchers: list[PlainVoucher]
+    replaces_booklet_id: int | None = None  # a first booklet, not a replacement
+    replaces: PlainBooklet | None = None
 
 
 @dataclass(frozen=True)
