@@ -59,7 +59,11 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_ANCHOR_PATH": None,
     # seconds between two anchor writes of one server process (the hot path stays cheap)
     "AUDIT_ANCHOR_SECONDS": "1",
+    # the issuer printed at the head of every statement: the syndicate running the programme
+    "ISSUER_NAME": "Syndicat mixte Pass numérique",
+    "ISSUER_ADDRESS": "78000 Versailles",
 }
+ISSUER_MAX = 200
 
 SECRETS_FILE = "secrets.json"
 RATE_LIMITS = ("RATELIMIT_CODE_CHECKS", "RATELIMIT_CODE_CHECKS_ADDRESS",
@@ -196,6 +200,12 @@ def validate(cfg: dict[str, Any]) -> None:
     except ProxyConfigError as err:
         raise ConfigError(f"PASSNUM_TRUSTED_PROXIES : « {err} » n'est ni une adresse IP ni "
                           "un réseau (127.0.0.1, 10.0.0.0/8, ::1…).") from err
+    for key in ("ISSUER_NAME", "ISSUER_ADDRESS"):
+        value = " ".join(str(cfg[key]).split())
+        if not value or len(value) > ISSUER_MAX or not value.isprintable():
+            raise ConfigError(f"PASSNUM_{key} doit être un texte d'une ligne, non vide, de "
+                              f"{ISSUER_MAX} caractères au plus.")
+        cfg[key] = value
     for key in RATE_LIMITS:
         try:
             parse_many(str(cfg[key]))

@@ -34,6 +34,13 @@ def date_fr(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def format_iban(iban: str | None) -> str:
+    """The IBAN in groups of four, as printed on a RIB (``FR76 3000 …``); spaces typed in
+    a stored value are ignored. The one way an IBAN is shown, on pages and in PDFs."""
+    compact = "".join((iban or "").split())
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+
 def euros_plain(cents: int) -> str:
     """``1234,50``: the decimal comma spreadsheets expect, no currency sign."""
     sign = "-" if cents < 0 else ""

@@ -1,5 +1,9 @@
 """The statement PDF (reportlab): a pure renderer, no request and no writes.
 
+Every statement opens with its issuer (the syndicate's name and address, from the
+configuration); a draft carries "PROJET" across every page, so that a printed draft is
+never taken for the validated statement.
+
 Drawn row by row on the canvas rather than as one platypus table, so a statement of
 several thousand vouchers renders in linear time; page numbers ("page 3 / 12") are
 written when the document is saved, once the page count is known.
@@ -17,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from passnum.core.formatting import date_fr, datetime_fr, euros
+from passnum.core.formatting import date_fr, datetime_fr, euros, format_iban
 from passnum.core.pdftext import fit, printable
 from passnum.statements import queries
 from passnum.statements.models import Statement, StatementAdjustment, StatementStatus
@@ -39,16 +43,29 @@ WORKSHOP_WIDTH = COL_SERIAL - COL_WORKSHOP - 3 * mm
 TITLE = "Relevé de remboursement — Pass numérique"
 DRAFT_NOTE = "Brouillon : document provisoire, susceptible d'évoluer jusqu'à sa validation."
 TABLE_HEADERS = ("Date et heure", "Atelier", "N° de chèque", "Montant")
+WATERMARK, WATERMARK_SIZE, WATERMARK_ANGLE = "PROJET", 120, 45
+WATERMARK_GRAY, WATERMARK_ALPHA = 0.5, 0.18
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues the statements: the syndicate's name and one-line address."""
+
+    name: str
+    address: str
 
 
 class _NumberedCanvas(Canvas):
     """A canvas that keeps its pages until ``save`` to print "page n / total" on each."""
 
-    def __init__(self, *args: Any, footer: str = "", **kwargs: Any) -> None:
-        """Remember the footer text; pages are kept until saved."""
+    def __init__(self, *args: Any, footer: str = "", watermark: str = "",
+                 **kwargs: Any) -> None:
+        """Remember the footer text and the watermark (none if empty); pages are kept
+        until saved."""
         super().__init__(*args, **kwargs)
         self._saved_pages: list[dict[str, Any]] = []
         self._footer = footer
+        self._watermark = watermark
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         """Keep the finished page instead of writing it now."""
@@ -60,11 +77,24 @@ class _NumberedCanvas(Canvas):
         total = len(self._saved_pages)
         for number, state in enumerate(self._saved_pages, start=1):
             self.__dict__.update(state)
+            if self._watermark:
+                self._draw_watermark()
             self.setFont(FONT, SMALL_SIZE)
             self.drawString(MARGIN, FOOTER_Y, printable(self._footer))
             self.drawRightString(PAGE_WIDTH - MARGIN, FOOTER_Y, f"Page {number} / {total}")
             Canvas.showPage(self)
         Canvas.save(self)
+
+    def _draw_watermark(self) -> None:
+        """The watermark across the page, light and translucent over the content."""
+        self.saveState()
+        self.setFillGray(WATERMARK_GRAY)
+        self.setFillAlpha(WATERMARK_ALPHA)
+        self.setFont(FONT_BOLD, WATERMARK_SIZE)
+        self.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        self.rotate(WATERMARK_ANGLE)
+        self.drawCentredString(0, -WATERMARK_SIZE / 3, self._watermark)
+        self.restoreState()
 
 
 @dataclass
@@ -97,19 +127,24 @@ class _Cursor:
 
 
 def render_statement(statement: Statement, lines: Iterable[queries.LineRow],
-                     adjustments: list[StatementAdjustment], out: BinaryIO) -> None:
-    """Write the statement: identity, summary, every voucher, adjustments and totals.
+                     adjustments: list[StatementAdjustment], out: BinaryIO, *,
+                     issuer: Issuer) -> None:
+    """Write the statement: issuer, identity, summary, every voucher, adjustments and
+    totals; a draft is watermarked "PROJET" on every page.
 
     ``lines`` is consumed once, lazily (stream it from ``queries.statement_lines``).
     """
     ref = queries.reference(statement)
+    draft = statement.status == StatementStatus.DRAFT
     canvas = _NumberedCanvas(out, pagesize=A4, pageCompression=1,
-                             footer=f"{ref} — {statement.venue.name}")
+                             footer=f"{ref} — {statement.venue.name}",
+                             watermark=WATERMARK if draft else "")
     canvas.setTitle(f"Relevé {ref}")
     canvas.setAuthor("Pass numérique")
     canvas.setCreator("passnum")
     cursor = _Cursor(canvas, f"{ref} — {statement.venue.name} — "
                              f"{queries.period_label(statement.period_start)} (suite)")
+    _draw_issuer(cursor, issuer)
     _draw_head(cursor, statement, ref)
     _draw_lines(cursor, lines)
     _draw_adjustments(cursor, adjustments)
@@ -126,7 +161,7 @@ def _facts(statement: Statement) -> list[tuple[str, str]]:
         ("Lieu labellisé", venue.name),
         ("Adresse", address or "—"),
         ("SIRET", venue.siret or "non renseigné"),
-        ("IBAN", venue.iban or "non renseigné"),
+        ("IBAN", format_iban(venue.iban) or "non renseigné"),
         ("Département payeur", f"{statement.departement.name} ({statement.departement.code})"),
         ("Période", f"{queries.period_label(statement.period_start)} (du "
                     f"{date_fr(statement.period_start)} au "
@@ -140,6 +175,13 @@ def _facts(statement: Statement) -> list[tuple[str, str]]:
         rows.append(("Payé le", f"{date_fr(statement.paid_on)} — référence "
                                 f"{statement.payment_reference}"))
     return rows
+
+
+def _draw_issuer(cursor: _Cursor, issuer: Issuer) -> None:
+    """The issuer's name and address, above the title."""
+    cursor.text(issuer.name, font=FONT_BOLD)
+    cursor.text(issuer.address, size=SMALL_SIZE)
+    cursor.y -= 4 * mm
 
 
 def _draw_head(cursor: _Cursor, statement: Statement, ref: str) -> None:

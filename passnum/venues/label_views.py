@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from passnum.auth.models import Role
 from passnum.core.db import unit_of_work
+from passnum.core.formatting import format_iban
 from passnum.errors import DomainError
 from passnum.extensions import db, limiter
 from passnum.programmes.models import Departement
@@ -37,7 +38,7 @@ from passnum.venues.labels import (
     set_agent_active,
 )
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue
-from passnum.venues.validation import format_iban, mask_iban
+from passnum.venues.validation import mask_iban
 
 bp = Blueprint("labels", __name__)
 

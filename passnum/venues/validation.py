@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from passnum.core.formatting import format_iban
 from passnum.errors import InvalidInput
 
 # La Poste's establishments share one SIREN whose SIRETs break the Luhn rule: for them
@@ -104,11 +105,6 @@ def check_iban(value: str | None) -> str:
         raise InvalidInput("Cet IBAN est erroné : sa clé de contrôle ne correspond pas. "
                            "Recopiez-le depuis votre RIB.", code="iban_invalid", field="iban")
     return iban
-
-
-def format_iban(iban: str) -> str:
-    """The IBAN in groups of four, as printed on a RIB."""
-    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
 
 
 def mask_iban(iban: str | None) -> str:

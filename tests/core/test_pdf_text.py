@@ -18,7 +18,7 @@ from passnum.extensions import db
 from passnum.programmes.models import Programme
 from passnum.redemptions.services import redeem
 from passnum.statements import queries as statement_queries
-from passnum.statements.pdf import render_statement
+from passnum.statements.pdf import Issuer, render_statement
 from passnum.statements.services import generate
 from passnum.venues.models import Workshop
 from tests.factories import World, issue, login, make_beneficiary, make_workshop
@@ -114,7 +114,8 @@ def test_booklet_statement_and_export_pdfs_print_markup_as_text(app):
 
     out = io.BytesIO()
     render_statement(statement, statement_queries.statement_lines(statement.id),
-                     statement_queries.adjustments_of(statement.id), out)
+                     statement_queries.adjustments_of(statement.id), out,
+                     issuer=Issuer("Syndicat", "78000 Versailles"))
     assert_plain_pdf(out.getvalue(), _marked("V"), _marked("T"), prefix=20)
 
     out = io.BytesIO()
