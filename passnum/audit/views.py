@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
+from passnum.audit.display import describe
 from passnum.audit.forms import AuditSearchForm
 from passnum.audit.queries import EventFilter, known_actions, search_events
 from passnum.audit.services import verify
@@ -28,7 +29,7 @@ def index() -> ResponseReturnValue:
                          start=form.start.data, end=form.end.data)
     page = search_events(search, request.args.get("page", 1, type=int) or 1)
     return render_template("audit/index.html", form=form, page=page, actions=known_actions(),
-                           verify_form=FrenchForm(),
+                           lines=describe(page.rows), verify_form=FrenchForm(),
                            query={k: v for k, v in request.args.items() if k != "page"})
 
 
