@@ -1,4 +1,4 @@
-"""The demo data set of SPEC: one programme, both départements, accounts for each role."""
+"""The demo data set: one programme, both départements, accounts for each role."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ VENUES = [
      "Gennevilliers", "92230", "31927407188181", "FR7616275001000800123456788"),
 ]
 DEMO_APPROVAL = "Candidature complète, services conformes à la charte."
-# An application waiting for the Yvelines manager's decision. The demo keeps SPEC's one
+# An application waiting for the Yvelines manager's decision. The demo keeps one
 # account per role and département, so this venue has no agent account.
 PENDING_APPLICATION = {
     "slug": "connexions-solidaires-poissy", "name": "Association Connexions solidaires",

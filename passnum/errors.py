@@ -54,7 +54,7 @@ class DomainError(Exception):
         self.retry_after = retry_after
 
     def to_json(self) -> dict[str, Any]:
-        """Return SPEC's JSON error body."""
+        """Return the API's JSON error body."""
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
             body["details"] = self.details
@@ -134,7 +134,7 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, code: str, message: str, body: dict[str, Any] | None = None):
-    """Render an error as SPEC's JSON for the API, or the French error page; returns
+    """Render an error as the JSON error body for the API, or the French error page; returns
     (response, status) so that handlers can add headers."""
     if wants_json():
         return jsonify(body or {"error": {"code": code, "message": message}}), status

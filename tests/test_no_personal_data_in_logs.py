@@ -1,4 +1,4 @@
-"""No beneficiary's name or birth date ever reaches a log (SPEC, RGPD).
+"""No beneficiary's name or birth date ever reaches a log (docs/product.md, RGPD).
 
 ``conftest`` keeps every log record of the run (root handler at DEBUG, SQL echo off as
 in production) and notes every beneficiary inserted; this module runs last and checks

@@ -317,7 +317,7 @@ def schemas() -> dict[str, Any]:
 
 
 def _error(description: str) -> dict[str, Any]:
-    """An error response in SPEC's JSON shape."""
+    """An error response in the API's JSON error shape."""
     return {"description": description,
             "content": {"application/json": {"schema": _ref("Error")}}}
 

@@ -15,7 +15,7 @@ from passnum.extensions import db
 
 
 class Role(StrEnum):
-    """The four roles of SPEC."""
+    """The four roles (docs/product.md, "Roles")."""
 
     ADMIN = "admin"
     MANAGER = "manager"

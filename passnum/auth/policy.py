@@ -26,8 +26,9 @@ ADM, MAN, ISS, AGT = Role.ADMIN, Role.MANAGER, Role.ISSUER, Role.VENUE_AGENT
 class Policy:
     """The roles allowed (``None``: anyone, logged in or not) and the scope rule.
 
-    ``hidden``: other roles get 404, as for an object out of their scope (SPEC: "in
-    scope only, else 404"), so that the answer never tells whether an id exists.
+    ``hidden``: other roles get 404, as for an object out of their scope
+    (docs/product.md: "an object out of scope answers 404"), so that the answer never
+    tells whether an id exists.
     """
 
     roles: frozenset[str] | None
@@ -54,7 +55,7 @@ LOGGED_IN = allow(ADM, MAN, ISS, AGT, scope="own account")
 PEOPLE = allow(ISS, MAN, ADM, scope="issuer: own structure; manager: own département (read, "
                "override); admin: all")
 PEOPLE_WRITE = allow(ISS, ADM, scope="issuer: own structure; admin: all")
-# SPEC: managers never issue, replace, print stock or hand out
+# docs/product.md: managers never issue, replace, print stock or hand out
 ISSUING = allow(ISS, ADM, scope="issuer: own structure; admin: all")
 OVERRIDE = allow(MAN, ADM, scope="manager: own département; admin: all")
 VENUE = allow(AGT, ADM, scope="agent: own venue; admin: all")

@@ -4,8 +4,8 @@ A session cookie is only signed: it cannot be taken back once copied. So each lo
 writes the account's ``session_version`` into its session, and every request's user
 is loaded only while that number still matches (the user is read per request anyway).
 Raising the number ends every session of the account at once; its API tokens are
-revoked with it (SPEC: "logout, a password change, a suspension or a TOTP reset ends
-every session and token of that account").
+revoked with it (docs/product.md: a logout, a password change, a suspension or a
+second-factor reset ends every session and API token of that account).
 """
 
 from __future__ import annotations
@@ -93,9 +93,10 @@ def change_password(user: User, *, current: str, new: str, ip: str | None = None
 
 def account_works(user: User) -> bool:
     """True when ``user`` may hold a session or a token: an enabled account, and for a
-    venue's agent a venue whose label has been approved once (SPEC: "A venue's account
-    works only once its label is approved"). A suspended or withdrawn venue's agents
-    still see their history and statements; redeeming needs an active label."""
+    venue's agent a venue whose label has been approved once (docs/product.md: "a
+    venue's accounts work only once its label has been approved"). A suspended or
+    withdrawn venue's agents still see their history and statements; redeeming needs an
+    active label."""
     if not user.is_active_account:
         return False
     if user.role == Role.VENUE_AGENT:

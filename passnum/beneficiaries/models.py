@@ -1,4 +1,4 @@
-"""Beneficiaries: the minimum personal data of SPEC's RGPD section."""
+"""Beneficiaries: the minimum personal data of docs/product.md's RGPD section."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ Treatments:
   about venues or statements);
 - ``staff``: personal data of staff or of a venue's contact (e-mails, names, addresses):
   outside the beneficiaries' purge, it lives as long as the account or the venue
-  (SPEC's retention rule is about beneficiaries);
+  (the retention rule of docs/product.md is about beneficiaries);
 - ``kept``: about a beneficiary, kept after the purge because the figures or the proof
   of lawful holding need it (postal code, consent, booklets and vouchers);
 - ``pseudonymised``: replaced by a marker that names no one (first and last name);

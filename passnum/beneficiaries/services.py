@@ -72,7 +72,7 @@ def override_duplicate(actor: User, beneficiary: Beneficiary, *, reason: str) ->
     """Confirm that ``beneficiary`` is not the person of a likely duplicate, with a reason:
     their booklet may then be issued or handed out by their structure. Audited.
 
-    Managers of the person's département and admins only (SPEC): raises ``Forbidden``
+    Managers of the person's département and admins only (docs/product.md): raises ``Forbidden``
     for other roles, ``NotFound`` out of scope, ``InvalidInput`` without a reason.
     """
     require_role(actor, Role.MANAGER, Role.ADMIN)

@@ -84,7 +84,8 @@ def likely_duplicate(
 
 
 def booklet_state(booklet: Booklet, *, on: date | None = None) -> str:
-    """Derived state of SPEC: in_stock, handed_out, started, finished, revoked, expired."""
+    """Derived state (docs/product.md): in_stock, handed_out, started, finished, revoked,
+    expired."""
     if booklet.status in (BookletStatus.REVOKED, BookletStatus.IN_STOCK):
         return booklet.status
     used = sum(1 for v in booklet.vouchers if v.status == VoucherStatus.REDEEMED)

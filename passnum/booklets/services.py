@@ -32,7 +32,7 @@ from passnum.programmes.queries import allocation_for, open_programme, quota_for
 
 NUMBER_RANDOM_SYMBOLS = 7
 STOCK_BATCH_MAX = 200
-# SPEC: managers are read-only on people, except overriding a likely duplicate (on the
+# docs/product.md: managers are read-only on people, except overriding a likely duplicate (on the
 # person's record, ``beneficiaries.services.override_duplicate``) and revoking a leaked
 # booklet; they never issue, replace, print stock or hand out
 ISSUING_ROLES = (Role.ISSUER, Role.ADMIN)

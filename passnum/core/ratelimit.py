@@ -1,5 +1,5 @@
 """Rate limits on voucher code checks: per user and per address, and anonymous voucher
-links per address (SPEC).
+links per address (docs/product.md, "Voucher security").
 
 Every scan and every redemption passes here, so the two counters are hit straight on
 the limiter's strategy and storage (memory, or Redis when ``REDIS_URL`` is set) rather

@@ -132,7 +132,7 @@ def _role_refusal(response: Response) -> bool:
 
 
 def test_roles_are_compared_not_guessed():
-    """Spot checks of the table against the roles SPEC gives."""
+    """Spot checks of the table against the roles docs/product.md gives."""
     assert policy_for("dashboard.index", "GET").allows(Role.MANAGER)
     assert not policy_for("dashboard.index", "GET").allows(Role.ISSUER)
     assert not policy_for("api.create_beneficiary_endpoint", "POST").allows(Role.MANAGER)

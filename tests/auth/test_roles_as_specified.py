@@ -1,4 +1,4 @@
-"""Roles as SPEC gives them: a manager revokes a leaked booklet and overrides a likely
+"""Roles as docs/product.md gives them: a manager revokes a leaked booklet and overrides a likely
 duplicate, but never issues, replaces, prints stock or hands out (the services refuse,
 not only the routes); a venue's account works only once its label is approved."""
 

@@ -1,6 +1,6 @@
 """Sessions are revocable on the server: logout, a password change, a suspension or a
-TOTP reset ends every session and API token of the account (SPEC "Sessions and
-accounts"); the session cookie, only signed, carries no personal data."""
+TOTP reset ends every session and API token of the account (docs/product.md,
+"Roles"); the session cookie, only signed, carries no personal data."""
 
 from __future__ import annotations
 

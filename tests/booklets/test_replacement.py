@@ -1,6 +1,6 @@
 """A replacement moves the revoked value to a new booklet and never creates any.
 
-SPEC: a replacement holds exactly the vouchers that the revocation revoked (same
+docs/product.md: a replacement holds exactly the vouchers that the revocation revoked (same
 values, same validity end); a booklet with nothing revoked has nothing to replace.
 """
 

@@ -124,7 +124,7 @@ def test_scope_of_stock_printing(app):
     assert refused(stock, world.issuer78, world.s78b, 1).code == "not_found"
     assert refused(stock, world.issuer92, world.s78, 1).code == "not_found"
     assert refused(stock, world.agent78, world.s78, 1).code == "forbidden"
-    assert refused(stock, world.manager78, world.s78b, 1).code == "forbidden"  # SPEC
+    assert refused(stock, world.manager78, world.s78b, 1).code == "forbidden"  # docs/product.md
     stock(world.issuer78b, world.s78b, 1)
     stock(world.admin, world.s92, 1)
     assert booklets_count() == 2

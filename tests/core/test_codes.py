@@ -16,7 +16,7 @@ def test_manual_code_shape_and_entropy():
     code = codes.new_manual_code()
     assert len(code) == 12
     assert set(code) <= set(codes.ALPHABET)
-    # 11 random symbols of 32: at least 40 secret bits as SPEC demands
+    # 11 random symbols of 32: at least 40 secret bits (docs/product.md)
     assert codes.MANUAL_CODE_DATA_LENGTH * math.log2(len(codes.ALPHABET)) >= 40
     assert codes.group(code).count("-") == 2
 

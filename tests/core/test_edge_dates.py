@@ -61,7 +61,7 @@ PERIODS = {
 
 
 def _refused(response: Any, query: str, *, api: bool) -> None:
-    """A 400 with a French message (SPEC's JSON error on the API)."""
+    """A 400 with a French message (the API's JSON error)."""
     assert response.status_code == 400, (query, response.status_code)
     if api:
         assert response.json["error"]["code"] == "invalid_input", query

@@ -55,7 +55,7 @@ def test_an_application_end_to_end_then_the_applicant_logs_in_once_approved(clie
     assert "Candidature envoyée" in confirmation and "en attente" in confirmation
     venue = db.session.scalars(select(Venue).where(Venue.siret == "73282932000074")).one()
     assert venue.label_status == LabelStatus.PENDING
-    # SPEC: a venue's account works only once its label is approved
+    # docs/product.md: a venue's account works only once its label is approved
     refused = client.post("/connexion", data={"email": "jean@example.org",
                                               "password": "phrase-de-passe-longue"})
     assert refused.status_code == 422 and "en cours d&#39;examen" in refused.text

@@ -79,7 +79,7 @@ def test_manager_picks_a_structure_and_reads_its_stock(client, app):
     assert world.s78.name in page.text and world.s92.name not in page.text
     page = client.get(f"/stock?structure={world.s78b.id}")
     assert page.status_code == 200 and stock_numbers()[0] in page.text
-    assert "Imprimer N chéquiers de stock" not in page.text  # SPEC: never prints stock
+    assert "Imprimer N chéquiers de stock" not in page.text  # docs/product.md: never prints stock
     assert client.post(f"/stock?structure={world.s78b.id}",
                        data={"count": "1"}).status_code == 403
     assert client.get(f"/stock?structure={world.s92.id}").status_code == 404
