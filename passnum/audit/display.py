@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from passnum.audit.models import AuditEvent
 from passnum.auth.models import ROLE_LABELS, User
 from passnum.booklets.models import REVOKE_REASON_LABELS, Booklet
-from passnum.core.formatting import euros
+from passnum.core.formatting import date_fr, datetime_fr, euros
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Programme, Structure
 from passnum.statements.models import Statement
@@ -107,6 +108,11 @@ LABELS: dict[str, str] = {
     "capacity": "Places", "price_vouchers": "Prix (chèques)", "ids": "Bénéficiaires n°",
     "retention_months": "Conservation (mois)", "previous_anchor": "Ancre précédente",
     "restored_head": "Tête rétablie", "seed": "Graine",
+    # programme and workshop fields, in before/after and changes
+    "name": "Nom", "starts_on": "Début", "ends_on": "Fin",
+    "target_beneficiaries": "Bénéficiaires visés", "vouchers_per_booklet": "Chèques par chéquier",
+    "voucher_value_cents": "Valeur d'un chèque", "validity_months": "Validité (mois)",
+    "title": "Titre", "description": "Description",
 }
 CODES: dict[str, str] = {  # stored codes shown as words
     **{str(role): label for role, label in ROLE_LABELS.items()},
@@ -217,17 +223,36 @@ def _value(key: str, value: Any, names: _Names) -> str:
         return names.of(kind, value)
     if key == "departement" and isinstance(value, str) and value in names.departement_codes:
         return _departement_label(names.departement_codes[value], value)
-    if key.endswith("_cents") and isinstance(value, int):
-        return euros(value)
+    if key.endswith("_cents") and str(value).lstrip("-").isdigit():
+        return euros(int(value))
     if key == "beneficiary_id":
         return f"n° {value}"
     if isinstance(value, list):
         shown = ", ".join(_value("", item, names) for item in value[:MAX_ITEMS])
         return shown + (f"… ({len(value)} au total)" if len(value) > MAX_ITEMS else "")
     if isinstance(value, dict):
-        return " ; ".join(f"{LABELS.get(k, k)} : {_value(k, v, names)}"
+        return " ; ".join(f"{LABELS.get(k, k)} : {_change(k, v, names)}"
                           for k, v in value.items())
-    return CODES.get(str(value), str(value))
+    return CODES.get(str(value)) or _when(str(value))
+
+
+def _change(key: str, value: Any, names: _Names) -> str:
+    """A field of a before/after or a change: ``[old, new]`` reads "old → new"."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_value(key, value[0], names)} → {_value(key, value[1], names)}"
+    return _value(key, value, names)
+
+
+def _when(text: str) -> str:
+    """An ISO date or date-time shown the French way; any other text as it is."""
+    try:
+        if len(text) == 10:
+            return date_fr(date.fromisoformat(text))
+        if len(text) > 10 and text[10] == "T":
+            return datetime_fr(datetime.fromisoformat(text))
+    except ValueError:
+        pass
+    return text
 
 
 def _sentence(event: AuditEvent, details: dict[str, Any], names: _Names) -> str:

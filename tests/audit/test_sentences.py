@@ -67,6 +67,10 @@ def test_the_journal_names_things_in_french_and_never_a_beneficiary(client, app)
     with at(paris(2024, 4, 6, 10)), unit_of_work():
         record("something.new", actor_id=None, object_type="thing", object_id=3,
                details={"weird_key": [1, 2]})
+        record("programme.saved", actor_id=world.admin.id, object_type="programme",
+               object_id=world.programme.id,
+               details={"before": {"budget_cents": "100000", "ends_on": "2024-12-31"},
+                        "after": {"budget_cents": "250000", "ends_on": "2025-06-30"}})
     with at(paris(2024, 4, 6, 10)):
         login(client, world.admin)
         page = client.get("/journal/").text
@@ -77,6 +81,8 @@ def test_the_journal_names_things_in_french_and_never_a_beneficiary(client, app)
     assert f"Chéquier n° {booklet.number} émis par {world.s78.name}" in text
     assert "Département Yvelines (78)" in text and "Montant 10,00 €" in text
     assert "Action non décrite (something.new)" in text and "weird_key 1, 2" in text
+    assert f"Programme {world.programme.name} enregistré" in text
+    assert "Avant Budget : 1 000,00 € ; Fin : 31/12/2024" in text
     for raw in ("statement.generated", "voucher.redeemed", '"venue_id"', "{", "}"):
         assert raw not in text, raw
     assert person.last_name not in page and person.first_name not in page
