@@ -554,6 +554,19 @@ async function sessionTrouble(cause) {
   }
 }
 
+/**
+ * Back on the page after a while (the phone in a pocket): find out before the next scan
+ * whether the session still lives, and take a fresh CSRF token on the way.
+ */
+async function checkSession() {
+  if (!navigator.onLine || state.loggedOut) return;
+  try {
+    if (!(await renewToken(root.dataset.pageUrl))) askLogin();
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+  }
+}
+
 /** Open the login dialog; the page, its workshop and the queue stay as they are. */
 function askLogin() {
   state.loggedOut = true;
@@ -738,8 +751,9 @@ function bind() {
     if (document.hidden) {
       resumeCamera = camera.isRunning;
       if (resumeCamera) camera.stop();
-    } else if (resumeCamera) {
-      camera.start();
+    } else {
+      if (resumeCamera) camera.start();
+      checkSession();
     }
   });
 }

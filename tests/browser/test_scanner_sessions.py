@@ -20,7 +20,7 @@ from passnum.core import codes
 from passnum.core.db import unit_of_work
 from passnum.demo import DEMO_PASSWORD
 from passnum.extensions import db
-from tests.browser.conftest import BrowserErrors, LiveServer
+from tests.browser.conftest import AXE_RUN, BrowserErrors, LiveServer, report_axe
 from tests.browser.test_scanner import (
     AGENT,
     API_REFUSALS,
@@ -95,7 +95,10 @@ def test_expired_session_logs_in_again_in_place_and_sends_the_kept_scan(
     expect(scanner.locator("#queue-list li")).to_have_attribute("data-state", "waiting")
     dialog = scanner.get_by_role("dialog", name="Reconnectez-vous")
     expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Mot de passe")).to_be_focused()
     assert redemption_count(live_server) == 0
+    # the dialog and the "Non vérifié" state pass axe-core as the rest of the page
+    report_axe(browser_errors, scanner.url, scanner.evaluate(AXE_RUN))
 
     dialog.get_by_label("Mot de passe").fill("pas le bon mot de passe")
     dialog.get_by_role("button", name="Se reconnecter").click()
