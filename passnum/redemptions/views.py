@@ -43,6 +43,7 @@ SCANNER_ASSETS = (
     "js/scan.js",
     "js/scanner/api.js",
     "js/scanner/camera.js",
+    "js/scanner/codes.js",
     "js/scanner/feedback.js",
     "js/scanner/format.js",
     "js/scanner/queue.js",

@@ -2,8 +2,11 @@
 // basket for workshops costing several vouchers and an offline queue. The server decides
 // everything; this page shows its verdicts and switches on their codes, never on text.
 
-import { isDefinitive, makeApi, NetworkError, refusalOf } from "./scanner/api.js";
+import {
+  isDefinitive, logInAgain, makeApi, NetworkError, refusalOf, renewToken, technicalCause,
+} from "./scanner/api.js";
 import { Camera } from "./scanner/camera.js";
+import { isWellFormedManualCode, looksTyped } from "./scanner/codes.js";
 import { cue, unlockAudio } from "./scanner/feedback.js";
 import { clock, codeLabel, euros, vouchers } from "./scanner/format.js";
 import { openQueue } from "./scanner/queue.js";
@@ -49,6 +52,11 @@ const ui = {
   history: byId("history"),
   historyList: byId("history-list"),
   sound: byId("sound"),
+  relogin: byId("relogin"),
+  reloginForm: byId("relogin-form"),
+  reloginPassword: byId("relogin-password"),
+  reloginError: byId("relogin-error"),
+  reloginLater: byId("relogin-later"),
 };
 
 const api = makeApi({ checkUrl: root.dataset.checkUrl, redeemUrl: root.dataset.redeemUrl });
@@ -61,7 +69,27 @@ const state = {
   work: Promise.resolve(),
   flushing: false,
   pending: 0,
+  loggedOut: false, // the server no longer knows this page's session: log in again
 };
+
+// What the agent reads when a scan could not be verified: the cause, then what to do.
+// The scan is kept on the phone in every case, and sent again by itself.
+const NOT_VERIFIED = {
+  network_error: ["pas de réseau",
+    "gardé sur ce téléphone, il sera vérifié et encaissé dès le retour du réseau."],
+  unauthenticated: ["session expirée",
+    "gardé sur ce téléphone. Reconnectez-vous : il sera alors vérifié et encaissé."],
+  csrf: ["session à renouveler",
+    "gardé sur ce téléphone, il sera renvoyé dans un instant (sinon, rechargez la page)."],
+  forbidden: ["accès refusé",
+    "gardé sur ce téléphone. Ce compte ne peut pas encaisser : connectez-vous avec le compte du lieu."],
+  rate_limited: ["trop de vérifications",
+    "gardé sur ce téléphone, il sera renvoyé tout seul dans une minute."],
+  server_error: ["serveur indisponible",
+    "gardé sur ce téléphone, il sera renvoyé tout seul. Si cela dure, prévenez la coordination du Pass numérique."],
+};
+// States where the code field is the only way in: it comes first and takes the focus.
+const CAMERA_UNAVAILABLE = new Set(["insecure", "denied", "missing", "busy", "no-decoder", "error"]);
 
 const CAMERA_MESSAGES = {
   starting: "Caméra : démarrage…",
@@ -137,8 +165,25 @@ function showVerdict(kind, title, message, code = "") {
   ui.verdictTitle.textContent = title;
   setText(ui.verdictMessage, message);
   if (kind !== "pending") ui.undo.hidden = true;
+  ui.rescan.hidden = kind === "idle";
+  // only a refusal of the chèque itself gets the refusal cue; a check that could not be
+  // made (unverified) or a typing error gets the soft one
   if (kind === "ok" || kind === "bad") cue(kind, ui.sound.checked);
-  else if (kind === "info" || kind === "queued") cue("info", ui.sound.checked);
+  else if (["info", "queued", "unverified", "mistyped"].includes(kind)) cue("info", ui.sound.checked);
+}
+
+/** The neutral verdict of a scan kept because it could not be verified. */
+function showUnverified(label, cause) {
+  const [why, what] = NOT_VERIFIED[cause.code] || NOT_VERIFIED.server_error;
+  const status = cause.status && cause.code === "server_error" ? ` (erreur ${cause.status})` : "";
+  showVerdict("unverified", `Non vérifié : ${why}${status}`, `${label} : ${what}`, cause.code);
+}
+
+/** A typed code the server could not read: said at once, nothing sent nor kept. */
+function mistyped(typed, code, title, message) {
+  showVerdict("mistyped", title, message, code);
+  ui.manualCode.value = typed;
+  ui.manualCode.focus();
 }
 
 function addHistory(kind, label, message, code = "") {
@@ -166,7 +211,17 @@ function redeemedText(redemption) {
 /** A code from the camera or the keyboard; camera codes still in view are ignored. */
 function submitCode(text, source) {
   const code = String(text).trim();
+  if (source === "manual" && !code) {
+    mistyped(text, "missing_code", "Aucun code saisi",
+      "Saisissez le code du chèque (12 caractères sous le QR code, par exemple K7M2-9QXP-4TJ6), puis « Valider ».");
+    return;
+  }
   if (!code) return;
+  if (source === "manual" && looksTyped(code) && !isWellFormedManualCode(code)) {
+    mistyped(text, "mistyped_code", "Code mal saisi",
+      "Un caractère est erroné ou manque : comparez avec le code imprimé sous le QR code (12 caractères, par exemple K7M2-9QXP-4TJ6).");
+    return;
+  }
   if (source === "camera") {
     const now = Date.now();
     const last = state.seen.get(code);
@@ -186,8 +241,9 @@ function submitCode(text, source) {
 async function handleCode(code) {
   const workshop = chosenWorkshop();
   const label = codeLabel(code);
-  if (!navigator.onLine) {
-    await scannedOffline(code, label, workshop);
+  if (!navigator.onLine || state.loggedOut) {
+    await keptUnverified(code, label, workshop,
+      { code: navigator.onLine ? "unauthenticated" : "network_error" });
     return;
   }
   showVerdict("pending", "Vérification…", label);
@@ -196,10 +252,14 @@ async function handleCode(code) {
     result = await api.check(code);
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
-    await scannedOffline(code, label, workshop);
+    await keptUnverified(code, label, workshop, { code: "network_error" });
     return;
   }
   if (result.status !== 200) {
+    if (!isDefinitive(result)) {
+      await keptUnverified(code, label, workshop, technicalCause(result));
+      return;
+    }
     refused(label, refusalOf(result));
     return;
   }
@@ -215,13 +275,17 @@ async function handleCode(code) {
   await redeemNow([code], workshop, voucher.serial);
 }
 
-/** Offline, a code cannot be checked: it goes to the queue (or the basket) as it is. */
-async function scannedOffline(code, label, workshop) {
+/**
+ * A code that could not be checked (no network, session lost, rate limit, server
+ * error) goes to the queue (or the basket) as it is, to be sent when the cause is gone.
+ */
+async function keptUnverified(code, label, workshop, cause) {
   if (workshop.price > 1) {
     addToBasket({ code, serial: label, checked: false }, workshop);
-    return;
+  } else {
+    await addToQueue({ codes: [code], label, workshop }, cause);
   }
-  await addToQueue({ codes: [code], label, workshop });
+  await sessionTrouble(cause);
 }
 
 function refused(label, refusal) {
@@ -243,11 +307,13 @@ async function redeemNow(codes, workshop, label) {
     result = await api.redeem({ codes, workshopId: workshop.id, key: item.key });
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
-    await addToQueue(item);
+    await addToQueue(item, { code: "network_error" });
     return { outcome: "queued" };
   }
   if (!isDefinitive(result)) {
-    await addToQueue(item, refusalOf(result).message);
+    const cause = technicalCause(result);
+    await addToQueue(item, cause);
+    await sessionTrouble(cause);
     return { outcome: "queued" };
   }
   if (result.status >= 200 && result.status < 300) {
@@ -286,7 +352,7 @@ function addToBasket(entry, workshop) {
   renderBasket();
   const count = state.basket.length;
   const next = count === workshop.price ? "Appuyez sur « Encaisser »." : "Scannez le chèque suivant.";
-  const checked = entry.checked ? "Chèque valable" : "Chèque ajouté (hors ligne, non vérifié)";
+  const checked = entry.checked ? "Chèque valable" : "Chèque ajouté (non vérifié)";
   showVerdict("info", checked, `${entry.serial} ajouté au panier (${count} sur ${workshop.price}). ${next}`, "added");
 }
 
@@ -392,7 +458,7 @@ function updateQueueView() {
   ui.queueClear.hidden = settled === 0;
 }
 
-async function addToQueue({ codes, label, workshop, key }, note = "") {
+async function addToQueue({ codes, label, workshop, key }, cause) {
   const queue = await queueReady;
   const item = await queue.add({
     key: key || newKey(),
@@ -402,10 +468,9 @@ async function addToQueue({ codes, label, workshop, key }, note = "") {
     workshopLabel: workshop.id ? workshop.label : "",
     queuedAt: new Date().toISOString(),
   });
-  renderQueueItem(item, note);
+  renderQueueItem(item, (NOT_VERIFIED[cause.code] || NOT_VERIFIED.server_error)[0]);
   await countPending();
-  const why = note || "pas de réseau";
-  showVerdict("queued", "En attente de réseau", `${label} : gardé sur ce téléphone (${why}), il sera envoyé dès que possible.`, "queued");
+  showUnverified(label, cause);
 }
 
 /**
@@ -413,9 +478,10 @@ async function addToQueue({ codes, label, workshop, key }, note = "") {
  * only on a definitive answer; a network failure or a 5xx/429 stops the round.
  */
 async function flushQueue() {
-  if (state.flushing || !navigator.onLine) return;
+  if (state.flushing || !navigator.onLine || state.loggedOut) return;
   state.flushing = true;
   const sent = { ok: 0, bad: 0 };
+  let last = null;
   try {
     const queue = await queueReady;
     const items = await queue.list();
@@ -429,21 +495,129 @@ async function flushQueue() {
       }
       if (!isDefinitive(result)) {
         renderQueueItem(item, refusalOf(result).message);
+        await sessionTrouble(technicalCause(result));
         break;
       }
       await queue.remove(item.seq);
       sent[settleQueueItem(item, result) ? "ok" : "bad"] += 1;
+      last = { item, result };
       await countPending();
     }
   } finally {
     state.flushing = false;
     await countPending();
   }
-  if (sent.ok + sent.bad > 0 && state.pending === 0 && ui.verdict.dataset.state === "queued") {
+  const waiting = ["queued", "unverified"].includes(ui.verdict.dataset.state);
+  if (sent.ok + sent.bad === 1 && state.pending === 0 && waiting) {
+    // the verdict still said "not verified" about this one scan: now it has its answer
+    showSettled(last.item, last.result);
+  } else if (sent.ok + sent.bad > 0 && state.pending === 0 && waiting) {
     // the verdict still said "waiting": say that the wait is over, results in the list
     const summary = `${sent.ok} encaissé${sent.ok > 1 ? "s" : ""}, ${sent.bad} refusé${sent.bad > 1 ? "s" : ""}`;
     showVerdict("info", "Réseau revenu", `Scans en attente envoyés : ${summary}. Détail ci-dessous.`, "flushed");
   }
+}
+
+/** Show the answer a kept scan finally got, as if it had come at once. */
+function showSettled(item, result) {
+  const where = item.workshopLabel ? ` (${item.workshopLabel})` : "";
+  if (result.status >= 200 && result.status < 300) {
+    const redemption = result.body;
+    const title = redemption.vouchers.length > 1 ? "Chèques encaissés" : "Chèque encaissé";
+    showVerdict("ok", title, `${redeemedText(redemption)}${where}`, "ok");
+    addHistory("ok", item.label, `encaissé, ${euros(redemption.total_cents)}${where}`, "ok");
+    state.lastRedemption = redemption;
+    ui.undo.hidden = false;
+    ui.undo.disabled = false;
+  } else {
+    refused(item.label, refusalOf(result));
+  }
+}
+
+// --- an expired session: log in again on the page --------------------------------------
+
+/**
+ * A technical answer about the session: a stale CSRF token is renewed quietly (the
+ * next round resends); a session the server no longer knows asks for the password.
+ */
+async function sessionTrouble(cause) {
+  if (cause.code === "csrf") {
+    try {
+      if (await renewToken(root.dataset.pageUrl)) return;
+    } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
+      return;
+    }
+    askLogin();
+  } else if (cause.code === "unauthenticated") {
+    askLogin();
+  }
+}
+
+/**
+ * Back on the page after a while (the phone in a pocket): find out before the next scan
+ * whether the session still lives, and take a fresh CSRF token on the way.
+ */
+async function checkSession() {
+  if (!navigator.onLine || state.loggedOut) return;
+  try {
+    if (!(await renewToken(root.dataset.pageUrl))) askLogin();
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+  }
+}
+
+/** Open the login dialog; the page, its workshop and the queue stay as they are. */
+function askLogin() {
+  state.loggedOut = true;
+  if (ui.relogin.open) return;
+  ui.reloginError.hidden = true;
+  ui.reloginPassword.value = "";
+  ui.relogin.showModal();
+  ui.reloginPassword.focus();
+}
+
+function loginFailed(message) {
+  ui.reloginError.textContent = message;
+  ui.reloginError.hidden = false;
+  ui.reloginPassword.focus();
+}
+
+async function submitLogin(event) {
+  event.preventDefault();
+  const password = ui.reloginPassword.value;
+  if (!password) {
+    loginFailed("Saisissez votre mot de passe.");
+    return;
+  }
+  const button = ui.reloginForm.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    const answer = await logInAgain(root.dataset.loginUrl, root.dataset.email, password);
+    if (!answer.ok) {
+      loginFailed(answer.message);
+      return;
+    }
+    if (!(await renewToken(root.dataset.pageUrl))) {
+      loginFailed("La connexion demande une étape de plus : rechargez la page (les scans en attente restent gardés sur ce téléphone).");
+      return;
+    }
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+    loginFailed("Pas de réseau : réessayez dès son retour (les scans en attente restent gardés sur ce téléphone).");
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  state.loggedOut = false;
+  ui.reloginPassword.value = "";
+  ui.relogin.close();
+  if (state.pending > 0) {
+    await flush(); // the verdict then shows what the kept scans became
+  } else {
+    showVerdict("info", "Reconnecté(e)", "Vous pouvez scanner les chèques.", "logged_in");
+  }
+  ui.manualCode.focus();
 }
 
 function flush() {
@@ -461,18 +635,34 @@ function flushSoon() {
 
 // --- camera ------------------------------------------------------------------------------
 
+/** Show the camera's state; without a usable camera the code field comes first. */
+function showCamera(cameraState) {
+  ui.viewfinder.dataset.state = cameraState;
+  ui.cameraStatus.textContent = CAMERA_MESSAGES[cameraState] || CAMERA_MESSAGES.error;
+  const running = cameraState === "on" || cameraState === "starting";
+  ui.cameraToggle.textContent = running ? "Arrêter la caméra" : "Démarrer la caméra";
+  ui.cameraToggle.classList.toggle("button-secondary", running);
+  ui.cameraToggle.disabled = cameraState === "insecure";
+  const unavailable = CAMERA_UNAVAILABLE.has(cameraState);
+  root.dataset.camera = unavailable ? "none" : "";
+  if (unavailable && !ui.relogin.open) ui.manualCode.focus();
+}
+
+/** A device that has no camera at all says so before any tap. */
+async function probeCamera() {
+  const media = navigator.mediaDevices;
+  if (!media || !media.enumerateDevices) return;
+  const devices = await media.enumerateDevices().catch(() => null);
+  if (devices && !devices.some((device) => device.kind === "videoinput") && !camera.isRunning) {
+    showCamera("missing");
+  }
+}
+
 const camera = new Camera({
   video: ui.video,
   jsqrUrl: root.dataset.jsqrUrl,
   onCode: (text) => submitCode(text, "camera"),
-  onState: (cameraState) => {
-    ui.viewfinder.dataset.state = cameraState;
-    ui.cameraStatus.textContent = CAMERA_MESSAGES[cameraState] || CAMERA_MESSAGES.error;
-    const running = cameraState === "on" || cameraState === "starting";
-    ui.cameraToggle.textContent = running ? "Arrêter la caméra" : "Démarrer la caméra";
-    ui.cameraToggle.classList.toggle("button-secondary", running);
-    ui.cameraToggle.disabled = cameraState === "insecure";
-  },
+  onState: showCamera,
 });
 let resumeCamera = false;
 
@@ -513,6 +703,13 @@ function bind() {
     showVerdict("idle", "Panier vidé", "Scannez les chèques de l'atelier.");
   });
   ui.undo.addEventListener("click", () => enqueueWork(undoLast));
+  ui.reloginForm.addEventListener("submit", (event) => {
+    submitLogin(event).catch((err) => {
+      loginFailed("Une erreur inattendue est survenue : rechargez la page (les scans en attente restent gardés).");
+      console.warn("scanner login:", err);
+    });
+  });
+  ui.reloginLater.addEventListener("click", () => ui.relogin.close());
   ui.rescan.addEventListener("click", () => {
     state.seen.clear();
     state.lastRedemption = null;
@@ -554,8 +751,9 @@ function bind() {
     if (document.hidden) {
       resumeCamera = camera.isRunning;
       if (resumeCamera) camera.stop();
-    } else if (resumeCamera) {
-      camera.start();
+    } else {
+      if (resumeCamera) camera.start();
+      checkSession();
     }
   });
 }
@@ -605,8 +803,12 @@ async function start() {
   for (const item of await queue.list()) renderQueueItem(item);
   await countPending();
   registerServiceWorker();
-  if (sessionStorage.getItem(CAMERA_MEMORY) === "on") camera.start();
-  else camera.stop();
+  if (sessionStorage.getItem(CAMERA_MEMORY) === "on") {
+    camera.start();
+  } else {
+    camera.stop();
+    await probeCamera();
+  }
   // the page works from here on: typed codes may be sent (until now Enter did nothing)
   ui.manualSubmit.disabled = false;
   root.dataset.ready = "true";

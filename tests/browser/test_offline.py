@@ -81,7 +81,7 @@ def test_offline_scans_queue_then_flush_with_their_own_keys(
     redeem_elsewhere(live_server, taken)
     before = redemptions(live_server)
     type_code(page, valid)
-    expect(page.locator("#verdict")).to_have_attribute("data-state", "queued")
+    expect(page.locator("#verdict")).to_have_attribute("data-state", "unverified")
     type_code(page, taken)
     expect(page.get_by_role("heading", name="En attente de réseau (2)")).to_be_visible()
     rows = page.locator("#queue-list li")
