@@ -384,7 +384,7 @@ class _History:
 
     def finish(self) -> None:
         """At the real instant: an already-used voucher scanned, stock on the shelf,
-        upcoming workshops, this month's drafts."""
+        today's and upcoming workshops, this month's drafts."""
         used = db.session.scalars(
             select(Booklet).where(Booklet.vouchers_redeemed == Booklet.vouchers_total)
             .order_by(Booklet.id)).first()
@@ -392,9 +392,13 @@ class _History:
             self._refused_scan(self.venues[0], used.vouchers[0].manual_code)
         for structure in self.structures[:2]:
             self._printer(structure)()
+        # today's workshop, for the scanner, when the day leaves time for one
+        today_at = max(paris_instant(self.day, 840), self.at + timedelta(hours=1))
         for index, venue in enumerate(self.venues):
             if venue is self.suspended:
                 continue
+            if today_at.astimezone(PARIS).date() == self.day:
+                self._workshop_creation(venue, _Workshop(index, today_at, 1, self.themes[0]))()
             for n in range(UPCOMING_WORKSHOPS):
                 day = _weekday(self.day + timedelta(days=2 + 7 * n + index))
                 workshop = _Workshop(index, paris_instant(day, (570, 840)[n % 2]),

@@ -82,9 +82,13 @@ def test_demo_history_shows_every_state_and_fills_every_role_page(app, client):
         v.status == VoucherStatus.REVOKED for v in revoked.vouchers)
     assert tallies.differences() == []
     assert verify(use_anchor=False).ok
+    db.session.commit()
+    for command in (["stats", "verify"], ["audit", "verify"]):
+        result = app.test_cli_runner().invoke(args=command)
+        assert result.exit_code == 0, (command, result.output)
     # idempotent, the logins unchanged
-    with unit_of_work():
-        assert load_demo_with_history() is False
+    result = app.test_cli_runner().invoke(args=["demo", "--quiet-if-loaded"])
+    assert result.exit_code == 0 and "chargées" not in result.output, result.output
     emails = set(db.session.scalars(select(User.email)))
     assert emails == {email for email, _ in demo_accounts()}
     for who, endpoints in PAGES.items():
