@@ -314,7 +314,7 @@ class _History:
                 return
             redeem([v.manual_code for v in left[:count]], venue=venue,
                    workshop=workshop.row if workshop else None, actor=self._agent(venue),
-                   channel="scan")
+                   channel="api")
         return act
 
     def _plan_loss(self, person: _Person, structure: Structure) -> None:
@@ -345,7 +345,7 @@ class _History:
         try:
             with db.session.begin_nested():
                 redeem([code], venue=venue, workshop=None, actor=self._agent(venue),
-                       channel="scan")
+                       channel="api")
         except DomainError as err:
             if err.audit is not None:
                 record_note(err.audit)
