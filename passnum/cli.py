@@ -12,7 +12,7 @@ def register_commands(app: Flask) -> None:
     from passnum.beneficiaries.commands import purge_command
     from passnum.core.commands import backup_command, keys_cli, restore_command
     from passnum.dashboard.commands import stats_cli
-    from passnum.demo import demo_command
+    from passnum.demo_history import demo_command
     from passnum.redemptions.commands import redemptions_cli
     from passnum.seed import seed_command
     from passnum.statements.commands import statements_cli

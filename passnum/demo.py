@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import click
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from passnum.audit.services import record
@@ -13,7 +12,6 @@ from passnum.auth import totp
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
 from passnum.core.clock import PARIS, now, today
-from passnum.core.db import unit_of_work
 from passnum.extensions import db
 from passnum.programmes.models import (
     Allocation,
@@ -220,26 +218,3 @@ SAMPLE_CODE_HELP = (
     "Administrateurs et gestionnaires : code à 6 chiffres de l'application "
     f"d'authentification, clé {SAMPLE_TOTP_SECRET} ; ou le code du moment avec "
     "« flask --app passnum demo --code ».")
-
-
-@click.command("demo")
-@click.option("--quiet-if-loaded", is_flag=True, help="Ne rien dire si la démo est déjà là.")
-@click.option("--code", "code_only", is_flag=True,
-              help="Afficher le code à 6 chiffres du moment des comptes de démonstration.")
-@with_appcontext
-def demo_command(quiet_if_loaded: bool, code_only: bool) -> None:
-    """Load the demo data set (idempotent) and print its logins."""
-    if code_only:
-        click.echo(sample_code())
-        return
-    try:
-        with unit_of_work():
-            loaded = load_demo()
-    except DemoRefused as err:
-        click.echo(str(err))
-        return
-    if loaded:
-        click.echo("Données de démonstration chargées.")
-    elif not quiet_if_loaded:
-        click.echo("Données de démonstration déjà présentes.")
-    print_logins()

@@ -129,7 +129,25 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _paris(day: date, minutes: int) -> datetime:
+def issue_days(rng: random.Random, starts_on: date, months: int, day: date,
+               count: int) -> list[date]:
+    """``count`` sorted issue dates over ``months`` months from ``starts_on``, before
+    ``day``: a ramp-up over the first months, then a plateau; weekdays only."""
+    weights = [min(1.0, (m + 1) / RAMP_UP_MONTHS) * rng.uniform(0.85, 1.15)
+               for m in range(months)]
+    chosen = rng.choices(range(months), weights=weights, k=count)
+    days = []
+    for m in chosen:
+        first = add_months(starts_on, m)
+        last = min(add_months(first, 1) - timedelta(days=1), day - timedelta(days=1))
+        issued = first + timedelta(days=rng.randrange((last - first).days + 1))
+        while issued.weekday() >= 5:
+            issued -= timedelta(days=1)
+        days.append(max(issued, starts_on))
+    return sorted(days)
+
+
+def paris_instant(day: date, minutes: int) -> datetime:
     """UTC instant of ``day`` at ``minutes`` past midnight (under 24 h), Paris time."""
     return datetime.combine(day, time(minutes // 60, minutes % 60), PARIS).astimezone(UTC)
 
@@ -260,7 +278,7 @@ class _Generator:
             workshop_id = self.ids.next("workshops")
             theme_id = self.rng.choice(self.theme_ids)
             price = self.rng.choice((1, 1, 2, 2, 3))
-            starts_at = _paris(day, self.rng.choice((570, 840)))
+            starts_at = paris_instant(day, self.rng.choice((570, 840)))
             self.data.add(Workshop, {
                 "id": workshop_id, "venue_id": venue_id, "theme_id": theme_id,
                 "title": f"Atelier n° {workshop_id}", "description": "",
@@ -275,19 +293,8 @@ class _Generator:
     # -- people, booklets, redemptions --------------------------------------------------
 
     def issue_days(self, count: int) -> list[date]:
-        """Issue dates: a ramp-up over the first months, then a plateau; weekdays only."""
-        weights = [min(1.0, (m + 1) / RAMP_UP_MONTHS) * self.rng.uniform(0.85, 1.15)
-                   for m in range(ELAPSED_MONTHS)]
-        months = self.rng.choices(range(ELAPSED_MONTHS), weights=weights, k=count)
-        days = []
-        for m in months:
-            first = add_months(self.starts_on, m)
-            last = min(add_months(first, 1) - timedelta(days=1), self.day - timedelta(days=1))
-            day = first + timedelta(days=self.rng.randrange((last - first).days + 1))
-            while day.weekday() >= 5:
-                day -= timedelta(days=1)
-            days.append(max(day, self.starts_on))
-        return sorted(days)
+        """Issue dates of the whole programme so far (see ``issue_days``)."""
+        return issue_days(self.rng, self.starts_on, ELAPSED_MONTHS, self.day, count)
 
     def build_people(self, users: dict[str, int], progress: Progress) -> None:
         """Beneficiaries, their booklets and vouchers, redemptions and revocations."""
@@ -299,14 +306,14 @@ class _Generator:
             if n % 1000 == 0 or n == len(people):
                 progress("Génération des données", n % 1000 or 1000, len(people))
             structure_id = self.rng.choice(self.structures[code])
-            issued_at = _paris(day, self.rng.randrange(540, 1050))
+            issued_at = paris_instant(day, self.rng.randrange(540, 1050))
             beneficiary_id = self._beneficiary(structure_id, issued_at)
             self._booklet(code, structure_id, beneficiary_id, issued_at, None, None)
         for code, structure_ids in self.structures.items():
             # recently printed stock, not handed out yet
             for _ in range(max(2, round(self.targets[code] * STOCK_SHARE))):
                 day = self.day - timedelta(days=self.rng.randrange(1, 30))
-                self._booklet(code, self.rng.choice(structure_ids), None, _paris(day, 600),
+                self._booklet(code, self.rng.choice(structure_ids), None, paris_instant(day, 600),
                               None, None)
 
     def _beneficiary(self, structure_id: int, issued_at: datetime) -> int:
