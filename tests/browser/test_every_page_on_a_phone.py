@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -41,6 +42,7 @@ from tests.factories import make_beneficiary
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 360, 740
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DEMO = "demo.passnum.fr"
 ROLES = {
     "anonymous": None,
@@ -69,8 +71,7 @@ OFF_SCREEN_JS = """([width]) => {
   };
   return Array.from(document.querySelectorAll('a, button, input, select, textarea'))
     .filter(el => el.type !== 'hidden' && !el.classList.contains('skip-link'))
-    .filter(el => el.getClientRects().length > 0
-      && getComputedStyle(el).visibility !== 'hidden')
+    .filter(el => el.checkVisibility({visibilityProperty: true}))
     .filter(el => { const r = el.getBoundingClientRect(); return r.width > 1 && r.height > 1; })
     .filter(el => !inside(el.getBoundingClientRect()))
     .filter(el => { const frame = scroller(el);
@@ -85,11 +86,11 @@ OFF_SCREEN_JS = """([width]) => {
 SCROLLERS_JS = """() => Array.from(document.querySelectorAll('body *'))
   .filter(el => !['TEXTAREA', 'SELECT', 'INPUT'].includes(el.tagName))
   .filter(el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX)
-    && el.scrollWidth > el.clientWidth + 1 && el.getClientRects().length > 0)
+    && el.scrollWidth > el.clientWidth + 1 && el.checkVisibility())
   .filter(el => !(el.tabIndex >= 0 && el.getAttribute('role') === 'region'
     && (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))
     && Array.from(el.querySelectorAll('.scroll-cue'))
-      .some(cue => cue.getClientRects().length > 0)))
+      .some(cue => cue.checkVisibility())))
   .map(el => el.tagName.toLowerCase() + '.' + el.className + ' ('
     + (el.querySelector('caption')?.textContent.trim() || el.textContent.trim().slice(0, 40))
     + ')')"""
@@ -162,9 +163,10 @@ def pages_of(live_server: LiveServer, role: str | None,
     return sorted(urls)
 
 
-def check_page(page: Page, url: str, problems: list[str]) -> str | None:
+def check_page(page: Page, url: str, problems: list[str], shot: Path) -> str | None:
     """Visit ``url`` and add what is wrong with it to ``problems``; return None when it
-    is not an HTML page, else the path it ended on."""
+    is not an HTML page, else the path it ended on. The page is photographed to
+    ``shot`` (whole page, menu closed) for a human eye."""
     response = page.request.get(url)
     if not response.headers.get("content-type", "").startswith("text/html"):
         return None
@@ -180,9 +182,16 @@ def check_page(page: Page, url: str, problems: list[str]) -> str | None:
         problems.append(f"{url}: off screen: {'; '.join(off)}")
     if hidden := page.evaluate(SCROLLERS_JS):
         problems.append(f"{url}: scrolls sideways with no cue: {'; '.join(hidden)}")
+    page.screenshot(path=str(shot), full_page=True)
     top = page.evaluate("() => document.querySelector('main h1').getBoundingClientRect().top")
     if top > HEIGHT / 3:
         problems.append(f"{url}: the title starts {top:.0f} px down")
+    menu = page.locator(".site-menu > summary")
+    if menu.is_visible():  # the menu, opened, fits too
+        menu.click()
+        page.screenshot(path=str(shot.with_stem(shot.stem + "-menu")))
+        if off := page.evaluate(OFF_SCREEN_JS, [WIDTH]):
+            problems.append(f"{url}: menu open, off screen: {'; '.join(off)}")
     return "/" + page.url.split("/", 3)[3]
 
 
@@ -206,8 +215,11 @@ def test_every_page_fits_a_360px_phone(
     assert len(urls) >= 5
     visited: list[str] = []
     problems: list[str] = []
+    shots = ARTIFACTS / "phone-360"
+    shots.mkdir(parents=True, exist_ok=True)
     for url in urls:
-        ended = check_page(page, url, problems)
+        slug = re.sub(r"[^a-z0-9]+", "-", url.split("/v/")[0] + ("/v" if "/v/" in url else ""))
+        ended = check_page(page, url, problems, shots / f"{role}{slug.rstrip('-')}.png")
         if ended is not None:
             visited.append(url if ended == url else f"{url} -> {ended}")
     record_property("pages", visited)
