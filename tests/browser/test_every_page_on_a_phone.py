@@ -138,6 +138,7 @@ def populate(live_server: LiveServer) -> dict[str, int | str]:
                     Workshop.venue_id == agent.venue_id)),
                 "statement_id": statement.id,
                 "token": sign_serial(vouchers[-1].serial),
+                "redeemed_serial": vouchers[0].serial, "last_name": person.last_name,
             }
         finally:
             db.session.remove()
@@ -173,6 +174,12 @@ def check_page(page: Page, url: str, problems: list[str], shot: Path) -> str | N
     if response.status != 200:
         problems.append(f"{url}: answered {response.status}")
     page.goto(url)
+    check_shown(page, url, problems, shot)
+    return "/" + page.url.split("/", 3)[3]
+
+
+def check_shown(page: Page, url: str, problems: list[str], shot: Path) -> None:
+    """The checks of ``check_page`` on the page shown now (``url`` names it)."""
     expect(page.locator("main h1").first).to_be_visible()
     scroll, client = page.evaluate("() => [document.documentElement.scrollWidth,"
                                    " document.documentElement.clientWidth]")
@@ -192,7 +199,6 @@ def check_page(page: Page, url: str, problems: list[str], shot: Path) -> str | N
         page.screenshot(path=str(shot.with_stem(shot.stem + "-menu")))
         if off := page.evaluate(OFF_SCREEN_JS, [WIDTH]):
             problems.append(f"{url}: menu open, off screen: {'; '.join(off)}")
-    return "/" + page.url.split("/", 3)[3]
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -224,4 +230,36 @@ def test_every_page_fits_a_360px_phone(
             visited.append(url if ended == url else f"{url} -> {ended}")
     record_property("pages", visited)
     print(f"\n{role}: {len(visited)} pages\n  " + "\n  ".join(visited))
+    assert problems == [], "\n".join(problems)
+
+
+def test_answers_to_forms_fit_a_360px_phone(page: Page, live_server: LiveServer) -> None:
+    """The pages a form answers with (not reachable by a GET): the issuer's search
+    results, the hand-out's person search, a voucher checked, the agent's voucher found."""
+    ids = populate(live_server)
+    shots = ARTIFACTS / "phone-360"
+    shots.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    log_in_page(page, live_server, ROLES["issuer"])
+    page.goto("/beneficiaires/")
+    page.get_by_label("Nom", exact=True).fill(str(ids["last_name"]))
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("table.stack tbody tr")).to_have_count(1)
+    check_shown(page, "recherche de bénéficiaires", problems, shots / "issuer-search.png")
+    page.goto(f"/stock/remettre/{ids['handout_booklet_id']}")
+    page.get_by_label("Nom", exact=True).fill(str(ids["last_name"]))
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("table.stack tbody tr")).to_have_count(1)
+    check_shown(page, "remise : personne cherchée", problems, shots / "issuer-handout-search.png")
+    page.goto("/verifier")
+    page.get_by_label("Code du chèque").fill(str(ids["redeemed_serial"]))
+    page.get_by_role("button", name="Vérifier").click()
+    check_shown(page, "chèque vérifié", problems, shots / "issuer-check.png")
+
+    page.context.clear_cookies()
+    log_in_page(page, live_server, ROLES["venue_agent"])
+    page.goto("/encaissements/")
+    page.get_by_label("N° de série ou code du chèque").fill(str(ids["redeemed_serial"]))
+    page.get_by_role("button", name="Chercher").click()
+    check_shown(page, "chèque retrouvé", problems, shots / "venue_agent-find.png")
     assert problems == [], "\n".join(problems)
