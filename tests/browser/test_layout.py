@@ -29,11 +29,12 @@ UNLABELLED_JS = """() => Array.from(document.querySelectorAll('input, select, te
     || el.getAttribute('aria-labelledby')))
   .map(el => el.outerHTML)"""
 
-# Tag every visible, enabled control with a key; a radio group is one Tab stop.
+# Tag every visible, enabled control with a key; a radio group is one Tab stop. (The
+# links of the folded menu are not visible, hence not expected, until it is opened.)
 TAG_CONTROLS_JS = """() => {
   const controls = Array.from(document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea'))
-    .filter(el => !el.disabled && el.getClientRects().length > 0);
+    .filter(el => !el.disabled && el.checkVisibility());
   const keys = new Set();
   controls.forEach((el, i) => {
     const key = el.type === 'radio' ? 'radio:' + el.name
@@ -119,3 +120,40 @@ def test_login_with_the_keyboard_only(page: Page) -> None:
     page.keyboard.press("Enter")
     expect(page.locator(".flash-success")).to_have_text("Vous êtes connecté(e).")
     expect(page.locator("h1")).to_have_text("Bénéficiaires")
+
+
+def test_the_menu_folds_on_a_phone_and_opens_with_the_keyboard(
+    page: Page, log_in: Callable[..., None]
+) -> None:
+    """On a phone the navigation is one "Menu" button (no script needed: a disclosure),
+    so the page's title is on the first screen; Tab reaches it, Enter opens and closes
+    it. On a desktop screen the links show without opening anything."""
+    log_in(ISSUER)
+    page.goto("/stock")
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    stock = nav.get_by_role("link", name="Stock")
+    expect(stock).to_be_hidden()
+    expect(page.locator("main h1")).to_be_in_viewport(ratio=1)
+
+    menu = page.locator(".site-menu > summary")
+    expect(menu).to_have_text("Menu")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if menu.evaluate("el => el === document.activeElement"):
+            break
+    expect(menu).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(stock).to_be_visible()
+    expect(stock).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link", name="Lieux labellisés")).to_be_focused()
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(stock).to_be_hidden()
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(menu).to_be_hidden()
+    expect(stock).to_be_visible()
+    stock.click()
+    expect(page.locator("main h1")).to_contain_text("Stock")

@@ -121,7 +121,9 @@ def test_offline_scans_queue_then_flush_with_their_own_keys(
     assert redemptions(live_server) == after
     assert count_redemptions(live_server) == len(after)
 
-    # Logging out forgets the cached page (it names the account).
+    # Logging out forgets the cached page (it names the account). On a phone the log-out
+    # button is in the folded menu.
+    page.get_by_text("Menu", exact=True).click()
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_text("Vous êtes déconnecté(e).")).to_be_visible()
     assert page.evaluate("async () => (await caches.keys())"

@@ -35,6 +35,7 @@ def test_agent_schedules_edits_and_cancels_on_a_phone(
     """List, form and workshop page fit 360 px; the forms work with their CSRF tokens."""
     year = now().year + 1
     log_in(AGENT)
+    page.get_by_text("Menu", exact=True).click()  # on a phone the navigation is folded
     page.get_by_role("link", name="Ateliers", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Ateliers")
     ARTIFACTS.mkdir(exist_ok=True)
