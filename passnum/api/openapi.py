@@ -98,7 +98,7 @@ def _stats_schema() -> dict[str, Any]:
         day={**DATE, "description": "Jour de référence (expiration, projection)."},
         beneficiaries=_counts("reached", "target"),
         booklets=_counts("issued", "handed_out", "in_stock", "revoked", "allocated", "quota"),
-        vouchers=_counts("total", "redeemed", "outstanding", "expired", "revoked"),
+        vouchers=_counts("total", "redeemed", "in_circulation", "in_stock", "expired", "revoked"),
         euros=_counts("redeemed_cents", "vouchers_paid", "budget_cents"),
         monthly={"type": "array", "items": _counts(
             "booklets_issued", "redeemed_cents",

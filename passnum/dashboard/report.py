@@ -16,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from passnum.core.formatting import date_fr, euros
 from passnum.core.pdftext import markup, printable
 from passnum.dashboard.exports import Cents, fill_months, tables
+from passnum.dashboard.figures import FIGURES
 
 # --- Layout ---------------------------------------------------------------------------
 MARGIN = 18 * mm
@@ -106,4 +107,7 @@ def render_report(stats: dict[str, Any], out: BinaryIO, *, scope: str) -> None:
         if len(table.rows) > BREAKDOWN_ROWS:
             story.append(Paragraph(f"… et {len(table.rows) - BREAKDOWN_ROWS} autres lignes "
                                    "dans l'export XLSX.", styles["Italic"]))
+    story.append(Paragraph("Définitions", styles["Heading3"]))
+    story += [Paragraph(markup(f"{figure.label} : {figure.definition}"), styles["Normal"])
+              for figure in FIGURES]
     doc.build(story)

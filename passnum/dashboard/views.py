@@ -17,6 +17,7 @@ from passnum.core.clock import InvalidDate, parse_iso_date
 from passnum.core.formatting import NBSP
 from passnum.dashboard import charts
 from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
+from passnum.dashboard.figures import FIGURES
 from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.dashboard.report import render_report
 from passnum.errors import InvalidInput
@@ -138,7 +139,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "dashboard/index.html", stats=stats, filters=filters, scope=scope, months=months,
         booklet_chart=booklet_chart, euro_chart=euro_chart, departements=departements,
-        query=query, percent=_percent, month_name=charts.month_name,
+        query=query, percent=_percent, month_name=charts.month_name, figures=FIGURES,
         is_admin=current_user.role == Role.ADMIN,
         starts_on=date.fromisoformat(stats["programme"]["starts_on"]),
         ends_on=date.fromisoformat(stats["programme"]["ends_on"]),
