@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from passnum.booklets.expiry import CLOSING_COLUMNS, CLOSING_FIGURES, ClosingReport, ClosingRow
-from passnum.core.formatting import date_fr, euros, euros_plain, spreadsheet_text
+from passnum.core.formatting import date_fr, euros, euros_plain, number, spreadsheet_text
 from passnum.core.pdftext import markup, printable
 
 # --- Layout ---------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def _pdf_table(report: ClosingReport) -> Table:
     """The figures per département, a total line last."""
     body: list[list[Any]] = [
         [printable(f"{row.name} ({row.code})" if row.code else row.name)]
-        + [euros(value) if cents else str(value) for value, cents in _values(row)]
+        + [printable(euros(value) if cents else number(value)) for value, cents in _values(row)]
         for row in [*report.rows, report.total]]
     style = getSampleStyleSheet()["BodyText"].clone("head", fontName="Helvetica-Bold",
                                                     fontSize=7, leading=8)

@@ -25,7 +25,9 @@ def encodes(text: str) -> bool:
 
 def printable(text: str) -> str:
     """``text`` with the letters the standard fonts lack replaced by their base letter:
-    a name such as "Łukasz Nguyễn" prints "Lukasz Nguyen" rather than black boxes."""
+    a name such as "Łukasz Nguyễn" prints "Lukasz Nguyen" rather than black boxes.
+    Babel's narrow no-break space (``36 000``) becomes a no-break space."""
+    text = text.replace("\u202f", "\u00a0")
     if encodes(text):
         return text
     out = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from babel.numbers import format_percent
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from passnum.auth.models import Role
 from passnum.core.clock import InvalidDate, parse_iso_date
-from passnum.core.formatting import NBSP
+from passnum.core.formatting import LOCALE, NBSP, number
 from passnum.dashboard import charts
 from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
 from passnum.dashboard.figures import FIGURES
@@ -95,14 +96,14 @@ def _compact_euros(value: float) -> str:
 
 def _count_label(value: float) -> str:
     """An axis label for counts: ``1 200``."""
-    return f"{value:,.0f}".replace(",", NBSP)
+    return number(round(value))
 
 
 def _percent(part: int, whole: int) -> str:
-    """``42,5 %`` of ``whole``, or an empty string without a reference."""
+    """``42,5 %`` of ``whole`` (Babel, fr_FR), or an empty string without a reference."""
     if not whole:
         return ""
-    return f"{part * 100 / whole:.1f}".replace(".", ",") + f"{NBSP}%"
+    return format_percent(part / whole, "#,##0.0 %", locale=LOCALE)
 
 
 def _scope_label(filters: Filters) -> str:

@@ -118,7 +118,7 @@ def test_expiring_page_for_issuer_manager_and_venue_agent(client, app):
     page = response.text
     assert f'href="/chequiers/{booklet.id}">{number}</a>' in page
     assert person in page and world.s78.name in page and date_fr(expires) in page
-    assert euros(6_000) in page and "Total : 1 chéquier(s)" in page
+    assert euros(6_000) in page and "Total : 1 chéquier" in page
     assert "rappeler d'utiliser ses chèques" in page
     assert other_number not in page
     assert f"/programmes/{programme_id}/cloture" not in page
