@@ -524,7 +524,7 @@ def forecast(programme: Programme, departement_id: int | None, day: date, *,
     }
     result["method"] = (
         f"Projection au rythme moyen observé du {date_fr(first)} au "
-        f"{date_fr(after - timedelta(days=1))} ({_months_fr(observed)}) : "
+        f"{date_fr(after - timedelta(days=1))} ({_months_fr(observed)})\u00a0: "
         f"{_decimal_fr(booklets_pace)} chéquiers et {euros(round(cents_pace))} encaissés par "
         f"mois, prolongé sur les {_months_fr(left)} restant jusqu'à la fin du programme le "
         f"{date_fr(programme.ends_on)} et ajouté aux chiffres actuels."

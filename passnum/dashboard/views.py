@@ -103,7 +103,7 @@ def _percent(part: int, whole: int) -> str:
     """``42,5 %`` of ``whole`` (Babel, fr_FR), or an empty string without a reference."""
     if not whole:
         return ""
-    return format_percent(part / whole, "#,##0.0 %", locale=LOCALE)
+    return format_percent(part / whole, f"#,##0.0{NBSP}%", locale=LOCALE)
 
 
 def _scope_label(filters: Filters) -> str:

@@ -62,3 +62,20 @@ def test_refusal_names_the_venue_without_a_second_a(app) -> None:
     assert message.startswith("Chèque déjà encaissé le ")
     assert " à Médiathèque" not in message
     assert message.endswith("par « Médiathèque Zola ».")
+
+
+def test_pdf_paragraphs_never_start_a_line_with_a_colon() -> None:
+    """French puts a space before ":" and ";": a no-break one, so that a wrapped line
+    never starts with the sign."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph
+
+    from passnum.core.pdftext import markup
+
+    text = "Projection au rythme observé (3 mois) : 12,5 chéquiers ; voir plus bas : fin."
+    for width in range(60, 400, 7):
+        paragraph = Paragraph(markup(text), getSampleStyleSheet()["Normal"])
+        paragraph.wrap(width, 1000)
+        lines = [" ".join(word for word in line[1]).strip()
+                 for line in paragraph.blPara.lines]
+        assert not any(line.startswith((":", ";")) for line in lines), (width, lines)
