@@ -220,3 +220,12 @@ def test_closing_report_is_linked_from_programmes(client, app):
     page = client.get("/programmes/").text
     url = f"/programmes/{world.programme.id}/cloture"
     assert f'href="{url}"' in page
+
+
+def test_api_document_carries_the_figures_definitions(app):
+    doc = api_client(app).get(f"{API}/openapi.json").json
+    vouchers = doc["components"]["schemas"]["Stats"]["properties"]["vouchers"]["properties"]
+    circulation = figure("vouchers.in_circulation")
+    assert vouchers["in_circulation"]["description"] == (
+        f"{circulation.label} : {circulation.definition}")
+    assert "in_stock" in vouchers and "outstanding" not in vouchers
