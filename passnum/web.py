@@ -17,7 +17,15 @@ from passnum.auth.policy import policy_for
 from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.queries import STATE_LABELS
 from passnum.core.codes import group
-from passnum.core.formatting import date_fr, datetime_fr, euros, format_iban
+from passnum.core.formatting import (
+    agree,
+    date_fr,
+    datetime_fr,
+    euros,
+    format_iban,
+    number,
+    plural,
+)
 
 # A static URL carrying its file's content hash (``?v=``) never changes meaning: browsers
 # keep it a year without asking. Any other static URL is revalidated (ETag, 304).
@@ -66,6 +74,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         fromjson=json.loads,
         euros=euros, datetime_fr=datetime_fr, date_fr=date_fr, code_group=group, iban=format_iban,
+        number=number, plural=plural, agree=agree,
         state_label=lambda s: STATE_LABELS.get(s, s),
         revoke_label=lambda r: REVOKE_REASON_LABELS.get(r, r) if r else "",
     )

@@ -14,6 +14,7 @@ from passnum.api import bp
 from passnum.api.schema import ID_MAX, Field
 from passnum.booklets.models import RevokeReason
 from passnum.core.clock import DATE_MAX, DATE_MIN
+from passnum.dashboard.figures import BY_KEY
 
 BOOKLET_STATES = ["in_stock", "handed_out", "started", "finished", "revoked", "expired"]
 VOUCHER_STATES = ["issued", "redeemed", "revoked", "expired", "not_activated"]
@@ -65,9 +66,13 @@ ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 
-def _counts(*names: str, **extra: dict[str, Any]) -> dict[str, Any]:
-    """An object of non-negative integer counts (plus ``extra`` properties)."""
-    properties = {n: {"type": "integer", "minimum": 0} for n in names}
+def _counts(*names: str, group: str = "", **extra: dict[str, Any]) -> dict[str, Any]:
+    """An object of non-negative integer counts (plus ``extra`` properties); a count that
+    is a dashboard figure of ``group`` carries its French label and definition."""
+    properties: dict[str, Any] = {n: {"type": "integer", "minimum": 0} for n in names}
+    for n in names:
+        if figure := BY_KEY.get(f"{group}.{n}"):
+            properties[n]["description"] = f"{figure.label} : {figure.definition}"
     properties.update(extra)
     return {"type": "object", "required": list(properties), "additionalProperties": False,
             "properties": properties}
@@ -79,7 +84,7 @@ def _stats_schema() -> dict[str, Any]:
     code = {"type": "string", "description": "Code du département."}
     forecast = _counts(
         "booklets_in_window", "cents_in_window", "booklets_current", "cents_current",
-        "cents_per_month", "booklets_projected", "cents_projected",
+        "cents_per_month", "booklets_projected", "cents_projected", group="forecast",
         window_start=DATE, window_end=DATE, ends_on=DATE,
         months_observed={"type": "number", "minimum": 0},
         months_remaining={"type": "number", "minimum": 0},
@@ -96,10 +101,12 @@ def _stats_schema() -> dict[str, Any]:
                 "properties": {"start": _nullable("string", format="date"),
                                "end": _nullable("string", format="date")}},
         day={**DATE, "description": "Jour de référence (expiration, projection)."},
-        beneficiaries=_counts("reached", "target"),
-        booklets=_counts("issued", "handed_out", "in_stock", "revoked", "allocated", "quota"),
-        vouchers=_counts("total", "redeemed", "outstanding", "expired", "revoked"),
-        euros=_counts("redeemed_cents", "vouchers_paid", "budget_cents"),
+        beneficiaries=_counts("reached", "target", group="beneficiaries"),
+        booklets=_counts("issued", "handed_out", "in_stock", "revoked", "allocated", "quota",
+                         group="booklets"),
+        vouchers=_counts("total", "redeemed", "in_circulation", "in_stock", "expired",
+                         "revoked", group="vouchers"),
+        euros=_counts("redeemed_cents", "vouchers_paid", "budget_cents", group="euros"),
         monthly={"type": "array", "items": _counts(
             "booklets_issued", "redeemed_cents",
             month={"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"})},

@@ -12,6 +12,7 @@ from passnum.auth.permissions import require_role, structure_filter
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core.clock import today
+from passnum.dashboard import figures
 from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Programme, ProgrammeQuota, Structure
@@ -77,8 +78,26 @@ class ClosingRow:
     revoked_cents: int
     expired: int
     expired_cents: int
-    outstanding: int
-    outstanding_cents: int
+    in_circulation: int
+    in_circulation_cents: int
+    in_stock: int
+    in_stock_cents: int
+
+
+CLOSING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("issued", "Chèques émis"),
+    ("redeemed", figures.figure("vouchers.redeemed").label),
+    ("revoked", figures.figure("vouchers.revoked").label),
+    ("expired", figures.figure("vouchers.expired").label),
+    ("in_circulation", figures.figure("vouchers.in_circulation").label),
+    ("in_stock", figures.figure("vouchers.in_stock").label),
+)
+"""The closing report's figures (a count and a value each) and their labels, the
+dashboard's for the same figures."""
+
+CLOSING_FIGURES = tuple(figures.figure(f"vouchers.{name}") for name, _label in
+                        CLOSING_COLUMNS[1:])
+"""The dashboard's figures the closing report shows, for its glossary."""
 
 
 @dataclass(frozen=True)
@@ -100,8 +119,9 @@ def _count_and_value(condition: ColumnElement[bool]) -> tuple[ColumnElement[int]
 def closing_report(actor: User, programme_id: int, *, on: date | None = None) -> ClosingReport:
     """Vouchers of the programme per département at ``on`` (today by default).
 
-    Expired means still unused (``issued``) with the booklet's ``expires_on`` before
-    ``on``: that value returns to the grant. Managers see their département, admins
+    An unused voucher is expired, in circulation or in stock as
+    ``passnum.dashboard.figures`` defines it (the dashboard's definitions): expired
+    value returns to the grant. Managers see their département, admins
     all. Raises ``Forbidden`` for other roles and ``NotFound`` for an unknown programme.
     """
     require_role(actor, Role.MANAGER, Role.ADMIN)
@@ -115,8 +135,9 @@ def closing_report(actor: User, programme_id: int, *, on: date | None = None) ->
                *_count_and_value(Voucher.id.is_not(None)),
                *_count_and_value(Voucher.status == VoucherStatus.REDEEMED),
                *_count_and_value(Voucher.status == VoucherStatus.REVOKED),
-               *_count_and_value(and_(unused, Booklet.expires_on < day)),
-               *_count_and_value(and_(unused, Booklet.expires_on >= day)))
+               *_count_and_value(and_(unused, figures.booklet_expired(day))),
+               *_count_and_value(and_(unused, figures.booklet_in_circulation(day))),
+               *_count_and_value(and_(unused, figures.booklet_in_stock(day))))
         .select_from(ProgrammeQuota)
         .join(Departement, Departement.id == ProgrammeQuota.departement_id)
         .outerjoin(Booklet, and_(Booklet.programme_id == ProgrammeQuota.programme_id,

@@ -86,9 +86,18 @@ PROGRAMME_TITLE = "Pass numérique"
 STOCK_BENEFICIARY = "Chéquier en stock — à remettre"
 REPLACES_TEXT = "remplace le n°"
 COVER_LABELS = ("Bénéficiaire", "Structure", "Chéquier n°", "Validité", "Contenu")
+# the venue list: the beneficiary's commune first (when known), then the département;
+# venues have no coordinates, so the cover never claims to list the nearest
+VENUES_HEADING = {True: "Lieux labellisés de votre commune, puis du département",
+                  False: "Lieux labellisés du département"}
+VENUES_STEP = {
+    True: "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne ceux de "
+          "votre commune, puis d'autres lieux du département ; le site indiqué plus bas les "
+          "donne tous, avec leurs ateliers.",
+    False: "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne des lieux "
+           "du département ; le site indiqué plus bas les donne tous, avec leurs ateliers.",
+}
 HOW_TO_STEPS = (
-    "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne les plus "
-    "proches, le site indiqué plus bas les donne tous, avec leurs ateliers.",
     "Inscrivez-vous à un atelier, puis présentez votre chèque le jour de l'atelier.",
     "Le lieu scanne le QR code du chèque (ou saisit son code manuel) pour l'encaisser.",
     "Chaque chèque ne s'utilise qu'une seule fois, avant sa date de fin de validité.",
@@ -120,19 +129,22 @@ STRIP_EXPIRY_Y = STRIP_CODE_Y - VOUCHER_TEXT_SIZE * 1.6
 
 
 def render_booklets(
-    booklets: Iterable[Booklet], out: BinaryIO, *, nearby_venues: Sequence[Venue] = ()
+    booklets: Iterable[Booklet], out: BinaryIO, *, nearby_venues: Sequence[Venue] = (),
+    commune_first: bool = False,
 ) -> None:
     """Write one PDF with, for each booklet, its cover page then its voucher pages.
 
     ``booklets`` is consumed once, lazily, so a caller may stream them from a query;
     each page is written to ``out`` as soon as it is drawn, and nothing of a booklet is
-    kept once its pages are out. ``nearby_venues`` are listed on every cover. Needs an
+    kept once its pages are out. ``nearby_venues`` are listed on every cover, announced as
+    the beneficiary's commune's then the département's with ``commune_first``, as the
+    département's otherwise. Needs an
     app context (config only).
     """
     base_url = current_app.config["BASE_URL"].rstrip("/")
     writer = PdfWriter(out, page_size=A4, title=f"Chéquiers {PROGRAMME_TITLE}",
                        author=PROGRAMME_TITLE, creator="passnum")
-    writer.add_form(COVER_FORM, _cover_frame(nearby_venues, base_url),
+    writer.add_form(COVER_FORM, _cover_frame(nearby_venues, base_url, commune_first),
                     (0, 0, PAGE_WIDTH, PAGE_HEIGHT))
     writer.add_form(STRIP_FORM, _strip_frame(),
                     (0, -VOUCHER_HEIGHT, PAGE_WIDTH, CUT_LABEL_SIZE))
@@ -162,13 +174,13 @@ def _cover_page(booklet: Booklet) -> Content:
     return page
 
 
-def _cover_frame(venues: Sequence[Venue], base_url: str) -> Content:
+def _cover_frame(venues: Sequence[Venue], base_url: str, commune_first: bool) -> Content:
     """What every cover of a document shares: how to use the booklet, and where."""
     frame = Content()
     y = _draw_heading(frame, "Comment utiliser votre chéquier",
                       COVER_BOX_TOP - _identity_box_height() - 8 * mm)
-    y = _draw_steps(frame, y)
-    y = _draw_heading(frame, "Lieux labellisés près de chez vous", y - 6 * mm)
+    y = _draw_steps(frame, (VENUES_STEP[commune_first], *HOW_TO_STEPS), y)
+    y = _draw_heading(frame, VENUES_HEADING[commune_first], y - 6 * mm)
     y = _draw_venues(frame, venues, y, COVER_FOOTER_Y + 16 * mm)
     _draw_directory_link(frame, base_url, max(y - 5 * mm, COVER_FOOTER_Y + 8 * mm))
     frame.text(MARGIN_X, COVER_FOOTER_Y, COVER_FOOTER, FONT, COVER_SMALL_SIZE)
@@ -231,12 +243,12 @@ def _draw_heading(frame: Content, text: str, top: float) -> float:
     return y - 4 * mm
 
 
-def _draw_steps(frame: Content, top: float) -> float:
+def _draw_steps(frame: Content, steps: Sequence[str], top: float) -> float:
     """Draw the numbered how-to steps; return the y under them."""
     leading = COVER_TEXT_SIZE * COVER_LEADING
     width = CONTENT_WIDTH - COVER_STEP_INDENT
     y = top - COVER_TEXT_SIZE
-    for number, step in enumerate(HOW_TO_STEPS, 1):
+    for number, step in enumerate(steps, 1):
         frame.text(MARGIN_X, y, f"{number}.", FONT_BOLD, COVER_TEXT_SIZE)
         for line in simpleSplit(step, FONT, COVER_TEXT_SIZE, width):
             frame.text(MARGIN_X + COVER_STEP_INDENT, y, line, FONT, COVER_TEXT_SIZE)

@@ -41,8 +41,9 @@ def pdf_number(value: float) -> bytes:
 
 
 def pdf_text(text: str) -> bytes:
-    """``text`` as a PDF literal string in Windows-1252 (``?`` for what it lacks)."""
-    data = text.encode(TEXT_ENCODING, errors="replace")
+    """``text`` as a PDF literal string in Windows-1252 (``?`` for what it lacks; the
+    narrow no-break space of French numbers becomes a no-break space)."""
+    data = text.replace("\u202f", "\u00a0").encode(TEXT_ENCODING, errors="replace")
     return b"(" + _ESCAPED.sub(lambda match: b"\\%03o" % match[0][0], data) + b")"
 
 

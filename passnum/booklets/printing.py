@@ -12,9 +12,13 @@ from passnum.venues.queries import venues_for_cover
 
 
 def booklet_download(booklet: Booklet) -> Response:
-    """Render ``booklet`` with the venues near it, as a PDF attachment."""
+    """Render ``booklet`` with the venues of its beneficiary's commune then of its
+    département, as a PDF attachment."""
     out = io.BytesIO()
-    render_booklets([booklet], out, nearby_venues=venues_for_cover(booklet.departement_id))
+    postal_code = booklet.beneficiary.postal_code if booklet.beneficiary else None
+    render_booklets([booklet], out, commune_first=postal_code is not None,
+                    nearby_venues=venues_for_cover(booklet.departement_id,
+                                                   postal_code=postal_code))
     out.seek(0)
     return send_file(out, mimetype="application/pdf", as_attachment=True,
                      download_name=f"chequier-{booklet.number}.pdf")

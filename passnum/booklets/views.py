@@ -41,6 +41,7 @@ from passnum.booklets.services import (
     revoke_booklet,
 )
 from passnum.core.db import unit_of_work
+from passnum.core.formatting import agree, plural
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import Conflict, DomainError
 from passnum.programmes.models import Structure
@@ -181,8 +182,9 @@ def stock():
             form.count.errors.append(err.message)
             status = err.http_status
         else:
-            flash(f"{len(batch.booklets)} chéquier(s) créé(s) en stock : téléchargez le PDF "
-                  "du lot pour les imprimer.", "success")
+            made = len(batch.booklets)
+            flash(f"{plural(made, 'chéquier')} {agree(made, 'créé')} en stock : téléchargez "
+                  "le PDF du lot pour les imprimer.", "success")
             return redirect(url_for("booklets.stock", structure=structure.id,
                                     lot=batch.event_id))
     elif form.errors:

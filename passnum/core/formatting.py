@@ -1,20 +1,43 @@
-"""French display of money and dates (amounts are integer euro cents in code)."""
+"""French display of numbers, money and dates, by Babel for ``fr_FR`` (amounts are
+integer euro cents in code): ``36 000``, ``2 000 000,00 €`` (Babel's narrow no-break
+space between thousands, a no-break space before the sign), ``12/03/2024``."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 
 from passnum.core.clock import PARIS
 
 NBSP = "\u00a0"
+LOCALE = Locale.parse("fr_FR")
 
 
 def euros(cents: int) -> str:
-    """Format cents as ``1 234,50 €`` (non-breaking spaces)."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(int(cents)), 100)
-    grouped = f"{whole:,}".replace(",", NBSP)
-    return f"{sign}{grouped},{rest:02d}{NBSP}€"
+    """Format cents as ``1 234,50 €`` (Babel, fr_FR)."""
+    return format_currency(Decimal(int(cents)) / 100, "EUR", locale=LOCALE)
+
+
+def number(value: int | float) -> str:
+    """Format a number as ``36 000`` or ``12,5`` (Babel, fr_FR)."""
+    return format_decimal(value, locale=LOCALE)
+
+
+def agree(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The word agreed with ``count`` by French plural rules (Babel: 0 and 1 take the
+    singular); ``plural_form`` defaults to ``singular`` + "s"."""
+    if LOCALE.plural_form(abs(count)) == "one":
+        return singular
+    return plural_form or f"{singular}s"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``0 relevé``, ``1 révoqué``, ``2 révoqués``: the count, formatted, and the word."""
+    return f"{number(count)} {agree(count, singular, plural_form)}"
 
 
 def as_utc(value: datetime) -> datetime:
@@ -30,8 +53,8 @@ def datetime_fr(value: datetime | None) -> str:
 
 
 def date_fr(value: date | None) -> str:
-    """Format a date as ``12/03/2024``."""
-    return value.strftime("%d/%m/%Y") if value else ""
+    """Format a date as ``12/03/2024`` (jj/mm/aaaa)."""
+    return format_date(value, "dd/MM/yyyy", locale=LOCALE) if value else ""
 
 
 def format_iban(iban: str | None) -> str:

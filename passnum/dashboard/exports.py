@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from passnum.core.formatting import euros_plain, spreadsheet_text
+from passnum.dashboard.figures import FIGURES
 
 EURO_FORMAT = '#,##0.00 "€"'
 
@@ -56,26 +57,10 @@ def fill_months(monthly: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def tables(stats: dict[str, Any]) -> dict[str, Table]:
-    """Every table of the dashboard built from ``programme_stats``' result."""
-    b, v, e, f = stats["booklets"], stats["vouchers"], stats["euros"], stats["forecast"]
-    summary = [
-        ["Bénéficiaires atteints", stats["beneficiaries"]["reached"]],
-        ["Objectif de bénéficiaires", stats["beneficiaries"]["target"]],
-        ["Chéquiers émis", b["issued"]],
-        ["dont remis aux bénéficiaires", b["handed_out"]],
-        ["dont en stock", b["in_stock"]],
-        ["Chéquiers révoqués", b["revoked"]],
-        ["Chéquiers alloués aux structures", b["allocated"]],
-        ["Quota de chéquiers", b["quota"]],
-        ["Chèques encaissés", v["redeemed"]],
-        ["Chèques en circulation", v["outstanding"]],
-        ["Chèques expirés", v["expired"]],
-        ["Chèques révoqués", v["revoked"]],
-        ["Montant encaissé", Cents(e["redeemed_cents"])],
-        ["Budget", Cents(e["budget_cents"])],
-        ["Chéquiers projetés en fin de programme", f["booklets_projected"]],
-        ["Montant projeté en fin de programme", Cents(f["cents_projected"])],
-    ]
+    """Every table of the dashboard built from ``programme_stats``' result; the summary
+    lists every figure of ``figures.FIGURES`` under its label."""
+    summary = [[figure.label, Cents(figure.value(stats)) if figure.is_money
+                else figure.value(stats)] for figure in FIGURES]
     return {
         "summary": Table("summary", "Synthèse", ["Indicateur", "Valeur"], summary),
         "months": Table("months", "Par mois", ["Mois", "Chéquiers émis", "Montant encaissé"],

@@ -7,8 +7,9 @@ département, which pays for it (``RedemptionLine.departement_id``).
 Definitions, shared by the page, the exports and ``GET /api/v1/stats``:
 - beneficiaries reached: distinct beneficiaries who received a booklet of the programme;
 - booklets issued: booklets handed out or in stock, not revoked (revoked counted apart);
-- vouchers: of the booklets in scope, redeemed, revoked, expired (unused and past their
-  booklet's ``expires_on``) and outstanding (unused, not expired);
+- vouchers: of the booklets in scope, redeemed, in circulation, in stock, expired and
+  revoked, as ``passnum.dashboard.figures`` defines them (the one home of every figure's
+  definition);
 - euros redeemed: live (not undone) redemption lines paid by the département;
 - the period filter restricts booklets by ``issued_at`` and euros by ``redeemed_at``.
 """
@@ -41,6 +42,7 @@ from passnum.auth.models import Role, User
 from passnum.booklets.models import Booklet, BookletStatus, Voucher
 from passnum.core.clock import PARIS, paris_day_bounds, today
 from passnum.core.formatting import date_fr, euros
+from passnum.dashboard import figures
 from passnum.errors import Forbidden, NotFound
 from passnum.extensions import db
 from passnum.programmes.models import (
@@ -188,22 +190,23 @@ def _booklet_figures(programme: Programme, scope: _Scope, day: date) -> dict[str
     """Beneficiaries reached vs target, booklets by state vs allocations and quota, and
     their vouchers by state on ``day``, in one pass over the booklets.
 
-    Vouchers come from the booklets' counters: a revoked booklet's unused vouchers are
-    revoked; the others are outstanding until the booklet expires.
+    Vouchers come from the booklets' counters; an unused voucher takes its booklet's
+    state as ``figures`` defines it (in circulation, in stock, expired or revoked).
     """
     unused = Booklet.vouchers_total - Booklet.vouchers_redeemed
-    live = Booklet.status != BookletStatus.REVOKED
+    live = figures.booklet_live()
     row = db.session.execute(select(
         func.count(distinct(Booklet.beneficiary_id)),
         _sum(live),
         _sum(Booklet.status == BookletStatus.HANDED_OUT),
         _sum(Booklet.status == BookletStatus.IN_STOCK),
-        _sum(Booklet.status == BookletStatus.REVOKED),
+        _sum(figures.booklet_revoked()),
         func.coalesce(func.sum(Booklet.vouchers_total), 0),
         func.coalesce(func.sum(Booklet.vouchers_redeemed), 0),
-        _sum_of(and_(live, Booklet.expires_on >= day), unused),
-        _sum_of(and_(live, Booklet.expires_on < day), unused),
-        _sum_of(Booklet.status == BookletStatus.REVOKED, unused),
+        _sum_of(figures.booklet_in_circulation(day), unused),
+        _sum_of(figures.booklet_in_stock(day), unused),
+        _sum_of(figures.booklet_expired(day), unused),
+        _sum_of(figures.booklet_revoked(), unused),
     ).where(scope.booklets())).one()
     allocated = select(func.coalesce(func.sum(Allocation.booklets_allocated), 0)).join(
         Structure, Structure.id == Allocation.structure_id
@@ -213,7 +216,7 @@ def _booklet_figures(programme: Programme, scope: _Scope, day: date) -> dict[str
     if scope.departement_id is not None:
         allocated = allocated.where(Structure.departement_id == scope.departement_id)
         quota = quota.where(ProgrammeQuota.departement_id == scope.departement_id)
-    keys = ("total", "redeemed", "outstanding", "expired", "revoked")
+    keys = ("total", "redeemed", "in_circulation", "in_stock", "expired", "revoked")
     return {
         "beneficiaries": {
             "reached": int(row[0]),
@@ -521,7 +524,7 @@ def forecast(programme: Programme, departement_id: int | None, day: date, *,
     }
     result["method"] = (
         f"Projection au rythme moyen observé du {date_fr(first)} au "
-        f"{date_fr(after - timedelta(days=1))} ({_months_fr(observed)}) : "
+        f"{date_fr(after - timedelta(days=1))} ({_months_fr(observed)})\u00a0: "
         f"{_decimal_fr(booklets_pace)} chéquiers et {euros(round(cents_pace))} encaissés par "
         f"mois, prolongé sur les {_months_fr(left)} restant jusqu'à la fin du programme le "
         f"{date_fr(programme.ends_on)} et ajouté aux chiffres actuels."

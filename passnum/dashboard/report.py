@@ -13,9 +13,10 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from passnum.core.formatting import date_fr, euros
+from passnum.core.formatting import date_fr, euros, number
 from passnum.core.pdftext import markup, printable
 from passnum.dashboard.exports import Cents, fill_months, tables
+from passnum.dashboard.figures import FIGURES
 
 # --- Layout ---------------------------------------------------------------------------
 MARGIN = 18 * mm
@@ -27,12 +28,23 @@ TITLE = "Pass numérique — rapport au financeur"
 
 
 def _cell(value: Any) -> str:
-    """Amounts in euros, numbers with French thousands separators."""
+    """Amounts in euros, numbers with French thousands separators (Babel)."""
     if isinstance(value, Cents):
-        return euros(int(value))
+        return printable(euros(int(value)))
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u00a0")
+        return printable(number(value))
     return printable(str(value))  # a table cell is drawn as is: no markup to escape
+
+
+def _period_text(period: dict[str, str | None]) -> str:
+    """``, période du 01/01/2025 au 30/06/2025`` (either end may be open), or nothing."""
+    start, end = (date_fr(date.fromisoformat(period[k])) if period[k] else None
+                  for k in ("start", "end"))
+    if start and end:
+        return f", période du {start} au {end}"
+    if start:
+        return f", période à partir du {start}"
+    return f", période jusqu'au {end}" if end else ""
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> Table:
@@ -87,8 +99,7 @@ def render_report(stats: dict[str, Any], out: BinaryIO, *, scope: str) -> None:
         Paragraph(markup(f"Programme du {date_fr(date.fromisoformat(programme['starts_on']))} au "
                   f"{date_fr(date.fromisoformat(programme['ends_on']))}. Chiffres arrêtés au "
                   f"{date_fr(when)}"
-                  + (f", période du {period['start']} au {period['end']}"
-                     if period["start"] or period["end"] else "") + "."), styles["Normal"]),
+                  + _period_text(period) + "."), styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph("Synthèse", styles["Heading3"]),
         _table(every["summary"].headers, every["summary"].rows),
@@ -106,4 +117,7 @@ def render_report(stats: dict[str, Any], out: BinaryIO, *, scope: str) -> None:
         if len(table.rows) > BREAKDOWN_ROWS:
             story.append(Paragraph(f"… et {len(table.rows) - BREAKDOWN_ROWS} autres lignes "
                                    "dans l'export XLSX.", styles["Italic"]))
+    story.append(Paragraph("Définitions", styles["Heading3"]))
+    story += [Paragraph(markup(f"{figure.label} : {figure.definition}"), styles["Normal"])
+              for figure in FIGURES]
     doc.build(story)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from babel.numbers import format_percent
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -14,9 +15,10 @@ from sqlalchemy import select
 
 from passnum.auth.models import Role
 from passnum.core.clock import InvalidDate, parse_iso_date
-from passnum.core.formatting import NBSP
+from passnum.core.formatting import LOCALE, NBSP, number
 from passnum.dashboard import charts
 from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
+from passnum.dashboard.figures import FIGURES
 from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.dashboard.report import render_report
 from passnum.errors import InvalidInput
@@ -94,14 +96,14 @@ def _compact_euros(value: float) -> str:
 
 def _count_label(value: float) -> str:
     """An axis label for counts: ``1 200``."""
-    return f"{value:,.0f}".replace(",", NBSP)
+    return number(round(value))
 
 
 def _percent(part: int, whole: int) -> str:
-    """``42,5 %`` of ``whole``, or an empty string without a reference."""
+    """``42,5 %`` of ``whole`` (Babel, fr_FR), or an empty string without a reference."""
     if not whole:
         return ""
-    return f"{part * 100 / whole:.1f}".replace(".", ",") + f"{NBSP}%"
+    return format_percent(part / whole, f"#,##0.0{NBSP}%", locale=LOCALE)
 
 
 def _scope_label(filters: Filters) -> str:
@@ -138,7 +140,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "dashboard/index.html", stats=stats, filters=filters, scope=scope, months=months,
         booklet_chart=booklet_chart, euro_chart=euro_chart, departements=departements,
-        query=query, percent=_percent, month_name=charts.month_name,
+        query=query, percent=_percent, month_name=charts.month_name, figures=FIGURES,
         is_admin=current_user.role == Role.ADMIN,
         starts_on=date.fromisoformat(stats["programme"]["starts_on"]),
         ends_on=date.fromisoformat(stats["programme"]["ends_on"]),

@@ -37,7 +37,7 @@ def refusal_message(reason: str, voucher: Voucher, *, venue_name: str | None = N
     booklet = voucher.booklet
     if reason == "already_redeemed":
         when = datetime_fr(voucher.redeemed_at).replace(" ", " à ")
-        where = f" à {venue_name}" if venue_name else ""
+        where = f" par « {venue_name} »" if venue_name else ""
         return f"Chèque déjà encaissé le {when}{where}."
     if reason == "voucher_revoked":
         label = REVOKE_REASON_LABELS.get(RevokeReason(booklet.revoke_reason or "cancelled"))

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from passnum.core.db import unit_of_work
-from passnum.core.formatting import euros
+from passnum.core.formatting import euros, plural
 from passnum.errors import DomainError
 from passnum.extensions import db
 from passnum.programmes.models import Departement
@@ -60,7 +60,8 @@ def _summary(results: list[BulkResult]) -> None:
         click.echo(f"{names.get(r.venue_id, '?')[:40]:<40} {codes.get(r.departement_id, '?'):<5} "
                    f"{vouchers:>8} {euros(total):>14}  {OUTCOMES[r.outcome]}")
     made = sum(1 for r in results if r.outcome in ("created", "updated"))
-    click.echo(f"{made} relevé(s) en brouillon, {count} chèque(s), {euros(cents)}.")
+    click.echo(f"{plural(made, 'relevé')} en brouillon, {plural(count, 'chèque')}, "
+               f"{euros(cents)}.")
 
 
 @statements_cli.command("generate")

@@ -232,7 +232,7 @@ def _draw_lines(cursor: _Cursor, lines: Iterable[queries.LineRow]) -> None:
         canvas.drawString(MARGIN + COL_WORKSHOP, cursor.y,
                           fit(line.workshop, FONT, TEXT_SIZE, WORKSHOP_WIDTH))
         canvas.drawString(MARGIN + COL_SERIAL, cursor.y, printable(line.serial))
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, euros(line.value_cents))
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, printable(euros(line.value_cents)))
     if empty:
         cursor.text("Aucun chèque sur ce relevé.", font="Helvetica-Oblique")
 
@@ -250,7 +250,8 @@ def _draw_adjustments(cursor: _Cursor, adjustments: list[StatementAdjustment]) -
         cursor.y -= ROW_HEIGHT
         canvas.setFont(FONT_BOLD, TEXT_SIZE)
         canvas.drawString(MARGIN, cursor.y, printable(head))
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, euros(adjustment.amount_cents))
+        amount = printable(euros(adjustment.amount_cents))
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, amount)
         for part in simpleSplit(printable(f"Motif : {adjustment.reason}"), FONT, TEXT_SIZE,
                                 CONTENT_WIDTH - 30 * mm)[:8]:
             cursor.text(part, x=4 * mm)
@@ -270,4 +271,4 @@ def _draw_totals(cursor: _Cursor, statement: Statement) -> None:
         font = FONT_BOLD if index == len(rows) - 1 else FONT
         canvas.setFont(font, HEADING_SIZE if index == len(rows) - 1 else TEXT_SIZE)
         canvas.drawString(MARGIN, cursor.y, printable(label))
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, euros(cents))
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, cursor.y, printable(euros(cents)))

@@ -19,13 +19,18 @@ from passnum.venues.models import LabelStatus, Venue, VenueLabelChange, Workshop
 COVER_VENUES = 6
 
 
-def venues_for_cover(departement_id: int, limit: int = COVER_VENUES) -> list[Venue]:
-    """Active venues to print on a booklet cover, those of its département first."""
+def venues_for_cover(departement_id: int, *, postal_code: str | None = None,
+                     limit: int = COVER_VENUES) -> list[Venue]:
+    """Active venues of the département to print on a booklet cover: those of
+    ``postal_code`` (the beneficiary's commune) first, then the others, each group by
+    commune and name. Venues have no coordinates, so this is no claim of distance; the
+    public directory lists every venue."""
     return list(
         db.session.scalars(
             select(Venue)
-            .where(Venue.label_status == LabelStatus.ACTIVE)
-            .order_by(case((Venue.departement_id == departement_id, 0), else_=1),
+            .where(Venue.label_status == LabelStatus.ACTIVE,
+                   Venue.departement_id == departement_id)
+            .order_by(case((Venue.postal_code == (postal_code or ""), 0), else_=1),
                       Venue.commune, Venue.name)
             .limit(limit)
         )

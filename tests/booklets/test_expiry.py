@@ -118,7 +118,7 @@ def test_expiring_page_for_issuer_manager_and_venue_agent(client, app):
     page = response.text
     assert f'href="/chequiers/{booklet.id}">{number}</a>' in page
     assert person in page and world.s78.name in page and date_fr(expires) in page
-    assert euros(6_000) in page and "Total : 1 chéquier(s)" in page
+    assert euros(6_000) in page and "Total : 1 chéquier" in page
     assert "rappeler d'utiliser ses chèques" in page
     assert other_number not in page
     assert f"/programmes/{programme_id}/cloture" not in page
@@ -157,16 +157,18 @@ def closing_scene(world: World) -> None:
 def independent_counts(programme_id: int) -> dict[str, Counter]:
     """Figures per département code, classified in Python from every voucher row."""
     rows = db.session.execute(
-        select(Departement.code, Voucher.status, Voucher.value_cents, Booklet.expires_on)
+        select(Departement.code, Voucher.status, Voucher.value_cents, Booklet.expires_on,
+               Booklet.status)
         .join(Booklet, Booklet.id == Voucher.booklet_id)
         .join(Departement, Departement.id == Booklet.departement_id)
         .where(Booklet.programme_id == programme_id)
     ).all()
     out: dict[str, Counter] = {}
-    for code, status, cents, expires_on in rows:
+    for code, status, cents, expires_on, booklet_status in rows:
         kinds = ["issued", status]
         if status == "issued":
-            kinds = ["issued", "expired" if expires_on < today() else "outstanding"]
+            kinds = ["issued", "expired" if expires_on < today() else
+                     "in_stock" if booklet_status == "in_stock" else "in_circulation"]
         counter = out.setdefault(code, Counter())
         for kind in dict.fromkeys(kinds):
             counter[kind] += 1
@@ -176,7 +178,7 @@ def independent_counts(programme_id: int) -> dict[str, Counter]:
 
 def figures(row) -> Counter:
     """The report row as a counter comparable with ``independent_counts``."""
-    names = ["issued", "redeemed", "revoked", "expired", "outstanding"]
+    names = ["issued", "redeemed", "revoked", "expired", "in_circulation", "in_stock"]
     return Counter({k: v for n in names
                     for k, v in ((n, getattr(row, n)), (f"{n}_cents", getattr(row, f"{n}_cents")))
                     if v})
@@ -193,11 +195,11 @@ def test_closing_report_matches_an_independent_count_per_departement(app):
     for row in report.rows:
         assert figures(row) == expected[row.code]
     d78 = report.rows[0]
-    assert (d78.issued, d78.redeemed, d78.revoked, d78.expired, d78.outstanding) == (
+    assert (d78.issued, d78.redeemed, d78.revoked, d78.expired, d78.in_circulation) == (
         40, 6, 8, 17, 9)
     assert d78.expired_cents == 17_000 and d78.revoked_cents == 8_000
     d92 = report.rows[1]
-    assert (d92.expired, d92.expired_cents, d92.outstanding, d92.redeemed) == (5, 5_000, 10, 5)
+    assert (d92.expired, d92.expired_cents, d92.in_circulation, d92.redeemed) == (5, 5_000, 10, 5)
     assert figures(report.total) == expected["78"] + expected["92"]
     assert report.on == today()
 

@@ -171,7 +171,7 @@ def test_cover_without_venues_points_to_the_directory(app: Flask) -> None:
 
     cover = page_texts(render([booklet], nearby_venues=[]))[0]
 
-    assert "Lieux labellisés près de chez vous" in cover
+    assert "Lieux labellisés du département" in cover
     assert f"{app.config['BASE_URL']}/lieux" in cover
 
 
@@ -283,3 +283,27 @@ def test_qr_matrix_decodes_to_its_data_at_level_m(data: str) -> None:
     assert all(len(row) == len(rows) and set(row) <= {0, 255} for row in rows)
     found = zxingcpp.read_barcodes(matrix_image(rows), formats=zxingcpp.BarcodeFormat.QRCodeModel2)
     assert [(code.text, code.ec_level) for code in found] == [(data, "M")]
+
+
+def test_cover_lists_the_communes_venues_first_then_the_departements(app: Flask) -> None:
+    """Venues of the beneficiary's postal code come first, then the rest of the
+    département; other départements are left to the directory; "nearest" is never said."""
+    world = World()
+    named = {}
+    for name, dep, postal_code in (("Aaa Lieu du 78", world.d78, "78000"),
+                                   ("Bbb Lieu du 92", world.d92, "92000"),
+                                   ("Zzz Lieu de la commune", world.d78, "78500")):
+        venue = make_venue(dep)
+        venue.name, venue.postal_code, venue.commune = name, postal_code, "Commune"
+        named[name] = venue
+    db.session.commit()
+    booklet = issue(world.issuer78, make_beneficiary(world.issuer78, postal_code="78500"))
+    client = login(app, world.issuer78.email)
+
+    cover = flat(page_texts(client.post(f"/chequiers/{booklet.id}/pdf").data)[0])
+
+    assert "Zzz Lieu de la commune" in cover and "Aaa Lieu du 78" in cover
+    assert cover.index("Zzz Lieu de la commune") < cover.index("Aaa Lieu du 78")
+    assert "Bbb Lieu du 92" not in cover
+    assert "proche" not in cover
+    assert "Lieux labellisés de votre commune, puis du département" in cover

@@ -133,7 +133,7 @@ def test_dashboard_and_counters_reconcile_after_revoke_replace_redeem(
     assert figures["vouchers"]["total"] == 10 + 7
     assert figures["vouchers"]["redeemed"] == 3 + 2
     assert figures["vouchers"]["revoked"] == 7
-    assert figures["vouchers"]["outstanding"] == 5
+    assert figures["vouchers"]["in_circulation"] == 5 and figures["vouchers"]["in_stock"] == 0
     assert figures["euros"]["redeemed_cents"] == 5 * 10_00
     # the venue's statement pays the five vouchers once each, moved or not
     with unit_of_work():

@@ -19,7 +19,7 @@ from passnum.auth.models import User
 from passnum.booklets.services import issue_booklet
 from passnum.core.clock import PARIS, frozen, today
 from passnum.core.db import unit_of_work
-from passnum.core.formatting import euros
+from passnum.core.formatting import agree, euros, plural
 from passnum.extensions import db
 from passnum.redemptions.services import redeem
 from tests.browser.conftest import LiveServer
@@ -76,7 +76,8 @@ def print_stock(page: Page, count: int) -> list[str]:
     expect(page.get_by_text("Aucun chéquier en stock.")).to_be_visible()
     page.get_by_label("Nombre de chéquiers à imprimer").fill(str(count))
     page.get_by_role("button", name="Imprimer N chéquiers de stock").click()
-    expect(page.locator(".flash-success")).to_contain_text(f"{count} chéquier(s) créé(s) en stock")
+    made = plural(count, "chéquier") + " " + agree(count, "créé")
+    expect(page.locator(".flash-success")).to_contain_text(f"{made} en stock")
     download, pdf = download_from(page, "Télécharger le PDF du lot à imprimer", "button")
     assert pdf.startswith(b"%PDF-"), pdf[:20]
     assert re.fullmatch(r"chequiers-stock-lot-\d+\.pdf", download.suggested_filename)

@@ -19,7 +19,7 @@ def _number(value: int) -> str:
 
 def _plain(text: str) -> str:
     """Text extraction may render non-breaking spaces as plain ones."""
-    return text.replace("\u00a0", " ").replace("\n", " ")
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\n", " ")
 
 
 def test_report_holds_the_figures_of_the_managers_departement(client, seeded):

@@ -60,12 +60,14 @@ def _expected_totals(programme_id: int, dep: int | None, day: date) -> dict[str,
                   "), 0), COALESCE(SUM(q.budget_cents), 0) FROM programme_quotas q WHERE "
                   f"q.programme_id = :p{_dep_filter('q', dep)}", p=programme_id)[0]
     vouchers = Counter()
-    for status, expired, count in _rows(
-            "SELECT v.status, CASE WHEN b.expires_on < :day THEN 1 ELSE 0 END, COUNT(*) "
-            "FROM vouchers v JOIN booklets b ON b.id = v.booklet_id "
+    for status, expired, booklet_status, count in _rows(
+            "SELECT v.status, CASE WHEN b.expires_on < :day THEN 1 ELSE 0 END, b.status, "
+            "COUNT(*) FROM vouchers v JOIN booklets b ON b.id = v.booklet_id "
             "JOIN structures s ON s.id = b.structure_id "
-            f"WHERE b.programme_id = :p{sdep} GROUP BY 1, 2", p=programme_id, day=day):
-        key = status if status != "issued" else ("expired" if expired else "outstanding")
+            f"WHERE b.programme_id = :p{sdep} GROUP BY 1, 2, 3", p=programme_id, day=day):
+        key = status if status != "issued" else (
+            "expired" if expired else "in_stock" if booklet_status == "in_stock"
+            else "in_circulation")
         vouchers[key] += count
     paid = _rows(
         "SELECT COUNT(*), COALESCE(SUM(v.value_cents), 0) FROM vouchers v "
@@ -79,7 +81,8 @@ def _expected_totals(programme_id: int, dep: int | None, day: date) -> dict[str,
                      "revoked": by_status.get("revoked", 0), "allocated": allocated,
                      "quota": quota[0]},
         "vouchers": {"total": sum(vouchers.values()), "redeemed": vouchers["redeemed"],
-                     "outstanding": vouchers["outstanding"], "expired": vouchers["expired"],
+                     "in_circulation": vouchers["in_circulation"],
+                     "in_stock": vouchers["in_stock"], "expired": vouchers["expired"],
                      "revoked": vouchers["revoked"]},
         "euros": {"redeemed_cents": paid[1], "vouchers_paid": paid[0], "budget_cents": quota[2]},
     }

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from passnum.core.db import unit_of_work
+from passnum.dashboard.figures import FIGURES
 from passnum.dashboard.queries import programme_stats
 from passnum.extensions import db
 from passnum.seed import SEED_DOMAIN, SEED_PASSWORD, seed
@@ -45,19 +46,8 @@ def figures(page: str) -> dict[str, int]:
 
 
 def expected_figures(stats: dict[str, Any]) -> dict[str, int]:
-    """The same figures taken from ``programme_stats``."""
-    b, v, e, f = stats["booklets"], stats["vouchers"], stats["euros"], stats["forecast"]
-    return {
-        "beneficiaries_reached": stats["beneficiaries"]["reached"],
-        "beneficiaries_target": stats["beneficiaries"]["target"],
-        "booklets_issued": b["issued"], "booklets_handed_out": b["handed_out"],
-        "booklets_in_stock": b["in_stock"], "booklets_revoked": b["revoked"],
-        "booklets_allocated": b["allocated"], "booklets_quota": b["quota"],
-        "vouchers_redeemed": v["redeemed"], "vouchers_outstanding": v["outstanding"],
-        "vouchers_expired": v["expired"], "vouchers_revoked": v["revoked"],
-        "redeemed_cents": e["redeemed_cents"], "budget_cents": e["budget_cents"],
-        "booklets_projected": f["booklets_projected"], "cents_projected": f["cents_projected"],
-    }
+    """The same figures taken from ``programme_stats``, by the page's keys."""
+    return {f.dom_key: f.value(stats) for f in FIGURES}
 
 
 def structure_names(page: str) -> set[str]:

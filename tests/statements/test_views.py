@@ -220,7 +220,7 @@ def test_cli_generates_the_month(app):
     with at(NOW):
         result = runner.invoke(args=["statements", "generate", "--period", "2024-03"])
         assert result.exit_code == 0, result.output
-        assert "3 relevé(s) en brouillon, 4 chèque(s)" in result.output
+        assert "3 relevés en brouillon, 4 chèques" in result.output
         assert sw.places["a"].venue.name in result.output
         again = runner.invoke(args=["statements", "generate", "--period", "2024-03"])
         assert again.exit_code == 0 and "mis à jour" in again.output
