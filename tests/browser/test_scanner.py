@@ -274,7 +274,7 @@ def test_fake_camera_scans_a_printed_voucher_then_sees_it_already_redeemed(
 
         page.get_by_role("button", name="Scanner à nouveau").click()
         expect_verdict(page, "bad", "already_redeemed", "Chèque déjà encaissé le ")
-        expect(page.locator("#verdict")).to_contain_text(f"à {VENUE_NAME}")
+        expect(page.locator("#verdict")).to_contain_text(f"par « {VENUE_NAME} »")
         context.close()
     finally:
         camera_browser.close()
@@ -364,7 +364,7 @@ def test_voucher_refusals_are_shown_with_their_reason(
         expect_verdict(scanner, "bad", reason, message)
         expect(scanner.locator("#verdict")).to_contain_text("Chèque refusé")
         if reason == "already_redeemed":
-            expect(scanner.locator("#verdict")).to_contain_text(f"à {VENUE_NAME}.")
+            expect(scanner.locator("#verdict")).to_contain_text(f"par « {VENUE_NAME} ».")
     expect(scanner.locator("#verdict")).to_have_css("background-color", "rgb(164, 22, 26)")
 
     late = new_booklet(live_server)
