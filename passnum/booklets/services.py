@@ -290,8 +290,15 @@ def revoke_booklet(actor: User, booklet: Booklet, *, reason: str, note: str = ""
 
 
 def record_print(actor: User, booklet: Booklet) -> None:
-    """Count and audit one printing (download) of a booklet's PDF."""
+    """Count and audit one printing (download) of a booklet's PDF.
+
+    A revoked booklet's chèques are void, so it is never printed again: raises
+    ``RuleRefused`` (``booklet_revoked``) and ``NotFound`` (out of scope).
+    """
     ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
+    if booklet.status == BookletStatus.REVOKED:
+        raise RuleRefused("Ce chéquier est révoqué : il ne peut plus être imprimé.",
+                          code="booklet_revoked")
     booklet.printed_count += 1
     record("booklet.printed", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
            details={"number": booklet.number, "copy": booklet.printed_count})

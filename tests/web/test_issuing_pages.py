@@ -190,3 +190,21 @@ def test_issuer_cannot_choose_another_structure(client, app):
 
     person = db.session.scalar(select(Beneficiary).where(Beneficiary.last_name == "Moreau"))
     assert person.structure_id == world.s78.id
+
+
+def test_revoked_booklet_page_offers_no_pdf(client, app):
+    """A revoked booklet's chèques are void: its page no longer offers the PDF, and a
+    direct request for it is refused in French (nothing counted)."""
+    world = World()
+    booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
+    login(client, world.issuer78)
+    assert "Télécharger le PDF" in client.get(f"/chequiers/{booklet.id}").text
+    client.post(f"/chequiers/{booklet.id}/revoquer", data={"reason": "lost", "confirm": "y"})
+    page = client.get(f"/chequiers/{booklet.id}").text
+    assert "Révoqué" in page
+    assert "Télécharger le PDF" not in page and f"/chequiers/{booklet.id}/pdf" not in page
+    response = client.post(f"/chequiers/{booklet.id}/pdf")
+    assert response.status_code == 422
+    assert "révoqué" in response.text and "imprimé" in response.text
+    db.session.expire_all()
+    assert db.session.get(Booklet, booklet.id).printed_count == 0
