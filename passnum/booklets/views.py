@@ -261,8 +261,10 @@ def handout_start():
             form.number.errors.append(err.message)
             status = err.http_status
         else:
+            # "fiche": the person was chosen first, so the search step is skipped
             return redirect(url_for("booklets.handout_booklet", booklet_id=booklet.id,
-                                    beneficiaire=beneficiary_id))
+                                    beneficiaire=beneficiary_id,
+                                    fiche=1 if beneficiary_id else None))
     elif form.errors:
         status = 422
     return render_template("booklets/handout_start.html", form=form,
@@ -286,7 +288,7 @@ def handout_booklet(booklet_id: int):
     return render_template(
         "booklets/handout.html", booklet=booklet, state=queries.booklet_state(booklet),
         beneficiary=beneficiary, search_form=search_form, results=results,
-        form=HandOutForm(formdata=None),
+        form=HandOutForm(formdata=None), preselected=request.args.get("fiche") == "1",
     )
 
 
