@@ -21,7 +21,7 @@ def test_print_a_stock_batch_and_download_its_pdf(client, app):
     world = World()
     login(client, world.issuer78)
     page = client.get("/stock")
-    assert page.status_code == 200 and "Imprimer N chéquiers de stock" in page.text
+    assert page.status_code == 200 and "Imprimer ces chéquiers de stock" in page.text
     assert "encore 50 chéquier(s) disponible(s)" in page.text
 
     response = client.post("/stock", data={"count": "2"}, follow_redirects=True)
