@@ -226,3 +226,18 @@ def test_a_suspended_venues_agent_lands_on_their_venue_page_after_login(client, 
     response = client.post("/connexion", data={"email": agent.email, "password": PASSWORD})
     assert client.get(response.location).location.endswith("/mon-lieu")
     assert client.get("/", follow_redirects=True).status_code == 200
+
+
+def test_a_postal_code_outside_the_chosen_departement_is_refused(client, app):
+    """The issue's case: a 92000 address with département 78."""
+    world = World()
+    response = client.post("/lieux/candidature",
+                           data=form(world.d78.id, postal_code="92000", commune="Nanterre"))
+    assert response.status_code == 400
+    assert error_of(response.text, "postal_code") == (
+        "Le code postal 92000 n'est pas dans le département choisi, Yvelines (78) : "
+        "corrigez le code postal ou le département.")
+    assert db.session.scalar(select(Venue).where(Venue.siret == "73282932000074")) is None
+    response = client.post("/lieux/candidature",
+                           data=form(world.d92.id, postal_code="92000", commune="Nanterre"))
+    assert response.status_code == 302
