@@ -241,3 +241,40 @@ def test_a_postal_code_outside_the_chosen_departement_is_refused(client, app):
     response = client.post("/lieux/candidature",
                            data=form(world.d92.id, postal_code="92000", commune="Nanterre"))
     assert response.status_code == 302
+
+
+def test_an_invalid_application_shows_a_summary_on_top_and_keeps_the_input(client, app):
+    """On a phone the error was two-thirds down the page: a summary now opens the page,
+    names each faulty field with a link to it and takes the focus; every typed value
+    comes back except the password (asked again, and said so)."""
+    world = World()
+    typed = form(world.d78.id, siret="732 829 320 00075", iban="FR00 1234",
+                 phone="01 39 12 34 56", services="Ateliers tablette et smartphone")
+    response = client.post("/lieux/candidature", data=typed)
+    assert response.status_code == 422
+    page = response.text
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert summary is not None
+    opening = re.search(r'<div class="error-summary"[^>]*>', page).group(0)
+    assert 'role="alert"' in opening and 'tabindex="-1"' in opening and "autofocus" in opening
+    # the summary comes before the form, right below the page title
+    assert page.index('class="error-summary"') < page.index("<form")
+    assert page.index('class="error-summary"') < page.index("Charte des lieux")
+    assert "2 erreurs" in summary.group(1)
+    links = re.findall(r'<a href="#([a-z_]+)">([^<]*)</a>', summary.group(1))
+    assert [field_id for field_id, _ in links] == ["siret", "iban"]
+    assert all(f'id="{field_id}"' in page for field_id, _ in links)
+    assert "SIRET" in html.unescape(links[0][1])
+    # every typed value is kept, the password is not (and the page says so)
+    for name in ("name", "address", "postal_code", "commune", "legal_representative",
+                 "applicant_name", "email", "phone"):
+        assert f'value="{html.escape(typed[name])}"' in page, name
+    assert "Ateliers tablette et smartphone</textarea>" in page
+    assert f'<option selected value="{world.d78.id}">' in page
+    assert "phrase-de-passe-longue" not in page
+    assert "retapez votre mot de passe" in page
+
+
+def test_a_valid_page_has_no_error_summary(client, app):
+    World()
+    assert "error-summary" not in client.get("/lieux/candidature").text
