@@ -40,6 +40,7 @@ from passnum.booklets.services import (
     record_print,
     revoke_booklet,
 )
+from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import Conflict, DomainError
@@ -88,6 +89,14 @@ def revoke(booklet_id: int):
     if not form.validate_on_submit():
         flash("Choisissez un motif de révocation.", "error")
         return redirect(url_for("booklets.detail", booklet_id=booklet_id))
+    if not is_confirmed():
+        booklet = queries.get_booklet(current_user, booklet_id)
+        return confirmation_page(
+            title=f"Révoquer le chéquier n° {booklet.number} ?",
+            message="Ses chèques non utilisés seront annulés immédiatement et ne pourront "
+                    "plus être encaissés. La révocation est définitive.",
+            action="Révoquer le chéquier",
+            back_url=url_for("booklets.detail", booklet_id=booklet_id))
     try:
         with unit_of_work():
             booklet = queries.get_booklet(current_user, booklet_id)

@@ -172,7 +172,7 @@ def test_the_venue_page_shows_the_latest_decision_and_the_lead_manages_agents(cl
     login(client, world.manager78.email)
     client.post(f"/lieux/gestion/{venue.id}/approve", data={"approve-reason": "Bienvenue"})
     client.post(f"/lieux/gestion/{venue.id}/suspend",
-                data={"suspend-reason": "Ateliers non tenus"})
+                data={"suspend-reason": "Ateliers non tenus", "confirm": "oui"})
     client.post("/deconnexion")
     login(client, lead.email)
     page = client.get("/mon-lieu").text
@@ -187,11 +187,13 @@ def test_the_venue_page_shows_the_latest_decision_and_the_lead_manages_agents(cl
     assert added.status_code == 302
     agent = db.session.scalars(select(User).where(User.email == "lea@example.org")).one()
     assert agent.venue_id == venue.id
-    assert client.post(f"/mon-lieu/agents/{agent.id}/desactiver").status_code == 302
+    assert client.post(f"/mon-lieu/agents/{agent.id}/desactiver",
+                       data={"confirm": "oui"}).status_code == 302
     db.session.expire_all()
     assert not agent.is_active_account
     assert client.post(f"/mon-lieu/agents/{world.agent78.id}/desactiver").status_code == 404
-    own = client.post(f"/mon-lieu/agents/{lead.id}/desactiver", follow_redirects=True)
+    own = client.post(f"/mon-lieu/agents/{lead.id}/desactiver", data={"confirm": "oui"},
+                      follow_redirects=True)
     assert "votre propre compte" in own.text
 
 

@@ -116,7 +116,7 @@ def test_revoke_from_the_booklet_page(client, app):
     booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
     login(client, world.issuer78)
     response = client.post(f"/chequiers/{booklet.id}/revoquer",
-                           data={"reason": "lost", "note": "perdu au marché"},
+                           data={"reason": "lost", "note": "perdu au marché", "confirm": "oui"},
                            follow_redirects=True)
     assert "Chéquier révoqué" in response.text and "Révoqué" in response.text
     response = client.post(f"/chequiers/{booklet.id}/remplacer", follow_redirects=True)
@@ -199,7 +199,7 @@ def test_revoked_booklet_page_offers_no_pdf(client, app):
     booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
     login(client, world.issuer78)
     assert "Télécharger le PDF" in client.get(f"/chequiers/{booklet.id}").text
-    client.post(f"/chequiers/{booklet.id}/revoquer", data={"reason": "lost", "confirm": "y"})
+    client.post(f"/chequiers/{booklet.id}/revoquer", data={"reason": "lost", "confirm": "oui"})
     page = client.get(f"/chequiers/{booklet.id}").text
     assert "Révoqué" in page
     assert "Télécharger le PDF" not in page and f"/chequiers/{booklet.id}/pdf" not in page
