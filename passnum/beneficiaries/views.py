@@ -5,7 +5,16 @@ from __future__ import annotations
 import io
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -21,6 +30,7 @@ from passnum.booklets.forms import IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
 from passnum.core.db import unit_of_work
+from passnum.core.formatting import date_fr
 from passnum.errors import DomainError
 from passnum.programmes.queries import active_structures
 
@@ -44,6 +54,28 @@ def search():
                                  first_name=form.first_name.data or "",
                                  birth_date=form.birth_date.data)
     return render_template("beneficiaries/search.html", form=form, results=results)
+
+
+@bp.route("/liste")
+@login_required
+def people_list():
+    """The people of the issuer's structure (a manager's département, every one for an
+    admin), sorted by name, one page at a time: no name to type."""
+    _people_roles()
+    page = queries.structure_people(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("beneficiaries/list.html", listing=page)
+
+
+def _duplicate_warning(elsewhere: queries.DuplicateElsewhere) -> str:
+    """What an issuer may know of a probable duplicate: where and when, no one's data
+    (flashed messages travel in the signed session cookie)."""
+    if elsewhere.booklet_issued_on is not None:
+        fact = f"a reçu un chéquier le {date_fr(elsewhere.booklet_issued_on)}"
+    else:
+        fact = f"a été enregistrée le {date_fr(elsewhere.created_on)}"
+    return ("Doublon probable : une personne de même nom, prénom et date de naissance "
+            f"{fact} auprès de « {elsewhere.structure_name} ». Vérifiez qu'il s'agit bien "
+            "d'une autre personne avant de lui remettre un chéquier.")
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -72,6 +104,8 @@ def create():
                                    existing_id=existing,
                                    consent_version=CURRENT_CONSENT_VERSION), status
         flash("Bénéficiaire enregistré(e).", "success")
+        if (elsewhere := queries.duplicate_elsewhere(beneficiary)) is not None:
+            flash(_duplicate_warning(elsewhere), "warning")
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary.id))
     if form.errors:
         status = 422
