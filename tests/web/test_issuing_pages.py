@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from passnum.audit.models import AuditEvent
+from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet
 from passnum.extensions import db
 from tests.conftest import make_app
@@ -148,8 +149,20 @@ def test_forms_refuse_posts_without_csrf(tmp_path, request, path):
             client.post("/connexion", data={"email": world.issuer78.email,
                                             "password": PASSWORD, "csrf_token": token})
         response = client.post(path, data={"email": "x", "last_name": "x"})
-        assert response.status_code == 400
-        assert "formulaire a expiré" in response.text
+        # refused, and sent back to the form's page, which refills what was typed
+        assert response.status_code == 302
+        assert response.location == f"{path}?reprise=1"
+        assert "formulaire avait expiré" in client.get(response.location).text
+        assert db.session.scalar(select(func.count()).select_from(Beneficiary)) == 0
+        # the page the form was on, when the browser names it
+        response = client.post(path, data={"last_name": "x"},
+                               headers={"Referer": f"http://localhost{path}?structure=2"})
+        assert response.location == f"{path}?structure=2&reprise=1"
+        response = client.post(path, data={"last_name": "x"},
+                               headers={"Referer": "http://elsewhere.example/x"})
+        assert response.location == f"{path}?reprise=1"
+        # the API still answers in JSON (tests/api/test_edge.py)
+        db.session.remove()
 
 
 def test_security_headers_on_html(client, app):
