@@ -20,8 +20,9 @@ CONSENT_TEXTS: dict[str, str] = {
         "elle les donne, son numéro de téléphone, son adresse e-mail et le besoin qu’elle "
         "exprime, soient enregistrés pour la gestion de son Pass numérique, ainsi que, le "
         "cas échéant, le motif noté par l’équipe pour lui remettre un chéquier malgré un "
-        "doublon probable. Ces données sont supprimées à la fin du programme. Elle peut "
-        "demander à consulter ou rectifier ces données."
+        "doublon probable ou hors des critères d’éligibilité du programme. Ces données "
+        "sont supprimées à la fin du programme. Elle peut demander à consulter ou "
+        "rectifier ces données."
     ),
 }
 CURRENT_CONSENT_VERSION = "2026-12"

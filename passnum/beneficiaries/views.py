@@ -22,10 +22,16 @@ from passnum.auth.models import Role
 from passnum.beneficiaries import queries
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, consent_text
 from passnum.beneficiaries.export import export_filename, export_json
-from passnum.beneficiaries.forms import BeneficiaryForm, OverrideForm, SearchForm
+from passnum.beneficiaries.forms import (
+    BeneficiaryForm,
+    EligibilityOverrideForm,
+    OverrideForm,
+    SearchForm,
+)
 from passnum.beneficiaries.pdf import render_export
 from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
 from passnum.beneficiaries.services import override_duplicate as confirm_not_duplicate
+from passnum.beneficiaries.services import override_eligibility as allow_outside_criteria
 from passnum.booklets.forms import IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
@@ -121,6 +127,7 @@ def detail(beneficiary_id: int):
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
                            form=IssueForm(), override_form=OverrideForm(),
+                           eligibility_form=EligibilityOverrideForm(),
                            booklet_state=booklet_state,
                            consent_text=consent_text(beneficiary.consent_text_version))
 
@@ -166,6 +173,30 @@ def override_duplicate(beneficiary_id: int) -> ResponseReturnValue:
     else:
         flash("Doublon écarté : le chéquier de cette personne peut être émis ou remis.",
               "success")
+    return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+
+
+@bp.route("/<id:beneficiary_id>/eligibilite", methods=["POST"])
+@login_required
+def override_eligibility(beneficiary_id: int) -> ResponseReturnValue:
+    """A manager records why this person may have a booklet outside the programme's
+    territory or minimum age."""
+    form = EligibilityOverrideForm()
+    if not form.validate_on_submit():
+        flash("Indiquez le motif (500 caractères au plus).", "error")
+        return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+    try:
+        with unit_of_work():
+            beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
+            allow_outside_criteria(current_user, beneficiary,
+                                   reason=form.eligibility_reason.data)
+    except DomainError as err:
+        if err.http_status == 404:
+            raise
+        flash(err.message, "error")
+    else:
+        flash("Dérogation enregistrée : le chéquier de cette personne peut être émis ou "
+              "remis.", "success")
     return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
 
 

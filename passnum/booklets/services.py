@@ -27,6 +27,7 @@ from passnum.core.clock import now, today
 from passnum.core.formatting import date_fr
 from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
+from passnum.programmes.eligibility import eligibility_problem
 from passnum.programmes.models import Allocation, Programme, ProgrammeQuota, Structure
 from passnum.programmes.queries import allocation_for, open_programme, quota_for
 
@@ -137,6 +138,19 @@ def _check_one_booklet(
     )
 
 
+def _check_eligible(beneficiary: Beneficiary, programme: Programme) -> None:
+    """Refuse a person outside the programme's territory or below its minimum age,
+    unless a manager recorded why they may have a booklet all the same."""
+    problem = eligibility_problem(programme, postal_code=beneficiary.postal_code,
+                                  birth_date=beneficiary.birth_date, on=today())
+    if problem is None or (beneficiary.eligibility_override_reason or "").strip():
+        return
+    raise RuleRefused(
+        f"{problem.message} Si la personne doit tout de même recevoir un chéquier, un "
+        "gestionnaire DGAS peut le confirmer sur sa fiche en indiquant un motif.",
+        code=problem.code)
+
+
 def _build(programme: Programme, structure: Structure, actor: User, expires_on: date, *,
            beneficiary: Beneficiary | None, replaces: Booklet | None = None,
            moved: Sequence[Voucher] = ()) -> Booklet:
@@ -200,6 +214,7 @@ def issue_booklet(
         select(Beneficiary.id).where(Beneficiary.id == beneficiary.id).with_for_update()
     )
     override = _check_one_booklet(actor, beneficiary, programme, override_reason)
+    _check_eligible(beneficiary, programme)
     _consume_slot(programme, beneficiary.structure_id, beneficiary.structure.departement_id)
     booklet = _build(programme, beneficiary.structure, actor, _expiry(programme),
                      beneficiary=beneficiary)
@@ -368,6 +383,7 @@ def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
         select(Beneficiary.id).where(Beneficiary.id == beneficiary.id).with_for_update()
     )
     override = _check_one_booklet(actor, beneficiary, programme, override_reason)
+    _check_eligible(beneficiary, programme)
     booklet.status = BookletStatus.HANDED_OUT
     booklet.beneficiary_id = beneficiary.id
     booklet.handed_out_at = now()

@@ -18,6 +18,7 @@ NAMED_AS = {
     "email": "adresse e-mail",
     "need": "besoin",
     "duplicate_override_reason": "doublon",
+    "eligibility_override_reason": "éligibilité",
 }
 # Columns about the person that are not facts they give: record keeping and the
 # consent itself.
