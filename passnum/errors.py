@@ -7,9 +7,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from passnum.core.resume import resume_url
 
 
 @dataclass
@@ -151,6 +153,14 @@ def _discard_session() -> None:
     db.session.remove()
 
 
+def _back_to_expired_form():
+    """A form sent after its token or the session expired: back to its page (through the
+    login page when the session is gone), where the browser refills what was typed."""
+    flash("Le formulaire avait expiré : ce que vous aviez saisi a été repris. "
+          "Vérifiez-le puis renvoyez le formulaire.", "info")
+    return redirect(resume_url())
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the single error renderer for domain errors and HTTP errors."""
 
@@ -166,6 +176,8 @@ def register_error_handlers(app: Flask) -> None:
         status = err.code or 500
         code, message = HTTP_MESSAGES.get(status, ("http_error", err.description or ""))
         if status == 400 and err.description and "CSRF" in str(err.description):
+            if request.method == "POST" and not wants_json():
+                return _back_to_expired_form()
             code, message = "csrf_failed", "Le formulaire a expiré : rechargez la page."
         response = render_error(status, code, message)
         if status == 429 and getattr(err, "retry_after", None):

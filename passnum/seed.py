@@ -328,7 +328,7 @@ class _Generator:
             "postal_code": self._postal(structure_id), "phone": None, "email": None,
             "need": self.rng.choice(NEEDS), "identity_key": identity_key(last, first, birth),
             "consent_at": created, "consent_text_version": CONSENT_TEXT_VERSION,
-            "duplicate_override_reason": None,
+            "duplicate_override_reason": None, "eligibility_override_reason": None,
             "created_by_id": self.users.get(f"issuer-{structure_id}"), "created_at": created,
             "pseudonymised_at": None,
         })

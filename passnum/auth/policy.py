@@ -79,8 +79,10 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "redemptions.service_worker": PUBLIC,
     # beneficiaries and booklets
     "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
+    "beneficiaries.people_list": PEOPLE,
     "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.issue": ISSUING,
     "beneficiaries.override_duplicate": OVERRIDE,
+    "beneficiaries.override_eligibility": OVERRIDE,
     "beneficiaries.export_json_download": hidden(PEOPLE),
     "beneficiaries.export_pdf_download": hidden(PEOPLE),
     "booklets.detail": PEOPLE, "booklets.pdf": PEOPLE, "booklets.replace": ISSUING,

@@ -33,6 +33,7 @@ from passnum.auth.services import (
 from passnum.auth.sessions import VERSION_KEY, change_password, ensure_account_works, log_out
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
+from passnum.core.resume import resume_url
 from passnum.errors import DomainError
 from passnum.extensions import db
 
@@ -161,7 +162,9 @@ def _end_old_sessions() -> ResponseReturnValue | None:
     flash("Votre session a expiré : reconnectez-vous.", "info")
     if request.path.startswith("/api/"):
         return None  # the API answers 401 by itself
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    # a form sent: come back to its page, which refills it (``core.resume``)
+    target = resume_url() if request.method == "POST" else request.full_path.rstrip("?")
+    return redirect(url_for("auth.login", next=target))
 
 
 @bp.route("/deconnexion", methods=["POST"])

@@ -119,6 +119,7 @@ def export_schema() -> dict[str, Any]:
                 "id": count, "first_name": text, "last_name": text, "birth_date": maybe(day),
                 "postal_code": text, "phone": maybe(text), "email": maybe(text),
                 "need": text, "duplicate_override_reason": maybe(text),
+                "eligibility_override_reason": maybe(text),
                 "created_at": instant}),
             "consent": _object({"given_at": instant, "text_version": text,
                                 "text": maybe(text)}),

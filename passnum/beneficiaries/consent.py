@@ -14,8 +14,18 @@ CONSENT_TEXTS: dict[str, str] = {
         "enregistrés pour la gestion de son Pass numérique, puis supprimés à la fin du "
         "programme. Elle peut demander à consulter ou rectifier ces données."
     ),
+    # names every fact stored about the person, the optional ones included
+    "2026-12": (
+        "La personne accepte que ses nom, prénom, date de naissance et code postal, et, si "
+        "elle les donne, son numéro de téléphone, son adresse e-mail et le besoin qu’elle "
+        "exprime, soient enregistrés pour la gestion de son Pass numérique, ainsi que, le "
+        "cas échéant, le motif noté par l’équipe pour lui remettre un chéquier malgré un "
+        "doublon probable ou hors des critères d’éligibilité du programme. Ces données "
+        "sont supprimées à la fin du programme. Elle peut demander à consulter ou "
+        "rectifier ces données."
+    ),
 }
-CURRENT_CONSENT_VERSION = "2024-01"
+CURRENT_CONSENT_VERSION = "2026-12"
 
 
 def consent_text(version: str) -> str | None:

@@ -53,6 +53,7 @@ def subject_access_data(beneficiary: Beneficiary, *, at: datetime) -> dict[str, 
             "postal_code": beneficiary.postal_code, "phone": beneficiary.phone,
             "email": beneficiary.email, "need": beneficiary.need or "",
             "duplicate_override_reason": beneficiary.duplicate_override_reason,
+            "eligibility_override_reason": beneficiary.eligibility_override_reason,
             "created_at": beneficiary.created_at,
         },
         "consent": {

@@ -53,3 +53,12 @@ class OverrideForm(FrenchForm):
 
     reason = TextAreaField("Motif (la personne n'est pas celle du chéquier déjà émis)",
                            validators=[DataRequired(), Length(max=500)])
+
+
+class EligibilityOverrideForm(FrenchForm):
+    """A manager's reason for giving a booklet to a person outside the programme's
+    territory or below its minimum age."""
+
+    eligibility_reason = TextAreaField(
+        "Motif (pourquoi la personne doit recevoir un chéquier malgré les critères)",
+        validators=[DataRequired(), Length(max=500)])

@@ -32,6 +32,7 @@ class Beneficiary(db.Model):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     consent_text_version: Mapped[str] = mapped_column(String(20))
     duplicate_override_reason: Mapped[str | None] = mapped_column(Text)
+    eligibility_override_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -88,6 +88,8 @@ def _identity(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
             ("Besoin exprimé", person["need"] or "non renseigné"),
             ("Dérogation au contrôle des doublons",
              person["duplicate_override_reason"] or "aucune"),
+            ("Dérogation aux critères d'éligibilité",
+             person["eligibility_override_reason"] or "aucune"),
             ("Fiche créée le", datetime_fr(person["created_at"])),
             ("Structure", f"{structure['name']} (département {structure['departement']})"),
             ("N° de fiche", str(person["id"])),

@@ -94,6 +94,7 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "consent_text_version": _kept("consent.text_version",
                                       "proof the data was lawfully held"),
         "duplicate_override_reason": _blanked("beneficiary.duplicate_override_reason"),
+        "eligibility_override_reason": _blanked("beneficiary.eligibility_override_reason"),
         "created_by_id": NOT_PERSONAL,
         "created_at": _kept("beneficiary.created_at"),
         "pseudonymised_at": Rule(Treatment.SET_BY_PURGE),
@@ -193,6 +194,7 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "budget_cents": NOT_PERSONAL, "vouchers_per_booklet": NOT_PERSONAL,
         "voucher_value_cents": NOT_PERSONAL, "validity_months": NOT_PERSONAL,
         "closed_at": NOT_PERSONAL, "created_at": NOT_PERSONAL,
+        "eligible_postal_codes": NOT_PERSONAL, "minimum_age": NOT_PERSONAL,
     },
     "programme_quotas": {
         "id": NOT_PERSONAL, "programme_id": NOT_PERSONAL, "departement_id": NOT_PERSONAL,

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from passnum.auth.models import User
 from passnum.auth.permissions import structure_filter
 from passnum.beneficiaries.models import Beneficiary
+from passnum.booklets.models import Booklet, BookletStatus
 from passnum.core.text import normalise_name
 from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.programmes.models import Structure
 
 SEARCH_LIMIT = 50
+PAGE_SIZE = 50  # people per page of a structure's list
+
+
+@dataclass(frozen=True)
+class DuplicateElsewhere:
+    """A record of the same identity in another structure, as the duplicate rule lets
+    an issuer know it: the structure, the record's date, the booklet's issue date."""
+
+    structure_name: str
+    created_on: date
+    booklet_issued_on: date | None
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of a list of beneficiaries."""
+
+    people: list[Beneficiary]
+    page: int
+    pages: int
+    total: int
 
 
 def _scoped(*, include_pseudonymised: bool = False):
@@ -72,3 +95,42 @@ def same_identity_in_structure(identity_key: str, structure_id: int) -> Benefici
             Beneficiary.identity_key == identity_key, Beneficiary.structure_id == structure_id
         )
     )
+
+
+def duplicate_elsewhere(beneficiary: Beneficiary) -> DuplicateElsewhere | None:
+    """The first live record of the same identity (normalised names and birth date) in
+    another structure, preferring one that holds a live booklet; ``None`` if there is none.
+    """
+    row = db.session.execute(
+        select(Structure.name, Beneficiary.created_at, Booklet.issued_at)
+        .select_from(Beneficiary)
+        .join(Structure, Structure.id == Beneficiary.structure_id)
+        .outerjoin(Booklet, (Booklet.beneficiary_id == Beneficiary.id)
+                   & (Booklet.status != BookletStatus.REVOKED))
+        .where(Beneficiary.identity_key == beneficiary.identity_key,
+               Beneficiary.structure_id != beneficiary.structure_id,
+               Beneficiary.pseudonymised_at.is_(None))
+        .order_by(Booklet.issued_at.is_(None), Beneficiary.created_at)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return DuplicateElsewhere(row.name, row.created_at.date(),
+                              row.issued_at.date() if row.issued_at else None)
+
+
+def structure_people(actor: User, *, page: int = 1) -> PeoplePage:
+    """The live beneficiaries in ``actor``'s scope, sorted by last then first name, one
+    page of ``PAGE_SIZE``; ``NotFound`` for a page past the last."""
+    scope = structure_filter(actor, Beneficiary.structure_id, Structure.departement_id)
+    total = db.session.scalar(
+        select(func.count()).select_from(_scoped().where(scope).subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    if not 1 <= page <= pages:
+        raise NotFound("Cette page de la liste n'existe pas.")
+    people = db.session.scalars(
+        _scoped().where(scope)
+        # the identity key sorts accent- and case-blind: last name, first name, birth date
+        .order_by(Beneficiary.identity_key, Beneficiary.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    return PeoplePage(list(people), page, pages, total)

@@ -88,6 +88,27 @@ def override_duplicate(actor: User, beneficiary: Beneficiary, *, reason: str) ->
     return beneficiary
 
 
+def override_eligibility(actor: User, beneficiary: Beneficiary, *, reason: str) -> Beneficiary:
+    """Confirm, with a reason, that ``beneficiary`` may receive a booklet although the
+    programme's territory or minimum age leaves them out. Audited (without the reason,
+    which may be personal: it stays on the record, exported and purged with it).
+
+    Managers of the person's département and admins only: raises ``Forbidden`` for other
+    roles, ``NotFound`` out of scope, ``InvalidInput`` without a reason.
+    """
+    require_role(actor, Role.MANAGER, Role.ADMIN)
+    ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
+                    "Bénéficiaire")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("Indiquez le motif (500 caractères au plus).", field="reason")
+    beneficiary.eligibility_override_reason = reason
+    db.session.flush()
+    record("beneficiary.eligibility_overridden", actor_id=actor.id,
+           object_type="beneficiary", object_id=beneficiary.id)
+    return beneficiary
+
+
 def export_beneficiary(
     actor: User, beneficiary_id: int, *, fmt: Literal["json", "pdf"]
 ) -> dict[str, Any]:

@@ -9,7 +9,12 @@ from typing import Any
 
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, current_consent_text
 from passnum.core.clock import today
-from passnum.core.text import check_name_characters, clean_name, normalise_name
+from passnum.core.text import (
+    check_name_characters,
+    clean_name,
+    first_name_case,
+    normalise_name,
+)
 from passnum.errors import InvalidInput, RuleRefused
 
 POSTAL_CODE = re.compile(r"^\d{5}$")
@@ -101,7 +106,7 @@ def clean_beneficiary(data: dict[str, Any]) -> BeneficiaryInput:
     if not isinstance(need, str) or len(need) > 1000:
         raise InvalidInput("Le besoin exprimé est trop long (1000 caractères).", field="need")
     return BeneficiaryInput(
-        first_name=_name(data.get("first_name"), "first_name", "Le prénom"),
+        first_name=first_name_case(_name(data.get("first_name"), "first_name", "Le prénom")),
         last_name=_name(data.get("last_name"), "last_name", "Le nom"),
         birth_date=parse_birth_date(data.get("birth_date")),
         postal_code=postal.strip(),

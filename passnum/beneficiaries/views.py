@@ -5,7 +5,16 @@ from __future__ import annotations
 import io
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -13,14 +22,21 @@ from passnum.auth.models import Role
 from passnum.beneficiaries import queries
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, consent_text
 from passnum.beneficiaries.export import export_filename, export_json
-from passnum.beneficiaries.forms import BeneficiaryForm, OverrideForm, SearchForm
+from passnum.beneficiaries.forms import (
+    BeneficiaryForm,
+    EligibilityOverrideForm,
+    OverrideForm,
+    SearchForm,
+)
 from passnum.beneficiaries.pdf import render_export
 from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
 from passnum.beneficiaries.services import override_duplicate as confirm_not_duplicate
+from passnum.beneficiaries.services import override_eligibility as allow_outside_criteria
 from passnum.booklets.forms import IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
 from passnum.core.db import unit_of_work
+from passnum.core.formatting import date_fr
 from passnum.errors import DomainError
 from passnum.programmes.queries import active_structures
 
@@ -44,6 +60,28 @@ def search():
                                  first_name=form.first_name.data or "",
                                  birth_date=form.birth_date.data)
     return render_template("beneficiaries/search.html", form=form, results=results)
+
+
+@bp.route("/liste")
+@login_required
+def people_list():
+    """The people of the issuer's structure (a manager's département, every one for an
+    admin), sorted by name, one page at a time: no name to type."""
+    _people_roles()
+    page = queries.structure_people(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("beneficiaries/list.html", listing=page)
+
+
+def _duplicate_warning(elsewhere: queries.DuplicateElsewhere) -> str:
+    """What an issuer may know of a probable duplicate: where and when, no one's data
+    (flashed messages travel in the signed session cookie)."""
+    if elsewhere.booklet_issued_on is not None:
+        fact = f"a reçu un chéquier le {date_fr(elsewhere.booklet_issued_on)}"
+    else:
+        fact = f"a été enregistrée le {date_fr(elsewhere.created_on)}"
+    return ("Doublon probable : une personne de même nom, prénom et date de naissance "
+            f"{fact} auprès de « {elsewhere.structure_name} ». Vérifiez qu'il s'agit bien "
+            "d'une autre personne avant de lui remettre un chéquier.")
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -72,6 +110,8 @@ def create():
                                    existing_id=existing,
                                    consent_version=CURRENT_CONSENT_VERSION), status
         flash("Bénéficiaire enregistré(e).", "success")
+        if (elsewhere := queries.duplicate_elsewhere(beneficiary)) is not None:
+            flash(_duplicate_warning(elsewhere), "warning")
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary.id))
     if form.errors:
         status = 422
@@ -87,6 +127,7 @@ def detail(beneficiary_id: int):
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
                            form=IssueForm(), override_form=OverrideForm(),
+                           eligibility_form=EligibilityOverrideForm(),
                            booklet_state=booklet_state,
                            consent_text=consent_text(beneficiary.consent_text_version))
 
@@ -132,6 +173,30 @@ def override_duplicate(beneficiary_id: int) -> ResponseReturnValue:
     else:
         flash("Doublon écarté : le chéquier de cette personne peut être émis ou remis.",
               "success")
+    return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+
+
+@bp.route("/<id:beneficiary_id>/eligibilite", methods=["POST"])
+@login_required
+def override_eligibility(beneficiary_id: int) -> ResponseReturnValue:
+    """A manager records why this person may have a booklet outside the programme's
+    territory or minimum age."""
+    form = EligibilityOverrideForm()
+    if not form.validate_on_submit():
+        flash("Indiquez le motif (500 caractères au plus).", "error")
+        return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+    try:
+        with unit_of_work():
+            beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
+            allow_outside_criteria(current_user, beneficiary,
+                                   reason=form.eligibility_reason.data)
+    except DomainError as err:
+        if err.http_status == 404:
+            raise
+        flash(err.message, "error")
+    else:
+        flash("Dérogation enregistrée : le chéquier de cette personne peut être émis ou "
+              "remis.", "success")
     return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
 
 

@@ -27,6 +27,7 @@ from passnum.core.clock import now, today
 from passnum.core.formatting import date_fr
 from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
+from passnum.programmes.eligibility import eligibility_problem
 from passnum.programmes.models import Allocation, Programme, ProgrammeQuota, Structure
 from passnum.programmes.queries import allocation_for, open_programme, quota_for
 
@@ -137,6 +138,19 @@ def _check_one_booklet(
     )
 
 
+def _check_eligible(beneficiary: Beneficiary, programme: Programme) -> None:
+    """Refuse a person outside the programme's territory or below its minimum age,
+    unless a manager recorded why they may have a booklet all the same."""
+    problem = eligibility_problem(programme, postal_code=beneficiary.postal_code,
+                                  birth_date=beneficiary.birth_date, on=today())
+    if problem is None or (beneficiary.eligibility_override_reason or "").strip():
+        return
+    raise RuleRefused(
+        f"{problem.message} Si la personne doit tout de même recevoir un chéquier, un "
+        "gestionnaire DGAS peut le confirmer sur sa fiche en indiquant un motif.",
+        code=problem.code)
+
+
 def _build(programme: Programme, structure: Structure, actor: User, expires_on: date, *,
            beneficiary: Beneficiary | None, replaces: Booklet | None = None,
            moved: Sequence[Voucher] = ()) -> Booklet:
@@ -200,6 +214,7 @@ def issue_booklet(
         select(Beneficiary.id).where(Beneficiary.id == beneficiary.id).with_for_update()
     )
     override = _check_one_booklet(actor, beneficiary, programme, override_reason)
+    _check_eligible(beneficiary, programme)
     _consume_slot(programme, beneficiary.structure_id, beneficiary.structure.departement_id)
     booklet = _build(programme, beneficiary.structure, actor, _expiry(programme),
                      beneficiary=beneficiary)
@@ -290,8 +305,15 @@ def revoke_booklet(actor: User, booklet: Booklet, *, reason: str, note: str = ""
 
 
 def record_print(actor: User, booklet: Booklet) -> None:
-    """Count and audit one printing (download) of a booklet's PDF."""
+    """Count and audit one printing (download) of a booklet's PDF.
+
+    A revoked booklet's chèques are void, so it is never printed again: raises
+    ``RuleRefused`` (``booklet_revoked``) and ``NotFound`` (out of scope).
+    """
     ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
+    if booklet.status == BookletStatus.REVOKED:
+        raise RuleRefused("Ce chéquier est révoqué : il ne peut plus être imprimé.",
+                          code="booklet_revoked")
     booklet.printed_count += 1
     record("booklet.printed", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
            details={"number": booklet.number, "copy": booklet.printed_count})
@@ -361,6 +383,7 @@ def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
         select(Beneficiary.id).where(Beneficiary.id == beneficiary.id).with_for_update()
     )
     override = _check_one_booklet(actor, beneficiary, programme, override_reason)
+    _check_eligible(beneficiary, programme)
     booklet.status = BookletStatus.HANDED_OUT
     booklet.beneficiary_id = beneficiary.id
     booklet.handed_out_at = now()

@@ -40,6 +40,7 @@ from passnum.booklets.services import (
     record_print,
     revoke_booklet,
 )
+from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import agree, plural
 from passnum.core.ratelimit import limit_code_checks
@@ -89,6 +90,14 @@ def revoke(booklet_id: int):
     if not form.validate_on_submit():
         flash("Choisissez un motif de révocation.", "error")
         return redirect(url_for("booklets.detail", booklet_id=booklet_id))
+    if not is_confirmed():
+        booklet = queries.get_booklet(current_user, booklet_id)
+        return confirmation_page(
+            title=f"Révoquer le chéquier n° {booklet.number} ?",
+            message="Ses chèques non utilisés seront annulés immédiatement et ne pourront "
+                    "plus être encaissés. La révocation est définitive.",
+            action="Révoquer le chéquier",
+            back_url=url_for("booklets.detail", booklet_id=booklet_id))
     try:
         with unit_of_work():
             booklet = queries.get_booklet(current_user, booklet_id)
@@ -263,8 +272,10 @@ def handout_start():
             form.number.errors.append(err.message)
             status = err.http_status
         else:
+            # "fiche": the person was chosen first, so the search step is skipped
             return redirect(url_for("booklets.handout_booklet", booklet_id=booklet.id,
-                                    beneficiaire=beneficiary_id))
+                                    beneficiaire=beneficiary_id,
+                                    fiche=1 if beneficiary_id else None))
     elif form.errors:
         status = 422
     return render_template("booklets/handout_start.html", form=form,
@@ -288,7 +299,7 @@ def handout_booklet(booklet_id: int):
     return render_template(
         "booklets/handout.html", booklet=booklet, state=queries.booklet_state(booklet),
         beneficiary=beneficiary, search_form=search_form, results=results,
-        form=HandOutForm(formdata=None),
+        form=HandOutForm(formdata=None), preselected=request.args.get("fiche") == "1",
     )
 
 

@@ -21,6 +21,16 @@ def normalise_name(value: str) -> str:
     return _NOT_LETTER.sub("", plain)
 
 
+_NAME_PART = re.compile(r"([\s'’-]+)")
+
+
+def first_name_case(value: str) -> str:
+    """A first name written as last names are shown, alike whoever typed it: each part
+    (between spaces, hyphens and apostrophes) capitalised, the rest in lower case;
+    accents kept as typed. ``"jean-pierre"`` and ``"JEAN-PIERRE"`` give ``"Jean-Pierre"``."""
+    return "".join(part.capitalize() for part in _NAME_PART.split(value))
+
+
 def clean_name(value: str) -> str:
     """Collapse white space in a person's name as typed, keeping its spelling."""
     return " ".join(value.split())

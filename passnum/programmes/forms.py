@@ -1,7 +1,7 @@
 """Allocation form."""
 
-from wtforms import StringField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField
 from passnum.programmes.services import MAX_ALLOCATION, REASON_MAX
@@ -29,6 +29,9 @@ class ProgrammeForm(FrenchForm):
                                        validators=[InputRequired()])
     validity_months = WholeNumberField("Validité des chèques (mois après émission)",
                                    validators=[InputRequired()])
+    eligible_postal_codes = TextAreaField("Territoire : codes postaux admis (facultatif)",
+                                          validators=[Optional(), Length(max=5000)])
+    minimum_age = WholeNumberField("Âge minimum (facultatif)", validators=[Optional()])
 
     def values(self) -> dict:
         """The fields as the service takes them (amounts in cents)."""
@@ -39,6 +42,8 @@ class ProgrammeForm(FrenchForm):
             "vouchers_per_booklet": self.vouchers_per_booklet.data,
             "voucher_value_cents": self.voucher_value_euros.data * 100,
             "validity_months": self.validity_months.data,
+            "eligible_postal_codes": self.eligible_postal_codes.data or "",
+            "minimum_age": self.minimum_age.data,
         }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
@@ -45,6 +45,11 @@ class Programme(db.Model):
     vouchers_per_booklet: Mapped[int] = mapped_column(default=10)
     voucher_value_cents: Mapped[int] = mapped_column(default=1000)
     validity_months: Mapped[int] = mapped_column(default=12)
+    # who may receive a booklet: postal codes or their first digits (a département),
+    # separated by spaces or commas, "" for anywhere; an age reached on the issue day
+    eligible_postal_codes: Mapped[str] = mapped_column(Text, default="",
+                                                       server_default=text("''"))
+    minimum_age: Mapped[int | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 

@@ -14,6 +14,7 @@ from passnum.booklets.models import Booklet
 from passnum.core.text import check_name_characters
 from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
+from passnum.programmes.eligibility import invalid_territory_entries, territory_entries
 from passnum.programmes.models import (
     Allocation,
     Departement,
@@ -93,6 +94,26 @@ DEPARTEMENT_CODE = re.compile(r"^(\d{2,3}|2A|2B)$")
 PROGRAMME_FIELDS = ("name", "starts_on", "ends_on", "target_beneficiaries", "budget_cents",
                     "vouchers_per_booklet", "voucher_value_cents", "validity_months")
 COMPOSITION = ("vouchers_per_booklet", "voucher_value_cents")
+# who may receive a booklet (``eligibility``): kept as they are when not given
+ELIGIBILITY_FIELDS = ("eligible_postal_codes", "minimum_age")
+
+
+def _check_eligibility_settings(values: dict[str, Any]) -> None:
+    """Normalise and check the territory list and the minimum age, naming the field."""
+    if "eligible_postal_codes" in values:
+        text = values["eligible_postal_codes"] or ""
+        if not isinstance(text, str) or len(text) > 5000:
+            raise InvalidInput("Liste de codes postaux trop longue.",
+                               field="eligible_postal_codes")
+        if wrong := invalid_territory_entries(text):
+            raise InvalidInput(f"« {wrong[0]} » n'est ni un code postal (5 chiffres) ni le "
+                               "début d'un code postal (2 à 4 chiffres, par exemple 78).",
+                               field="eligible_postal_codes")
+        values["eligible_postal_codes"] = " ".join(territory_entries(text))
+    age = values.get("minimum_age")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int)
+                            or not 0 <= age <= 120):
+        raise InvalidInput("Âge minimum hors limites (0 à 120 ans).", field="minimum_age")
 
 
 def _check_programme(values: dict[str, Any]) -> None:
@@ -118,7 +139,9 @@ def save_programme(actor: User, programme: Programme | None, **values: Any) -> P
     (``composition_locked``). Raises ``InvalidInput`` naming the field.
     """
     require_role(actor, Role.ADMIN)
-    values = {k: values[k] for k in PROGRAMME_FIELDS}
+    values = {**{k: values[k] for k in PROGRAMME_FIELDS},
+              **{k: values[k] for k in ELIGIBILITY_FIELDS if k in values}}
+    _check_eligibility_settings(values)
     values["name"] = values["name"].strip()
     _check_programme(values)
     taken = db.session.scalar(select(Programme.id).where(Programme.name == values["name"]))
@@ -131,7 +154,7 @@ def save_programme(actor: User, programme: Programme | None, **values: Any) -> P
             raise RuleRefused("Des chéquiers ont déjà été émis : leur composition ne peut plus "
                               "changer.", code="composition_locked",
                               field="vouchers_per_booklet")
-    before = {k: str(getattr(programme, k)) for k in PROGRAMME_FIELDS} if programme else {}
+    before = {k: str(getattr(programme, k)) for k in values} if programme else {}
     if programme is None:
         programme = Programme(**values)
         db.session.add(programme)

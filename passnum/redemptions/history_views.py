@@ -11,6 +11,7 @@ from passnum.auth.models import Role
 from passnum.booklets.forms import EmptyForm
 from passnum.booklets.queries import voucher_state
 from passnum.core.clock import now
+from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import datetime_fr
 from passnum.core.ratelimit import limit_code_checks
@@ -89,6 +90,14 @@ def undo_redemption(redemption_id: int) -> ResponseReturnValue:
     venue_id = _venue_id()
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if not is_confirmed():
+        get_redemption(venue_id, redemption_id)  # 404 before asking
+        return confirmation_page(
+            title="Annuler cet encaissement ?",
+            message="Les chèques de cet encaissement redeviendront utilisables et ne seront "
+                    "pas remboursés au lieu.",
+            action="Annuler l'encaissement",
+            back_url=url_for("history.index"))
     try:
         with unit_of_work():
             undo(get_redemption(venue_id, redemption_id), actor=current_user,

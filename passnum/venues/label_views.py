@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from passnum.auth.models import Role
+from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import format_iban
 from passnum.errors import DomainError
@@ -44,6 +45,12 @@ bp = Blueprint("labels", __name__)
 
 MAX_ID = 2**31 - 1
 CSRF_MESSAGE = "Le formulaire a expiré : rechargez la page puis renvoyez-le."
+# Label decisions that stop a venue from redeeming: asked twice, with what they do.
+CONFIRMED_ACTIONS = {
+    "suspend": "Le lieu ne pourra plus encaisser de chèques tant que le label est suspendu.",
+    "withdraw": "Le lieu ne pourra plus jamais encaisser de chèques : le retrait est "
+                "définitif.",
+}
 
 
 def _application_limit() -> str:
@@ -170,6 +177,11 @@ def decide(venue_id: int, action: str) -> ResponseReturnValue:
     form = LabelDecisionForm(prefix=action)
     if not form.validate_on_submit():
         return _manage_detail(venue, form, 400 if _csrf_failed(form) else 422)
+    if action in CONFIRMED_ACTIONS and not is_confirmed():
+        return confirmation_page(
+            title=f"{LABEL_ACTIONS[action].label} de « {venue.name} » ?",
+            message=CONFIRMED_ACTIONS[action], action=LABEL_ACTIONS[action].label,
+            back_url=url_for(".managed_venue", venue_id=venue_id))
     try:
         with unit_of_work():
             change = change_label(current_user, venue, action, form.reason.data)
@@ -237,6 +249,12 @@ def toggle_agent(user_id: int, what: str) -> ResponseReturnValue:
     if not AgentToggleForm().validate_on_submit():
         abort(400, "CSRF token missing or invalid.")
     agent = queries.get_venue_agent(venue.id, user_id)
+    if what == "desactiver" and not is_confirmed():
+        return confirmation_page(
+            title=f"Désactiver le compte de {agent.full_name or agent.email} ?",
+            message="Cet agent ne pourra plus se connecter ni encaisser de chèques ; ses "
+                    "sessions en cours sont fermées. Vous pourrez réactiver le compte.",
+            action="Désactiver le compte", back_url=url_for(".my_venue"))
     try:
         with unit_of_work():
             set_agent_active(current_user, agent, active=what == "reactiver")

@@ -27,7 +27,13 @@ from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefu
 from passnum.extensions import db
 from passnum.programmes.models import Departement
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue, VenueLabelChange
-from passnum.venues.validation import check_iban, check_phone, check_postal_code, check_siret
+from passnum.venues.validation import (
+    check_iban,
+    check_phone,
+    check_postal_code,
+    check_postal_code_in_departement,
+    check_siret,
+)
 
 PASSWORD_MIN = 12
 REASON_MAX = 500
@@ -195,9 +201,11 @@ def apply_for_label(
     values = {"name": name, "address": address, "commune": commune,
               "legal_representative": legal_representative, "services": services}
     texts = {key: _text(values, key) for key in TEXT_FIELDS}
+    postal_code, departement = check_postal_code(postal_code), _departement(departement_id)
+    check_postal_code_in_departement(postal_code, departement.code, departement.name)
     venue = Venue(
-        **texts, postal_code=check_postal_code(postal_code), phone=check_phone(phone),
-        departement_id=_departement(departement_id).id, siret=check_siret(siret),
+        **texts, postal_code=postal_code, phone=check_phone(phone),
+        departement_id=departement.id, siret=check_siret(siret),
         iban=check_iban(iban), label_status=LabelStatus.PENDING,
     )
     full_name = " ".join(check_name_characters(

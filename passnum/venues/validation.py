@@ -124,6 +124,30 @@ def check_postal_code(value: str | None) -> str:
     return code
 
 
+def departement_of_postal_code(code: str) -> str:
+    """The département code a 5-digit postal code belongs to (La Poste's numbering):
+    the first two digits, the first three overseas (97x, 98x), 2A or 2B for Corsica
+    (20000–20199 is Corse-du-Sud, 20200–20999 Haute-Corse)."""
+    if code.startswith("20"):
+        return "2A" if int(code) < 20200 else "2B"
+    if code[:2] in ("97", "98"):
+        return code[:3]
+    return code[:2]
+
+
+def check_postal_code_in_departement(postal_code: str, departement_code: str,
+                                     departement_name: str) -> None:
+    """Refuse a (checked) postal code that lies outside the chosen département.
+
+    Raises ``InvalidInput`` (``postal_code_departement_mismatch``) on the postal code.
+    """
+    if departement_of_postal_code(postal_code) != departement_code.upper():
+        raise InvalidInput(
+            f"Le code postal {postal_code} n'est pas dans le département choisi, "
+            f"{departement_name} ({departement_code}) : corrigez le code postal ou le "
+            "département.", code="postal_code_departement_mismatch", field="postal_code")
+
+
 def check_phone(value: str | None) -> str:
     """Return an optional French phone number as ``01 23 45 67 89`` ("" when empty).
 

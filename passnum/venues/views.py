@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from passnum.auth.models import Role
 from passnum.core.clock import now
+from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.venues import queries
@@ -180,6 +181,13 @@ def cancel(workshop_id: int) -> ResponseReturnValue:
         if "csrf_token" in form.errors:
             abort(400, "CSRF token missing or invalid.")
         return _detail(workshop, form, 422)
+    if not is_confirmed():
+        return confirmation_page(
+            title="Annuler l'atelier ?",
+            message=f"L'atelier « {workshop.title} » sera annulé pour tous ses inscrits, avec "
+                    "le motif indiqué. L'annulation est définitive.",
+            action="Annuler l'atelier",
+            back_url=url_for("venues.workshop", workshop_id=workshop_id))
     try:
         with unit_of_work():
             cancel_workshop(current_user, workshop, reason=form.reason.data)

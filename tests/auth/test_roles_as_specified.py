@@ -89,7 +89,8 @@ def test_the_pages_refuse_a_manager_what_the_services_refuse(client, app):
     assert client.post(f"/stock?structure={world.s78.id}", data={"count": "1"}).status_code == 403
     assert client.get(f"/stock?structure={world.s78.id}").status_code == 200  # reading
     assert client.get("/stock/remettre").status_code == 403
-    revoked = client.post(f"/chequiers/{leaked.id}/revoquer", data={"reason": "stolen"})
+    revoked = client.post(f"/chequiers/{leaked.id}/revoquer",
+                          data={"reason": "stolen", "confirm": "oui"})
     assert revoked.status_code == 302
     assert client.post(f"/chequiers/{leaked.id}/remplacer").status_code == 403
     page = client.get(f"/beneficiaires/{person.id}").text

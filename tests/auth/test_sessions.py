@@ -136,7 +136,8 @@ def test_suspending_an_agent_ends_their_sessions_and_tokens(client, app):
     assert replay(app, copy, "/encaissements/").status_code == 200
 
     login(client, lead)
-    assert client.post(f"/mon-lieu/agents/{agent.id}/desactiver").status_code == 302
+    assert client.post(f"/mon-lieu/agents/{agent.id}/desactiver",
+                       data={"confirm": "oui"}).status_code == 302
     assert_logged_out(app, copy)
     assert api_status(app, token) == 401
     # reactivation does not bring the old session or token back

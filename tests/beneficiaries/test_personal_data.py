@@ -49,6 +49,7 @@ NOTES = {
     "revoke": "Perdu chez Mme Lenoir, 3 rue des Lilas à Versailles",
     "booklet_override": "Homonyme : Jeanne Lenoir née en 1950, voisine de palier",
     "person_override": "Confirmé par téléphone avec son fils Paul Lenoir",
+    "person_eligibility": "Hébergée chez sa fille Marie Lenoir à Poissy",
 }
 
 
@@ -89,7 +90,8 @@ def _person_with_a_revoked_booklet(client, headers: dict, tag: str, **fields: An
           {"reason": "lost", "note": f"{NOTES['revoke']} {tag}"})
     with unit_of_work():
         db.session.execute(update(Beneficiary).where(Beneficiary.id == person["id"]).values(
-            duplicate_override_reason=f"{NOTES['person_override']} {tag}"))
+            duplicate_override_reason=f"{NOTES['person_override']} {tag}",
+            eligibility_override_reason=f"{NOTES['person_eligibility']} {tag}"))
         db.session.execute(update(Booklet).where(Booklet.id == booklet["id"]).values(
             duplicate_override_reason=f"{NOTES['booklet_override']} {tag}"))
     return person

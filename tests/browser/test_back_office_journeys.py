@@ -75,7 +75,7 @@ def print_stock(page: Page, count: int) -> list[str]:
     expect_heading(page, re.compile(r"^Stock de chéquiers"))
     expect(page.get_by_text("Aucun chéquier en stock.")).to_be_visible()
     page.get_by_label("Nombre de chéquiers à imprimer").fill(str(count))
-    page.get_by_role("button", name="Imprimer N chéquiers de stock").click()
+    page.get_by_role("button", name="Imprimer ces chéquiers de stock").click()
     made = plural(count, "chéquier") + " " + agree(count, "créé")
     expect(page.locator(".flash-success")).to_contain_text(f"{made} en stock")
     download, pdf = download_from(page, "Télécharger le PDF du lot à imprimer", "button")

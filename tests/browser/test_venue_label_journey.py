@@ -99,6 +99,8 @@ def decide(manager: Page, action: str, reason: str, expected: str) -> None:
     form = manager.locator("form.label-decision", has_text=action)
     form.get_by_label("Motif (affiché au lieu)").fill(reason)
     form.get_by_role("button", name=action).click()
+    if action in ("Suspendre le label", "Retirer le label définitivement"):  # asked first
+        manager.get_by_role("button", name=action).click()
     expect(manager.get_by_text(f"Décision enregistrée : label « {expected} »")).to_be_visible()
 
 

@@ -69,6 +69,9 @@ def test_agent_schedules_edits_and_cancels_on_a_phone(
 
     page.get_by_label("Motif de l'annulation").fill("Salle indisponible")
     page.get_by_role("button", name="Annuler l'atelier").click()
+    expect(page.get_by_role("heading", name="Annuler l'atelier ?")).to_be_visible()
+    assert_phone_layout(page)
+    page.get_by_role("button", name="Annuler l'atelier").click()  # the confirmation
     expect(page.get_by_text("Atelier annulé.")).to_be_visible()
     assert_phone_layout(page)
 

@@ -77,11 +77,13 @@ def test_undo_from_the_page_then_the_voucher_is_usable(client, app):
     scene = setup(app)
     world = scene.world
     login(client, world.agent78)
-    response = client.post(f"/encaissements/{scene.second.id}/annuler", follow_redirects=True)
+    response = client.post(f"/encaissements/{scene.second.id}/annuler", data={"confirm": "oui"},
+                           follow_redirects=True)
     assert "Encaissement annulé" in response.text
     db.session.expire_all()
     assert db.session.get(Redemption, scene.second.id).undone_at is not None
-    response = client.post(f"/encaissements/{scene.second.id}/annuler", follow_redirects=True)
+    response = client.post(f"/encaissements/{scene.second.id}/annuler", data={"confirm": "oui"},
+                           follow_redirects=True)
     assert "déjà été annulé" in response.text
     other = make_user("venue_agent", venue_id=make_venue(world.d78).id)
     client.post("/deconnexion")

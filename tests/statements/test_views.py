@@ -152,9 +152,9 @@ def test_forms_are_csrf_protected(backend, tmp_path, request):
             for action in ("valider", "actualiser", "payer", "archiver", "regularisations"):
                 response = client.post(f"/releves/{statement.id}/{action}",
                                        data={"validate-confirm": "y"})
-                assert response.status_code in (400, 422), action
+                assert response.status_code in (302, 400, 422), action
             response = client.post("/releves/generer", data={"period": "2024-03"})
-            assert response.status_code == 400 and "Le formulaire a expiré" in response.text
+            assert response.status_code == 302 and response.location.endswith("reprise=1")
         db.session.expire_all()
         assert db.session.get(Statement, statement.id).status == StatementStatus.DRAFT
         db.session.remove()

@@ -172,7 +172,7 @@ def test_the_venue_page_shows_the_latest_decision_and_the_lead_manages_agents(cl
     login(client, world.manager78.email)
     client.post(f"/lieux/gestion/{venue.id}/approve", data={"approve-reason": "Bienvenue"})
     client.post(f"/lieux/gestion/{venue.id}/suspend",
-                data={"suspend-reason": "Ateliers non tenus"})
+                data={"suspend-reason": "Ateliers non tenus", "confirm": "oui"})
     client.post("/deconnexion")
     login(client, lead.email)
     page = client.get("/mon-lieu").text
@@ -187,11 +187,13 @@ def test_the_venue_page_shows_the_latest_decision_and_the_lead_manages_agents(cl
     assert added.status_code == 302
     agent = db.session.scalars(select(User).where(User.email == "lea@example.org")).one()
     assert agent.venue_id == venue.id
-    assert client.post(f"/mon-lieu/agents/{agent.id}/desactiver").status_code == 302
+    assert client.post(f"/mon-lieu/agents/{agent.id}/desactiver",
+                       data={"confirm": "oui"}).status_code == 302
     db.session.expire_all()
     assert not agent.is_active_account
     assert client.post(f"/mon-lieu/agents/{world.agent78.id}/desactiver").status_code == 404
-    own = client.post(f"/mon-lieu/agents/{lead.id}/desactiver", follow_redirects=True)
+    own = client.post(f"/mon-lieu/agents/{lead.id}/desactiver", data={"confirm": "oui"},
+                      follow_redirects=True)
     assert "votre propre compte" in own.text
 
 
@@ -226,3 +228,55 @@ def test_a_suspended_venues_agent_lands_on_their_venue_page_after_login(client, 
     response = client.post("/connexion", data={"email": agent.email, "password": PASSWORD})
     assert client.get(response.location).location.endswith("/mon-lieu")
     assert client.get("/", follow_redirects=True).status_code == 200
+
+
+def test_a_postal_code_outside_the_chosen_departement_is_refused(client, app):
+    """The issue's case: a 92000 address with département 78."""
+    world = World()
+    response = client.post("/lieux/candidature",
+                           data=form(world.d78.id, postal_code="92000", commune="Nanterre"))
+    assert response.status_code == 400
+    assert error_of(response.text, "postal_code") == (
+        "Le code postal 92000 n'est pas dans le département choisi, Yvelines (78) : "
+        "corrigez le code postal ou le département.")
+    assert db.session.scalar(select(Venue).where(Venue.siret == "73282932000074")) is None
+    response = client.post("/lieux/candidature",
+                           data=form(world.d92.id, postal_code="92000", commune="Nanterre"))
+    assert response.status_code == 302
+
+
+def test_an_invalid_application_shows_a_summary_on_top_and_keeps_the_input(client, app):
+    """On a phone the error was two-thirds down the page: a summary now opens the page,
+    names each faulty field with a link to it and takes the focus; every typed value
+    comes back except the password (asked again, and said so)."""
+    world = World()
+    typed = form(world.d78.id, siret="732 829 320 00075", iban="FR00 1234",
+                 phone="01 39 12 34 56", services="Ateliers tablette et smartphone")
+    response = client.post("/lieux/candidature", data=typed)
+    assert response.status_code == 422
+    page = response.text
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert summary is not None
+    opening = re.search(r'<div class="error-summary"[^>]*>', page).group(0)
+    assert 'role="alert"' in opening and 'tabindex="-1"' in opening and "autofocus" in opening
+    # the summary comes before the form, right below the page title
+    assert page.index('class="error-summary"') < page.index("<form")
+    assert page.index('class="error-summary"') < page.index("Charte des lieux")
+    assert "2 erreurs" in summary.group(1)
+    links = re.findall(r'<a href="#([a-z_]+)">([^<]*)</a>', summary.group(1))
+    assert [field_id for field_id, _ in links] == ["siret", "iban"]
+    assert all(f'id="{field_id}"' in page for field_id, _ in links)
+    assert "SIRET" in html.unescape(links[0][1])
+    # every typed value is kept, the password is not (and the page says so)
+    for name in ("name", "address", "postal_code", "commune", "legal_representative",
+                 "applicant_name", "email", "phone"):
+        assert f'value="{html.escape(typed[name])}"' in page, name
+    assert "Ateliers tablette et smartphone</textarea>" in page
+    assert f'<option selected value="{world.d78.id}">' in page
+    assert "phrase-de-passe-longue" not in page
+    assert "retapez votre mot de passe" in page
+
+
+def test_a_valid_page_has_no_error_summary(client, app):
+    World()
+    assert "error-summary" not in client.get("/lieux/candidature").text

@@ -10,6 +10,7 @@ from passnum.venues.validation import (
     check_iban,
     check_phone,
     check_postal_code,
+    check_postal_code_in_departement,
     check_siret,
     iban_checksum_valid,
     luhn_valid,
@@ -175,3 +176,24 @@ def test_phones_are_optional_and_normalised(raw, stored):
 def test_bad_phones_are_refused(raw):
     err = refusal(check_phone, raw)
     assert err.field == "phone" and "10 chiffres" in err.message
+
+
+# --- postal code and département ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("postal", "departement"), [
+    ("78300", "78"), ("92000", "92"), ("01000", "01"), ("20000", "2A"), ("20200", "2B"),
+    ("97400", "974"), ("97110", "971"),
+])
+def test_a_postal_code_of_the_departement_is_accepted(postal, departement):
+    check_postal_code_in_departement(postal, departement, "Yvelines")
+
+
+@pytest.mark.parametrize(("postal", "departement"), [
+    ("92000", "78"), ("78300", "92"), ("20000", "78"), ("97400", "971"), ("75001", "2A"),
+])
+def test_a_postal_code_of_another_departement_is_refused_in_french(postal, departement):
+    err = refusal(lambda v: check_postal_code_in_departement(v, departement, "Yvelines"),
+                  postal)
+    assert err.code == "postal_code_departement_mismatch" and err.field == "postal_code"
+    assert postal in err.message and f"Yvelines ({departement})" in err.message

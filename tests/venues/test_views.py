@@ -133,7 +133,7 @@ def test_cancel_through_the_page(client, app):
     assert response.status_code == 422
     assert error_of(response.text, "reason") == "Indiquez le motif de l'annulation."
     assert only_workshop().cancelled_at is None
-    response = client.post(f"{url}/annuler", data={"reason": "Formateur absent"},
+    response = client.post(f"{url}/annuler", data={"reason": "Formateur absent", "confirm": "oui"},
                            follow_redirects=True)
     assert "Atelier annulé." in response.text
     assert 'badge-ws-cancelled">Annulé' in response.text
@@ -144,7 +144,7 @@ def test_cancel_through_the_page(client, app):
     # the edit page of a cancelled workshop sends back with the reason
     response = client.get(f"{url}/modifier", follow_redirects=True)
     assert "a été annulé le" in response.text
-    response = client.post(f"{url}/annuler", data={"reason": "encore"})
+    response = client.post(f"{url}/annuler", data={"reason": "encore", "confirm": "oui"})
     assert response.status_code == 409 and "a été annulé le" in response.text
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from passnum.audit.models import AuditEvent
+from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet
 from passnum.extensions import db
 from tests.conftest import make_app
@@ -116,7 +117,7 @@ def test_revoke_from_the_booklet_page(client, app):
     booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
     login(client, world.issuer78)
     response = client.post(f"/chequiers/{booklet.id}/revoquer",
-                           data={"reason": "lost", "note": "perdu au marché"},
+                           data={"reason": "lost", "note": "perdu au marché", "confirm": "oui"},
                            follow_redirects=True)
     assert "Chéquier révoqué" in response.text and "Révoqué" in response.text
     response = client.post(f"/chequiers/{booklet.id}/remplacer", follow_redirects=True)
@@ -148,8 +149,20 @@ def test_forms_refuse_posts_without_csrf(tmp_path, request, path):
             client.post("/connexion", data={"email": world.issuer78.email,
                                             "password": PASSWORD, "csrf_token": token})
         response = client.post(path, data={"email": "x", "last_name": "x"})
-        assert response.status_code == 400
-        assert "formulaire a expiré" in response.text
+        # refused, and sent back to the form's page, which refills what was typed
+        assert response.status_code == 302
+        assert response.location == f"{path}?reprise=1"
+        assert "formulaire avait expiré" in client.get(response.location).text
+        assert db.session.scalar(select(func.count()).select_from(Beneficiary)) == 0
+        # the page the form was on, when the browser names it
+        response = client.post(path, data={"last_name": "x"},
+                               headers={"Referer": f"http://localhost{path}?structure=2"})
+        assert response.location == f"{path}?structure=2&reprise=1"
+        response = client.post(path, data={"last_name": "x"},
+                               headers={"Referer": "http://elsewhere.example/x"})
+        assert response.location == f"{path}?reprise=1"
+        # the API still answers in JSON (tests/api/test_edge.py)
+        db.session.remove()
 
 
 def test_security_headers_on_html(client, app):
@@ -190,3 +203,21 @@ def test_issuer_cannot_choose_another_structure(client, app):
 
     person = db.session.scalar(select(Beneficiary).where(Beneficiary.last_name == "Moreau"))
     assert person.structure_id == world.s78.id
+
+
+def test_revoked_booklet_page_offers_no_pdf(client, app):
+    """A revoked booklet's chèques are void: its page no longer offers the PDF, and a
+    direct request for it is refused in French (nothing counted)."""
+    world = World()
+    booklet = issue(world.issuer78, make_beneficiary(world.issuer78))
+    login(client, world.issuer78)
+    assert "Télécharger le PDF" in client.get(f"/chequiers/{booklet.id}").text
+    client.post(f"/chequiers/{booklet.id}/revoquer", data={"reason": "lost", "confirm": "oui"})
+    page = client.get(f"/chequiers/{booklet.id}").text
+    assert "Révoqué" in page
+    assert "Télécharger le PDF" not in page and f"/chequiers/{booklet.id}/pdf" not in page
+    response = client.post(f"/chequiers/{booklet.id}/pdf")
+    assert response.status_code == 422
+    assert "révoqué" in response.text and "imprimé" in response.text
+    db.session.expire_all()
+    assert db.session.get(Booklet, booklet.id).printed_count == 0

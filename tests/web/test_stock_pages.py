@@ -21,7 +21,7 @@ def test_print_a_stock_batch_and_download_its_pdf(client, app):
     world = World()
     login(client, world.issuer78)
     page = client.get("/stock")
-    assert page.status_code == 200 and "Imprimer N chéquiers de stock" in page.text
+    assert page.status_code == 200 and "Imprimer ces chéquiers de stock" in page.text
     assert "encore 50 chéquiers disponibles" in page.text
 
     response = client.post("/stock", data={"count": "2"}, follow_redirects=True)
@@ -79,7 +79,7 @@ def test_manager_picks_a_structure_and_reads_its_stock(client, app):
     assert world.s78.name in page.text and world.s92.name not in page.text
     page = client.get(f"/stock?structure={world.s78b.id}")
     assert page.status_code == 200 and stock_numbers()[0] in page.text
-    assert "Imprimer N chéquiers de stock" not in page.text  # docs/product.md: never prints stock
+    assert "Imprimer ces chéquiers de stock" not in page.text  # docs/product.md: never prints stock
     assert client.post(f"/stock?structure={world.s78b.id}",
                        data={"count": "1"}).status_code == 403
     assert client.get(f"/stock?structure={world.s92.id}").status_code == 404
@@ -131,3 +131,35 @@ def test_hand_out_from_a_beneficiary_page_refuses_a_second_booklet(client, app):
     refused = client.post(f"/stock/remettre/{booklet_id}/{person.id}", follow_redirects=True)
     assert "un seul chéquier par personne" in refused.text
     assert stock_numbers() == [number]
+
+
+def test_stock_button_has_no_placeholder(client, app):
+    """The button used to read "Imprimer N chéquiers de stock", N never filled."""
+    world = World()
+    login(client, world.issuer78)
+    page = client.get("/stock").text
+    assert "Imprimer N " not in page
+    assert re.search(r'<button type="submit" class="button">Imprimer ces chéquiers de stock'
+                     r"</button>", page)
+
+
+def test_hand_out_steps_follow_each_other_when_the_person_is_chosen_first(client, app):
+    """From a beneficiary's page the person is already chosen: steps go 1 then 2, not 1
+    then 3; from the stock page (person searched for) they go 1, 2, 3."""
+    world = World()
+    person = make_beneficiary(world.issuer78)
+    login(client, world.issuer78)
+    client.post("/stock", data={"count": "1"})
+    number = stock_numbers()[0]
+    start = client.get(f"/stock/remettre?beneficiaire={person.id}")
+    assert "1. Numéro du chéquier" in start.text
+    response = client.post(f"/stock/remettre?beneficiaire={person.id}", data={"number": number})
+    confirm = client.get(response.location)
+    assert "2. Confirmer la remise" in confirm.text and "3. Confirmer" not in confirm.text
+    # the usual way: number, then search, then confirm
+    response = client.post("/stock/remettre", data={"number": number})
+    step = client.get(response.location)
+    assert "2. Choisir le bénéficiaire" in step.text
+    found = client.post(response.location, data={"last_name": person.last_name})
+    choose = re.search(r'href="([^"]*beneficiaire=\d+)"', found.text).group(1)
+    assert "3. Confirmer la remise" in client.get(choose.replace("&amp;", "&")).text
