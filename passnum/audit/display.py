@@ -54,6 +54,8 @@ SENTENCES: dict[str, str] = {
     "beneficiary.created": "Bénéficiaire {object} enregistré par {structure}",
     "beneficiary.duplicate_overridden": "Bénéficiaire {object} confirmé comme personne "
                                         "distincte d'un doublon probable",
+    "beneficiary.eligibility_overridden": "Bénéficiaire {object} admis hors des critères "
+                                          "d'éligibilité du programme (exception motivée)",
     "beneficiary.exported": "Données du bénéficiaire {object} exportées (droit d'accès)",
     "beneficiary.pseudonymised": "Bénéficiaires pseudonymisés au terme de leur durée de "
                                  "conservation",
