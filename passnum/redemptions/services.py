@@ -15,7 +15,7 @@ from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStat
 from passnum.booklets.queries import ParsedCode, find_voucher, parse_code
 from passnum.core.clock import PARIS, now, today
 from passnum.core.db import as_loaded, as_stored, fetch
-from passnum.core.formatting import as_utc, datetime_fr
+from passnum.core.formatting import as_utc, datetime_fr, plural
 from passnum.errors import (
     AuditNote,
     Conflict,
@@ -151,7 +151,7 @@ def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | No
         raise refuse(RuleRefused, "workshop_past", "Cet atelier est déjà passé.")
     if count != workshop.price_vouchers:
         raise refuse(RuleRefused, "wrong_voucher_count",
-                     f"Cet atelier coûte {workshop.price_vouchers} chèque(s) : "
+                     f"Cet atelier coûte {plural(workshop.price_vouchers, 'chèque')} : "
                      f"présentez-en {workshop.price_vouchers}, pas {count}.")
     if attendance_count(workshop.id) >= workshop.capacity:
         raise refuse(RuleRefused, "workshop_full",

@@ -16,7 +16,7 @@ from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.permissions import require_role
 from passnum.core.clock import now
-from passnum.core.formatting import datetime_fr
+from passnum.core.formatting import agree, datetime_fr, plural
 from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
@@ -193,8 +193,9 @@ def update_workshop(
                     capacity=capacity, price_vouchers=price_vouchers, current=workshop)
     registered = registered_count(workshop.id)
     if values.capacity < registered:
-        raise RuleRefused(f"{registered} personne(s) déjà inscrite(s) : le nombre de places "
-                          "ne peut pas être inférieur.", code="capacity_below_attendance",
+        who = f"{plural(registered, 'personne')} déjà {agree(registered, 'inscrite')}"
+        raise RuleRefused(f"{who} : le nombre de places ne peut pas être inférieur.",
+                          code="capacity_below_attendance",
                           field="capacity", details={"registered": registered})
     changes = _changes(workshop, values)
     if not changes:
@@ -246,8 +247,9 @@ def cancel_workshop(actor: User, workshop: Workshop, *, reason: str) -> Workshop
     check_editable(workshop)
     registered = registered_count(workshop.id)
     if registered:
-        raise Conflict(f"{registered} personne(s) ont déjà payé cet atelier : annulez d'abord "
-                       "leurs encaissements pour que leurs chèques redeviennent utilisables.",
+        who = f"{plural(registered, 'personne')} {agree(registered, 'a', 'ont')}"
+        raise Conflict(f"{who} déjà payé cet atelier : annulez d'abord leurs encaissements "
+                       "pour que leurs chèques redeviennent utilisables.",
                        code="workshop_has_redemptions", details={"registered": registered})
     workshop.cancelled_at = now()
     db.session.flush()

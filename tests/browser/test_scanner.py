@@ -399,7 +399,7 @@ def test_venue_and_workshop_refusals_are_shown_with_their_reason(
     for workshop_id, reason, message in [
         (past, "workshop_past", "Cet atelier est déjà passé"),
         (cancelled, "workshop_cancelled", "Cet atelier a été annulé"),
-        (repriced, "wrong_voucher_count", "Cet atelier coûte 2 chèque(s)"),
+        (repriced, "wrong_voucher_count", "Cet atelier coûte 2 chèques"),
     ]:
         pick_workshop(scanner, workshop_id)
         type_code(scanner, codes[1])

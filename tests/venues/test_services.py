@@ -214,7 +214,7 @@ def test_capacity_cannot_go_below_people_registered(app):
         update(world.agent78, workshop, capacity=1)
     assert (err.value.code, err.value.field) == ("capacity_below_attendance", "capacity")
     assert err.value.details == {"registered": 2}
-    assert "2 personne(s) déjà inscrite(s)" in err.value.message
+    assert "2 personnes déjà inscrites" in err.value.message
     assert update(world.agent78, workshop, capacity=2).capacity == 2
 
 

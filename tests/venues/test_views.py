@@ -118,7 +118,7 @@ def test_capacity_refusal_is_shown_on_the_field(client, app):
         theme, start_date=local.date().isoformat(), start_time=local.strftime("%H:%M"),
         capacity="1"))
     assert response.status_code == 422
-    assert "2 personne(s) déjà inscrite(s)" in error_of(response.text, "capacity")
+    assert "2 personnes déjà inscrites" in error_of(response.text, "capacity")
     assert only_workshop().capacity == 5
 
 
