@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from passnum.auth.models import Role
+from passnum.core.resume import resume_url
 from passnum.errors import Forbidden, NotFound, Unauthenticated
 
 ADM, MAN, ISS, AGT = Role.ADMIN, Role.MANAGER, Role.ISSUER, Role.VENUE_AGENT
@@ -168,7 +169,11 @@ def enforce() -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         if request.path.startswith("/api/"):
             raise Unauthenticated("Authentification requise.", code="unauthenticated")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        # after a POST (a session that ended while a form was open) back to the form's
+        # page, which refills what was typed, never to the POST-only address
+        target = (request.full_path.rstrip("?") if request.method in ("GET", "HEAD")
+                  else resume_url())
+        return redirect(url_for("auth.login", next=target))
     if not policy.allows(current_user.role):
         if policy.hidden:
             raise NotFound("Ressource introuvable.", code="not_found")

@@ -1,6 +1,7 @@
 """The issuer's pages: French messages for each refusal, scope, CSRF, no names in URLs."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -40,6 +41,19 @@ def test_login_page_and_wrong_password_is_audited(client, app):
 def test_pages_need_login(client, app):
     response = client.get("/beneficiaires/")
     assert response.status_code == 302 and "/connexion" in response.location
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_its_page_after_login(client, app):
+    """A POST whose session is gone leads, once logged in again, to the form's page to be
+    refilled, not to the POST-only address (a 405 after login)."""
+    world = World()
+    response = client.post("/beneficiaires/nouveau", data={"last_name": "Martin"},
+                           headers={"Referer": "http://localhost/beneficiaires/nouveau"})
+    assert response.status_code == 302
+    target = parse_qs(urlsplit(response.location).query)["next"][0]
+    assert target == "/beneficiaires/nouveau?reprise=1"
+    login(client, world.issuer78)
+    assert client.get(target).status_code == 200
 
 
 def test_issue_journey_and_refusals_in_french(client, app):
