@@ -69,7 +69,7 @@ def test_no_warning_for_a_new_person(client, app):
     world = World()
     login(client, world.issuer78)
     response = client.post("/beneficiaires/nouveau", data={
-        "last_name": "Nouveau", "first_name": "Paul", "birth_date": "1960-01-01",
+        "last_name": "Inédite", "first_name": "Paule", "birth_date": "1960-01-01",
         "postal_code": "78500", "consent": "y"}, follow_redirects=True)
     assert "flash-warning" not in response.text
 
