@@ -37,13 +37,14 @@ def test_users_create_with_scope(app):
 
 
 def test_demo_loads_once_and_prints_logins(app):
-    result = run(app, "demo")
+    # the bare set: the history is tests/test_demo_history.py's
+    result = run(app, "demo", "--sans-historique")
     assert result.exit_code == 0, result.output
     for email, _ in demo_accounts():
         assert email in result.output
     assert DEMO_PASSWORD in result.output
     users = db.session.scalar(select(func.count()).select_from(User))
-    again = run(app, "demo")
+    again = run(app, "demo", "--sans-historique")
     assert again.exit_code == 0 and "déjà présentes" in again.output
     assert db.session.scalar(select(func.count()).select_from(User)) == users == 7
     programme = db.session.scalar(select(Programme))
