@@ -15,6 +15,7 @@ serious or critical violation.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
@@ -43,6 +44,8 @@ pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 360, 740
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# screenshots for a person to look at, only when asked: they cost about a third of the run
+SHOTS = os.environ.get("PASSNUM_TEST_PHONE_SHOTS") == "1"
 DEMO = "demo.passnum.fr"
 ROLES = {
     "anonymous": None,
@@ -189,14 +192,16 @@ def check_shown(page: Page, url: str, problems: list[str], shot: Path) -> None:
         problems.append(f"{url}: off screen: {'; '.join(off)}")
     if hidden := page.evaluate(SCROLLERS_JS):
         problems.append(f"{url}: scrolls sideways with no cue: {'; '.join(hidden)}")
-    page.screenshot(path=str(shot), full_page=True)
+    if SHOTS:
+        page.screenshot(path=str(shot), full_page=True)
     top = page.evaluate("() => document.querySelector('main h1').getBoundingClientRect().top")
     if top > HEIGHT / 3:
         problems.append(f"{url}: the title starts {top:.0f} px down")
     menu = page.locator(".site-menu > summary")
     if menu.is_visible():  # the menu, opened, fits too
         menu.click()
-        page.screenshot(path=str(shot.with_stem(shot.stem + "-menu")))
+        if SHOTS:
+            page.screenshot(path=str(shot.with_stem(shot.stem + "-menu")))
         if off := page.evaluate(OFF_SCREEN_JS, [WIDTH]):
             problems.append(f"{url}: menu open, off screen: {'; '.join(off)}")
 
