@@ -75,17 +75,8 @@ def override_duplicate(actor: User, beneficiary: Beneficiary, *, reason: str) ->
     Managers of the person's département and admins only (docs/product.md): raises ``Forbidden``
     for other roles, ``NotFound`` out of scope, ``InvalidInput`` without a reason.
     """
-    require_role(actor, Role.MANAGER, Role.ADMIN)
-    ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
-                    "Bénéficiaire")
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 500:
-        raise InvalidInput("Indiquez le motif (500 caractères au plus).", field="reason")
-    beneficiary.duplicate_override_reason = reason
-    db.session.flush()
-    record("beneficiary.duplicate_overridden", actor_id=actor.id, object_type="beneficiary",
-           object_id=beneficiary.id)
-    return beneficiary
+    return _record_exception("beneficiary.duplicate_overridden", actor, beneficiary, reason,
+                             column="duplicate_override_reason")
 
 
 def override_eligibility(actor: User, beneficiary: Beneficiary, *, reason: str) -> Beneficiary:
@@ -96,16 +87,23 @@ def override_eligibility(actor: User, beneficiary: Beneficiary, *, reason: str) 
     Managers of the person's département and admins only: raises ``Forbidden`` for other
     roles, ``NotFound`` out of scope, ``InvalidInput`` without a reason.
     """
+    return _record_exception("beneficiary.eligibility_overridden", actor, beneficiary, reason,
+                             column="eligibility_override_reason")
+
+
+def _record_exception(action: str, actor: User, beneficiary: Beneficiary, reason: str, *,
+                      column: str) -> Beneficiary:
+    """A manager's (or admin's) exception to a rule for ``beneficiary``: the reason kept in
+    ``column`` of the record (exported, purged with it), ``action`` audited without it."""
     require_role(actor, Role.MANAGER, Role.ADMIN)
     ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
                     "Bénéficiaire")
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         raise InvalidInput("Indiquez le motif (500 caractères au plus).", field="reason")
-    beneficiary.eligibility_override_reason = reason
+    setattr(beneficiary, column, reason)
     db.session.flush()
-    record("beneficiary.eligibility_overridden", actor_id=actor.id,
-           object_type="beneficiary", object_id=beneficiary.id)
+    record(action, actor_id=actor.id, object_type="beneficiary", object_id=beneficiary.id)
     return beneficiary
 
 

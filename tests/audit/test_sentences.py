@@ -18,10 +18,11 @@ from tests.statements.helpers import at, build, generate, paris
 
 PACKAGE = Path(__file__).resolve().parents[2] / "passnum"
 # calls whose first argument is an action code: record() itself, the note a refused
-# operation carries, and the statements' own wrapper
-RECORDING = {"record", "AuditNote", "_audit"}
+# operation carries, the statements' own wrapper and a person's recorded exceptions
+RECORDING = {"record", "AuditNote", "_audit", "_record_exception"}
 # functions allowed to pass an action they were given rather than a literal
-FORWARDERS = {("audit/services.py", "record_note"), ("statements/services.py", "_audit")}
+FORWARDERS = {("audit/services.py", "record_note"), ("statements/services.py", "_audit"),
+              ("beneficiaries/services.py", "_record_exception")}
 
 
 def recorded_actions() -> set[str]:
