@@ -179,17 +179,20 @@ def test_entries_appended_during_a_verify_are_not_damage(app):
     during the walk lies beyond the head the walk started from, never "damage"."""
     _events(300)
     db.session.commit()
-    stop = threading.Event()
+    stop, appending = threading.Event(), threading.Event()
 
     def keep_appending() -> None:
         with app.app_context():
             while not stop.is_set():
                 _events(1)
+                appending.set()
             db.session.remove()
 
     appender = threading.Thread(target=keep_appending)
     appender.start()
     try:
+        # a loaded machine may start the thread late: the checks begin once it appends
+        assert appending.wait(timeout=30)
         results = []
         for _ in range(3):
             results.append(verify(batch=7))
