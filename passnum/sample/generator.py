@@ -18,6 +18,7 @@ from passnum.beneficiaries.validation import CONSENT_TEXT_VERSION, identity_key
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core import codes
 from passnum.core.clock import PARIS
+from passnum.extensions import Base
 from passnum.programmes.models import (
     Allocation,
     Programme,
@@ -73,9 +74,9 @@ class _Ids:
 class _Data:
     """Rows to insert, per model, in foreign-key order."""
 
-    rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[type[Base], list[dict[str, Any]]] = field(default_factory=dict)
 
-    def add(self, model: type, row: dict[str, Any]) -> None:
+    def add(self, model: type[Base], row: dict[str, Any]) -> None:
         """Queue one row of ``model``."""
         self.rows.setdefault(model, []).append(row)
 

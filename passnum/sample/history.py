@@ -102,7 +102,7 @@ class _Person:
 class _Event:
     at: datetime
     seq: int
-    act: Callable[[], None] = field(compare=False)
+    act: Callable[[], object] = field(compare=False)  # what it returns is dropped
 
 
 class _History:
@@ -134,7 +134,7 @@ class _History:
 
     # -- the event queue ------------------------------------------------------------------
 
-    def at_time(self, at: datetime, act: Callable[[], None]) -> None:
+    def at_time(self, at: datetime, act: Callable[[], object]) -> None:
         """Queue ``act`` at ``at``; what would happen after the real now never happens."""
         if at < self.at:
             self.seq += 1
@@ -221,7 +221,7 @@ class _History:
 
     def _workshop_creation(self, venue: Venue, workshop: _Workshop) -> Callable[[], None]:
         def act() -> None:
-            theme = db.session.get(WorkshopTheme, workshop.theme)
+            theme = db.session.get_one(WorkshopTheme, workshop.theme)
             workshop.row = create_workshop(
                 self._agent(venue), venue, theme_id=workshop.theme, title=theme.name,
                 description="Atelier collectif, matériel fourni.",
@@ -350,8 +350,8 @@ class _History:
     def _reallocation(self, structure: Structure, share: int) -> Callable[[], None]:
         """The département's manager moves allocations towards the busiest structures."""
         def act() -> None:
-            allocation = db.session.scalar(select(Allocation).where(
-                Allocation.structure_id == structure.id))
+            allocation = db.session.scalars(select(Allocation).where(
+                Allocation.structure_id == structure.id)).one()
             busy = allocation.booklets_issued * 100 // allocation.booklets_allocated >= share
             booklets = allocation.booklets_allocated + (50 if busy else -20)
             set_allocation(self.managers[structure.departement_id], allocation.programme,

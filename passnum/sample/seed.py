@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
@@ -24,7 +24,7 @@ from passnum.auth.services import create_user
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, Voucher
 from passnum.core.clock import now, today
-from passnum.extensions import db
+from passnum.extensions import Base, db
 from passnum.programmes.models import (
     Allocation,
     Departement,
@@ -53,8 +53,9 @@ class SeedRefused(RuntimeError):
     """The database is not empty."""
 
 
-INSERT_ORDER = [Programme, Structure, Venue, WorkshopTheme, Workshop, ProgrammeQuota,
-                Allocation, Beneficiary, Booklet, Voucher, Redemption, RedemptionLine]
+INSERT_ORDER: list[type[Base]] = [
+    Programme, Structure, Venue, WorkshopTheme, Workshop, ProgrammeQuota, Allocation,
+    Beneficiary, Booklet, Voucher, Redemption, RedemptionLine]
 
 
 def _is_empty() -> bool:
@@ -108,7 +109,7 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _insert(model: type, rows: list[dict[str, Any]], advance: Callable[[int], None]) -> None:
+def _insert(model: type[Base], rows: list[dict[str, Any]], advance: Callable[[int], None]) -> None:
     """Bulk insert ``rows`` in batches on the session's connection (same transaction).
 
     The DBAPI is used directly: COPY on PostgreSQL, ``executemany`` on SQLite. Going
@@ -117,7 +118,7 @@ def _insert(model: type, rows: list[dict[str, Any]], advance: Callable[[int], No
     """
     if not rows:
         return
-    table, columns = model.__table__.name, list(rows[0])
+    table, columns = model.__tablename__, list(rows[0])
     names = ", ".join(columns)
     cursor = db.session.connection().connection.cursor()
     postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -135,7 +136,7 @@ def _insert(model: type, rows: list[dict[str, Any]], advance: Callable[[int], No
     cursor.close()
 
 
-def _reset_sequences(models: list[type]) -> None:
+def _reset_sequences(models: list[type[Base]]) -> None:
     """PostgreSQL: move each id sequence past the ids assigned here."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
@@ -168,8 +169,8 @@ def seed(*, beneficiaries: int, rng_seed: int = 1,
         db.session.flush()
         gen.dep_ids[code] = dep.id
     gen.build_reference()
-    for model in (Programme, Structure, Venue):
-        _insert(model, gen.data.rows.pop(model), lambda _n: None)
+    for reference in (Programme, Structure, Venue):
+        _insert(reference, gen.data.rows.pop(reference), lambda _n: None)
     _create_accounts(gen.dep_ids)
     users, user_rows = _bulk_users(gen)
     _insert(User, user_rows, lambda _n: None)
@@ -188,7 +189,7 @@ def seed(*, beneficiaries: int, rng_seed: int = 1,
     counts["structures"] = sum(len(ids) for ids in gen.structures.values())
     counts["venues"] = sum(len(ids) for ids in gen.venues.values())
     counts["programmes"] = 1
-    counts["users"] = db.session.scalar(select(func.count()).select_from(User))
+    counts["users"] = db.session.scalar(select(func.count()).select_from(User)) or 0
     record("seed.loaded", actor_id=None, object_type="programme", object_id=gen.programme_id,
            details={"seed": rng_seed, **counts})
     return counts
@@ -201,8 +202,8 @@ def _create_browsing_accounts(gen: Generator, users: dict[str, int]) -> None:
                    f"venue{code}": users[f"agent-{gen.venues[code][0]}"]}
         for alias, user_id in aliases.items():
             db.session.execute(
-                User.__table__.update().where(User.id == user_id)
-                .values(email=f"{alias}@{SEED_DOMAIN}"))
+                update(User).where(User.id == user_id).values(email=f"{alias}@{SEED_DOMAIN}")
+                .execution_options(synchronize_session=False))
 
 
 def seed_accounts() -> list[tuple[str, str]]:
