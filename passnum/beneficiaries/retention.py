@@ -102,7 +102,7 @@ def _pseudonymise_batch(ids: list[int], at: datetime) -> list[int]:
         .values(
             last_name=LAST_NAME_MARKER,
             first_name=literal(FIRST_NAME_PREFIX) + cast(Beneficiary.id, String),
-            pseudonymised_at=at, **_blanks(db.metadata.tables[Beneficiary.__tablename__]),
+            pseudonymised_at=at, **_blanks(Beneficiary.__table__),
         )
         .returning(Beneficiary.id)
         .execution_options(synchronize_session=False)

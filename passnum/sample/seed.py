@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
@@ -118,7 +118,7 @@ def _insert(model: type[Base], rows: list[dict[str, Any]], advance: Callable[[in
     """
     if not rows:
         return
-    table, columns = model.__tablename__, list(rows[0])
+    table, columns = model.__table__.name, list(rows[0])
     names = ", ".join(columns)
     cursor = db.session.connection().connection.cursor()
     postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -202,8 +202,8 @@ def _create_browsing_accounts(gen: Generator, users: dict[str, int]) -> None:
                    f"venue{code}": users[f"agent-{gen.venues[code][0]}"]}
         for alias, user_id in aliases.items():
             db.session.execute(
-                update(User).where(User.id == user_id).values(email=f"{alias}@{SEED_DOMAIN}")
-                .execution_options(synchronize_session=False))
+                User.__table__.update().where(User.id == user_id)
+                .values(email=f"{alias}@{SEED_DOMAIN}"))
 
 
 def seed_accounts() -> list[tuple[str, str]]:
