@@ -8,8 +8,8 @@ from pathlib import Path
 import psycopg
 
 from bench.common import Client, Result, flask, latency, served, throwaway_postgres, timed_gets
-from passnum.demo import sample_code
-from passnum.seed import SEED_DOMAIN, SEED_PASSWORD
+from passnum.sample.accounts import sample_code
+from passnum.sample.seed import SEED_DOMAIN, SEED_PASSWORD
 
 PAGES = {
     "dashboard page, all départements (admin)": ("admin", "/tableau-de-bord/"),

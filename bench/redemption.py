@@ -48,7 +48,7 @@ from bench.common import (
     throwaway_postgres,
     wait_for_port,
 )
-from passnum.seed import SEED_DOMAIN, SEED_PASSWORD
+from passnum.sample.seed import SEED_DOMAIN, SEED_PASSWORD
 
 SECTION = "redemption"
 HTTP_LEVELS = (1, 16, 64)

@@ -109,6 +109,8 @@ def sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
         yield
         return
     driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the SQLite connection is closed")
     driver.execute("PRAGMA foreign_keys=OFF")
     try:
         yield

@@ -12,9 +12,8 @@ def register_commands(app: Flask) -> None:
     from passnum.beneficiaries.commands import purge_command
     from passnum.core.commands import backup_command, keys_cli, restore_command
     from passnum.dashboard.commands import stats_cli
-    from passnum.demo_history import demo_command
     from passnum.redemptions.commands import redemptions_cli
-    from passnum.seed import seed_command
+    from passnum.sample.commands import demo_command, seed_command
     from passnum.statements.commands import statements_cli
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, TooManyRequests
 
 from passnum.core.resume import resume_url
 
@@ -180,9 +180,9 @@ def register_error_handlers(app: Flask) -> None:
                 return _back_to_expired_form()
             code, message = "csrf_failed", "Le formulaire a expiré : rechargez la page."
         response = render_error(status, code, message)
-        if status == 429 and getattr(err, "retry_after", None):
+        if isinstance(err, TooManyRequests) and err.retry_after:
             response[0].headers["Retry-After"] = str(err.retry_after)
-        if status == 405 and getattr(err, "valid_methods", None):
+        if isinstance(err, MethodNotAllowed) and err.valid_methods:
             response[0].headers["Allow"] = ", ".join(err.valid_methods)
         return response
 

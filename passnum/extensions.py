@@ -1,12 +1,14 @@
 """Flask extensions, created unbound and initialised in ``create_app``."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -22,9 +24,19 @@ class Base(DeclarativeBase):
     """Declarative base whose metadata names every constraint predictably."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # every model is mapped to a table it names (``__tablename__``), never to another
+        # selectable: its ``__table__`` is a ``Table`` (SQLAlchemy types it FromClause)
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class. ``db.Model`` is made at run time from ``Base``, which type
+# checkers cannot follow (they take an attribute for no class): to them it is ``Base``.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

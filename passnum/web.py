@@ -120,11 +120,11 @@ def register_static_caching(app: Flask) -> None:
     def version(filename: str) -> str | None:
         """The first 12 hex digits of the file's SHA-256 (rehashed when it changes)."""
         path = safe_join(str(app.static_folder), filename)
-        try:
-            stat = os.stat(path) if path else None
-        except OSError:
+        if path is None:
             return None
-        if stat is None:
+        try:
+            stat = os.stat(path)
+        except OSError:
             return None
         known = hashes.get(filename)
         if known is None or known[0] != (stat.st_mtime_ns, stat.st_size):

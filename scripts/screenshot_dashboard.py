@@ -35,9 +35,9 @@ def main() -> None:
 
     from passnum import create_app
     from passnum.core.db import unit_of_work
-    from passnum.demo import sample_code
     from passnum.extensions import db
-    from passnum.seed import SEED_DOMAIN, SEED_PASSWORD, seed
+    from passnum.sample.accounts import sample_code
+    from passnum.sample.seed import SEED_DOMAIN, SEED_PASSWORD, seed
     from scripts.screenshot_scan import save_small
     from tests.browser.conftest import CHROMIUM_ARGS
     from tests.liveserver import serve

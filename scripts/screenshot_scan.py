@@ -38,8 +38,8 @@ def demo_server(workdir: Path) -> Iterator[tuple[str, object]]:
     """Serve passnum with the demo data on a free local port; yield (URL, app)."""
     from passnum import create_app
     from passnum.core.db import unit_of_work
-    from passnum.demo import load_demo
     from passnum.extensions import db
+    from passnum.sample.demo import load_demo
     from tests.liveserver import serve
 
     def build(url: str) -> object:
@@ -85,7 +85,7 @@ def photograph(url: str, video: Path, out: Path) -> None:
     """Log in as the venue agent, start the camera, wait for the verdict, screenshot."""
     from playwright.sync_api import expect, sync_playwright
 
-    from passnum.demo import DEMO_PASSWORD
+    from passnum.sample.demo import DEMO_PASSWORD
     from tests.browser.test_scanner import camera_args
 
     chromium = os.environ.get("PASSNUM_TEST_CHROMIUM", "/usr/bin/chromium")

@@ -6,9 +6,9 @@ from sqlalchemy import func, select, update
 
 from passnum.audit.models import AuditEvent
 from passnum.auth.models import User
-from passnum.demo import DEMO_PASSWORD, demo_accounts
 from passnum.extensions import db
 from passnum.programmes.models import Programme
+from passnum.sample.demo import DEMO_PASSWORD, demo_accounts
 from tests.audit.tampering import as_attacker
 from tests.conftest import make_app
 from tests.factories import World

@@ -12,11 +12,11 @@ from passnum.auth.models import User
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core.clock import now, today
 from passnum.core.db import unit_of_work
-from passnum.demo import DEMO_DOMAIN, DEMO_PASSWORD, demo_accounts
-from passnum.demo_history import load_demo_with_history
 from passnum.extensions import db
 from passnum.redemptions import tallies
 from passnum.redemptions.models import Redemption
+from passnum.sample.demo import DEMO_DOMAIN, DEMO_PASSWORD, demo_accounts
+from passnum.sample.history import load_demo_with_history
 from passnum.statements.models import Statement, StatementStatus
 from passnum.venues.models import LabelStatus, Venue, Workshop
 from tests.factories import login

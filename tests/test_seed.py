@@ -8,7 +8,7 @@ from passnum.auth.models import Role
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
 from passnum.programmes.models import Departement
-from passnum.seed import SCALES, SEED_DOMAIN, SEED_PASSWORD, seed
+from passnum.sample.seed import SCALES, SEED_DOMAIN, SEED_PASSWORD, seed
 from tests.conftest import make_app
 from tests.factories import make_user
 

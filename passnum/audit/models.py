@@ -14,12 +14,12 @@ from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 GENESIS_HASH = "0" * 64
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One state change or attempt; ``hash`` covers the event and ``prev_hash``."""
 
     __tablename__ = "audit_events"
@@ -41,7 +41,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """The single row holding the chain's tip; updating it serialises appends."""
 
     __tablename__ = "audit_head"

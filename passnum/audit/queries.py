@@ -63,13 +63,13 @@ def _conditions(search: EventFilter) -> list[Any]:
 def search_events(search: EventFilter, page: int = 1) -> EventPage:
     """The events matching ``search``, newest first, page ``page`` (from 1)."""
     where = _conditions(search)
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*where))
-    page = min(max(page, 1), max(1, -(-int(total) // PAGE_SIZE)))
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
+    page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
     rows = db.session.execute(
         select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
         .where(*where).order_by(AuditEvent.seq.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return EventPage([(event, email) for event, email in rows], int(total), page)
+    return EventPage([(event, email) for event, email in rows], total, page)
 
 
 def known_actions() -> list[str]:

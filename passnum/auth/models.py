@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
 class Role(StrEnum):
@@ -31,7 +31,7 @@ ROLE_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """An account. Its scope follows its role: département, structure or venue."""
 
     __tablename__ = "users"
@@ -90,7 +90,7 @@ class User(UserMixin, db.Model):
         return None
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -10,7 +10,9 @@ second-factor reset ends every session and API token of that account).
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
 from werkzeug.security import check_password_hash
 
 from passnum.audit.services import record
@@ -43,10 +45,11 @@ def _revoke_all(user: User) -> int:
                        .values(session_version=User.session_version + 1)
                        .execution_options(synchronize_session=False))
     db.session.expire(user, ["session_version"])
-    return db.session.execute(
+    # an UPDATE's result is a CursorResult: Session.execute() is typed for any statement
+    return cast(CursorResult[Any], db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now()).execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
 
 
 def session_is_current(user: User, version: object) -> bool:

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
-class Beneficiary(db.Model):
+class Beneficiary(Model):
     """A person receiving a chéquier, known to one structure."""
 
     __tablename__ = "beneficiaries"

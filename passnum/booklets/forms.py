@@ -1,6 +1,11 @@
 """Booklet forms: issue, revoke, replace, check a code, stock and hand-out."""
 
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from passnum.booklets.models import REVOKE_REASON_LABELS

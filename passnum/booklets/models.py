@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
 class BookletStatus(StrEnum):
@@ -56,7 +56,7 @@ class VoucherStatus(StrEnum):
     REVOKED = "revoked"
 
 
-class Booklet(db.Model):
+class Booklet(Model):
     """N vouchers issued together; one live booklet per beneficiary and programme."""
 
     __tablename__ = "booklets"
@@ -122,7 +122,7 @@ class Booklet(db.Model):
     )
 
 
-class Voucher(db.Model):
+class Voucher(Model):
     """One chèque: a serial, a signed QR token and a manual code.
 
     A voucher of a replacement booklet names the revoked voucher whose value it carries

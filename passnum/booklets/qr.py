@@ -28,7 +28,8 @@ def qr_rows(data: str) -> list[bytes]:
                                    ec_level=QR_ERROR_CORRECTION)
     image = code.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
-    pixels = memoryview(image).tobytes()
+    # the image exports the buffer protocol, which zxing-cpp's own stubs leave out
+    pixels = memoryview(image).tobytes()  # type: ignore[arg-type]
     return [pixels[row * width : (row + 1) * width] for row in range(height)]
 
 

@@ -6,8 +6,9 @@ import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from passnum.audit.services import record
@@ -75,11 +76,12 @@ def _take_slots(model: type[Allocation] | type[ProgrammeQuota], row_id: int | No
     """
     if row_id is None:
         return False
-    result = db.session.execute(
+    # an UPDATE's result is a CursorResult: Session.execute() is typed for any statement
+    result = cast(CursorResult[Any], db.session.execute(
         update(model)
         .where(model.id == row_id, model.booklets_issued + count <= limit)
         .values(booklets_issued=model.booklets_issued + count)
-    )
+    ))
     return result.rowcount == 1
 
 
@@ -90,15 +92,16 @@ def _consume_slot(programme: Programme, structure_id: int, departement_id: int,
     Raises ``RuleRefused`` (``allocation_exhausted``, ``quota_exhausted``).
     """
     allocation = allocation_for(programme.id, structure_id)
-    if not _take_slots(Allocation, allocation and allocation.id, Allocation.booklets_allocated,
-                       count):
+    if not _take_slots(Allocation, allocation.id if allocation else None,
+                       Allocation.booklets_allocated, count):
         raise RuleRefused(
             "L'allocation de chéquiers de votre structure est épuisée : demandez une nouvelle "
             "allocation à votre gestionnaire DGAS.",
             code="allocation_exhausted",
         )
     quota = quota_for(programme.id, departement_id)
-    if not _take_slots(ProgrammeQuota, quota and quota.id, ProgrammeQuota.booklet_quota, count):
+    if not _take_slots(ProgrammeQuota, quota.id if quota else None, ProgrammeQuota.booklet_quota,
+                       count):
         raise RuleRefused(
             "Le quota de chéquiers du département est atteint pour ce programme.",
             code="quota_exhausted",
@@ -289,12 +292,13 @@ def revoke_booklet(actor: User, booklet: Booklet, *, reason: str, note: str = ""
     if booklet.status == BookletStatus.REVOKED:
         raise Conflict("Ce chéquier est déjà révoqué.", code="already_revoked")
     at = now()
-    revoked_count = db.session.execute(
+    # an UPDATE's result is a CursorResult: Session.execute() is typed for any statement
+    revoked_count = cast(CursorResult[Any], db.session.execute(
         update(Voucher)
         .where(Voucher.booklet_id == booklet.id, Voucher.status == VoucherStatus.ISSUED)
         .values(status=VoucherStatus.REVOKED, revoked_at=at)
         .execution_options(synchronize_session="fetch")
-    ).rowcount
+    )).rowcount
     booklet.status = BookletStatus.REVOKED
     booklet.revoked_at, booklet.revoke_reason, booklet.revoke_note = at, kind.value, note.strip()
     db.session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, IntegerField
@@ -11,11 +11,13 @@ from wtforms.meta import DefaultMeta
 
 from passnum.core.clock import InvalidDate, parse_iso_date
 
+T = TypeVar("T")
+
 
 class FrenchForm(FlaskForm):
     """A form whose built-in messages ("not a valid date"…) are in French."""
 
-    class Meta:
+    class Meta(DefaultMeta):
         """WTForms' own French catalogue, without Flask-Babel."""
 
         locales = ("fr_FR", "fr")
@@ -27,6 +29,16 @@ class FrenchForm(FlaskForm):
     def field_for(self, name: str | None) -> Field | None:
         """The form field that shows a service error about ``name``, if any."""
         return self[name] if name and name in self else None
+
+
+def required_data(data: T | None) -> T:
+    """A required field's data once its form validated (never None then).
+
+    Raises ``ValueError`` when read before validation, a programming error.
+    """
+    if data is None:
+        raise ValueError("required field read before its form validated")
+    return data
 
 
 # Python's int() also reads Arabic-Indic or full-width digits, "1_000" and Unicode spaces:

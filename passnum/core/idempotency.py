@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from passnum.core.clock import now
 from passnum.core.models import IdempotentResponse
@@ -28,7 +28,8 @@ def answers_expire_before(config: Mapping[str, Any], *, at: datetime | None = No
 
 def delete_expired_answers(before: datetime) -> int:
     """Delete the stored answers older than ``before``; flushes only. Returns the count."""
-    return db.session.execute(
+    # a DELETE's result is a CursorResult: Session.execute() is typed for any statement
+    return cast(CursorResult[Any], db.session.execute(
         delete(IdempotentResponse).where(IdempotentResponse.created_at < before)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount

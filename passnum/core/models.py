@@ -13,10 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
-class IdempotentResponse(db.Model):
+class IdempotentResponse(Model):
     """The first answer to a POST; a retry with the same key gets it back unchanged."""
 
     __tablename__ = "idempotent_responses"

@@ -3,7 +3,7 @@
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField
+from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField, required_data
 from passnum.programmes.services import MAX_ALLOCATION, REASON_MAX
 
 
@@ -38,9 +38,9 @@ class ProgrammeForm(FrenchForm):
         return {
             "name": self.name.data, "starts_on": self.starts_on.data,
             "ends_on": self.ends_on.data, "target_beneficiaries": self.target_beneficiaries.data,
-            "budget_cents": self.budget_euros.data * 100,
+            "budget_cents": required_data(self.budget_euros.data) * 100,
             "vouchers_per_booklet": self.vouchers_per_booklet.data,
-            "voucher_value_cents": self.voucher_value_euros.data * 100,
+            "voucher_value_cents": required_data(self.voucher_value_euros.data) * 100,
             "validity_months": self.validity_months.data,
             "eligible_postal_codes": self.eligible_postal_codes.data or "",
             "minimum_age": self.minimum_age.data,

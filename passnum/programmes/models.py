@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
-class Departement(db.Model):
+class Departement(Model):
     """A département taking part (78, 92, … : never hard-coded)."""
 
     __tablename__ = "departements"
@@ -25,7 +25,7 @@ class Departement(db.Model):
         return f"{self.name} ({self.code})"
 
 
-class Programme(db.Model):
+class Programme(Model):
     """The grant: period, target, budget, booklet composition and voucher validity."""
 
     __tablename__ = "programmes"
@@ -65,7 +65,7 @@ class Programme(db.Model):
         return self.closed_at is None and self.starts_on <= day <= self.ends_on
 
 
-class ProgrammeQuota(db.Model):
+class ProgrammeQuota(Model):
     """A département's share of a programme; ``booklets_issued`` never passes the quota."""
 
     __tablename__ = "programme_quotas"
@@ -87,7 +87,7 @@ class ProgrammeQuota(db.Model):
     departement: Mapped[Departement] = relationship()
 
 
-class Structure(db.Model):
+class Structure(Model):
     """An issuing organisation (DGAS office, CCAS, association) in one département."""
 
     __tablename__ = "structures"
@@ -108,7 +108,7 @@ class Structure(db.Model):
         return self.name
 
 
-class Allocation(db.Model):
+class Allocation(Model):
     """Booklets allotted to a structure for a programme; never over-consumed."""
 
     __tablename__ = "allocations"

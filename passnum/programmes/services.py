@@ -68,7 +68,7 @@ def set_allocation(actor: User, programme: Programme, structure: Structure, *, b
         .where(Allocation.programme_id == programme.id,
                Structure.departement_id == structure.departement_id,
                Allocation.structure_id != structure.id)
-    )
+    ) or 0
     if others + booklets > quota.booklet_quota:
         room = quota.booklet_quota - others
         raise RuleRefused(f"Le quota du département ({quota.booklet_quota} chéquiers) serait "
@@ -187,7 +187,7 @@ def set_quota(actor: User, programme: Programme, departement: Departement, *,
         select(func.coalesce(func.sum(Allocation.booklets_allocated), 0))
         .join(Structure, Structure.id == Allocation.structure_id)
         .where(Allocation.programme_id == programme.id,
-               Structure.departement_id == departement.id))
+               Structure.departement_id == departement.id)) or 0
     if quota is None:
         quota = ProgrammeQuota(programme_id=programme.id, departement_id=departement.id,
                                booklets_issued=0, target_beneficiaries=0, booklet_quota=0,

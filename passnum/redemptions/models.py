@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
-class Redemption(db.Model):
+class Redemption(Model):
     """One act of redeeming vouchers at a venue, possibly for a workshop."""
 
     __tablename__ = "redemptions"
@@ -40,7 +40,7 @@ class Redemption(db.Model):
     replayed = False
 
 
-class RedemptionLine(db.Model):
+class RedemptionLine(Model):
     """One voucher taken; at most one live (not undone) line per voucher, ever."""
 
     __tablename__ = "redemption_lines"
@@ -72,7 +72,7 @@ class RedemptionLine(db.Model):
 NO_THEME = 0  # ``theme_key`` of redemptions outside any workshop
 
 
-class VenueMonthTally(db.Model):
+class VenueMonthTally(Model):
     """Live redemption lines summed per programme, paying département, Paris month,
     venue and workshop theme.
 
@@ -100,7 +100,7 @@ class VenueMonthTally(db.Model):
     cents: Mapped[int] = mapped_column(default=0)
 
 
-class StructureMonthTally(db.Model):
+class StructureMonthTally(Model):
     """Live redemption lines summed per programme, Paris month and issuing structure
     (whose département pays), kept like ``VenueMonthTally``."""
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
     BooleanField,
     DateField,
+    Field,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms.widgets import TextInput
 
 from passnum.core.forms import FrenchForm
 from passnum.statements.services import REASON_MAX, REFERENCE_MAX
@@ -55,8 +57,11 @@ class PaymentForm(FrenchForm):
 AMOUNT_PATTERN = re.compile(r"^([+-]?)([0-9]{1,7})(?:[.,]([0-9]{1,2}))?$")
 
 
-class EuroField(StringField):
+class EuroField(Field):
     """An amount in euros typed the French way (``12,50``, ``-10``); ``data`` in cents."""
+
+    widget = TextInput()
+    data: int | None
 
     def process_formdata(self, valuelist: list[str]) -> None:
         """Parse to integer cents; leave ``data`` None with an error when malformed."""

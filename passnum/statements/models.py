@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
 class StatementStatus(StrEnum):
@@ -22,7 +22,7 @@ class StatementStatus(StrEnum):
     ARCHIVED = "archived"
 
 
-class Statement(db.Model):
+class Statement(Model):
     """A venue's relevé de remboursement for one period and one paying département."""
 
     __tablename__ = "statements"
@@ -62,7 +62,7 @@ class Statement(db.Model):
         order_by="StatementAdjustment.id")
 
 
-class StatementAdjustment(db.Model):
+class StatementAdjustment(Model):
     """A credit (positive) or debit (negative) correcting an earlier statement.
 
     History is never edited: the correction waits (``statement_id`` NULL) until the next

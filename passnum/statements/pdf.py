@@ -70,7 +70,8 @@ class _NumberedCanvas(Canvas):
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         """Keep the finished page instead of writing it now."""
         self._saved_pages.append(dict(self.__dict__))
-        self._startPage()
+        # reportlab's page-count recipe; its stubs leave out this (private) method
+        self._startPage()  # type: ignore[attr-defined]
 
     def save(self) -> None:
         """Write every page with its footer, then the file."""

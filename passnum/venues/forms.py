@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from passnum.core.clock import PARIS
-from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField
+from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField, required_data
 from passnum.errors import InvalidInput
 from passnum.venues.labels import PASSWORD_MIN, SERVICES_MAX
 from passnum.venues.labels import REASON_MAX as LABEL_REASON_MAX
@@ -65,7 +65,8 @@ class WorkshopForm(FrenchForm):
 
     def starts_at(self) -> datetime:
         """The start as a UTC-aware datetime (date and time typed in Paris time)."""
-        local = datetime.combine(self.start_date.data, self.start_time.data, tzinfo=PARIS)
+        local = datetime.combine(required_data(self.start_date.data),
+                                 required_data(self.start_time.data), tzinfo=PARIS)
         return local.astimezone(UTC)
 
     def as_values(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
-from passnum.extensions import db
+from passnum.extensions import Model
 
 
 class LabelStatus(StrEnum):
@@ -30,7 +30,7 @@ LABEL_LABELS = {
 }
 
 
-class Venue(db.Model):
+class Venue(Model):
     """A lieu labellisé that takes vouchers and is reimbursed."""
 
     __tablename__ = "venues"
@@ -70,7 +70,7 @@ class Venue(db.Model):
         return self.label_status == LabelStatus.ACTIVE
 
 
-class VenueLabelChange(db.Model):
+class VenueLabelChange(Model):
     """One decision on a venue's label (approval, suspension, withdrawal, reactivation),
     shown to the venue on its page; the audit log records it too."""
 
@@ -90,7 +90,7 @@ class VenueLabelChange(db.Model):
     actor = relationship("User")
 
 
-class WorkshopTheme(db.Model):
+class WorkshopTheme(Model):
     """An entry of the managed list of workshop themes."""
 
     __tablename__ = "workshop_themes"
@@ -100,7 +100,7 @@ class WorkshopTheme(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class Workshop(db.Model):
+class Workshop(Model):
     """A training session offered by a venue, paid in vouchers."""
 
     __tablename__ = "workshops"

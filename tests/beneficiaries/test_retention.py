@@ -24,7 +24,7 @@ from passnum.core.models import IdempotentResponse
 from passnum.dashboard.queries import programme_stats
 from passnum.extensions import db
 from passnum.programmes.models import Allocation, Programme
-from passnum.seed import seed
+from passnum.sample.seed import seed
 from tests.api.conftest import api_client, bearer
 from tests.conftest import TEST_CONFIG
 from tests.factories import World, beneficiary_data, issue, make_beneficiary, make_programme

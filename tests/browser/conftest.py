@@ -21,8 +21,9 @@ from sqlalchemy import update
 
 from passnum.auth.models import User
 from passnum.core.db import unit_of_work
-from passnum.demo import DEMO_PASSWORD, load_demo, sample_code
 from passnum.extensions import db
+from passnum.sample.accounts import sample_code
+from passnum.sample.demo import DEMO_PASSWORD, load_demo
 from tests.conftest import make_app, unavailable
 from tests.liveserver import serve
 

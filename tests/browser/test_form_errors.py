@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from passnum.demo import DEMO_PASSWORD
+from passnum.sample.demo import DEMO_PASSWORD
 from tests.browser.conftest import BrowserErrors, LiveServer, log_in_page
 from tests.browser.test_venue_label_journey import fill_application
 

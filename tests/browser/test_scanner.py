@@ -28,10 +28,10 @@ from passnum.booklets.services import revoke_booklet
 from passnum.core import clock
 from passnum.core.db import unit_of_work
 from passnum.core.signing import sign_serial, voucher_url
-from passnum.demo import DEMO_PASSWORD
 from passnum.extensions import db
 from passnum.programmes.models import Programme
 from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.sample.demo import DEMO_PASSWORD
 from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
 from tests.browser.conftest import (
     ACTION_TIMEOUT_MS,

@@ -14,7 +14,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from passnum.core.db import unit_of_work
-from passnum.demo import load_demo
+from passnum.sample.demo import load_demo
 from tests.browser.conftest import BrowserErrors, LiveServer
 from tests.browser.test_scanner import (
     API_REFUSALS,

@@ -18,8 +18,8 @@ from sqlalchemy import update
 from passnum.auth.models import User
 from passnum.core import codes
 from passnum.core.db import unit_of_work
-from passnum.demo import DEMO_PASSWORD
 from passnum.extensions import db
+from passnum.sample.demo import DEMO_PASSWORD
 from tests.browser.conftest import AXE_RUN, BrowserErrors, LiveServer, report_axe
 from tests.browser.test_scanner import (
     AGENT,

@@ -17,7 +17,7 @@ from passnum.core.clock import PARIS, today
 from passnum.core.db import unit_of_work
 from passnum.dashboard.queries import NO_WORKSHOP, programme_stats
 from passnum.extensions import db
-from passnum.seed import SEED_DOMAIN, SEED_PASSWORD, seed
+from passnum.sample.seed import SEED_DOMAIN, SEED_PASSWORD, seed
 from tests.api.conftest import API, api_client
 from tests.factories import fresh_code
 

@@ -14,7 +14,7 @@ from passnum.core.db import unit_of_work
 from passnum.dashboard.figures import FIGURES
 from passnum.dashboard.queries import programme_stats
 from passnum.extensions import db
-from passnum.seed import SEED_DOMAIN, SEED_PASSWORD, seed
+from passnum.sample.seed import SEED_DOMAIN, SEED_PASSWORD, seed
 from tests.factories import login as log_in
 
 BENEFICIARIES = 120

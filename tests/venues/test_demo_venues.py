@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from passnum.auth.models import Role, User
 from passnum.core.db import unit_of_work
-from passnum.demo import load_demo
 from passnum.extensions import db
+from passnum.sample.demo import load_demo
 from passnum.venues.models import LabelStatus, Venue, VenueLabelChange
 from passnum.venues.validation import check_iban, check_siret
 

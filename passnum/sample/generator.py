@@ -1,102 +1,61 @@
-"""A generated data set for measuring: ``flask --app passnum seed --scale small|full``.
+"""The data set at scale, built in memory: rows of every table with precomputed ids.
 
-``full`` is the programme at its real size: 36,000 beneficiaries over four years across
-both départements, their booklets (360,000 vouchers), ~60 % of vouchers redeemed within
-months of issue, ~2 % of booklets revoked (lost and stolen ones replaced) and the rest
-partly expired. ``small`` has the same shape at 1/100 of the size.
-
-Everything is built in memory with precomputed ids and written with bulk inserts in
-batches: no ORM object per row and no audit event per row (one ``seed.loaded`` event at
-the end). The same ``--seed`` gives the same data set, dated from the day it is loaded.
+One random generator draws everything in a fixed order, so the same seed gives the same
+rows, dated from the load day. ``seed`` writes them (see ``passnum.sample.seed``).
 """
 
 from __future__ import annotations
 
 import bisect
-import calendar
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import click
-from flask.cli import with_appcontext
-from sqlalchemy import func, select, text
-
-from passnum.audit.services import record
-from passnum.auth.models import Role, User
-from passnum.auth.services import create_user
 from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.validation import CONSENT_TEXT_VERSION, identity_key
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core import codes
-from passnum.core.clock import PARIS, now, today
-from passnum.core.db import unit_of_work
-from passnum.demo import SAMPLE_CODE_HELP, THEMES, enable_sample_second_factor
-from passnum.extensions import db
+from passnum.core.clock import PARIS
+from passnum.extensions import Base
 from passnum.programmes.models import (
     Allocation,
-    Departement,
     Programme,
     ProgrammeQuota,
     Structure,
 )
-from passnum.redemptions import tallies
 from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.sample.shapes import (
+    COMMUNES,
+    DEPARTEMENTS,
+    FIRST_NAMES,
+    FULL_BENEFICIARIES,
+    LAST_NAMES,
+    NEEDS,
+    SAME_DEPARTEMENT_VENUE,
+    THEMES,
+    VALIDITY_MONTHS,
+    VOUCHER_VALUE_CENTS,
+    VOUCHERS_PER_BOOKLET,
+    WORKSHOP_EVERY_DAYS,
+    add_months,
+    issue_days,
+    paris_instant,
+)
 from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
 
-SEED_PASSWORD = "passnum-seed"  # noqa: S105  (generated data for measuring, documented)
-SEED_DOMAIN = "seed.passnum.fr"
 PROGRAMME_NAME = "Pass numérique 78-92 (données générées)"
-FULL_BENEFICIARIES = 36_000
-SCALES = {"full": FULL_BENEFICIARIES, "small": FULL_BENEFICIARIES // 100}
-DEPARTEMENTS = [("78", "Yvelines", 20_000), ("92", "Hauts-de-Seine", 16_000)]
 PROGRAMME_MONTHS = 48
 ELAPSED_MONTHS = 45  # the data set is loaded three months before the programme ends
-RAMP_UP_MONTHS = 9
-VOUCHERS_PER_BOOKLET = 10
-VOUCHER_VALUE_CENTS = 1000
-VALIDITY_MONTHS = 12
 QUOTA_MARGIN = 1.05  # quota above target: room for stock and for browsing the data set
 REVOKED_SHARE = 0.02
 STOCK_SHARE = 0.005
-SAME_DEPARTEMENT_VENUE = 0.85
-WORKSHOP_EVERY_DAYS = 14
-BATCH = 5000
 STRUCTURE_KINDS = ["dgas", "ccas", "mission_locale", "association"]
 EXTRA_THEMES = ["Découvrir internet", "Protéger ses données personnelles",
                 "Faire ses courses en ligne"]
-FIRST_NAMES = ["Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Fatou", "Aïcha",
-               "Marie", "Nathalie", "Sylvie", "Isabelle", "Hélène", "Amina", "Julie",
-               "Lucas", "Hugo", "Thomas", "Nicolas", "Mohamed", "Karim", "Jean", "Pierre",
-               "Michel", "Philippe", "Alain", "Bernard", "Moussa", "Éric", "François"]
-LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit",
-              "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel",
-              "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel",
-              "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François",
-              "Diallo", "Traoré", "Benali", "Nguyen", "Da Silva", "Haddad", "Kone"]
-COMMUNES = {
-    "78": [("Versailles", "78000"), ("Sartrouville", "78500"), ("Mantes-la-Jolie", "78200"),
-           ("Saint-Quentin-en-Yvelines", "78180"), ("Poissy", "78300"),
-           ("Les Mureaux", "78130"), ("Trappes", "78190"), ("Houilles", "78800")],
-    "92": [("Nanterre", "92000"), ("Gennevilliers", "92230"),
-           ("Boulogne-Billancourt", "92100"), ("Colombes", "92700"),
-           ("Asnières-sur-Seine", "92600"), ("Clichy", "92110"), ("Bagneux", "92220"),
-           ("Villeneuve-la-Garenne", "92390")],
-}
-NEEDS = ["Démarches en ligne", "Recherche d'emploi", "Premiers pas", "Smartphone", ""]
-
 
 Progress = Callable[[str, int, int], None]  # (stage label, units just done, stage total)
-
-
-def _no_progress(_label: str, _done: int, _total: int) -> None:
-    """Progress sink when nobody watches."""
-
-
-class SeedRefused(RuntimeError):
-    """The database is not empty."""
 
 
 @dataclass
@@ -115,41 +74,12 @@ class _Ids:
 class _Data:
     """Rows to insert, per model, in foreign-key order."""
 
-    rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[type[Base], list[dict[str, Any]]] = field(default_factory=dict)
 
-    def add(self, model: type, row: dict[str, Any]) -> None:
+    def add(self, model: type[Base], row: dict[str, Any]) -> None:
         """Queue one row of ``model``."""
         self.rows.setdefault(model, []).append(row)
 
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, clamped to the month's last day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def issue_days(rng: random.Random, starts_on: date, months: int, day: date,
-               count: int) -> list[date]:
-    """``count`` sorted issue dates over ``months`` months from ``starts_on``, before
-    ``day``: a ramp-up over the first months, then a plateau; weekdays only."""
-    weights = [min(1.0, (m + 1) / RAMP_UP_MONTHS) * rng.uniform(0.85, 1.15)
-               for m in range(months)]
-    chosen = rng.choices(range(months), weights=weights, k=count)
-    days = []
-    for m in chosen:
-        first = add_months(starts_on, m)
-        last = min(add_months(first, 1) - timedelta(days=1), day - timedelta(days=1))
-        issued = first + timedelta(days=rng.randrange((last - first).days + 1))
-        while issued.weekday() >= 5:
-            issued -= timedelta(days=1)
-        days.append(max(issued, starts_on))
-    return sorted(days)
-
-
-def paris_instant(day: date, minutes: int) -> datetime:
-    """UTC instant of ``day`` at ``minutes`` past midnight (under 24 h), Paris time."""
-    return datetime.combine(day, time(minutes // 60, minutes % 60), PARIS).astimezone(UTC)
 
 
 class _Codes:
@@ -183,7 +113,7 @@ class _Codes:
                 return code
 
 
-class _Generator:
+class Generator:
     """Builds the whole data set in memory from one random generator."""
 
     def __init__(self, beneficiaries: int, rng_seed: int, day: date, at: datetime) -> None:
@@ -473,219 +403,3 @@ class _Generator:
                     "structure_id": structure_id, "booklets_issued": counted,
                     "booklets_allocated": counted + counted * 3 // 100, "updated_at": self.at,
                 })
-
-
-INSERT_ORDER = [Programme, Structure, Venue, WorkshopTheme, Workshop, ProgrammeQuota,
-                Allocation, Beneficiary, Booklet, Voucher, Redemption, RedemptionLine]
-
-
-def _is_empty() -> bool:
-    """True when no programme, structure, venue, user or beneficiary exists."""
-    return not any(db.session.scalar(select(func.count()).select_from(model))
-                   for model in (Programme, Departement, Structure, Venue, User, Beneficiary))
-
-
-def _create_accounts(dep_ids: dict[str, int]) -> None:
-    """Départements first (accounts refer to them), then the admin and managers."""
-    admin = create_user(email=f"admin@{SEED_DOMAIN}", password=SEED_PASSWORD,
-                        role=Role.ADMIN.value, full_name="Administrateur (données générées)")
-    enable_sample_second_factor(admin)
-    for code, _name, _target in DEPARTEMENTS:
-        manager = create_user(email=f"manager{code}@{SEED_DOMAIN}", password=SEED_PASSWORD,
-                              role=Role.MANAGER.value, departement_id=dep_ids[code],
-                              full_name=f"Gestionnaire {code}")
-        enable_sample_second_factor(manager)
-
-
-def _bulk_users(gen: _Generator) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """One issuer per structure and one agent per venue, sharing the seed password."""
-    password_hash = db.session.scalar(
-        select(User.password_hash).where(User.email == f"admin@{SEED_DOMAIN}"))
-    first_id = (db.session.scalar(select(func.max(User.id))) or 0) + 1
-    users, rows = {}, []
-    owners = [("issuer", s, "structure_id") for ids in gen.structures.values() for s in ids]
-    owners += [("agent", v, "venue_id") for ids in gen.venues.values() for v in ids]
-    for offset, (kind, owner_id, column) in enumerate(owners):
-        users[f"{kind}-{owner_id}"] = first_id + offset
-        rows.append({
-            "id": first_id + offset, "email": f"{kind}-{column[0]}{owner_id}@{SEED_DOMAIN}",
-            "full_name": f"{'Travailleur social' if kind == 'issuer' else 'Agent'} {owner_id}",
-            "password_hash": password_hash,
-            "role": Role.ISSUER.value if kind == "issuer" else Role.VENUE_AGENT.value,
-            "departement_id": None, "structure_id": None, "venue_id": None,
-            column: owner_id, "is_active_account": True,
-            "created_at": gen.at,
-        })
-    return users, rows
-
-
-def _sqlite_value(value: Any) -> Any:
-    """A Python value as SQLAlchemy stores it in SQLite (naive UTC text for instants)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-def _insert(model: type, rows: list[dict[str, Any]], advance: Callable[[int], None]) -> None:
-    """Bulk insert ``rows`` in batches on the session's connection (same transaction).
-
-    The DBAPI is used directly: COPY on PostgreSQL, ``executemany`` on SQLite. Going
-    through SQLAlchemy's per-value processing made loading 360,000 vouchers several
-    times slower. Every row of a model carries the same keys.
-    """
-    if not rows:
-        return
-    table, columns = model.__table__.name, list(rows[0])
-    names = ", ".join(columns)
-    cursor = db.session.connection().connection.cursor()
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
-        if postgres:
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row([row[c] for c in columns])
-        else:
-            cursor.executemany(statement, [[_sqlite_value(row[c]) for c in columns]
-                                           for row in batch])
-        advance(len(batch))
-    cursor.close()
-
-
-def _reset_sequences(models: list[type]) -> None:
-    """PostgreSQL: move each id sequence past the ids assigned here."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for model in models:
-        table = model.__tablename__
-        db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
-
-
-def seed(*, beneficiaries: int, rng_seed: int = 1,
-         progress: Progress = _no_progress) -> dict[str, int]:
-    """Generate the data set into an empty database (flushes, never commits).
-
-    ``beneficiaries`` sets the size (36,000 is the real programme); the same
-    ``rng_seed`` yields the same data. Raises ``SeedRefused`` on a non-empty database.
-    Returns the number of rows written per table.
-    """
-    if not _is_empty():
-        raise SeedRefused("La base contient déjà des données : données générées non chargées. "
-                          "Utilisez une base vide.")
-    if db.session.get_bind().dialect.name == "sqlite":
-        # one large transaction: keep the index pages in memory rather than spill them
-        db.session.execute(text("PRAGMA cache_size = -262144"))
-    at = now().replace(microsecond=0)
-    gen = _Generator(beneficiaries, rng_seed, today(), at)
-    for code, name, _target in DEPARTEMENTS:
-        dep = Departement(code=code, name=name)
-        db.session.add(dep)
-        db.session.flush()
-        gen.dep_ids[code] = dep.id
-    gen.build_reference()
-    for model in (Programme, Structure, Venue):
-        _insert(model, gen.data.rows.pop(model), lambda _n: None)
-    _create_accounts(gen.dep_ids)
-    users, user_rows = _bulk_users(gen)
-    _insert(User, user_rows, lambda _n: None)
-    gen.build_people(users, progress)
-    gen.quotas_and_allocations()
-    _create_browsing_accounts(gen, users)
-    total = sum(len(gen.data.rows.get(m, [])) for m in INSERT_ORDER)
-    for model in INSERT_ORDER:
-        _insert(model, gen.data.rows.get(model, []),
-                lambda n: progress("Écriture des données", n, total))
-    _reset_sequences([*INSERT_ORDER, User])
-    progress("Cumuls du tableau de bord", 0, 1)
-    tallies.rebuild()
-    progress("Cumuls du tableau de bord", 1, 1)
-    counts = {model.__tablename__: len(gen.data.rows.get(model, [])) for model in INSERT_ORDER}
-    counts["structures"] = sum(len(ids) for ids in gen.structures.values())
-    counts["venues"] = sum(len(ids) for ids in gen.venues.values())
-    counts["programmes"] = 1
-    counts["users"] = db.session.scalar(select(func.count()).select_from(User))
-    record("seed.loaded", actor_id=None, object_type="programme", object_id=gen.programme_id,
-           details={"seed": rng_seed, **counts})
-    return counts
-
-
-def _create_browsing_accounts(gen: _Generator, users: dict[str, int]) -> None:
-    """Name one issuer and one venue agent per département like the demo does."""
-    for code, _name, _target in DEPARTEMENTS:
-        aliases = {f"issuer{code}": users[f"issuer-{gen.structures[code][0]}"],
-                   f"venue{code}": users[f"agent-{gen.venues[code][0]}"]}
-        for alias, user_id in aliases.items():
-            db.session.execute(
-                User.__table__.update().where(User.id == user_id)
-                .values(email=f"{alias}@{SEED_DOMAIN}"))
-
-
-def seed_accounts() -> list[tuple[str, str]]:
-    """The logins of the generated data set and what they are."""
-    return [
-        (f"admin@{SEED_DOMAIN}", "administrateur du syndicat"),
-        (f"manager78@{SEED_DOMAIN}", "gestionnaire DGAS des Yvelines"),
-        (f"manager92@{SEED_DOMAIN}", "gestionnaire DGAS des Hauts-de-Seine"),
-        (f"issuer78@{SEED_DOMAIN}", "travailleur social d'une structure des Yvelines"),
-        (f"issuer92@{SEED_DOMAIN}", "travailleur social d'une structure des Hauts-de-Seine"),
-        (f"venue78@{SEED_DOMAIN}", "agent d'un lieu des Yvelines"),
-        (f"venue92@{SEED_DOMAIN}", "agent d'un lieu des Hauts-de-Seine"),
-    ]
-
-
-class _Bars:
-    """One ``click.progressbar`` per stage of the seed."""
-
-    def __init__(self) -> None:
-        """No bar until the first report."""
-        self.label: str | None = None
-        self.bar: Any = None
-
-    def __call__(self, label: str, done: int, total: int) -> None:
-        """Advance the bar of ``label``, opening it (and closing the previous) if new."""
-        if label != self.label:
-            self.close()
-            self.label, self.bar = label, click.progressbar(length=total, label=label)
-            self.bar.__enter__()
-        self.bar.update(done)
-
-    def close(self) -> None:
-        """Close the current bar, if any."""
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-
-@click.command("seed")
-@click.option("--scale", type=click.Choice(sorted(SCALES)), default="small", show_default=True,
-              help="full : le programme à sa taille réelle ; small : 1/100.")
-@click.option("--seed", "rng_seed", type=int, default=1, show_default=True,
-              help="Graine du générateur : même graine, mêmes données.")
-@with_appcontext
-def seed_command(scale: str, rng_seed: int) -> None:
-    """Load a generated data set into an empty database, with a progress bar."""
-    bars = _Bars()
-    try:
-        with unit_of_work():
-            counts = seed(beneficiaries=SCALES[scale], rng_seed=rng_seed, progress=bars)
-    except SeedRefused as err:
-        raise click.ClickException(str(err)) from None
-    finally:
-        bars.close()
-    # fresh planner statistics: the tables grew from nothing in one transaction
-    with unit_of_work():
-        db.session.execute(text("ANALYZE"))
-    click.echo(f"Données générées : {counts['beneficiaries']} bénéficiaires, "
-               f"{counts['booklets']} chéquiers, {counts['vouchers']} chèques, "
-               f"{counts['redemption_lines']} chèques encaissés.")
-    click.echo(f"Comptes (mot de passe : {SEED_PASSWORD}) :")
-    for email, what in seed_accounts():
-        click.echo(f"  {email:<30} {what}")
-    click.echo(SAMPLE_CODE_HELP)

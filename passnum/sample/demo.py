@@ -8,7 +8,6 @@ import click
 from sqlalchemy import func, select
 
 from passnum.audit.services import record
-from passnum.auth import totp
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
 from passnum.core.clock import PARIS, now, today
@@ -20,20 +19,20 @@ from passnum.programmes.models import (
     ProgrammeQuota,
     Structure,
 )
+from passnum.sample.accounts import SAMPLE_CODE_HELP, enable_sample_second_factor
+from passnum.sample.shapes import (
+    DEPARTEMENTS,
+    FULL_BENEFICIARIES,
+    THEMES,
+    VALIDITY_MONTHS,
+    VOUCHER_VALUE_CENTS,
+    VOUCHERS_PER_BOOKLET,
+)
 from passnum.venues.models import LabelStatus, Venue, VenueLabelChange, Workshop, WorkshopTheme
 
 DEMO_PASSWORD = "passnum-demo"  # noqa: S105  (public demo accounts, documented)
 DEMO_DOMAIN = "demo.passnum.fr"
-# The demo and generated accounts' authenticator key (administrators and managers log in
-# with a second factor). Published, like their password: never on real accounts.
-SAMPLE_TOTP_SECRET = "PASSNUMDEMOTOTPKEYPUBLIC"  # noqa: S105  (published, documented)
 PROGRAMME_NAME = "Pass numérique 78-92"
-
-DEPARTEMENTS = [
-    # code, name, target beneficiaries (36,000 in all)
-    ("78", "Yvelines", 20_000),
-    ("92", "Hauts-de-Seine", 16_000),
-]
 STRUCTURES = [
     ("78", "DGAS 78 – Territoire d'action départementale Boucles de Seine", "dgas",
      "Sartrouville", "78500"),
@@ -68,13 +67,6 @@ PENDING_APPLICATION = {
     "services": "Initiation au smartphone, démarches en ligne, permanences le mercredi.",
     "phone": "01 39 00 00 00",
 }
-THEMES = [
-    "Premiers pas sur ordinateur",
-    "Utiliser son smartphone",
-    "Démarches administratives en ligne",
-    "Messagerie et sécurité en ligne",
-    "Rechercher un emploi en ligne",
-]
 ALLOCATION_PER_STRUCTURE = 200
 
 
@@ -114,8 +106,10 @@ def load_demo(day: date | None = None) -> bool:
     day = day or today()
     programme = Programme(
         name=PROGRAMME_NAME, starts_on=date(day.year - 2, 1, 1), ends_on=date(day.year + 1, 12, 31),
-        target_beneficiaries=36_000, budget_cents=36_000 * 10 * 1000,
-        vouchers_per_booklet=10, voucher_value_cents=1000, validity_months=12,
+        target_beneficiaries=FULL_BENEFICIARIES,
+        budget_cents=FULL_BENEFICIARIES * VOUCHERS_PER_BOOKLET * VOUCHER_VALUE_CENTS,
+        vouchers_per_booklet=VOUCHERS_PER_BOOKLET, voucher_value_cents=VOUCHER_VALUE_CENTS,
+        validity_months=VALIDITY_MONTHS,
     )
     db.session.add(programme)
     deps = {}
@@ -196,16 +190,6 @@ def _demo_users(deps: dict[str, Departement], structures: list[Structure],
             enable_sample_second_factor(user)
 
 
-def enable_sample_second_factor(user: User) -> None:
-    """Set up the published authenticator key on a demo or generated account."""
-    user.totp_secret, user.totp_enabled_at = SAMPLE_TOTP_SECRET, now()
-
-
-def sample_code() -> str:
-    """The current code of the published authenticator key."""
-    return totp.current_code(SAMPLE_TOTP_SECRET, now())
-
-
 def print_logins() -> None:
     """Print the demo logins."""
     click.echo(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
@@ -213,8 +197,3 @@ def print_logins() -> None:
         click.echo(f"  {email:<32} {what}")
     click.echo(SAMPLE_CODE_HELP)
 
-
-SAMPLE_CODE_HELP = (
-    "Administrateurs et gestionnaires : code à 6 chiffres de l'application "
-    f"d'authentification, clé {SAMPLE_TOTP_SECRET} ; ou le code du moment avec "
-    "« flask --app passnum demo --code ».")

@@ -1,6 +1,6 @@
 """The demo with a history: ``flask --app passnum demo``.
 
-The demo set of ``demo.py`` is loaded as it stood 18 months ago, then 18 months of
+The demo set of ``passnum.sample.demo`` is loaded as it stood 18 months ago, then 18 months of
 activity are played through the services, one event at a time, with the clock set to
 the event's instant: people registered and given a booklet (issued, or handed out from a
 structure's stock), vouchers redeemed at venues and their workshops, one booklet lost
@@ -9,7 +9,7 @@ venue's label suspended. The same rules as the application apply (allocations an
 quotas, the audit chain, the dashboard's tallies), so ``stats verify`` and ``audit
 verify`` pass. Dates and the random choices come from the seed (``DEMO_SEED``); the
 shape of the activity (issue dates, names, communes) is the generated data set's
-(``seed.py``).
+(``passnum.sample.shapes``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from passnum.audit.services import record_note
@@ -38,18 +36,18 @@ from passnum.booklets.services import (
     revoke_booklet,
 )
 from passnum.core.clock import PARIS, frozen, now, today
-from passnum.core.db import unit_of_work
-from passnum.demo import DEMO_DOMAIN, DemoRefused, load_demo, print_logins, sample_code
 from passnum.errors import DomainError
 from passnum.extensions import db
 from passnum.programmes.models import Allocation, Structure
 from passnum.programmes.services import set_allocation
 from passnum.redemptions.services import redeem
-from passnum.seed import (
+from passnum.sample.demo import DEMO_DOMAIN, load_demo
+from passnum.sample.shapes import (
     COMMUNES,
     FIRST_NAMES,
     LAST_NAMES,
     NEEDS,
+    SAME_DEPARTEMENT_VENUE,
     WORKSHOP_EVERY_DAYS,
     add_months,
     issue_days,
@@ -66,7 +64,6 @@ HISTORY_MONTHS = 18
 PEOPLE = 250
 STOCK_BATCH = 4  # booklets each structure prints for its stock, twice a year
 STOCK_SHARE = 0.3  # people given a stock booklet when their structure has one
-SAME_DEPARTEMENT_VENUE = 0.85
 WORKSHOP_SHARE = 0.85  # redemptions made at a workshop (the others: individual help)
 WORKSHOP_CAPACITY = 12
 UPCOMING_WORKSHOPS = 4  # per active venue, over the coming weeks
@@ -105,7 +102,7 @@ class _Person:
 class _Event:
     at: datetime
     seq: int
-    act: Callable[[], None] = field(compare=False)
+    act: Callable[[], object] = field(compare=False)  # what it returns is dropped
 
 
 class _History:
@@ -137,7 +134,7 @@ class _History:
 
     # -- the event queue ------------------------------------------------------------------
 
-    def at_time(self, at: datetime, act: Callable[[], None]) -> None:
+    def at_time(self, at: datetime, act: Callable[[], object]) -> None:
         """Queue ``act`` at ``at``; what would happen after the real now never happens."""
         if at < self.at:
             self.seq += 1
@@ -224,7 +221,7 @@ class _History:
 
     def _workshop_creation(self, venue: Venue, workshop: _Workshop) -> Callable[[], None]:
         def act() -> None:
-            theme = db.session.get(WorkshopTheme, workshop.theme)
+            theme = db.session.get_one(WorkshopTheme, workshop.theme)
             workshop.row = create_workshop(
                 self._agent(venue), venue, theme_id=workshop.theme, title=theme.name,
                 description="Atelier collectif, matériel fourni.",
@@ -353,8 +350,8 @@ class _History:
     def _reallocation(self, structure: Structure, share: int) -> Callable[[], None]:
         """The département's manager moves allocations towards the busiest structures."""
         def act() -> None:
-            allocation = db.session.scalar(select(Allocation).where(
-                Allocation.structure_id == structure.id))
+            allocation = db.session.scalars(select(Allocation).where(
+                Allocation.structure_id == structure.id)).one()
             busy = allocation.booklets_issued * 100 // allocation.booklets_allocated >= share
             booklets = allocation.booklets_allocated + (50 if busy else -20)
             set_allocation(self.managers[structure.departement_id], allocation.programme,
@@ -430,29 +427,3 @@ def load_demo_with_history(rng_seed: int = DEMO_SEED) -> bool:
     history.play()
     history.finish()
     return True
-
-
-@click.command("demo")
-@click.option("--quiet-if-loaded", is_flag=True, help="Ne rien dire si la démo est déjà là.")
-@click.option("--code", "code_only", is_flag=True,
-              help="Afficher le code à 6 chiffres du moment des comptes de démonstration.")
-@click.option("--sans-historique", "bare", is_flag=True,
-              help="Charger la démo seule, sans ses 18 mois d'activité.")
-@with_appcontext
-def demo_command(quiet_if_loaded: bool, code_only: bool, bare: bool) -> None:
-    """Load the demo data set with its history (idempotent) and print its logins."""
-    if code_only:
-        click.echo(sample_code())
-        return
-    try:
-        with unit_of_work():
-            loaded = load_demo() if bare else load_demo_with_history()
-    except DemoRefused as err:
-        click.echo(str(err))
-        return
-    if loaded:
-        click.echo("Données de démonstration chargées.")
-    elif not quiet_if_loaded:
-        click.echo("Données de démonstration déjà présentes.")
-    print_logins()
-
