@@ -13,9 +13,10 @@ Definitions, shared by the page, the exports and ``GET /api/v1/stats``:
 - euros redeemed: live (not undone) redemption lines paid by the département;
 - the period filter restricts booklets by ``issued_at`` and euros by ``redeemed_at``.
 
-This module holds the SQL only: ``programme_stats`` gathers its results into the typed
-``stats.DashboardStats``; the forecast's arithmetic is ``forecast.project`` and every
-French text is in ``presentation``.
+This module and ``line_facts`` (the redemption lines' sums) hold the SQL only:
+``programme_stats`` gathers their results into the typed ``stats.DashboardStats``; the
+forecast's arithmetic is ``forecast.project`` and every French text is in
+``presentation``.
 """
 
 from __future__ import annotations
@@ -27,27 +28,22 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     DateTime,
-    Select,
-    String,
     and_,
     bindparam,
     case,
-    cast,
     distinct,
     func,
-    literal,
     select,
-    true,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from passnum.auth.models import User
 from passnum.auth.scope import may_see_departement_figures, sees_every_departement_figures
-from passnum.booklets.models import Booklet, BookletStatus, Voucher
-from passnum.core.clock import PARIS, paris_day_bounds, today
+from passnum.booklets.models import Booklet, BookletStatus
+from passnum.core.clock import PARIS, today
 from passnum.dashboard import figures
 from passnum.dashboard.forecast import project
+from passnum.dashboard.line_facts import Facts, Scope, line_facts, month_end, month_key, to_month
 from passnum.dashboard.presentation import NO_WORKSHOP
 from passnum.dashboard.stats import (
     BeneficiaryFigures,
@@ -71,14 +67,7 @@ from passnum.programmes.models import (
     ProgrammeQuota,
     Structure,
 )
-from passnum.redemptions.models import (
-    NO_THEME,
-    Redemption,
-    RedemptionLine,
-    StructureMonthTally,
-    VenueMonthTally,
-)
-from passnum.venues.models import Venue, Workshop, WorkshopTheme
+from passnum.venues.models import Venue, WorkshopTheme
 
 
 def _sum(condition: ColumnElement[bool]) -> Any:
@@ -89,47 +78,6 @@ def _sum(condition: ColumnElement[bool]) -> Any:
 def _sum_of(condition: ColumnElement[bool], value: Any) -> Any:
     """``SUM(CASE WHEN condition THEN value ELSE 0 END)``, 0 on no rows."""
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
-def _window(column: Any, start: date | None, end: date | None) -> ColumnElement[bool]:
-    """``column`` (UTC instant) within Paris days ``start``..``end`` inclusive."""
-    condition: ColumnElement[bool] = true()
-    if start is not None:
-        condition = and_(condition, column >= paris_day_bounds(start)[0])
-    if end is not None:
-        condition = and_(condition, column < paris_day_bounds(end)[1])
-    return condition
-
-
-class _Scope:
-    """The SQL conditions of one request: programme, département, period."""
-
-    def __init__(self, programme_id: int, departement_id: int | None,
-                 start: date | None, end: date | None) -> None:
-        """Keep the filters; ``None`` means no restriction."""
-        self.programme_id, self.departement_id = programme_id, departement_id
-        self.start, self.end = start, end
-
-    def booklets(self) -> ColumnElement[bool]:
-        """Booklets of the programme, the département and the period."""
-        condition = and_(Booklet.programme_id == self.programme_id,
-                         _window(Booklet.issued_at, self.start, self.end))
-        if self.departement_id is not None:
-            condition = and_(condition, Booklet.departement_id == self.departement_id)
-        return condition
-
-    def lines(self, query: Select) -> Select:
-        """Join live redemption lines of the programme paid by the département."""
-        query = (query.select_from(RedemptionLine)
-                 .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
-                 .join(Voucher, Voucher.id == RedemptionLine.voucher_id)
-                 .join(Booklet, Booklet.id == Voucher.booklet_id)
-                 .where(RedemptionLine.undone_at.is_(None),
-                        Booklet.programme_id == self.programme_id,
-                        _window(Redemption.redeemed_at, self.start, self.end)))
-        if self.departement_id is not None:
-            query = query.where(RedemptionLine.departement_id == self.departement_id)
-        return query
 
 
 def departement_by_code(code: str) -> Departement:
@@ -175,14 +123,14 @@ def programme_stats(programme_id: int, *, departement_id: int | None = None,
     if programme is None:
         raise LookupError(programme_id)
     day = day or today()
-    scope = _Scope(programme_id, departement_id, start, end)
-    facts = _line_facts(scope)
+    scope = Scope(programme_id, departement_id, start, end)
+    facts = line_facts(scope)
     monthly = _monthly(programme, scope, facts)
     if start is None and end is None:
         whole = monthly
     else:
-        unfiltered = _Scope(programme_id, departement_id, None, None)
-        whole = _monthly(programme, unfiltered, _line_facts(unfiltered))
+        unfiltered = Scope(programme_id, departement_id, None, None)
+        whole = _monthly(programme, unfiltered, line_facts(unfiltered))
     paid = [sum(v[i] for v in facts["venue"].values()) for i in (1, 2)]
     beneficiaries, booklets, vouchers = _booklet_figures(programme, scope, day)
     return DashboardStats(
@@ -212,7 +160,7 @@ def _planned(programme: Programme, departement_id: int | None, column: str) -> i
     return int(value or 0)
 
 
-def _booklet_figures(programme: Programme, scope: _Scope, day: date
+def _booklet_figures(programme: Programme, scope: Scope, day: date
                      ) -> tuple[BeneficiaryFigures, BookletFigures, VoucherFigures]:
     """Beneficiaries reached vs target, booklets by state vs allocations and quota, and
     their vouchers by state on ``day``, in one pass over the booklets.
@@ -254,160 +202,7 @@ def _booklet_figures(programme: Programme, scope: _Scope, day: date
     )
 
 
-Facts = dict[str, dict[Any, tuple[int, int, int]]]
-
-
-def _line_facts(scope: _Scope) -> Facts:
-    """(redemptions, vouchers, cents) per venue, theme, structure and Paris month.
-
-    Whole months of the period come from the monthly tallies (``redemptions.tallies``);
-    the days of a period that starts or ends inside a month come from the lines.
-    """
-    first, last = _whole_months(scope.start, scope.end)
-    facts = _tallied_facts(scope, first, last)
-    for start, end in _partial_windows(scope.start, scope.end, first, last):
-        edge = _raw_line_facts(_Scope(scope.programme_id, scope.departement_id, start, end))
-        for kind, values in edge.items():
-            for key, (acts, count, cents) in values.items():
-                old = facts[kind].get(key, (0, 0, 0))
-                facts[kind][key] = (old[0] + acts, old[1] + count, old[2] + cents)
-    return facts
-
-
-def _month_end(month: date) -> date:
-    """Last day of ``month``'s month."""
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-def _whole_months(start: date | None, end: date | None) -> tuple[date | None, date | None]:
-    """First and last month (first days) that the period covers entirely; ``None`` for
-    no bound. The first may come after the last: no whole month."""
-    first = last = None
-    if start is not None:
-        first = start if start.day == 1 else _month_end(start) + timedelta(days=1)
-    if end is not None:
-        last = end.replace(day=1) if end == _month_end(end) else (
-            end.replace(day=1) - timedelta(days=1)).replace(day=1)
-    return first, last
-
-
-def _partial_windows(start: date | None, end: date | None, first: date | None,
-                     last: date | None) -> list[tuple[date, date]]:
-    """The day ranges of the period outside its whole months (at most two)."""
-    if first is not None and last is not None and first > last:  # within one month
-        return [(start, end)] if start is not None and end is not None else []
-    windows = []
-    if start is not None and first is not None and start < first:
-        windows.append((start, first - timedelta(days=1)))
-    if end is not None and last is not None and end > _month_end(last):
-        windows.append((_month_end(last) + timedelta(days=1), end))
-    return windows
-
-
-def _tallied_facts(scope: _Scope, first: date | None, last: date | None) -> Facts:
-    """``_line_facts`` of the months ``first``..``last`` from the monthly tallies."""
-    result: Facts = {"venue": {}, "theme": {}, "structure": {}, "month": {}}
-    if first is not None and last is not None and first > last:
-        return result
-    venues, structures = VenueMonthTally, StructureMonthTally
-    where = [venues.programme_id == scope.programme_id]
-    where_s = [structures.programme_id == scope.programme_id]
-    if scope.departement_id is not None:
-        where.append(venues.departement_id == scope.departement_id)
-        where_s.append(structures.departement_id == scope.departement_id)
-    if first is not None:
-        where.append(venues.month >= first)
-        where_s.append(structures.month >= first)
-    if last is not None:
-        where.append(venues.month <= last)
-        where_s.append(structures.month <= last)
-
-    def grouped(kind: str, column: Any) -> Select:
-        return select(literal(kind, String), cast(column, String), func.sum(venues.redemptions),
-                      func.sum(venues.vouchers), func.sum(venues.cents)
-                      ).where(*where).group_by(column)
-
-    rows = db.session.execute(union_all(
-        grouped("venue", venues.venue_id), grouped("theme", venues.theme_key),
-        grouped("month", venues.month),
-        select(literal("structure", String), cast(structures.structure_id, String), literal(0),
-               func.sum(structures.vouchers), func.sum(structures.cents)
-               ).where(*where_s).group_by(structures.structure_id)))
-    for kind, key, acts, count, cents in rows:
-        value = (int(acts), int(count), int(cents))
-        if kind == "month":
-            result["month"][str(key)[:7]] = value
-        elif kind == "theme":
-            result["theme"][None if int(key) == NO_THEME else int(key)] = value
-        else:
-            result[kind][int(key)] = value
-    return result
-
-
-def _raw_line_facts(scope: _Scope) -> Facts:
-    """``_line_facts`` computed from the lines themselves: used for the days of a
-    period that do not cover whole months (an index on ``redeemed_at`` keeps it small).
-
-    One statement: the live lines in scope are joined once (a CTE) and aggregated four
-    ways with UNION ALL.
-    """
-    bucket, is_month = _month_key(Redemption.redeemed_at)
-    facts = scope.lines(select(
-        RedemptionLine.value_cents.label("cents"), Redemption.id.label("redemption_id"),
-        Redemption.venue_id.label("venue_id"), Workshop.theme_id.label("theme_id"),
-        Booklet.structure_id.label("structure_id"), bucket.label("bucket"),
-    )).outerjoin(Workshop, Workshop.id == Redemption.workshop_id).cte("facts")
-
-    # redemptions counted per venue and theme from one row per redemption (no DISTINCT:
-    # hash aggregates instead of sorts)
-    acts = select(facts.c.venue_id, facts.c.theme_id, func.count().label("n"),
-                  func.sum(facts.c.cents).label("cents")).group_by(
-        facts.c.redemption_id, facts.c.venue_id, facts.c.theme_id).cte("acts")
-
-    def grouped(kind: str, column: Any, source: Any = None) -> Select:
-        """One aggregation, tagged with ``kind``: (redemptions, vouchers, cents)."""
-        if source is None:  # line level: the redemption count is not needed
-            return select(literal(kind, String).label("kind"),
-                          cast(column, String).label("key"), literal(0), func.count(),
-                          func.sum(facts.c.cents)).group_by(column)
-        return select(literal(kind, String).label("kind"), cast(column, String).label("key"),
-                      func.count(), func.sum(source.c.n), func.sum(source.c.cents)
-                      ).group_by(column)
-
-    result: Facts = {"venue": {}, "theme": {}, "structure": {}, "month": {}}
-    rows = db.session.execute(union_all(
-        grouped("venue", acts.c.venue_id, acts), grouped("theme", acts.c.theme_id, acts),
-        grouped("structure", facts.c.structure_id), grouped("month", facts.c.bucket)))
-    for kind, key, acts, count, cents in rows:
-        if kind == "month":
-            month = _to_month(key, is_month)
-            old = result["month"].get(month, (0, 0, 0))
-            result["month"][month] = (old[0] + int(acts), old[1] + int(count),
-                                      old[2] + int(cents))
-        else:
-            result[kind][None if key is None else int(key)] = (int(acts), int(count),
-                                                               int(cents))
-    return result
-
-
-def _month_key(column: Any) -> tuple[Any, bool]:
-    """A SQL expression bucketing a UTC instant: the Paris month on PostgreSQL, the UTC
-    hour on SQLite (no time zones there; Paris offsets are whole hours, so an hour
-    bucket falls in exactly one Paris month). Second item: True when already a month."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Europe/Paris", column), "YYYY-MM"), True
-    return func.strftime("%Y-%m-%d %H", column), False
-
-
-def _to_month(key: str, is_month: bool) -> str:
-    """``YYYY-MM`` in Paris for a bucket of ``_month_key``."""
-    if is_month:
-        return key
-    hour = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC)
-    return hour.astimezone(PARIS).strftime("%Y-%m")
-
-
-def _monthly(programme: Programme, scope: _Scope, facts: Facts) -> tuple[MonthFigures, ...]:
+def _monthly(programme: Programme, scope: Scope, facts: Facts) -> tuple[MonthFigures, ...]:
     """Booklets issued (not revoked) and euros redeemed per Paris month."""
     series: dict[str, dict[str, int]] = defaultdict(lambda: {"booklets_issued": 0,
                                                              "redeemed_cents": 0})
@@ -419,7 +214,7 @@ def _monthly(programme: Programme, scope: _Scope, facts: Facts) -> tuple[MonthFi
                               series[month]["redeemed_cents"]) for month in sorted(series))
 
 
-def _issued_per_month(programme: Programme, scope: _Scope) -> dict[str, int]:
+def _issued_per_month(programme: Programme, scope: Scope) -> dict[str, int]:
     """Live booklets per Paris month of issue.
 
     On PostgreSQL, ``width_bucket`` over the UTC instants of Paris month starts (a
@@ -430,7 +225,7 @@ def _issued_per_month(programme: Programme, scope: _Scope) -> dict[str, int]:
     if db.session.get_bind().dialect.name == "postgresql":
         months = [programme.starts_on.replace(year=programme.starts_on.year - 1, day=1)]
         while months[-1] <= programme.ends_on.replace(year=programme.ends_on.year + 1):
-            months.append(_month_end(months[-1]) + timedelta(days=1))
+            months.append(month_end(months[-1]) + timedelta(days=1))
         bounds = [datetime.combine(m, time.min, PARIS).astimezone(UTC) for m in months]
         bucket = func.width_bucket(Booklet.issued_at, bindparam(
             "bounds", bounds, type_=ARRAY(DateTime(timezone=True))))
@@ -438,15 +233,15 @@ def _issued_per_month(programme: Programme, scope: _Scope) -> dict[str, int]:
             select(bucket, func.count()).where(live).group_by(bucket)).all())
         if not set(counts) - set(range(1, len(months))):
             return {months[i - 1].strftime("%Y-%m"): int(n) for i, n in counts.items()}
-    key, is_month = _month_key(Booklet.issued_at)
+    key, is_month = month_key(Booklet.issued_at)
     result: dict[str, int] = defaultdict(int)
-    for month_key, count in db.session.execute(select(key, func.count()).where(live)
-                                               .group_by(key)):
-        result[_to_month(month_key, is_month)] += int(count)
+    for bucket, count in db.session.execute(select(key, func.count()).where(live)
+                                            .group_by(key)):
+        result[to_month(bucket, is_month)] += int(count)
     return dict(result)
 
 
-def _per_structure(scope: _Scope, paid: dict[Any, tuple[int, int, int]]
+def _per_structure(scope: Scope, paid: dict[Any, tuple[int, int, int]]
                    ) -> tuple[StructureFigures, ...]:
     """Per structure of the département: allocation, booklets, beneficiaries, euros."""
     structures = select(Structure.id, Structure.name, Departement.code,
