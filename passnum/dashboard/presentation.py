@@ -21,6 +21,10 @@ from passnum.programmes.models import Departement
 
 NO_WORKSHOP = "Sans atelier"
 ALL_DEPARTEMENTS = "Tous les départements"
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+MONTHS_SHORT_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
+                   "sept.", "oct.", "nov.", "déc.")
 
 
 # --- The forecast's method --------------------------------------------------------------
@@ -65,6 +69,18 @@ def period_text(period: Period) -> str:
     if start:
         return f", période à partir du {start}"
     return f", période jusqu'au {end}" if end else ""
+
+
+def month_label(month: str) -> str:
+    """``2025-01`` → ``janv. 25`` (short, for an axis)."""
+    year, number = month.split("-")
+    return f"{MONTHS_SHORT_FR[int(number) - 1]} {year[2:]}"
+
+
+def month_name(month: str) -> str:
+    """``2025-01`` → ``janvier 2025`` (for tables and descriptions)."""
+    year, number = month.split("-")
+    return f"{MONTHS_FR[int(number) - 1]} {year}"
 
 
 def percent(part: int, whole: int) -> str:

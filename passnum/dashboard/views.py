@@ -21,6 +21,7 @@ from passnum.dashboard.presentation import (
     count_label,
     fill_months,
     forecast_method,
+    month_name,
     percent,
     scope_label,
 )
@@ -115,7 +116,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "dashboard/index.html", stats=stats, filters=filters, scope=scope, months=months,
         booklet_chart=booklet_chart, euro_chart=euro_chart, departements=departements,
-        query=query, percent=percent, month_name=charts.month_name, figures=FIGURES,
+        query=query, percent=percent, month_name=month_name, figures=FIGURES,
         is_admin=every, method=forecast_method(stats.forecast),
     ), 400 if filters.errors else 200
 

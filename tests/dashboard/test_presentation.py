@@ -9,6 +9,8 @@ from passnum.dashboard.forecast import project
 from passnum.dashboard.presentation import (
     fill_months,
     forecast_method,
+    month_label,
+    month_name,
     months_fr,
     period_text,
     stats_json,
@@ -96,3 +98,8 @@ def test_json_form_keeps_the_api_s_names_order_and_iso_dates():
     assert forecast["method"] == forecast_method(stats.forecast)
     assert isinstance(forecast["months_observed"], float)
     json.dumps(body)  # plain JSON values only
+
+
+def test_month_names():
+    assert month_name("2025-01") == "janvier 2025" and month_name("2024-12") == "décembre 2024"
+    assert month_label("2025-02") == "févr. 25" and month_label("2025-08") == "août 25"
