@@ -11,9 +11,8 @@ from flask_login import current_user
 from passnum.api import bp
 from passnum.api.edge import api_endpoint
 from passnum.api.schema import ID_MAX
-from passnum.auth.models import Role
-from passnum.auth.permissions import require_role
 from passnum.core.clock import InvalidDate, parse_iso_date
+from passnum.dashboard.presentation import stats_json
 from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
@@ -48,8 +47,9 @@ def _programme() -> Programme:
 @bp.get("/stats")
 @api_endpoint
 def stats_endpoint() -> dict[str, Any]:
-    """Counts and euros of a programme as on the dashboard, for a département or all."""
-    require_role(current_user, Role.ADMIN, Role.MANAGER)
+    """Counts and euros of a programme as on the dashboard, for a département or all
+    (the route policy admits managers and administrators; the scope is checked by
+    ``departement_scope``)."""
     departement = departement_scope(current_user, request.args.get("departement"))
     start, end = _date_arg("start"), _date_arg("end")
     if start and end and start > end:
@@ -57,4 +57,4 @@ def stats_endpoint() -> dict[str, Any]:
     programme = _programme()
     stats = programme_stats(programme.id, departement_id=departement and departement.id,
                             start=start, end=end)
-    return {"departement": departement and departement.code, **stats}
+    return {"departement": departement and departement.code, **stats_json(stats)}

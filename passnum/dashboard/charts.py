@@ -13,26 +13,12 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
+from passnum.dashboard.presentation import month_label
+
 WIDTH, HEIGHT = 480, 280
 LEFT, RIGHT, TOP, BOTTOM = 80, 12, 16, 40
 MAX_X_LABELS = 4
-MONTHS_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
-             "oct.", "nov.", "déc.")
 BAR_COLOUR, AXIS_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#003b80", "#4a4a55", "#d9d9e0", "#1b1b1f"
-
-
-def month_label(month: str) -> str:
-    """``2025-01`` → ``janv. 25`` (short, for an axis)."""
-    year, number = month.split("-")
-    return f"{MONTHS_FR[int(number) - 1]} {year[2:]}"
-
-
-def month_name(month: str) -> str:
-    """``2025-01`` → ``janvier 2025`` (for tables and descriptions)."""
-    names = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre")
-    year, number = month.split("-")
-    return f"{names[int(number) - 1]} {year}"
 
 
 def nice_step(maximum: float, ticks: int = 4) -> float:

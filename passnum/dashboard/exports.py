@@ -1,7 +1,8 @@
 """The dashboard's tables as CSV (one table) or XLSX (one sheet per table).
 
-Rows come from ``programme_stats``; amounts are ``Cents`` cells, written as euros with a
-decimal comma in CSV and as numbers with a euro format in XLSX.
+Rows come from a ``DashboardStats`` (``queries.programme_stats``); amounts are ``Cents``
+cells, written as euros with a decimal comma in CSV and as numbers with a euro format in
+XLSX.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from passnum.core.formatting import euros_plain, spreadsheet_text
 from passnum.dashboard.figures import FIGURES
+from passnum.dashboard.presentation import fill_months
+from passnum.dashboard.stats import DashboardStats
 
 EURO_FORMAT = '#,##0.00 "€"'
 
@@ -39,50 +42,33 @@ class Table:
 TABLE_KEYS = ("summary", "months", "structures", "venues", "themes")
 
 
-def fill_months(monthly: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The monthly series with the months without activity in between added as zeros."""
-    if not monthly:
-        return []
-    known = {row["month"]: row for row in monthly}
-    year, month = (int(part) for part in monthly[0]["month"].split("-"))
-    last = monthly[-1]["month"]
-    result = []
-    while True:
-        key = f"{year:04d}-{month:02d}"
-        result.append(known.get(key, {"month": key, "booklets_issued": 0,
-                                      "redeemed_cents": 0}))
-        if key >= last:
-            return result
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def tables(stats: dict[str, Any]) -> dict[str, Table]:
-    """Every table of the dashboard built from ``programme_stats``' result; the summary
-    lists every figure of ``figures.FIGURES`` under its label."""
+def tables(stats: DashboardStats) -> dict[str, Table]:
+    """Every table of the dashboard built from ``stats``; the summary lists every figure
+    of ``figures.FIGURES`` under its label."""
     summary = [[figure.label, Cents(figure.value(stats)) if figure.is_money
                 else figure.value(stats)] for figure in FIGURES]
     return {
         "summary": Table("summary", "Synthèse", ["Indicateur", "Valeur"], summary),
         "months": Table("months", "Par mois", ["Mois", "Chéquiers émis", "Montant encaissé"],
-                        [[m["month"], m["booklets_issued"], Cents(m["redeemed_cents"])]
-                         for m in fill_months(stats["monthly"])]),
+                        [[m.month, m.booklets_issued, Cents(m.redeemed_cents)]
+                         for m in fill_months(stats.monthly)]),
         "structures": Table(
             "structures", "Par structure",
             ["Structure", "Département", "Chéquiers alloués", "Chéquiers émis",
              "Chéquiers révoqués", "Bénéficiaires", "Chèques encaissés", "Montant encaissé"],
-            [[s["name"], s["departement"], s["booklets_allocated"], s["booklets_issued"],
-              s["booklets_revoked"], s["beneficiaries"], s["vouchers_redeemed"],
-              Cents(s["redeemed_cents"])] for s in stats["structures"]]),
+            [[s.name, s.departement, s.booklets_allocated, s.booklets_issued,
+              s.booklets_revoked, s.beneficiaries, s.vouchers_redeemed,
+              Cents(s.redeemed_cents)] for s in stats.structures]),
         "venues": Table(
             "venues", "Par lieu",
             ["Lieu", "Département", "Encaissements", "Chèques", "Montant encaissé"],
-            [[r["name"], r["departement"], r["redemptions"], r["vouchers"],
-              Cents(r["redeemed_cents"])] for r in stats["venues"]]),
+            [[r.name, r.departement, r.redemptions, r.vouchers,
+              Cents(r.redeemed_cents)] for r in stats.venues]),
         "themes": Table(
             "themes", "Par thème d'atelier",
             ["Thème d'atelier", "Encaissements", "Chèques", "Montant encaissé"],
-            [[r["name"], r["redemptions"], r["vouchers"], Cents(r["redeemed_cents"])]
-             for r in stats["themes"]]),
+            [[t.name, t.redemptions, t.vouchers, Cents(t.redeemed_cents)]
+             for t in stats.themes]),
     }
 
 

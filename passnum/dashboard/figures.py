@@ -3,8 +3,8 @@ and the SQL condition that decides which booklets (and so which vouchers) it cou
 
 The dashboard page, ``GET /api/v1/stats``, the CSV/XLSX exports, the funder's PDF and the
 programme's closing report all take their labels, definitions and voucher states from
-here; ``queries.programme_stats`` and ``booklets.expiry.closing_report`` compute them
-with the conditions below.
+here; ``queries.programme_stats`` (into ``stats.DashboardStats``) and
+``booklets.expiry.closing_report`` compute them with the conditions below.
 
 Voucher states partition the vouchers of the booklets in scope on a day: redeemed, in
 circulation, in stock, expired, revoked. An unused voucher takes its booklet's state.
@@ -12,6 +12,7 @@ circulation, in stock, expired, revoked. An unused voucher takes its booklet's s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,14 +20,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_
 
 from passnum.booklets.models import Booklet, BookletStatus
+from passnum.dashboard.stats import DashboardStats
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure: where it sits in ``programme_stats``' result, how it is named and
-    what it means (both in French), and whether it is an amount in cents."""
+    """One figure: where it sits in ``DashboardStats``, how it is named and what it
+    means (both in French), and whether it is an amount in cents."""
 
-    key: str  # "group.name" in programme_stats' result
+    key: str  # "group.name": attributes of DashboardStats, keys of its JSON form
     label: str
     definition: str
     is_money: bool = False
@@ -36,10 +38,13 @@ class Figure:
         """The figure's key in the page's ``data-figure`` attributes."""
         return self.key.replace(".", "_")
 
-    def value(self, stats: dict[str, Any]) -> int:
-        """The figure in ``programme_stats``' result."""
+    def value(self, stats: DashboardStats | Mapping[str, Any]) -> int:
+        """The figure in ``stats``, or in their JSON form (``presentation.stats_json``,
+        the body of ``GET /api/v1/stats``)."""
         group, name = self.key.split(".")
-        return int(stats[group][name])
+        if isinstance(stats, Mapping):
+            return int(stats[group][name])
+        return int(getattr(getattr(stats, group), name))
 
 
 # --- The booklet conditions behind voucher states ---------------------------------------

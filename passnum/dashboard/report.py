@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, BinaryIO
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -15,8 +14,10 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from passnum.core.formatting import date_fr, euros, number
 from passnum.core.pdftext import markup, printable
-from passnum.dashboard.exports import Cents, fill_months, tables
+from passnum.dashboard.exports import Cents, tables
 from passnum.dashboard.figures import FIGURES
+from passnum.dashboard.presentation import fill_months, forecast_method, period_text
+from passnum.dashboard.stats import DashboardStats
 
 # --- Layout ---------------------------------------------------------------------------
 MARGIN = 18 * mm
@@ -34,17 +35,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return printable(number(value))
     return printable(str(value))  # a table cell is drawn as is: no markup to escape
-
-
-def _period_text(period: dict[str, str | None]) -> str:
-    """``, période du 01/01/2025 au 30/06/2025`` (either end may be open), or nothing."""
-    start, end = (date_fr(date.fromisoformat(period[k])) if period[k] else None
-                  for k in ("start", "end"))
-    if start and end:
-        return f", période du {start} au {end}"
-    if start:
-        return f", période à partir du {start}"
-    return f", période jusqu'au {end}" if end else ""
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> Table:
@@ -82,33 +72,32 @@ def _bar_chart(title: str, labels: list[str], values: list[float]) -> Drawing:
     return drawing
 
 
-def render_report(stats: dict[str, Any], out: BinaryIO, *, scope: str) -> None:
-    """Write the report for ``programme_stats``' result; ``scope`` names the départements."""
+def render_report(stats: DashboardStats, out: BinaryIO, *, scope: str) -> None:
+    """Write the report of ``stats``; ``scope`` names the départements."""
     styles = getSampleStyleSheet()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=MARGIN, title=TITLE,
                             author="passnum")
-    programme, period = stats["programme"], stats["period"]
+    programme = stats.programme
     every = tables(stats)
-    months = fill_months(stats["monthly"])
-    labels = [m["month"] for m in months]
-    when = date.fromisoformat(stats["day"])
+    months = fill_months(stats.monthly)
+    labels = [m.month for m in months]
     story: list[Any] = [
         Paragraph(markup(TITLE), styles["Title"]),
-        Paragraph(markup(f"{programme['name']} — {scope}"), styles["Heading2"]),
-        Paragraph(markup(f"Programme du {date_fr(date.fromisoformat(programme['starts_on']))} au "
-                  f"{date_fr(date.fromisoformat(programme['ends_on']))}. Chiffres arrêtés au "
-                  f"{date_fr(when)}"
-                  + _period_text(period) + "."), styles["Normal"]),
+        Paragraph(markup(f"{programme.name} — {scope}"), styles["Heading2"]),
+        Paragraph(markup(f"Programme du {date_fr(programme.starts_on)} au "
+                         f"{date_fr(programme.ends_on)}. Chiffres arrêtés au "
+                         f"{date_fr(stats.day)}{period_text(stats.period)}."),
+                  styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph("Synthèse", styles["Heading3"]),
         _table(every["summary"].headers, every["summary"].rows),
         Spacer(1, 3 * mm),
-        Paragraph(markup(stats["forecast"]["method"]), styles["Italic"]),
+        Paragraph(markup(forecast_method(stats.forecast)), styles["Italic"]),
         Spacer(1, 4 * mm),
-        _bar_chart("Chéquiers émis par mois", labels, [m["booklets_issued"] for m in months]),
+        _bar_chart("Chéquiers émis par mois", labels, [m.booklets_issued for m in months]),
         _bar_chart("Montant encaissé par mois (euros)", labels,
-                   [m["redeemed_cents"] / 100 for m in months]),
+                   [m.redeemed_cents / 100 for m in months]),
     ]
     for key in ("structures", "venues", "themes"):
         table = every[key]

@@ -5,22 +5,29 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from babel.numbers import format_percent
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from passnum.auth.models import Role
+from passnum.auth.scope import sees_every_departement_figures
 from passnum.core.clock import InvalidDate, parse_iso_date
-from passnum.core.formatting import LOCALE, NBSP, number
 from passnum.dashboard import charts
-from passnum.dashboard.exports import TABLE_KEYS, fill_months, table_csv, tables, workbook_xlsx
+from passnum.dashboard.exports import TABLE_KEYS, table_csv, tables, workbook_xlsx
 from passnum.dashboard.figures import FIGURES
+from passnum.dashboard.presentation import (
+    compact_euros,
+    count_label,
+    fill_months,
+    forecast_method,
+    month_name,
+    percent,
+    scope_label,
+)
 from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.dashboard.report import render_report
+from passnum.dashboard.stats import DashboardStats
 from passnum.errors import InvalidInput
 from passnum.extensions import db
 from passnum.programmes.models import Departement
@@ -54,9 +61,8 @@ def _date(name: str, errors: dict[str, str]) -> date | None:
 
 
 def _filters() -> Filters:
-    """Read the filters; managers always get their own département."""
-    if current_user.role not in (Role.MANAGER, Role.ADMIN):
-        abort(403)
+    """Read the filters; managers always get their own département (the route policy
+    has admitted managers and administrators only)."""
     departement = departement_scope(current_user, request.args.get("departement"), clamp=True)
     errors: dict[str, str] = {}
     start, end = _date("start", errors), _date("end", errors)
@@ -75,42 +81,11 @@ def _export_filters() -> Filters:
     return filters
 
 
-def _stats(filters: Filters) -> dict[str, Any]:
+def _stats(filters: Filters) -> DashboardStats:
     """``programme_stats`` of the open programme for the filters."""
     return programme_stats(open_programme().id,
                            departement_id=filters.departement and filters.departement.id,
                            start=filters.start, end=filters.end)
-
-
-def _compact_euros(value: float) -> str:
-    """An axis label in euros: ``0 €``, ``500 €``, ``12 k€``, ``1,5 M€``."""
-    euros_value = value / 100
-    if euros_value >= 1_000_000:
-        text = f"{euros_value / 1_000_000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-        return f"{text}{NBSP}M€"
-    if euros_value >= 1000:
-        text = f"{euros_value / 1000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-        return f"{text}{NBSP}k€"
-    return f"{euros_value:.0f}{NBSP}€"
-
-
-def _count_label(value: float) -> str:
-    """An axis label for counts: ``1 200``."""
-    return number(round(value))
-
-
-def _percent(part: int, whole: int) -> str:
-    """``42,5 %`` of ``whole`` (Babel, fr_FR), or an empty string without a reference."""
-    if not whole:
-        return ""
-    return format_percent(part / whole, f"#,##0.0{NBSP}%", locale=LOCALE)
-
-
-def _scope_label(filters: Filters) -> str:
-    """``Yvelines (78)`` or ``Tous les départements``."""
-    if filters.departement is None:
-        return "Tous les départements"
-    return f"{filters.departement.name} ({filters.departement.code})"
 
 
 @bp.route("/")
@@ -119,20 +94,21 @@ def index() -> ResponseReturnValue:
     """The figures, monthly charts and breakdowns of the open programme."""
     filters = _filters()
     stats = _stats(filters)
-    months = fill_months(stats["monthly"])
-    scope = _scope_label(filters)
+    months = fill_months(stats.monthly)
+    scope = scope_label(filters.departement)
     booklet_chart = charts.bar_chart(
         "chart-booklets", f"Chéquiers émis par mois — {scope}",
         "Diagramme en barres du nombre de chéquiers émis (non révoqués) chaque mois ; "
         "les valeurs figurent dans le tableau qui suit.",
-        [(m["month"], m["booklets_issued"]) for m in months], _count_label)
+        [(m.month, m.booklets_issued) for m in months], count_label)
     euro_chart = charts.bar_chart(
         "chart-euros", f"Montant encaissé par mois — {scope}",
         "Diagramme en barres du montant des chèques encaissés chaque mois, en euros ; "
         "les valeurs figurent dans le tableau qui suit.",
-        [(m["month"], m["redeemed_cents"]) for m in months], _compact_euros)
+        [(m.month, m.redeemed_cents) for m in months], compact_euros)
+    every = sees_every_departement_figures(current_user)
     departements = (db.session.scalars(select(Departement).order_by(Departement.code)).all()
-                    if current_user.role == Role.ADMIN else [])
+                    if every else [])
     query = {key: value for key, value in (
         ("departement", filters.departement.code if filters.departement else ""),
         ("start", filters.start.isoformat() if filters.start else ""),
@@ -140,10 +116,8 @@ def index() -> ResponseReturnValue:
     return render_template(
         "dashboard/index.html", stats=stats, filters=filters, scope=scope, months=months,
         booklet_chart=booklet_chart, euro_chart=euro_chart, departements=departements,
-        query=query, percent=_percent, month_name=charts.month_name, figures=FIGURES,
-        is_admin=current_user.role == Role.ADMIN,
-        starts_on=date.fromisoformat(stats["programme"]["starts_on"]),
-        ends_on=date.fromisoformat(stats["programme"]["ends_on"]),
+        query=query, percent=percent, month_name=month_name, figures=FIGURES,
+        is_admin=every, method=forecast_method(stats.forecast),
     ), 400 if filters.errors else 200
 
 
@@ -178,13 +152,12 @@ def export_xlsx() -> ResponseReturnValue:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-
 @bp.route("/rapport.pdf")
 @login_required
 def report_pdf() -> ResponseReturnValue:
     """The funder's PDF report for the same filters and scope as the page."""
     filters = _export_filters()
     out = io.BytesIO()
-    render_report(_stats(filters), out, scope=_scope_label(filters))
+    render_report(_stats(filters), out, scope=scope_label(filters.departement))
     return Response(out.getvalue(), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{_filename(filters, "pdf")}"'})

@@ -154,7 +154,7 @@ def test_purge_of_a_generated_data_set_keeps_every_figure(app, seeded):
         "SELECT birth_date FROM beneficiaries"))}
     assert len(names) > 20 and len(births) > 100
     before = _all_stats(seeded)
-    assert before[None]["beneficiaries"]["reached"] == BENEFICIARIES
+    assert before[None].beneficiaries.reached == BENEFICIARIES
 
     dry = run(app, "purge", "--dry-run")
     assert dry.exit_code == 0 and f"Simulation : {BENEFICIARIES} fiche(s)" in dry.output

@@ -127,14 +127,14 @@ def test_dashboard_and_counters_reconcile_after_revoke_replace_redeem(
     result = app.test_cli_runner().invoke(args=["stats", "verify"])
     assert result.exit_code == 0, result.output
     figures = programme_stats(world.programme.id)
-    assert figures["booklets"]["issued"] == 1 and figures["booklets"]["revoked"] == 1
-    assert figures["beneficiaries"]["reached"] == 1
+    assert figures.booklets.issued == 1 and figures.booklets.revoked == 1
+    assert figures.beneficiaries.reached == 1
     # vouchers: 10 printed first, 7 of them moved to the replacement; 5 used in all
-    assert figures["vouchers"]["total"] == 10 + 7
-    assert figures["vouchers"]["redeemed"] == 3 + 2
-    assert figures["vouchers"]["revoked"] == 7
-    assert figures["vouchers"]["in_circulation"] == 5 and figures["vouchers"]["in_stock"] == 0
-    assert figures["euros"]["redeemed_cents"] == 5 * 10_00
+    assert figures.vouchers.total == 10 + 7
+    assert figures.vouchers.redeemed == 3 + 2
+    assert figures.vouchers.revoked == 7
+    assert figures.vouchers.in_circulation == 5 and figures.vouchers.in_stock == 0
+    assert figures.euros.redeemed_cents == 5 * 10_00
     # the venue's statement pays the five vouchers once each, moved or not
     with unit_of_work():
         statement = generate(None, world.venue78, world.d78, clock.today()).statement

@@ -39,29 +39,29 @@ def test_csv_tables_equal_the_stats(client, seeded):
     assert "tableau-de-bord-structures-78" in response.headers["Content-Disposition"]
     rows = read_csv(response.data)
     assert rows[0][:2] == ["Structure", "Département"]
-    assert rows[1:] == [[s["name"], s["departement"], str(s["booklets_allocated"]),
-                         str(s["booklets_issued"]), str(s["booklets_revoked"]),
-                         str(s["beneficiaries"]), str(s["vouchers_redeemed"]),
-                         euros_text(s["redeemed_cents"])] for s in stats["structures"]]
+    assert rows[1:] == [[s.name, s.departement, str(s.booklets_allocated),
+                         str(s.booklets_issued), str(s.booklets_revoked),
+                         str(s.beneficiaries), str(s.vouchers_redeemed),
+                         euros_text(s.redeemed_cents)] for s in stats.structures]
     assert {row[1] for row in rows[1:]} == {"78"}
     months = read_csv(client.get("/tableau-de-bord/export.csv?table=months").data)
-    assert months[1:] == [[m["month"], str(m["booklets_issued"]),
-                           euros_text(m["redeemed_cents"])]
-                          for m in fill_months(stats["monthly"])]
-    assert {m["month"] for m in stats["monthly"]} <= {row[0] for row in months[1:]}
+    assert months[1:] == [[m.month, str(m.booklets_issued),
+                           euros_text(m.redeemed_cents)]
+                          for m in fill_months(stats.monthly)]
+    assert {m.month for m in stats.monthly} <= {row[0] for row in months[1:]}
     themes = read_csv(client.get("/tableau-de-bord/export.csv?table=themes").data)
-    assert sum(int(row[2]) for row in themes[1:]) == stats["euros"]["vouchers_paid"]
+    assert sum(int(row[2]) for row in themes[1:]) == stats.euros.vouchers_paid
     summary = dict(map(tuple, read_csv(
         client.get("/tableau-de-bord/export.csv?table=summary").data)[1:]))
-    assert summary["Chéquiers émis"] == str(stats["booklets"]["issued"])
-    assert summary["Montant encaissé"] == euros_text(stats["euros"]["redeemed_cents"])
+    assert summary["Chéquiers émis"] == str(stats.booklets.issued)
+    assert summary["Montant encaissé"] == euros_text(stats.euros.redeemed_cents)
     assert client.get("/tableau-de-bord/export.csv?table=nope").status_code == 404
 
 
 def test_manager_export_never_holds_the_other_departement(client, seeded):
     programme_id, deps = seeded["programme_id"], seeded["deps"]
-    theirs = {s["name"] for s in programme_stats(
-        programme_id, departement_id=deps["92"])["structures"]}
+    theirs = {s.name for s in programme_stats(
+        programme_id, departement_id=deps["92"]).structures}
     assert theirs
     login(client, "manager78")
     rows = read_csv(client.get(
@@ -95,8 +95,8 @@ def test_xlsx_has_every_table(client, seeded, who):
     amount = structures.cell(row=2, column=8)
     assert amount.number_format == '#,##0.00 "€"'
     total = sum(row[7] for row in structures.iter_rows(min_row=2, values_only=True))
-    assert total == pytest.approx(stats["euros"]["redeemed_cents"] / 100)
-    assert stats["euros"]["redeemed_cents"] > 0
+    assert total == pytest.approx(stats.euros.redeemed_cents / 100)
+    assert stats.euros.redeemed_cents > 0
 
 
 def test_formula_like_text_is_neutralised() -> None:

@@ -117,7 +117,7 @@ def test_stats_and_api_hold_the_hand_counts(app):
     world = scene()
     stats = programme_stats(world.programme.id, departement_id=world.d78.id)
     _assert_figures({f.key: f.value(stats) for f in FIGURES})
-    assert stats["vouchers"]["total"] == 99
+    assert stats.vouchers.total == 99
 
     client = api_client(app)
     token = client.post(f"{API}/tokens", json={

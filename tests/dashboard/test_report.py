@@ -33,14 +33,14 @@ def test_report_holds_the_figures_of_the_managers_departement(client, seeded):
     assert len(reader.pages) >= 1
     text = _plain(pdf_text(response.data))
     assert "Yvelines (78)" in text
-    for figure in (stats["booklets"]["issued"], stats["vouchers"]["redeemed"],
-                   stats["beneficiaries"]["reached"]):
+    for figure in (stats.booklets.issued, stats.vouchers.redeemed,
+                   stats.beneficiaries.reached):
         assert _number(figure) in text
-    assert _plain(euros(stats["euros"]["redeemed_cents"])) in text
-    for structure in stats["structures"][:5]:
-        assert structure["name"] in text
-    others = programme_stats(programme_id, departement_id=deps["92"])["structures"]
-    assert not any(s["name"] in text for s in others)
+    assert _plain(euros(stats.euros.redeemed_cents)) in text
+    for structure in stats.structures[:5]:
+        assert structure.name in text
+    others = programme_stats(programme_id, departement_id=deps["92"]).structures
+    assert not any(s.name in text for s in others)
 
 
 def test_report_for_all_departements_and_refused_to_others(client, seeded):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlalchemy import text
 from passnum.auth.models import User
 from passnum.core.clock import PARIS, today
 from passnum.core.db import unit_of_work
-from passnum.dashboard.queries import NO_WORKSHOP, programme_stats
+from passnum.dashboard.presentation import NO_WORKSHOP, forecast_method, stats_json
+from passnum.dashboard.queries import programme_stats
 from passnum.extensions import db
 from passnum.sample.seed import SEED_DOMAIN, SEED_PASSWORD, seed
 from tests.api.conftest import API, api_client
@@ -158,27 +160,27 @@ def _check_every_figure(seeded: dict[str, Any], dep_code: str | None) -> None:
         expected["beneficiaries"]["target"] = programme[0]
         expected["euros"]["budget_cents"] = programme[1]
     for key in ("beneficiaries", "booklets", "vouchers", "euros"):
-        assert stats[key] == expected[key], key
-    assert stats["vouchers"]["redeemed"] > 0 and stats["vouchers"]["expired"] > 0
+        assert asdict(getattr(stats, key)) == expected[key], key
+    assert stats.vouchers.redeemed > 0 and stats.vouchers.expired > 0
     if dep is None:  # the data set exercises every state
-        assert stats["booklets"]["revoked"] > 0 and stats["vouchers"]["revoked"] > 0
-        assert stats["booklets"]["in_stock"] > 0
-    assert sorted(stats["structures"], key=lambda r: r["id"]) == _expected_structures(
-        programme_id, dep)
+        assert stats.booklets.revoked > 0 and stats.vouchers.revoked > 0
+        assert stats.booklets.in_stock > 0
+    assert sorted((asdict(s) for s in stats.structures), key=lambda r: r["id"]) == (
+        _expected_structures(programme_id, dep))
     venues = _expected_lines(dep, "r.venue_id", "")
-    assert {v["id"]: (v["redemptions"], v["vouchers"], v["redeemed_cents"])
-            for v in stats["venues"]} == venues
+    assert {v.id: (v.redemptions, v.vouchers, v.redeemed_cents)
+            for v in stats.venues} == venues
     assert len(venues) > 1
     themes = _expected_lines(dep, "w.theme_id",
                              "LEFT JOIN workshops w ON w.id = r.workshop_id")
-    assert {t["id"]: (t["redemptions"], t["vouchers"], t["redeemed_cents"])
-            for t in stats["themes"]} == themes
-    names = {t["id"]: t["name"] for t in stats["themes"]}
+    assert {t.id: (t.redemptions, t.vouchers, t.redeemed_cents)
+            for t in stats.themes} == themes
+    names = {t.id: t.name for t in stats.themes}
     assert names[None] == NO_WORKSHOP and len(names) > 2
-    monthly = {m["month"]: [m["booklets_issued"], m["redeemed_cents"]]
-               for m in stats["monthly"]}
+    monthly = {m.month: [m.booklets_issued, m.redeemed_cents]
+               for m in stats.monthly}
     assert monthly == _monthly_expected(programme_id, dep)
-    assert sum(m[0] for m in monthly.values()) == stats["booklets"]["issued"]
+    assert sum(m[0] for m in monthly.values()) == stats.booklets.issued
 
 
 def test_period_filter_restricts_issuance_and_redemptions(seeded):
@@ -194,11 +196,11 @@ def test_period_filter_restricts_issuance_and_redemptions(seeded):
             "SELECT r.redeemed_at, l.value_cents FROM redemption_lines l JOIN redemptions r "
             "ON r.id = l.redemption_id WHERE l.departement_id = :d", d=dep):
         redeemed += cents if start <= _aware(at).astimezone(PARIS).date() <= end else 0
-    assert stats["booklets"]["issued"] == issued > 0
-    assert stats["euros"]["redeemed_cents"] == redeemed > 0
+    assert stats.booklets.issued == issued > 0
+    assert stats.euros.redeemed_cents == redeemed > 0
     whole = programme_stats(programme_id, departement_id=dep)
-    assert redeemed < whole["euros"]["redeemed_cents"]
-    assert stats["forecast"] == whole["forecast"]  # the forecast ignores the period
+    assert redeemed < whole.euros.redeemed_cents
+    assert stats.forecast == whole.forecast  # the forecast ignores the period
 
 
 def _period_lines(dep: int, start: date | None, end: date | None) -> dict[str, dict]:
@@ -243,12 +245,12 @@ def test_any_period_counts_each_line_once(seeded, bounds):
     stats = programme_stats(programme_id, departement_id=dep, start=start, end=end)
     expected = _period_lines(dep, start, end)
     assert expected["venue"], "the period holds redemptions"
-    assert {v["id"]: (v["redemptions"], v["vouchers"], v["redeemed_cents"])
-            for v in stats["venues"]} == expected["venue"]
-    assert {t["id"]: (t["redemptions"], t["vouchers"], t["redeemed_cents"])
-            for t in stats["themes"]} == expected["theme"]
-    assert {s["id"]: (s["vouchers_redeemed"], s["redeemed_cents"])
-            for s in stats["structures"] if s["vouchers_redeemed"]} == {
+    assert {v.id: (v.redemptions, v.vouchers, v.redeemed_cents)
+            for v in stats.venues} == expected["venue"]
+    assert {t.id: (t.redemptions, t.vouchers, t.redeemed_cents)
+            for t in stats.themes} == expected["theme"]
+    assert {s.id: (s.vouchers_redeemed, s.redeemed_cents)
+            for s in stats.structures if s.vouchers_redeemed} == {
         k: v[1:] for k, v in expected["structure"].items()}
 
 
@@ -264,27 +266,28 @@ def _aware(value: Any) -> Any:
 def test_forecast_extends_the_recent_pace(seeded):
     programme_id, dep = seeded["programme_id"], seeded["deps"]["92"]
     stats = programme_stats(programme_id, departement_id=dep)
-    fc = stats["forecast"]
-    first, last = date.fromisoformat(fc["window_start"]), date.fromisoformat(fc["window_end"])
+    fc = stats.forecast
+    first, last = fc.window_start, fc.window_end
     assert first.day == 1 and last == today().replace(day=1) - timedelta(days=1)
-    assert fc["months_observed"] == 3
+    assert fc.months_observed == 3
     in_window = sum(
         1 for at, status in _rows(
             "SELECT issued_at, status FROM booklets WHERE departement_id = :d", d=dep)
         if status != "revoked" and first <= _aware(at).astimezone(PARIS).date() <= last)
-    assert fc["booklets_in_window"] == in_window > 0
-    assert fc["booklets_current"] == stats["booklets"]["issued"]
-    assert fc["cents_current"] == stats["euros"]["redeemed_cents"]
-    ends_on = date.fromisoformat(stats["programme"]["ends_on"])
-    assert fc["months_remaining"] == pytest.approx((ends_on - today()).days / (365.25 / 12),
-                                                   abs=1e-3)
+    assert fc.booklets_in_window == in_window > 0
+    assert fc.booklets_current == stats.booklets.issued
+    assert fc.cents_current == stats.euros.redeemed_cents
+    ends_on = stats.programme.ends_on
+    assert fc.months_remaining == pytest.approx((ends_on - today()).days / (365.25 / 12),
+                                                abs=1e-3)
     pace = in_window / 3
-    assert fc["booklets_projected"] == pytest.approx(
-        fc["booklets_current"] + pace * fc["months_remaining"], abs=1)
-    assert fc["cents_projected"] == pytest.approx(
-        fc["cents_current"] + fc["cents_in_window"] / 3 * fc["months_remaining"], abs=1)
-    assert fc["booklets_projected"] > fc["booklets_current"]
-    assert "rythme moyen" in fc["method"] and "mois" in fc["method"]
+    assert fc.booklets_projected == pytest.approx(
+        fc.booklets_current + pace * fc.months_remaining, abs=1)
+    assert fc.cents_projected == pytest.approx(
+        fc.cents_current + fc.cents_in_window / 3 * fc.months_remaining, abs=1)
+    assert fc.booklets_projected > fc.booklets_current
+    method = forecast_method(fc)
+    assert "rythme moyen" in method and "mois" in method
 
 
 def _token(client, email: str) -> dict[str, str]:
@@ -303,7 +306,7 @@ def test_stats_api_scope_and_numbers(app, seeded):
     manager = _token(client, f"manager78@{SEED_DOMAIN}")
     own = client.get(f"{API}/stats", headers=manager)
     assert own.status_code == 200
-    expected = programme_stats(programme_id, departement_id=deps["78"])
+    expected = stats_json(programme_stats(programme_id, departement_id=deps["78"]))
     assert own.json == {"departement": "78", **expected}
     assert client.get(f"{API}/stats?departement=78", headers=manager).json == own.json
     other = client.get(f"{API}/stats?departement=92", headers=manager)
@@ -311,15 +314,16 @@ def test_stats_api_scope_and_numbers(app, seeded):
 
     admin = _token(client, f"admin@{SEED_DOMAIN}")
     everything = client.get(f"{API}/stats", headers=admin)
-    assert everything.json == {"departement": None, **programme_stats(programme_id)}
+    assert everything.json == {"departement": None,
+                               **stats_json(programme_stats(programme_id))}
     assert (everything.json["booklets"]["issued"]
             == own.json["booklets"]["issued"]
             + client.get(f"{API}/stats?departement=92", headers=admin).json["booklets"]["issued"])
     window = client.get(f"{API}/stats?departement=92&programme={programme_id}"
                         "&start=2025-01-01&end=2025-06-30", headers=admin)
-    assert window.json["euros"] == programme_stats(
+    assert window.json["euros"] == asdict(programme_stats(
         programme_id, departement_id=deps["92"], start=date(2025, 1, 1),
-        end=date(2025, 6, 30))["euros"]
+        end=date(2025, 6, 30)).euros)
 
     assert client.get(f"{API}/stats?departement=99", headers=admin).status_code == 404
     assert client.get(f"{API}/stats?programme=999", headers=admin).status_code == 404

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from passnum.core.db import unit_of_work
 from passnum.dashboard.figures import FIGURES
 from passnum.dashboard.queries import programme_stats
+from passnum.dashboard.stats import DashboardStats
 from passnum.extensions import db
 from passnum.sample.seed import SEED_DOMAIN, SEED_PASSWORD, seed
 from tests.factories import login as log_in
@@ -45,7 +46,7 @@ def figures(page: str) -> dict[str, int]:
     return result
 
 
-def expected_figures(stats: dict[str, Any]) -> dict[str, int]:
+def expected_figures(stats: DashboardStats) -> dict[str, int]:
     """The same figures taken from ``programme_stats``, by the page's keys."""
     return {f.dom_key: f.value(stats) for f in FIGURES}
 
@@ -63,15 +64,15 @@ def test_manager_sees_own_figures_whatever_they_ask(client, seeded):
     assert own.status_code == 200
     expected = programme_stats(programme_id, departement_id=deps["78"])
     assert figures(own.text) == expected_figures(expected)
-    assert expected["booklets"]["issued"] > 0 and expected["euros"]["redeemed_cents"] > 0
+    assert expected.booklets.issued > 0 and expected.euros.redeemed_cents > 0
     assert "Yvelines (78)" in own.text and "<select" not in own.text
     other = client.get("/tableau-de-bord/?departement=92")
     assert other.status_code == 200
     assert figures(other.text) == figures(own.text)
     assert "Yvelines (78)" in other.text and "Hauts-de-Seine (92)" not in other.text
-    mine = {s["name"] for s in expected["structures"]}
-    theirs = {s["name"] for s in programme_stats(programme_id,
-                                                 departement_id=deps["92"])["structures"]}
+    mine = {s.name for s in expected.structures}
+    theirs = {s.name for s in programme_stats(programme_id,
+                                              departement_id=deps["92"]).structures}
     assert structure_names(other.text) == mine and not mine & theirs
 
 
@@ -96,7 +97,7 @@ def test_charts_and_their_text_alternative(client, seeded):
     login(client, "manager92")
     page = client.get("/tableau-de-bord/").text
     months = programme_stats(seeded["programme_id"],
-                             departement_id=seeded["deps"]["92"])["monthly"]
+                             departement_id=seeded["deps"]["92"]).monthly
     assert len(months) > 3
     svgs = re.findall(r"<svg .*?</svg>", page, re.S)
     assert len(svgs) == 2
@@ -109,7 +110,7 @@ def test_charts_and_their_text_alternative(client, seeded):
     assert len(details) == 2
     for block in details:
         listed = set(re.findall(r'data-month="([\d-]+)"', block))
-        assert {m["month"] for m in months} <= listed
+        assert {m.month for m in months} <= listed
     assert "Méthode : Projection au rythme moyen" in page
 
 
