@@ -100,4 +100,5 @@ def _answer(operation: Operation, result: Any) -> Any:
     if reply is None or reply.model is None or type(model) is not reply.model:
         raise TypeError(f"{operation.operation_id}: {type(model).__name__} answered with "
                         f"{status} is not declared")
-    return (model.model_dump(mode="json"), *parts[1:])
+    body = model.model_dump(mode="json")
+    return (body, *parts[1:]) if len(parts) > 1 else body

@@ -165,7 +165,7 @@ def _content(reply: Reply, refs: dict[type[BaseModel], str]) -> dict[str, Any]:
     elif reply.media_type == "application/json":
         schema = dict(reply.schema or {"type": "object"})
     else:
-        schema = {"type": "string", "contentMediaType": reply.media_type}
+        schema = {"contentMediaType": reply.media_type}  # bytes, not a JSON string
     return {"description": reply.description, "content": {reply.media_type: {"schema": schema}}}
 
 
