@@ -59,6 +59,9 @@ def _storable(value: Any) -> Any:
 
 # Request fields ---------------------------------------------------------------------
 
+ABSENT: Any = None
+"""The default of a field that may be left out but, when given, is not null."""
+
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 """A database id."""
 

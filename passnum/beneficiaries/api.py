@@ -12,6 +12,7 @@ from passnum.api import bp
 from passnum.api.contract import Operation, Reply, contract
 from passnum.api.edge import api_endpoint
 from passnum.api.schema import (
+    ABSENT,
     STORABLE,
     Count,
     Id,
@@ -38,17 +39,17 @@ class BeneficiaryCreate(RequestModel):
         "first_name", "last_name", "birth_date", "postal_code", "consent")
 
     first_name: Annotated[str, Field(max_length=80), STORABLE] = Field(
-        None, json_schema_extra={"minLength": 1})
+        ABSENT, json_schema_extra={"minLength": 1})
     last_name: Annotated[str, Field(max_length=80), STORABLE] = Field(
-        None, json_schema_extra={"minLength": 1})
+        ABSENT, json_schema_extra={"minLength": 1})
     birth_date: Annotated[str, Field(
         pattern=r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4})$"), STORABLE
-    ] = Field(None, description="AAAA-MM-JJ ou JJ/MM/AAAA.")
-    postal_code: Annotated[str, Field(pattern=r"^(?:[0-9]{5})$"), STORABLE] = None
+    ] = Field(ABSENT, description="AAAA-MM-JJ ou JJ/MM/AAAA.")
+    postal_code: Annotated[str, Field(pattern=r"^(?:[0-9]{5})$"), STORABLE] = ABSENT
     phone: Annotated[str, Field(max_length=20), STORABLE] | None = None
     email: Annotated[str, Field(max_length=254), STORABLE] | None = None
     need: Annotated[str, Field(max_length=1000), STORABLE] | None = None
-    consent: bool = Field(None, description="Consentement de la personne (obligatoire).",
+    consent: bool = Field(ABSENT, description="Consentement de la personne (obligatoire).",
                           json_schema_extra={"const": True})
     structure_id: Id | None = Field(
         None, description="Administrateurs seulement ; ignoré pour les travailleurs sociaux "

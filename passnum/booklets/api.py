@@ -66,10 +66,11 @@ class Voucher(ResponseModel):
     @classmethod
     def from_model(cls, voucher: models.Voucher) -> Voucher:
         """The answer for a stored voucher."""
-        return cls(serial=voucher.serial, manual_code=group(voucher.manual_code),
-                   url=voucher_url(sign_serial(voucher.serial)),
-                   value_cents=voucher.value_cents, status=queries.voucher_state(voucher),
-                   expires_on=voucher.booklet.expires_on)
+        return cls.model_validate({
+            "serial": voucher.serial, "manual_code": group(voucher.manual_code),
+            "url": voucher_url(sign_serial(voucher.serial)),
+            "value_cents": voucher.value_cents, "status": queries.voucher_state(voucher),
+            "expires_on": voucher.booklet.expires_on})
 
 
 class Booklet(ResponseModel):
@@ -94,14 +95,15 @@ class Booklet(ResponseModel):
     @classmethod
     def from_model(cls, booklet: models.Booklet) -> Booklet:
         """The answer for a stored booklet."""
-        return cls(id=booklet.id, number=booklet.number, status=queries.booklet_state(booklet),
-                   programme_id=booklet.programme_id, structure_id=booklet.structure_id,
-                   departement=booklet.departement.code, beneficiary_id=booklet.beneficiary_id,
-                   valid_from=booklet.valid_from, expires_on=booklet.expires_on,
-                   issued_at=booklet.issued_at, revoked_at=booklet.revoked_at,
-                   revoke_reason=booklet.revoke_reason,
-                   replaces_booklet_id=booklet.replaces_booklet_id,
-                   vouchers=[Voucher.from_model(v) for v in booklet.vouchers])
+        return cls.model_validate({
+            "id": booklet.id, "number": booklet.number,
+            "status": queries.booklet_state(booklet), "programme_id": booklet.programme_id,
+            "structure_id": booklet.structure_id, "departement": booklet.departement.code,
+            "beneficiary_id": booklet.beneficiary_id, "valid_from": booklet.valid_from,
+            "expires_on": booklet.expires_on, "issued_at": booklet.issued_at,
+            "revoked_at": booklet.revoked_at, "revoke_reason": booklet.revoke_reason,
+            "replaces_booklet_id": booklet.replaces_booklet_id,
+            "vouchers": [Voucher.from_model(v) for v in booklet.vouchers]})
 
 
 BOOKLET_PATH = {"booklet_id": "Identifiant du chéquier."}

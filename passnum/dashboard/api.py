@@ -11,7 +11,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from passnum.api import bp
 from passnum.api.contract import Operation, Reply, contract
 from passnum.api.edge import api_endpoint
-from passnum.api.schema import ID_MAX, ID_SCHEMA, Count, Id, QueryModel, ResponseModel
+from passnum.api.schema import ABSENT, ID_MAX, ID_SCHEMA, Count, Id, QueryModel, ResponseModel
 from passnum.auth.models import Role
 from passnum.auth.permissions import require_role
 from passnum.core.clock import DATE_MAX, DATE_MIN, InvalidDate, parse_iso_date
@@ -54,7 +54,7 @@ PERIOD_DAY = ("(AAAA-MM-JJ, heure de Paris), " f"du {DATE_MIN} au {DATE_MAX}.")
 class StatsQuery(QueryModel):
     """The département, programme and period of the figures."""
 
-    departement: str = Field(None, description="Code du département (78, 92…).")
+    departement: str = Field(ABSENT, description="Code du département (78, 92…).")
     programme: Annotated[int | None, BeforeValidator(_programme_id),
                          WithJsonSchema(ID_SCHEMA)] = Field(
         None, description="Identifiant du programme.")

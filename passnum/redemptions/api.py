@@ -27,8 +27,7 @@ from passnum.booklets.queries import voucher_state
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import Forbidden, NotFound
 from passnum.extensions import db
-from passnum.redemptions import models
-from passnum.redemptions import services
+from passnum.redemptions import models, services
 from passnum.redemptions.services import MAX_BASKET, check, redeem, undo
 from passnum.venues.models import Venue, Workshop
 
@@ -61,11 +60,12 @@ class VoucherCheck(ResponseModel):
     def from_check(cls, result: services.VoucherCheck) -> VoucherCheck:
         """The answer for a checked voucher."""
         voucher = result.voucher
-        return cls(serial=voucher.serial, value_cents=voucher.value_cents,
-                   status=voucher_state(voucher), valid=result.is_valid,
-                   reason=result.reason, message=result.message,
-                   expires_on=voucher.booklet.expires_on,
-                   booklet_number=voucher.booklet.number)
+        return cls.model_validate({
+            "serial": voucher.serial, "value_cents": voucher.value_cents,
+            "status": voucher_state(voucher), "valid": result.is_valid,
+            "reason": result.reason, "message": result.message,
+            "expires_on": voucher.booklet.expires_on,
+            "booklet_number": voucher.booklet.number})
 
 
 class RedemptionCreate(RequestModel):
@@ -133,7 +133,10 @@ def _actor_venue() -> Venue:
     """The caller's venue: only venue agents redeem."""
     if current_user.role != Role.VENUE_AGENT:
         raise Forbidden("Seuls les agents d'un lieu labellisé encaissent des chèques.")
-    return db.session.get(Venue, current_user.venue_id)
+    venue = db.session.get(Venue, current_user.venue_id)
+    if venue is None:
+        raise NotFound("Lieu introuvable.")
+    return venue
 
 
 @bp.post("/redemptions")

@@ -62,21 +62,24 @@ class Statement(ResponseModel):
     @classmethod
     def from_model(cls, statement: models.Statement) -> Statement:
         """The answer for a stored statement."""
-        return cls(id=statement.id, reference=queries.reference(statement),
-                   venue_id=statement.venue_id, departement=statement.departement.code,
-                   period=queries.period_key(statement), period_start=statement.period_start,
-                   period_end=statement.period_end, status=statement.status,
-                   voucher_count=statement.voucher_count, total_cents=statement.total_cents,
-                   adjustment_cents=statement.adjustment_cents,
-                   amount_due_cents=queries.amount_due(statement),
-                   generated_at=statement.generated_at, validated_at=statement.validated_at,
-                   paid_on=statement.paid_on, payment_reference=statement.payment_reference)
+        return cls.model_validate({
+            "id": statement.id, "reference": queries.reference(statement),
+            "venue_id": statement.venue_id, "departement": statement.departement.code,
+            "period": queries.period_key(statement), "period_start": statement.period_start,
+            "period_end": statement.period_end, "status": statement.status,
+            "voucher_count": statement.voucher_count, "total_cents": statement.total_cents,
+            "adjustment_cents": statement.adjustment_cents,
+            "amount_due_cents": queries.amount_due(statement),
+            "generated_at": statement.generated_at, "validated_at": statement.validated_at,
+            "paid_on": statement.paid_on, "payment_reference": statement.payment_reference})
 
 
 def _paying_departement(code: str | None) -> Departement:
     """The département asked for; managers default to theirs, admins must name one."""
     if code is None and current_user.role == Role.MANAGER:
-        return db.session.get(Departement, current_user.departement_id)
+        own = db.session.get(Departement, current_user.departement_id)
+        if own is not None:
+            return own
     if code is None:
         raise InvalidInput("Indiquez le département payeur (champ « departement »).",
                            code="missing_field", field="departement")
