@@ -100,3 +100,27 @@ def test_an_answer_the_contract_does_not_declare_is_refused(sqlite_app, undeclar
     with pytest.raises(TypeError):
         _answer(operation, (answer.error, 201) if undeclared == "body" else (answer, 200))
     assert _answer(operation, (answer, 201))[0]["error"]["code"] == "c"
+
+
+@pytest.mark.parametrize(("body", "mimetype"), [
+    ('{"token": 1, "expires_at": "2030-01-01T00:00:00Z"}', "application/json"),
+    ('{"token": "t", "expires_at": "demain"}', "application/json"),
+    ('{"token": "t", "expires_at": "2030-01-01T00:00:00Z", "role": "admin"}',
+     "application/json"),
+    ("<p>jeton</p>", "text/html"),
+])
+def test_an_undocumented_answer_is_caught(sqlite_app, body, mimetype):
+    """The test client's check is real: a body, a format or a type off the document fails."""
+    from flask import Response
+    from werkzeug.test import EnvironBuilder
+
+    from tests.api.conftest import check_documented
+
+    response = Response(body, 201, mimetype=mimetype)
+    response.request = EnvironBuilder(path=f"{API}/tokens", method="POST").get_request()
+    with pytest.raises(Exception):  # noqa: B017 (openapi-core's several validation errors)
+        check_documented(sqlite_app, response)
+    good = Response('{"token": "t", "expires_at": "2030-01-01T00:00:00Z"}', 201,
+                    mimetype="application/json")
+    good.request = response.request
+    check_documented(sqlite_app, good)
