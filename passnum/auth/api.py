@@ -10,7 +10,7 @@ from pydantic import Field
 from passnum.api import bp
 from passnum.api.contract import Operation, Reply, contract
 from passnum.api.edge import api_endpoint
-from passnum.api.schema import STORABLE, Instant, RequestModel, ResponseModel
+from passnum.api.schema import ABSENT, STORABLE, Instant, RequestModel, ResponseModel
 from passnum.auth.services import authenticate, issue_api_token
 
 
@@ -19,7 +19,7 @@ class TokenRequest(RequestModel):
 
     email: Annotated[str, Field(max_length=254), STORABLE]
     password: Annotated[str, Field(max_length=1024), STORABLE]
-    totp: Annotated[str, Field(max_length=12), STORABLE] | None = None
+    totp: Annotated[str, Field(max_length=12), STORABLE] = ABSENT
 
 
 class Token(ResponseModel):
