@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 from typing import Any
 
 from flask import Flask, current_app, jsonify
@@ -29,6 +30,7 @@ from passnum.api.schema import ID_SCHEMA, Error
 
 COMPONENTS = "#/components/schemas/"
 METHODS = ("get", "post", "put", "patch", "delete")
+_RULE_PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 ERRORS = {
     400: "Requête mal formée (corps non JSON, champ de mauvais type…).",
@@ -101,9 +103,7 @@ def _routes(app: Flask) -> list[tuple[str, str, Any, Operation]]:
             continue
         view = app.view_functions[rule.endpoint]
         operations = operations_of(view)
-        path = rule.rule
-        for argument in rule.arguments:
-            path = path.replace(f"<id:{argument}>", f"{{{argument}}}")
+        path = _openapi_path(rule.rule)
         for method in sorted(m.lower() for m in rule.methods or ()):
             if method not in METHODS:
                 continue
@@ -202,6 +202,18 @@ def _operation(path: str, method: str, view: Any, operation: Operation,
         "default": {"description": "Autre erreur.", **error},
     }
     return result
+
+
+def _openapi_path(rule: str) -> str:
+    """``/booklets/<id:booklet_id>`` → ``/booklets/{booklet_id}``; path parameters are
+    database ids (the ``id`` converter), the only kind documented."""
+
+    def parameter(match: re.Match[str]) -> str:
+        if match.group(1) != "id":
+            raise LookupError(f"{rule}: only <id:…> path parameters are documented")
+        return f"{{{match.group(2)}}}"
+
+    return _RULE_PARAMETER.sub(parameter, rule)
 
 
 def _path_names(path: str) -> list[str]:
