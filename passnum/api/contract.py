@@ -4,7 +4,7 @@
 parses the declared body and query (inside the edge's unit of work, after
 authentication) and hands them to the handler as ``body`` and ``query``; it turns the
 handler's answer model into JSON. ``passnum.api.openapi`` reads the same declarations
-to write the OpenAPI document.
+to write the OpenAPI document. The models are pydantic's (why: ``passnum.api.schema``).
 """
 
 from __future__ import annotations

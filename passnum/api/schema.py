@@ -25,7 +25,6 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from annotated_types import MaxLen
 from flask import request
 from pydantic import (
     BaseModel,
@@ -232,5 +231,5 @@ def _invalid_input(model: type[BaseModel], errors: list[ErrorDetails]) -> Invali
 def _max_length(model: type[BaseModel], name: str) -> int | None:
     """The declared maximum length of field ``name``."""
     field = model.model_fields.get(name)
-    bounds = [m.max_length for m in field.metadata if isinstance(m, MaxLen)] if field else []
+    bounds = [m.max_length for m in field.metadata if hasattr(m, "max_length")] if field else []
     return bounds[0] if bounds else None
