@@ -37,6 +37,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
 
 View = Callable[..., Any]
+PUBLIC_ATTRIBUTE = "api_public"
 
 
 def api_endpoint(view: View | None = None, *, public: bool = False,
@@ -65,9 +66,15 @@ def api_endpoint(view: View | None = None, *, public: bool = False,
             with unit_of_work():
                 return make_response(fn(*args, **kwargs))
 
+        setattr(wrapper, PUBLIC_ATTRIBUTE, public)
         return wrapper
 
     return decorate if view is None else decorate(view)
+
+
+def is_public(view: View) -> bool:
+    """True for an endpoint that ``api_endpoint`` declared public (no authentication)."""
+    return bool(getattr(view, PUBLIC_ATTRIBUTE, False))
 
 
 def _require_user() -> None:

@@ -2,104 +2,181 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, ClassVar
 
 from flask import request
 from flask_login import current_user
+from pydantic import Field
 
 from passnum.api import bp
+from passnum.api.contract import Operation, Reply, contract
 from passnum.api.edge import IDEMPOTENCY_HEADER, REPLAYED_HEADER, api_endpoint
-from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_body
+from passnum.api.schema import (
+    STORABLE,
+    Cents,
+    Id,
+    Instant,
+    QueryModel,
+    RequestModel,
+    ResponseModel,
+)
 from passnum.auth.models import Role
+from passnum.booklets.api import VoucherState
 from passnum.booklets.queries import voucher_state
 from passnum.core.ratelimit import limit_code_checks
-from passnum.errors import Forbidden, InvalidInput, NotFound
+from passnum.errors import Forbidden, NotFound
 from passnum.extensions import db
-from passnum.redemptions.models import Redemption
-from passnum.redemptions.services import MAX_BASKET, VoucherCheck, check, redeem, undo
+from passnum.redemptions import models, services
+from passnum.redemptions.services import MAX_BASKET, check, redeem, undo
 from passnum.venues.models import Venue, Workshop
 
 
-def voucher_check_json(result: VoucherCheck) -> dict[str, Any]:
+class CheckQuery(QueryModel):
+    """The code to check."""
+
+    missing_messages: ClassVar[dict[str, str]] = {
+        "code": "Indiquez le code du chèque (paramètre « code »)."}
+    code: str = Field(
+        description="Lien du QR code, jeton seul ou code manuel (K7M2-9QXP-4TJ6).")
+
+
+class VoucherCheck(ResponseModel):
     """A voucher's public status: nothing about its beneficiary."""
-    voucher = result.voucher
-    return {
-        "serial": voucher.serial,
-        "value_cents": voucher.value_cents,
-        "status": voucher_state(voucher),
-        "valid": result.is_valid,
-        "reason": result.reason,
-        "message": result.message,
-        "expires_on": iso_date(voucher.booklet.expires_on),
-        "booklet_number": voucher.booklet.number,
-    }
+
+    serial: str
+    value_cents: Cents
+    status: VoucherState
+    valid: bool
+    reason: str | None = Field(
+        description="Motif du refus (already_redeemed, voucher_revoked, not_activated, "
+                    "programme_closed, not_yet_valid, voucher_expired…), null si le chèque "
+                    "est valable.")
+    message: str
+    expires_on: date
+    booklet_number: str
+
+    @classmethod
+    def from_check(cls, result: services.VoucherCheck) -> VoucherCheck:
+        """The answer for a checked voucher."""
+        voucher = result.voucher
+        return cls.model_validate({
+            "serial": voucher.serial, "value_cents": voucher.value_cents,
+            "status": voucher_state(voucher), "valid": result.is_valid,
+            "reason": result.reason, "message": result.message,
+            "expires_on": voucher.booklet.expires_on,
+            "booklet_number": voucher.booklet.number})
+
+
+class RedemptionCreate(RequestModel):
+    """The codes to redeem together, and the workshop they pay for, if any."""
+
+    codes: Annotated[list[Annotated[str, Field(max_length=300), STORABLE]],
+                     Field(min_length=1, max_length=MAX_BASKET)] = Field(
+        description="Liens des QR codes, jetons ou codes manuels : tous sont encaissés, "
+                    "ou aucun.")
+    workshop_id: Id | None = Field(
+        None, description="Atelier du lieu ; son prix en chèques doit correspondre au "
+                          "nombre de codes.")
+
+
+class RedeemedVoucher(ResponseModel):
+    """One voucher taken by a redemption."""
+
+    serial: str
+    value_cents: Cents
+
+
+class Redemption(ResponseModel):
+    """A redemption and the serials it took (nothing about beneficiaries)."""
+
+    id: Id
+    venue_id: Id
+    workshop_id: Id | None
+    redeemed_at: Instant
+    undone_at: Instant | None
+    total_cents: Cents
+    vouchers: list[RedeemedVoucher] = Field(validation_alias="lines")
+
+    @classmethod
+    def from_result(cls, result: models.Redemption) -> Redemption:
+        """The answer for what ``redeem`` or ``undo`` returned (its attributes: id,
+        venue_id, workshop_id, redeemed_at, undone_at, total_cents, lines of serial and
+        value_cents)."""
+        return cls.model_validate(_as_result(result), from_attributes=True)
+
+
+def _as_result(redemption: models.Redemption) -> dict[str, Any]:
+    """A stored redemption seen with the attributes ``Redemption.from_result`` reads."""
+    lines = [{"serial": line.voucher.serial, "value_cents": line.value_cents}
+             for line in redemption.lines]
+    return {"id": redemption.id, "venue_id": redemption.venue_id,
+            "workshop_id": redemption.workshop_id, "redeemed_at": redemption.redeemed_at,
+            "undone_at": redemption.undone_at, "lines": lines,
+            "total_cents": sum(line["value_cents"] for line in lines)}
 
 
 @bp.get("/vouchers/check")
 @limit_code_checks
 @api_endpoint
-def check_voucher_endpoint() -> dict[str, Any]:
+@contract(Operation(
+    "checkVoucher", "Vérifier un chèque sans le modifier", "vouchers", query=CheckQuery,
+    ok={200: Reply("État du chèque.", VoucherCheck)}, errors=(400, 401, 404, 429)))
+def check_voucher_endpoint(query: CheckQuery) -> VoucherCheck:
     """Check a QR link, bare token or manual code; forged codes are refused and audited."""
-    code = request.args.get("code")
-    if code is None:
-        raise InvalidInput("Indiquez le code du chèque (paramètre « code »).",
-                           code="missing_field", field="code")
-    result = check(code, actor_id=current_user.id, channel="api", ip=request.remote_addr)
-    return voucher_check_json(result)
-
-
-REDEEM_FIELDS = {
-    "codes": Field(list, required=True, max_length=MAX_BASKET, items=Field(str, max_length=300)),
-    "workshop_id": id_field(nullable=True),
-}
-
-
-def redemption_json(redemption: Redemption) -> dict[str, Any]:
-    """A redemption and the serials it took (nothing about beneficiaries)."""
-    return {
-        "id": redemption.id,
-        "venue_id": redemption.venue_id,
-        "workshop_id": redemption.workshop_id,
-        "redeemed_at": iso_datetime(redemption.redeemed_at),
-        "undone_at": iso_datetime(redemption.undone_at),
-        "total_cents": sum(line.value_cents for line in redemption.lines),
-        "vouchers": [{"serial": line.voucher.serial, "value_cents": line.value_cents}
-                     for line in redemption.lines],
-    }
+    result = check(query.code, actor_id=current_user.id, channel="api",
+                   ip=request.remote_addr)
+    return VoucherCheck.from_check(result)
 
 
 def _actor_venue() -> Venue:
     """The caller's venue: only venue agents redeem."""
     if current_user.role != Role.VENUE_AGENT:
         raise Forbidden("Seuls les agents d'un lieu labellisé encaissent des chèques.")
-    return db.session.get(Venue, current_user.venue_id)
+    venue = db.session.get(Venue, current_user.venue_id)
+    if venue is None:
+        raise NotFound("Lieu introuvable.")
+    return venue
 
 
 @bp.post("/redemptions")
 @limit_code_checks
 @api_endpoint(replays_itself=True)
-def redeem_endpoint() -> tuple[dict[str, Any], int, dict[str, str]]:
+@contract(Operation(
+    "redeemVouchers", "Encaisser des chèques (tous ou aucun), pour un atelier ou non",
+    "redemptions", body=RedemptionCreate,
+    description="Refus : invalid_code, unknown_code, duplicate_code (400/404), "
+                "already_redeemed (409), voucher_revoked, voucher_expired, not_yet_valid, "
+                "not_activated, programme_closed, venue_not_active, workshop_full, "
+                "workshop_past, workshop_cancelled, wrong_voucher_count (422) ; "
+                "details.vouchers donne le verdict de chaque code.",
+    ok={201: Reply("Chèques encaissés.", Redemption)},
+    errors=(400, 401, 403, 404, 409, 422, 429)))
+def redeem_endpoint(body: RedemptionCreate) -> tuple[Redemption, int, dict[str, str]]:
     """Redeem vouchers at the caller's venue, all or nothing; a retry with the same
     Idempotency-Key gets the first answer back (``Idempotent-Replayed: true``)."""
-    data = parse_body(REDEEM_FIELDS)
     venue = _actor_venue()
     workshop = None
-    if data.get("workshop_id") is not None:
-        workshop = db.session.get(Workshop, data["workshop_id"])
+    if body.workshop_id is not None:
+        workshop = db.session.get(Workshop, body.workshop_id)
         if workshop is None or workshop.venue_id != venue.id:
             raise NotFound("Atelier introuvable.")
-    redemption = redeem(data["codes"], venue=venue, workshop=workshop, actor=current_user,
+    redemption = redeem(body.codes, venue=venue, workshop=workshop, actor=current_user,
                         channel="api", idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
                         ip=request.remote_addr)
-    return (redemption_json(redemption), 201,
+    return (Redemption.from_result(redemption), 201,
             {REPLAYED_HEADER: "true"} if redemption.replayed else {})
 
 
 @bp.delete("/redemptions/<id:redemption_id>")
 @api_endpoint
-def undo_endpoint(redemption_id: int) -> dict[str, Any]:
+@contract(Operation(
+    "undoRedemption", "Annuler un encaissement fait par erreur (sous 24 heures)",
+    "redemptions", path={"redemption_id": "Identifiant de l'encaissement."},
+    ok={200: Reply("Encaissement annulé.", Redemption)}, errors=(401, 403, 404, 409, 422)))
+def undo_endpoint(redemption_id: int) -> Redemption:
     """Undo a redemption made by mistake within 24 hours."""
-    redemption = db.session.get(Redemption, redemption_id)
+    redemption = db.session.get(models.Redemption, redemption_id)
     if redemption is None:
         raise NotFound("Encaissement introuvable.")
-    return redemption_json(undo(redemption, actor=current_user, ip=request.remote_addr))
+    return Redemption.from_result(undo(redemption, actor=current_user, ip=request.remote_addr))

@@ -13,6 +13,7 @@ from passnum.core.db import unit_of_work
 from passnum.core.signing import sign_serial, voucher_url
 from passnum.extensions import db
 from passnum.redemptions.models import RedemptionLine
+from passnum.redemptions.services import MAX_BASKET
 from passnum.venues.models import LabelStatus
 from tests.api.conftest import API, bearer
 from tests.factories import issue, make_beneficiary, make_workshop
@@ -186,3 +187,34 @@ def test_undo_through_the_api(client, world, booklet, agent):
         fresh = bearer(client, world.agent78)  # the first token has expired by then
         response = client.delete(f"{API}/redemptions/{late}", headers=fresh)
     assert response.status_code == 422 and response.json["error"]["code"] == "undo_expired"
+
+
+@pytest.mark.parametrize(("body", "code", "field", "message"), [
+    ({}, "missing_field", "codes", "Le champ « codes » est obligatoire."),
+    ({"codes": None}, "invalid_type", "codes", "Le champ « codes » doit être une liste."),
+    ({"codes": "x"}, "invalid_type", "codes", "Le champ « codes » doit être une liste."),
+    ({"codes": []}, "invalid_input", "codes",
+     f"Le champ « codes » doit compter de 1 à {MAX_BASKET} éléments."),
+    ({"codes": ["x"] * (MAX_BASKET + 1)}, "invalid_input", "codes",
+     f"Le champ « codes » doit compter de 1 à {MAX_BASKET} éléments."),
+    ({"codes": [1]}, "invalid_type", "codes",
+     "Le champ « codes » doit être une chaîne de caractères."),
+    ({"codes": ["x" * 301]}, "invalid_input", "codes",
+     "Le champ « codes » dépasse 300 caractères."),
+    ({"codes": ["x\x00"]}, "invalid_input", "codes",
+     "Le champ « codes » contient des caractères interdits."),
+    ({"codes": ["x"], "workshop_id": "1"}, "invalid_type", "workshop_id",
+     "Le champ « workshop_id » doit être un nombre entier."),
+    ({"codes": ["x"], "workshop_id": 1.0}, "invalid_type", "workshop_id",
+     "Le champ « workshop_id » doit être un nombre entier."),
+    ({"codes": ["x"], "workshop_id": 0}, "invalid_input", "workshop_id",
+     "Le champ « workshop_id » est hors des valeurs permises."),
+    ({"codes": ["x"], "extra": 1}, "unknown_field", "extra", "Champ inconnu : « extra »."),
+    ({"workshop_id": "1", "extra": 1}, "unknown_field", "extra",
+     "Champ inconnu : « extra »."),
+])
+def test_a_malformed_body_names_its_field(client, world, agent, body, code, field, message):
+    """The error contract of body parsing: a stable code, the field, a French sentence."""
+    response = client.post(f"{API}/redemptions", headers=agent, json=body)
+    assert response.status_code == 400
+    assert response.json["error"] == {"code": code, "field": field, "message": message}
