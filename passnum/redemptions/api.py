@@ -10,12 +10,11 @@ from flask_login import current_user
 from passnum.api import bp
 from passnum.api.edge import IDEMPOTENCY_HEADER, REPLAYED_HEADER, api_endpoint
 from passnum.api.schema import Field, id_field, iso_date, iso_datetime, parse_body
-from passnum.auth.models import Role
 from passnum.booklets.queries import voucher_state
 from passnum.core.ratelimit import limit_code_checks
-from passnum.errors import Forbidden, InvalidInput, NotFound
+from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
-from passnum.redemptions.models import Redemption
+from passnum.redemptions.repository import RedemptionResult
 from passnum.redemptions.services import MAX_BASKET, VoucherCheck, check, redeem, undo
 from passnum.venues.models import Venue, Workshop
 
@@ -54,7 +53,7 @@ REDEEM_FIELDS = {
 }
 
 
-def redemption_json(redemption: Redemption) -> dict[str, Any]:
+def redemption_json(redemption: RedemptionResult) -> dict[str, Any]:
     """A redemption and the serials it took (nothing about beneficiaries)."""
     return {
         "id": redemption.id,
@@ -62,16 +61,15 @@ def redemption_json(redemption: Redemption) -> dict[str, Any]:
         "workshop_id": redemption.workshop_id,
         "redeemed_at": iso_datetime(redemption.redeemed_at),
         "undone_at": iso_datetime(redemption.undone_at),
-        "total_cents": sum(line.value_cents for line in redemption.lines),
-        "vouchers": [{"serial": line.voucher.serial, "value_cents": line.value_cents}
+        "total_cents": redemption.total_cents,
+        "vouchers": [{"serial": line.serial, "value_cents": line.value_cents}
                      for line in redemption.lines],
     }
 
 
 def _actor_venue() -> Venue:
-    """The caller's venue: only venue agents redeem."""
-    if current_user.role != Role.VENUE_AGENT:
-        raise Forbidden("Seuls les agents d'un lieu labellisé encaissent des chèques.")
+    """The caller's venue (the route's policy lets only venue agents in; the service
+    checks that they redeem for it)."""
     return db.session.get(Venue, current_user.venue_id)
 
 
@@ -99,7 +97,4 @@ def redeem_endpoint() -> tuple[dict[str, Any], int, dict[str, str]]:
 @api_endpoint
 def undo_endpoint(redemption_id: int) -> dict[str, Any]:
     """Undo a redemption made by mistake within 24 hours."""
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        raise NotFound("Encaissement introuvable.")
-    return redemption_json(undo(redemption, actor=current_user, ip=request.remote_addr))
+    return redemption_json(undo(redemption_id, actor=current_user, ip=request.remote_addr))

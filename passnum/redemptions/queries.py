@@ -26,21 +26,26 @@ def live_redemption_of(voucher_id: int) -> Redemption | None:
     )
 
 
-def redemption_for_key(actor_id: int, key: str) -> Redemption | None:
-    """The redemption an actor already made with this idempotency key, if any."""
-    return db.session.scalar(
-        select(Redemption)
-        .options(selectinload(Redemption.lines).selectinload(RedemptionLine.voucher))
-        .where(Redemption.actor_id == actor_id, Redemption.idempotency_key == key)
-    )
-
-
-def attendance_count(workshop_id: int) -> int:
-    """People registered to a workshop: its live redemptions."""
+def registered_count(workshop_id: int) -> int:
+    """People registered to a workshop: its live (not undone) redemptions."""
     return db.session.scalar(
         select(func.count()).select_from(Redemption)
         .where(Redemption.workshop_id == workshop_id, Redemption.undone_at.is_(None))
     ) or 0
+
+
+def registered_counts(workshop_ids: list[int]) -> dict[int, int]:
+    """``registered_count`` of several workshops at once (absent ones count 0)."""
+    if not workshop_ids:
+        return {}
+    rows = db.session.execute(
+        select(Redemption.workshop_id, func.count())
+        .where(Redemption.workshop_id.in_(workshop_ids), Redemption.undone_at.is_(None))
+        .group_by(Redemption.workshop_id)
+    )
+    counts = {workshop_id: 0 for workshop_id in workshop_ids}
+    counts.update({workshop_id: n for workshop_id, n in rows})
+    return counts
 
 
 def in_closed_statement(redemption_id: int) -> bool:
