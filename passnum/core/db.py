@@ -15,9 +15,6 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.orm import class_mapper, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 
 from passnum.errors import DomainError
@@ -47,33 +44,6 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def as_stored(model: type, values: dict[str, Any]) -> Any:
-    """Put the row ``values`` of ``model``, just written or read with a Core statement,
-    into the session as a loaded object (no second write, no reload). Attributes not
-    given are loaded on first access.
-
-    The values go straight into the object's state, as the ORM's own loading does: no
-    attribute events, no history to reset (several times cheaper than the constructor
-    on the redemption path, which makes a handful of these per request)."""
-    instance = class_mapper(model).class_manager.new_instance()
-    instance_state(instance).dict.update(values)
-    make_transient_to_detached(instance)
-    db.session.add(instance)
-    return instance
-
-
-def as_loaded(model: type, values: dict[str, Any]) -> Any:
-    """The session's object for the row ``values`` (a Core read of ``model``'s columns):
-    the one already in the session, refreshed from it as ``populate_existing`` would,
-    or a new one known as loaded."""
-    known = db.session.identity_map.get(identity_key(model, values["id"]))
-    if known is None:
-        return as_stored(model, values)
-    for name, value in values.items():
-        set_committed_value(known, name, value)
-    return known
 
 
 @cache
