@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import psycopg
 from flask import Flask, g, has_app_context
@@ -67,12 +67,12 @@ def driver_rows(statement: Any, params: dict[str, Any], *,
     """
     sql = driver_sql(statement)
     connection = db.session.connection()
+    driver: Any = connection.connection.driver_connection
     try:
-        found = connection.connection.driver_connection.execute(
-            sql, params, prepare=True).fetchall()
+        found = driver.execute(sql, params, prepare=True).fetchall()
     except psycopg.Error as err:
-        lost = connection.dialect.is_disconnect(err, connection.connection.dbapi_connection,
-                                                None)
+        lost = connection.dialect.is_disconnect(cast(Any, err),
+                                                connection.connection.dbapi_connection, None)
         if lost:
             connection.invalidate(err)
         raise DBAPIError.instance(sql, params, err, psycopg.Error,
@@ -96,7 +96,7 @@ def fetch(statement: Any, params: dict[str, Any], *, postgresql: Any = None) -> 
     return list(db.session.execute(statement, params).all())
 
 
-def on_commit(hook: Callable[[], None]) -> None:
+def on_commit(hook: Callable[[], object]) -> None:
     """Run ``hook`` after the current unit of work commits (dropped on rollback)."""
     g.setdefault("_after_commit", []).append(hook)
 

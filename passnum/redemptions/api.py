@@ -70,7 +70,7 @@ def redemption_json(redemption: RedemptionResult) -> dict[str, Any]:
 def _actor_venue() -> Venue:
     """The caller's venue (the route's policy lets only venue agents in; the service
     checks that they redeem for it)."""
-    return db.session.get(Venue, current_user.venue_id)
+    return db.session.get_one(Venue, current_user.venue_id)
 
 
 @bp.post("/redemptions")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -44,18 +45,19 @@ def registered_counts(workshop_ids: list[int]) -> dict[int, int]:
         .group_by(Redemption.workshop_id)
     )
     counts = {workshop_id: 0 for workshop_id in workshop_ids}
-    counts.update({workshop_id: n for workshop_id, n in rows})
+    for workshop_id, n in rows:
+        counts[cast(int, workshop_id)] = n  # never None: the ids asked for
     return counts
 
 
 def in_closed_statement(redemption_id: int) -> bool:
     """True when a line of the redemption is on a statement past its draft stage."""
-    return db.session.scalar(
+    return (db.session.scalar(
         select(func.count()).select_from(RedemptionLine)
         .join(Statement, Statement.id == RedemptionLine.statement_id)
         .where(RedemptionLine.redemption_id == redemption_id,
                Statement.status != StatementStatus.DRAFT)
-    ) > 0
+    ) or 0) > 0
 
 
 @dataclass(frozen=True)

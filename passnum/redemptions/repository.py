@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ARRAY, String, any_, bindparam, insert, or_, select, text, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.util import identity_key
 
 from passnum.booklets.models import Booklet, Voucher, VoucherStatus
@@ -280,8 +281,9 @@ def write_redemption(new: NewRedemption, changes: tallies.Deltas) -> int:
         _check_taken(taken, new)
         tallies.expire_counters(changes)
     else:
-        taken = db.session.execute(_TAKE, {"ids": [line.voucher_id for line in new.lines],
-                                           "redeemed_at": new.redeemed_at}).rowcount
+        taken = cast(CursorResult[Any], db.session.execute(_TAKE, {
+            "ids": [line.voucher_id for line in new.lines],
+            "redeemed_at": new.redeemed_at})).rowcount
         _check_taken(taken, new)
         redemption_id = db.session.execute(_INSERT_REDEMPTION, {
             name: getattr(new, name) for name in _REDEMPTION_COLUMNS}).scalar_one()

@@ -193,10 +193,8 @@ def _match(parsed: list[ParsedCode], held: tuple[HeldVoucher, ...],
            refuse: Any) -> list[HeldVoucher]:
     """The locked voucher of each code, in the basket's order; refuse unknown codes and
     a voucher presented twice."""
-    by_serial = {h.serial: h for h in held}
-    by_manual = {h.manual_code: h for h in held}
-    found = [by_serial.get(p.serial) if p.serial is not None else by_manual.get(p.manual_code)
-             for p in parsed]
+    by_code = {**{h.serial: h for h in held}, **{h.manual_code: h for h in held}}
+    found = [by_code.get(p.serial or p.manual_code or "") for p in parsed]
     verdicts = [{"index": i, "serial": h.serial if h else None,
                  "code": "ok" if h else "unknown_code",
                  "message": "" if h else "Aucun chèque ne correspond à ce code."}
@@ -276,8 +274,9 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
     basket = _match(parsed, locked.vouchers, refuse)
     _check_venue_and_workshop(actor, venue, workshop, len(basket), refuse)
     day = today()
-    verdicts = [{"index": i, "serial": h.serial, "code": _reason_of(h, day) or "ok",
-                 "message": ""} for i, h in enumerate(basket)]
+    verdicts: list[dict[str, Any]] = [
+        {"index": i, "serial": h.serial, "code": _reason_of(h, day) or "ok", "message": ""}
+        for i, h in enumerate(basket)]
     refused = [(h, verdict) for h, verdict in zip(basket, verdicts, strict=True)
                if verdict["code"] != "ok"]
     if refused and idempotency_key and (known_now := repository.find_redemption_by_key(

@@ -115,7 +115,7 @@ def _default_workshop(workshops: list[Workshop]) -> int | None:
     states = [(workshop_state(w, at), w.id) for w in workshops]
     ongoing = [wid for state, wid in states if state == "ongoing"]
     upcoming = [wid for state, wid in states if state == "upcoming"]
-    return (ongoing or upcoming or [None])[0]
+    return next(iter(ongoing or upcoming), None)
 
 
 def _workshop_choices(venue_id: int, *, max_price: int | None = None) -> list[WorkshopChoice]:
