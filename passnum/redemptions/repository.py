@@ -164,7 +164,8 @@ def lock_basket(serials: Sequence[str], manuals: Sequence[str], *, actor_id: int
         postgresql, params["code"] = ((_LOCK_ONE_SERIAL, serials[0]) if serials
                                       else (_LOCK_ONE_MANUAL, manuals[0]))
     rows = fetch(_LOCK_BASKET, params, postgresql=postgresql)
-    return LockedBasket(tuple(HeldVoucher(*row[:_HELD_WIDTH]) for row in rows),
+    return LockedBasket(tuple(HeldVoucher(*row[:_HELD_WIDTH - 1], bool(row[_HELD_WIDTH - 1]))
+                              for row in rows),
                         rows[0][_HELD_WIDTH] if rows else None)
 
 

@@ -193,8 +193,10 @@ def _match(parsed: list[ParsedCode], held: tuple[HeldVoucher, ...],
            refuse: Any) -> list[HeldVoucher]:
     """The locked voucher of each code, in the basket's order; refuse unknown codes and
     a voucher presented twice."""
-    by_code = {**{h.serial: h for h in held}, **{h.manual_code: h for h in held}}
-    found = [by_code.get(p.serial or p.manual_code or "") for p in parsed]
+    by_serial = {h.serial: h for h in held}
+    by_manual = {h.manual_code: h for h in held}
+    found = [by_serial.get(p.serial) if p.serial is not None
+             else by_manual.get(p.manual_code or "") for p in parsed]
     verdicts = [{"index": i, "serial": h.serial if h else None,
                  "code": "ok" if h else "unknown_code",
                  "message": "" if h else "Aucun chèque ne correspond à ce code."}
