@@ -145,7 +145,6 @@ _LOCK_BASKET_POSTGRESQL = _lock_basket_statement(
 # statement keeps its plan.
 _LOCK_ONE_SERIAL = _lock_basket_statement(_V.c.serial == bindparam("code", type_=String))
 _LOCK_ONE_MANUAL = _lock_basket_statement(_V.c.manual_code == bindparam("code", type_=String))
-_HELD_WIDTH = 13  # the columns of ``HeldVoucher``, then the known redemption's id
 
 
 def lock_basket(serials: Sequence[str], manuals: Sequence[str], *, actor_id: int,
@@ -164,9 +163,16 @@ def lock_basket(serials: Sequence[str], manuals: Sequence[str], *, actor_id: int
         postgresql, params["code"] = ((_LOCK_ONE_SERIAL, serials[0]) if serials
                                       else (_LOCK_ONE_MANUAL, manuals[0]))
     rows = fetch(_LOCK_BASKET, params, postgresql=postgresql)
-    return LockedBasket(tuple(HeldVoucher(*row[:_HELD_WIDTH - 1], bool(row[_HELD_WIDTH - 1]))
-                              for row in rows),
-                        rows[0][_HELD_WIDTH] if rows else None)
+    return LockedBasket(tuple(_held(row) for row in rows), rows[0][-1] if rows else None)
+
+
+def _held(row: Sequence[Any]) -> HeldVoucher:
+    """A row of the locking read as a ``HeldVoucher``."""
+    (voucher_id, serial, manual_code, status, value_cents, booklet_id, booklet_status,
+     programme_id, departement_id, structure_id, valid_from, expires_on, closed, _) = row
+    return HeldVoucher(voucher_id, serial, manual_code, status, value_cents, booklet_id,
+                       booklet_status, programme_id, departement_id, structure_id,
+                       valid_from, expires_on, bool(closed))
 
 
 # --- Write a redemption --------------------------------------------------------------------
