@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, literal_column, or_, select
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from passnum.auth.models import ApiToken, User
@@ -55,23 +55,22 @@ def user_for_token_hash(digest: str, *, at: datetime) -> User | None:
     width = len(_USER_COLUMNS)
     user = _as_loaded(User, dict(zip(_USER_COLUMNS, row[:width], strict=True)))
     if user.venue_id is not None:
-        venue = _as_loaded(Venue, dict(zip(_VENUE_COLUMNS, row[width:], strict=True)))
-        set_committed_value(user, "venue", venue)
+        # in the session, ``user.venue`` finds it there (a many-to-one by primary key)
+        _as_loaded(Venue, dict(zip(_VENUE_COLUMNS, row[width:], strict=True)))
     return user
 
 
 def _as_loaded(model: type[M], values: dict[str, Any]) -> M:
-    """The session's object for the row ``values`` (some columns of ``model``): the one
-    already in the session, refreshed from them as ``populate_existing`` would, or a new
-    one known as loaded (attributes not given load on first access).
+    """The session's object for the row ``values`` (some columns of ``model``): a new
+    one known as loaded (attributes not given load on first access), or the one already
+    in the session (a request's session starts empty), those attributes read again.
 
     A new object's values go straight into its state, as the ORM's own loading does: no
     attribute events, no history to reset (several times cheaper than the constructor).
     """
     known = db.session.identity_map.get(identity_key(model, values["id"]))
     if known is not None:
-        for name, value in values.items():
-            set_committed_value(known, name, value)
+        db.session.expire(known, [name for name in values if name != "id"])
         return known  # type: ignore[no-any-return]
     instance = class_mapper(model).class_manager.new_instance()
     instance_state(instance).dict.update(values)
