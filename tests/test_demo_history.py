@@ -90,7 +90,19 @@ def test_demo_history_shows_every_state_and_fills_every_role_page(app, client):
     result = app.test_cli_runner().invoke(args=["demo", "--quiet-if-loaded"])
     assert result.exit_code == 0 and "chargées" not in result.output, result.output
     emails = set(db.session.scalars(select(User.email)))
-    assert emails == {email for email, _ in demo_accounts()}
+    logins = {email for email, _ in demo_accounts()}
+    assert logins <= emails
+    # and one agent for each venue the demo gives none: only a venue's own agents take
+    # vouchers there
+    front_desks = [db.session.scalar(select(User).where(User.email == email))
+                   for email in emails - logins]
+    demo_venues = {u.venue_id for u in db.session.scalars(
+        select(User).where(User.email.in_(logins), User.venue_id.is_not(None)))}
+    assert front_desks
+    for agent in front_desks:
+        assert agent.role == "venue_agent" and agent.venue_id not in demo_venues
+        assert agent.email == f"accueil-{agent.venue.slug}@{DEMO_DOMAIN}"
+    assert len({agent.venue_id for agent in front_desks}) == len(front_desks)
     for who, endpoints in PAGES.items():
         client = app.test_client()  # the fixture's class: one fresh session per role
         response = login(client, f"{who}@{DEMO_DOMAIN}", DEMO_PASSWORD)

@@ -2,8 +2,9 @@
 request; a route missing from it is refused to everyone.
 
 The table decides the role; the scope (which structure, département or venue a
-person's data belongs to) is checked by the services, which every route calls, and
-``scope`` below says which rule applies. ``tests/auth/test_policy_matrix.py`` calls
+person's data belongs to) is checked by the services, which every route calls, through
+the named predicates of ``auth.scope`` where they exist, and ``scope`` below says which
+rule applies. ``tests/auth/test_policy_matrix.py`` calls
 every route of the URL map with every role and with no one, and fails on a route that
 is not declared here.
 """
@@ -61,6 +62,9 @@ ISSUING = allow(ISS, ADM, scope="issuer: own structure; admin: all")
 OVERRIDE = allow(MAN, ADM, scope="manager: own département; admin: all")
 VENUE = allow(AGT, ADM, scope="agent: own venue; admin: all")
 AGENT = allow(AGT, scope="own venue")
+# taking vouchers and undoing: the venue's own agents only (auth.scope.may_redeem_at,
+# may_undo_at); administrators do neither
+REDEEMING = allow(AGT, scope="own venue (scope.may_redeem_at, scope.may_undo_at)")
 STEERING = allow(MAN, ADM, scope="manager: own département; admin: all")
 STATEMENTS_READ = allow(MAN, ADM, AGT, scope="manager: paying département; agent: own venue; "
                         "admin: all")
@@ -76,7 +80,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # public pages
     "venues.public_directory": PUBLIC,
     "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
-    "redemptions.voucher_page": {"GET": PUBLIC, "POST": AGENT},
+    "redemptions.voucher_page": {"GET": PUBLIC, "POST": REDEEMING},
     "redemptions.service_worker": PUBLIC,
     # beneficiaries and booklets
     "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
@@ -95,9 +99,9 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # venues: workshops, redemptions, the venue's own page
     "venues.workshops": VENUE, "venues.workshop": VENUE, "venues.new_workshop": VENUE,
     "venues.edit_workshop": VENUE, "venues.cancel_workshop": VENUE,
-    "redemptions.scan": AGENT,
+    "redemptions.scan": REDEEMING,
     "history.index": AGENT, "history.find": AGENT, "history.export": AGENT,
-    "history.undo_redemption": AGENT,
+    "history.undo_redemption": REDEEMING,
     "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
     "venues.labels.toggle_agent": AGENT,
     # steering: dashboard, allocations, labels, statements
@@ -129,7 +133,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "api.get_booklet_endpoint": hidden(PEOPLE),
     "api.booklet_pdf_endpoint": hidden(PEOPLE), "api.revoke_booklet_endpoint": hidden(PEOPLE),
     "api.replace_booklet_endpoint": ISSUING,
-    "api.redeem_endpoint": VENUE, "api.undo_endpoint": hidden(VENUE),
+    "api.redeem_endpoint": REDEEMING, "api.undo_endpoint": hidden(REDEEMING),
     "api.stats_endpoint": STEERING,
     "api.generate_statement_endpoint": STEERING,
     "api.get_statement_endpoint": hidden(STATEMENTS_READ),

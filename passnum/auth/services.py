@@ -9,17 +9,16 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, literal_column, or_, select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from passnum.audit.services import record
 from passnum.auth import throttle, totp
 from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
+from passnum.auth.repository import user_for_token_hash
 from passnum.auth.sessions import end_sessions, ensure_account_works
 from passnum.core.clock import now
-from passnum.core.db import UTCDateTime, as_loaded, fetch
 from passnum.core.text import check_name_characters
 from passnum.errors import (
     AuditNote,
@@ -31,7 +30,7 @@ from passnum.errors import (
 )
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Structure
-from passnum.venues.models import LabelStatus, Venue
+from passnum.venues.models import Venue
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Compared against when the e-mail is unknown, so timing does not reveal accounts.
@@ -271,42 +270,13 @@ def issue_api_token(user: User, *, hours: int) -> tuple[str, datetime]:
     return token, expires_at
 
 
-_USERS, _TOKENS, _VENUES = User.__table__, ApiToken.__table__, Venue.__table__
-# What an API request reads of its caller and the caller's venue: scope and state. Any
-# other attribute is loaded on first access (the object is known as partly loaded).
-_USER_COLUMNS = ("id", "email", "role", "departement_id", "structure_id", "venue_id",
-                 "is_active_account", "is_venue_lead")
-_VENUE_COLUMNS = ("id", "slug", "name", "departement_id", "label_status")
-# Built once and read with Core: it runs before every API request.
-_USER_BY_TOKEN = (
-    select(*(_USERS.c[name] for name in _USER_COLUMNS),
-           *(_VENUES.c[name] for name in _VENUE_COLUMNS))
-    .select_from(_TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
-                 .outerjoin(_VENUES, _VENUES.c.id == _USERS.c.venue_id))
-    .where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None),
-           _TOKENS.c.expires_at > bindparam("at", type_=UTCDateTime()),
-           _USERS.c.is_active_account.is_(True),
-           # an agent's token works only once the venue's label was approved
-           or_(_VENUES.c.label_status.is_(None),
-               _VENUES.c.label_status != literal_column(f"'{LabelStatus.PENDING.value}'")))
-)
-
-
 def user_for_token(token: str) -> User | None:
     """Return the active user owning a valid, unexpired token, else None.
 
-    One query per API request: the user with its venue (what a venue agent's calls
-    need), only through a live token of an active account.
+    One query per API request (``repository.user_for_token_hash``): the user with its
+    venue (what a venue agent's calls need), only through a live token of an active
+    account.
     """
     if not token or len(token) > 200:
         return None
-    found = fetch(_USER_BY_TOKEN, {"digest": _token_hash(token), "at": now()})
-    if not found:
-        return None
-    row = found[0]
-    width = len(_USER_COLUMNS)
-    user = as_loaded(User, dict(zip(_USER_COLUMNS, row[:width], strict=True)))
-    if user.venue_id is not None:
-        venue = as_loaded(Venue, dict(zip(_VENUE_COLUMNS, row[width:], strict=True)))
-        set_committed_value(user, "venue", venue)
-    return user
+    return user_for_token_hash(_token_hash(token), at=now())

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import psycopg
 from flask import Flask, g, has_app_context
@@ -15,9 +15,6 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.orm import class_mapper, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 
 from passnum.errors import DomainError
@@ -49,33 +46,6 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def as_stored(model: type, values: dict[str, Any]) -> Any:
-    """Put the row ``values`` of ``model``, just written or read with a Core statement,
-    into the session as a loaded object (no second write, no reload). Attributes not
-    given are loaded on first access.
-
-    The values go straight into the object's state, as the ORM's own loading does: no
-    attribute events, no history to reset (several times cheaper than the constructor
-    on the redemption path, which makes a handful of these per request)."""
-    instance = class_mapper(model).class_manager.new_instance()
-    instance_state(instance).dict.update(values)
-    make_transient_to_detached(instance)
-    db.session.add(instance)
-    return instance
-
-
-def as_loaded(model: type, values: dict[str, Any]) -> Any:
-    """The session's object for the row ``values`` (a Core read of ``model``'s columns):
-    the one already in the session, refreshed from it as ``populate_existing`` would,
-    or a new one known as loaded."""
-    known = db.session.identity_map.get(identity_key(model, values["id"]))
-    if known is None:
-        return as_stored(model, values)
-    for name, value in values.items():
-        set_committed_value(known, name, value)
-    return known
-
-
 @cache
 def driver_sql(statement: Any) -> str:
     """``statement`` (Core or ``text()``) compiled once for PostgreSQL with psycopg's
@@ -97,12 +67,12 @@ def driver_rows(statement: Any, params: dict[str, Any], *,
     """
     sql = driver_sql(statement)
     connection = db.session.connection()
+    driver: Any = connection.connection.driver_connection
     try:
-        found = connection.connection.driver_connection.execute(
-            sql, params, prepare=True).fetchall()
+        found = driver.execute(sql, params, prepare=True).fetchall()
     except psycopg.Error as err:
-        lost = connection.dialect.is_disconnect(err, connection.connection.dbapi_connection,
-                                                None)
+        lost = connection.dialect.is_disconnect(cast(Any, err),
+                                                connection.connection.dbapi_connection, None)
         if lost:
             connection.invalidate(err)
         raise DBAPIError.instance(sql, params, err, psycopg.Error,
@@ -126,7 +96,7 @@ def fetch(statement: Any, params: dict[str, Any], *, postgresql: Any = None) -> 
     return list(db.session.execute(statement, params).all())
 
 
-def on_commit(hook: Callable[[], None]) -> None:
+def on_commit(hook: Callable[[], object]) -> None:
     """Run ``hook`` after the current unit of work commits (dropped on rollback)."""
     g.setdefault("_after_commit", []).append(hook)
 

@@ -21,13 +21,13 @@ from passnum.api.schema import (
     RequestModel,
     ResponseModel,
 )
-from passnum.auth.models import Role
 from passnum.booklets.api import VoucherState
 from passnum.booklets.queries import voucher_state
 from passnum.core.ratelimit import limit_code_checks
-from passnum.errors import Forbidden, NotFound
+from passnum.errors import NotFound
 from passnum.extensions import db
-from passnum.redemptions import models, services
+from passnum.redemptions import services
+from passnum.redemptions.repository import RedemptionResult
 from passnum.redemptions.services import MAX_BASKET, check, redeem, undo
 from passnum.venues.models import Venue, Workshop
 
@@ -99,21 +99,9 @@ class Redemption(ResponseModel):
     vouchers: list[RedeemedVoucher] = Field(validation_alias="lines")
 
     @classmethod
-    def from_result(cls, result: models.Redemption) -> Redemption:
-        """The answer for what ``redeem`` or ``undo`` returned (its attributes: id,
-        venue_id, workshop_id, redeemed_at, undone_at, total_cents, lines of serial and
-        value_cents)."""
-        return cls.model_validate(_as_result(result), from_attributes=True)
-
-
-def _as_result(redemption: models.Redemption) -> dict[str, Any]:
-    """A stored redemption seen with the attributes ``Redemption.from_result`` reads."""
-    lines = [{"serial": line.voucher.serial, "value_cents": line.value_cents}
-             for line in redemption.lines]
-    return {"id": redemption.id, "venue_id": redemption.venue_id,
-            "workshop_id": redemption.workshop_id, "redeemed_at": redemption.redeemed_at,
-            "undone_at": redemption.undone_at, "lines": lines,
-            "total_cents": sum(line["value_cents"] for line in lines)}
+    def from_result(cls, result: RedemptionResult) -> Redemption:
+        """The answer for what ``redeem`` or ``undo`` returned."""
+        return cls.model_validate(result, from_attributes=True)
 
 
 @bp.get("/vouchers/check")
@@ -130,13 +118,9 @@ def check_voucher_endpoint(query: CheckQuery) -> VoucherCheck:
 
 
 def _actor_venue() -> Venue:
-    """The caller's venue: only venue agents redeem."""
-    if current_user.role != Role.VENUE_AGENT:
-        raise Forbidden("Seuls les agents d'un lieu labellisé encaissent des chèques.")
-    venue = db.session.get(Venue, current_user.venue_id)
-    if venue is None:
-        raise NotFound("Lieu introuvable.")
-    return venue
+    """The caller's venue (the route's policy lets only venue agents in; the service
+    checks that they redeem for it)."""
+    return db.session.get_one(Venue, current_user.venue_id)
 
 
 @bp.post("/redemptions")
@@ -176,7 +160,4 @@ def redeem_endpoint(body: RedemptionCreate) -> tuple[Redemption, int, dict[str, 
     ok={200: Reply("Encaissement annulé.", Redemption)}, errors=(401, 403, 404, 409, 422)))
 def undo_endpoint(redemption_id: int) -> Redemption:
     """Undo a redemption made by mistake within 24 hours."""
-    redemption = db.session.get(models.Redemption, redemption_id)
-    if redemption is None:
-        raise NotFound("Encaissement introuvable.")
-    return Redemption.from_result(undo(redemption, actor=current_user, ip=request.remote_addr))
+    return Redemption.from_result(undo(redemption_id, actor=current_user, ip=request.remote_addr))

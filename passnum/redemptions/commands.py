@@ -10,7 +10,6 @@ from passnum.auth.models import Role, User
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.extensions import db
-from passnum.redemptions.models import Redemption
 from passnum.redemptions.services import redeem, undo
 from passnum.venues.models import Workshop
 
@@ -39,7 +38,7 @@ def redeem_command(email: str, codes: tuple[str, ...], workshop_id: int | None) 
         with unit_of_work():
             redemption = redeem(list(codes), venue=agent.venue, workshop=workshop, actor=agent,
                                 channel="cli")
-            serials = [line.voucher.serial for line in redemption.lines]
+            serials = [line.serial for line in redemption.lines]
     except DomainError as err:
         raise click.ClickException(f"{err.message} ({err.code})") from err
     click.echo(f"Encaissement n° {redemption.id} : {', '.join(serials)}")
@@ -51,12 +50,9 @@ def redeem_command(email: str, codes: tuple[str, ...], workshop_id: int | None) 
 def undo_command(email: str, redemption_id: int) -> None:
     """Undo a redemption made by mistake (within 24 hours)."""
     agent = _agent(email)
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        raise click.ClickException("Encaissement introuvable.")
     try:
         with unit_of_work():
-            undo(redemption, actor=agent)
+            undo(redemption_id, actor=agent)
     except DomainError as err:
         raise click.ClickException(f"{err.message} ({err.code})") from err
     click.echo(f"Encaissement n° {redemption_id} annulé.")

@@ -100,8 +100,7 @@ def undo_redemption(redemption_id: int) -> ResponseReturnValue:
             back_url=url_for("history.index"))
     try:
         with unit_of_work():
-            undo(get_redemption(venue_id, redemption_id), actor=current_user,
-                 ip=request.remote_addr)
+            undo(redemption_id, actor=current_user, ip=request.remote_addr)
     except DomainError as err:
         if err.http_status == 404:
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -26,31 +27,37 @@ def live_redemption_of(voucher_id: int) -> Redemption | None:
     )
 
 
-def redemption_for_key(actor_id: int, key: str) -> Redemption | None:
-    """The redemption an actor already made with this idempotency key, if any."""
-    return db.session.scalar(
-        select(Redemption)
-        .options(selectinload(Redemption.lines).selectinload(RedemptionLine.voucher))
-        .where(Redemption.actor_id == actor_id, Redemption.idempotency_key == key)
-    )
-
-
-def attendance_count(workshop_id: int) -> int:
-    """People registered to a workshop: its live redemptions."""
+def registered_count(workshop_id: int) -> int:
+    """People registered to a workshop: its live (not undone) redemptions."""
     return db.session.scalar(
         select(func.count()).select_from(Redemption)
         .where(Redemption.workshop_id == workshop_id, Redemption.undone_at.is_(None))
     ) or 0
 
 
+def registered_counts(workshop_ids: list[int]) -> dict[int, int]:
+    """``registered_count`` of several workshops at once (absent ones count 0)."""
+    if not workshop_ids:
+        return {}
+    rows = db.session.execute(
+        select(Redemption.workshop_id, func.count())
+        .where(Redemption.workshop_id.in_(workshop_ids), Redemption.undone_at.is_(None))
+        .group_by(Redemption.workshop_id)
+    )
+    counts = {workshop_id: 0 for workshop_id in workshop_ids}
+    for workshop_id, n in rows:
+        counts[cast(int, workshop_id)] = n  # never None: the ids asked for
+    return counts
+
+
 def in_closed_statement(redemption_id: int) -> bool:
     """True when a line of the redemption is on a statement past its draft stage."""
-    return db.session.scalar(
+    return (db.session.scalar(
         select(func.count()).select_from(RedemptionLine)
         .join(Statement, Statement.id == RedemptionLine.statement_id)
         .where(RedemptionLine.redemption_id == redemption_id,
                Statement.status != StatementStatus.DRAFT)
-    ) > 0
+    ) or 0) > 0
 
 
 @dataclass(frozen=True)

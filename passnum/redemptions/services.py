@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, String, any_, bindparam, or_, select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from passnum.audit.services import record
-from passnum.auth.models import Role, User
-from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
+from passnum.auth.models import User
+from passnum.auth.scope import may_redeem_at, may_undo_at
+from passnum.booklets.models import BookletStatus, Voucher, VoucherStatus
 from passnum.booklets.queries import ParsedCode, find_voucher, parse_code
 from passnum.core.clock import PARIS, now, today
-from passnum.core.db import as_loaded, as_stored, fetch
 from passnum.core.formatting import as_utc, datetime_fr, plural
 from passnum.errors import (
     AuditNote,
@@ -26,16 +25,18 @@ from passnum.errors import (
     RuleRefused,
 )
 from passnum.extensions import db
-from passnum.programmes.models import Programme
-from passnum.redemptions import tallies, writes
-from passnum.redemptions.models import Redemption, RedemptionLine
-from passnum.redemptions.queries import (
-    attendance_count,
-    in_closed_statement,
-    live_redemption_of,
-    redemption_for_key,
+from passnum.redemptions import repository, tallies
+from passnum.redemptions.models import Redemption
+from passnum.redemptions.queries import in_closed_statement, live_redemption_of, registered_count
+from passnum.redemptions.repository import (
+    HeldVoucher,
+    LockedBasket,
+    NewLine,
+    NewRedemption,
+    RedeemedLine,
+    RedemptionResult,
 )
-from passnum.redemptions.tallies import Taken, uncount_redemption
+from passnum.redemptions.tallies import uncount_redemption
 from passnum.redemptions.validation import (
     INVALID_CODE_MESSAGE,
     invalid_code,
@@ -134,7 +135,7 @@ def _refuse(error: type[DomainError], code: str, message: str, *, actor: User, v
 def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | None,
                               count: int, refuse: Any) -> None:
     """Venue label active; workshop of this venue, open, not full, priced ``count``."""
-    if actor.role != Role.ADMIN and actor.venue_id != venue.id:
+    if not may_redeem_at(actor, venue.id):
         raise Forbidden("Vous ne pouvez encaisser que pour votre propre lieu.")
     if not venue.is_label_active:
         raise refuse(RuleRefused, "venue_not_active",
@@ -153,65 +154,9 @@ def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | No
         raise refuse(RuleRefused, "wrong_voucher_count",
                      f"Cet atelier coûte {plural(workshop.price_vouchers, 'chèque')} : "
                      f"présentez-en {workshop.price_vouchers}, pas {count}.")
-    if attendance_count(workshop.id) >= workshop.capacity:
+    if registered_count(workshop.id) >= workshop.capacity:
         raise refuse(RuleRefused, "workshop_full",
                      f"Cet atelier est complet ({workshop.capacity} places).")
-
-
-@dataclass(frozen=True)
-class _Held:
-    """A voucher of the basket, locked, with what the rules and the tallies need of its
-    booklet and programme (read with it, in the same statement)."""
-
-    voucher: Voucher
-    booklet_status: str
-    programme_closed: bool
-    valid_from: date
-    expires_on: date
-    taken: Taken
-
-    def reason(self, on: date) -> str | None:
-        """Why this voucher cannot be taken on ``on``, or None (``refusal_reason``)."""
-        return _reason(self.voucher.status, self.booklet_status, self.programme_closed,
-                       self.valid_from, self.expires_on, on=on)
-
-
-_V, _B, _P, _R = (Voucher.__table__, Booklet.__table__, Programme.__table__,
-                  Redemption.__table__)
-_VOUCHER_COLUMNS = tuple(column.key for column in _V.c)
-
-
-def _lock_basket_statement(wanted: Any) -> Any:
-    """The locking read of a basket, in one round trip: the vouchers ``wanted`` names
-    with their booklets and programmes, locked in id order (two overlapping baskets
-    cannot deadlock), and the redemption this actor already made with this
-    Idempotency-Key, if any."""
-    known_key = select(_R.c.id).where(_R.c.actor_id == bindparam("actor_id"),
-                                      _R.c.idempotency_key == bindparam("key"))
-    return (
-        select(*_V.c, _B.c.status, _B.c.programme_id, _B.c.departement_id, _B.c.structure_id,
-               _B.c.valid_from, _B.c.expires_on, _P.c.closed_at, known_key.scalar_subquery())
-        .select_from(_V.join(_B, _B.c.id == _V.c.booklet_id)
-                     .join(_P, _P.c.id == _B.c.programme_id))
-        .where(wanted).order_by(_V.c.id).with_for_update(of=_V)
-    )
-
-
-# Built once: constructing statements costs more than running them on this hot path.
-# Any basket: expanded ``IN`` lists (SQLite), or two array parameters (``= ANY``: one
-# statement text for any basket, PostgreSQL).
-_LOCK_BASKET = _lock_basket_statement(
-    or_(_V.c.serial.in_(bindparam("serials", expanding=True)),
-        _V.c.manual_code.in_(bindparam("manuals", expanding=True))))
-_LOCK_BASKET_POSTGRESQL = _lock_basket_statement(
-    or_(_V.c.serial == any_(bindparam("serials", type_=ARRAY(String))),
-        _V.c.manual_code == any_(bindparam("manuals", type_=ARRAY(String)))))
-# PostgreSQL, a basket of one code (nearly every scan): the arrays' plan depends on
-# their lengths, so PostgreSQL plans that statement again at every execution (a
-# quarter of a redemption's time in the database); with one scalar code the prepared
-# statement keeps its plan.
-_LOCK_ONE_SERIAL = _lock_basket_statement(_V.c.serial == bindparam("code", type_=String))
-_LOCK_ONE_MANUAL = _lock_basket_statement(_V.c.manual_code == bindparam("code", type_=String))
 
 
 def _parse_all(codes: list[str], refuse: Any) -> list[ParsedCode]:
@@ -230,43 +175,29 @@ def _parse_all(codes: list[str], refuse: Any) -> list[ParsedCode]:
     return [p for p in parsed if p is not None]
 
 
-def _lock_basket(parsed: list[ParsedCode], *, actor_id: int,
-                 key: str | None) -> tuple[list[_Held], int | None]:
-    """Lock and read the vouchers these codes name; return them and the id of the
-    redemption already made with ``key`` by this actor (None if none or no key).
-
-    Rows are read once locked, so a concurrent redemption committed meanwhile is seen.
-    """
-    db.session.flush()  # pending changes first, as an ORM query's autoflush would
-    params = {"serials": [p.serial for p in parsed if p.serial is not None],
-              "manuals": [p.manual_code for p in parsed if p.manual_code is not None],
-              "actor_id": actor_id, "key": key}
-    postgresql = _LOCK_BASKET_POSTGRESQL
-    if len(parsed) == 1:
-        (one,) = parsed
-        postgresql, params["code"] = ((_LOCK_ONE_SERIAL, one.serial) if one.serial is not None
-                                      else (_LOCK_ONE_MANUAL, one.manual_code))
-    rows = fetch(_LOCK_BASKET, params, postgresql=postgresql)
-    width = len(_VOUCHER_COLUMNS)
-    held = []
-    for row in rows:
-        voucher = as_loaded(Voucher, dict(zip(_VOUCHER_COLUMNS, row[:width], strict=True)))
-        status, programme_id, departement_id, structure_id, valid_from, expires_on, closed_at \
-            = row[width:width + 7]
-        held.append(_Held(voucher, status, closed_at is not None, valid_from, expires_on,
-                          Taken(voucher.booklet_id, programme_id, departement_id,
-                                structure_id, voucher.value_cents)))
-    return held, rows[0][-1] if rows else None
+def _reason_of(held: HeldVoucher, on: date) -> str | None:
+    """Why a locked voucher cannot be taken on ``on``, or None (``refusal_reason``)."""
+    return _reason(held.status, held.booklet_status, held.programme_closed, held.valid_from,
+                   held.expires_on, on=on)
 
 
-def _match(parsed: list[ParsedCode], held: list[_Held], refuse: Any) -> list[_Held]:
+def _lock(parsed: list[ParsedCode], *, actor_id: int, key: str | None) -> LockedBasket:
+    """Lock the vouchers these codes name (``repository.lock_basket``)."""
+    return repository.lock_basket(
+        [p.serial for p in parsed if p.serial is not None],
+        [p.manual_code for p in parsed if p.manual_code is not None],
+        actor_id=actor_id, key=key)
+
+
+def _match(parsed: list[ParsedCode], held: tuple[HeldVoucher, ...],
+           refuse: Any) -> list[HeldVoucher]:
     """The locked voucher of each code, in the basket's order; refuse unknown codes and
     a voucher presented twice."""
-    by_serial = {h.voucher.serial: h for h in held}
-    by_manual = {h.voucher.manual_code: h for h in held}
-    found = [by_serial.get(p.serial) if p.serial is not None else by_manual.get(p.manual_code)
-             for p in parsed]
-    verdicts = [{"index": i, "serial": h.voucher.serial if h else None,
+    by_serial = {h.serial: h for h in held}
+    by_manual = {h.manual_code: h for h in held}
+    found = [by_serial.get(p.serial) if p.serial is not None
+             else by_manual.get(p.manual_code or "") for p in parsed]
+    verdicts = [{"index": i, "serial": h.serial if h else None,
                  "code": "ok" if h else "unknown_code",
                  "message": "" if h else "Aucun chèque ne correspond à ce code."}
                 for i, h in enumerate(found)]
@@ -274,13 +205,14 @@ def _match(parsed: list[ParsedCode], held: list[_Held], refuse: Any) -> list[_He
     if len(basket) != len(found):
         raise refuse(NotFound, "unknown_code", "Aucun chèque ne correspond à ce code.",
                      verdicts=verdicts)
-    if len({h.voucher.id for h in basket}) != len(basket):
+    if len({h.id for h in basket}) != len(basket):
         raise refuse(InvalidInput, "duplicate_code",
                      "Le même chèque figure deux fois dans le panier.", verdicts=verdicts)
     return basket
 
 
-def _replay(redemption: Redemption, held: list[_Held], refuse: Any) -> Redemption:
+def _replay(redemption: RedemptionResult, held: tuple[HeldVoucher, ...],
+            refuse: Any) -> RedemptionResult:
     """The redemption made earlier with the same Idempotency-Key, returned unchanged if
     it took these very vouchers and still stands.
 
@@ -288,33 +220,41 @@ def _replay(redemption: Redemption, held: list[_Held], refuse: Any) -> Redemptio
     ``Conflict`` (``redemption_undone``, audited) once it was undone: a retry arriving
     after the undo must not read as "taken", since nothing is.
     """
-    if {line.voucher_id for line in redemption.lines} != {h.voucher.id for h in held}:
+    if {line.voucher_id for line in redemption.lines} != {h.id for h in held}:
         raise RuleRefused("Cette clé d'idempotence a déjà servi pour un autre encaissement : "
                           "utilisez une nouvelle clé.", code="idempotency_key_reused")
     if redemption.undone_at is not None:
         day, time = datetime_fr(redemption.undone_at).split()
         message = (f"Cet encaissement a été annulé le {day} à {time} : aucun chèque n'est "
                    "encaissé. Scannez de nouveau pour encaisser.")
-        verdicts = [{"index": i, "serial": line.voucher.serial, "code": "redemption_undone",
+        verdicts = [{"index": i, "serial": line.serial, "code": "redemption_undone",
                      "message": message} for i, line in enumerate(redemption.lines)]
         error = refuse(Conflict, "redemption_undone", message, verdicts=verdicts)
         error.details.update(redemption_id=redemption.id,
                              undone_at=as_utc(redemption.undone_at).isoformat(
                                  timespec="seconds").replace("+00:00", "Z"))
         raise error
-    redemption.replayed = True
-    return redemption
+    return replace(redemption, replayed=True)
+
+
+def _known(redemption_id: int) -> RedemptionResult:
+    """The stored redemption the locking read named (it exists: its row was read)."""
+    found = repository.find_redemption(redemption_id)
+    assert found is not None
+    return found
 
 
 def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: User,
            channel: str, idempotency_key: str | None = None,
-           ip: str | None = None) -> Redemption:
+           ip: str | None = None) -> RedemptionResult:
     """Take vouchers at a venue, all or nothing, each at most once ever.
 
-    A known ``idempotency_key`` of this actor returns the first redemption unchanged
-    (``replayed`` set), provided it names the same vouchers and was not undone.
-    Signatures are verified before any write; the vouchers' rows are locked, checked,
-    then updated conditionally, and a unique index allows one live line per voucher.
+    Only an agent of ``venue`` redeems there (``scope.may_redeem_at``, else
+    ``Forbidden``). A known ``idempotency_key`` of this actor returns the first
+    redemption unchanged (``replayed`` set), provided it names the same vouchers and was
+    not undone. Signatures are verified before any write; the vouchers' rows are
+    locked, checked, then updated conditionally, and a unique index allows one live line
+    per voucher.
     Raises ``DomainError`` subclasses with codes ``invalid_code``, ``unknown_code``,
     ``duplicate_code``, ``already_redeemed``, ``voucher_revoked``, ``voucher_expired``,
     ``not_yet_valid``, ``not_activated``, ``programme_closed``, ``venue_not_active``,
@@ -330,79 +270,78 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
                        workshop=workshop, **kw)
 
     parsed = _parse_all(codes, refuse)
-    held, known = _lock_basket(parsed, actor_id=actor.id, key=idempotency_key)
-    if known is not None:
-        return _replay(db.session.get(Redemption, known), held, refuse)
-    basket = _match(parsed, held, refuse)
+    locked = _lock(parsed, actor_id=actor.id, key=idempotency_key)
+    if locked.known_redemption_id is not None:
+        return _replay(_known(locked.known_redemption_id), locked.vouchers, refuse)
+    basket = _match(parsed, locked.vouchers, refuse)
     _check_venue_and_workshop(actor, venue, workshop, len(basket), refuse)
     day = today()
-    verdicts = [{"index": i, "serial": h.voucher.serial, "code": h.reason(day) or "ok",
-                 "message": ""} for i, h in enumerate(basket)]
-    refused = [(h.voucher, verdict) for h, verdict in zip(basket, verdicts, strict=True)
+    verdicts: list[dict[str, Any]] = [
+        {"index": i, "serial": h.serial, "code": _reason_of(h, day) or "ok", "message": ""}
+        for i, h in enumerate(basket)]
+    refused = [(h, verdict) for h, verdict in zip(basket, verdicts, strict=True)
                if verdict["code"] != "ok"]
-    if refused and idempotency_key and (
-            known_now := redemption_for_key(actor.id, idempotency_key)):
-        return _replay(known_now, held, refuse)  # the same request, committed meanwhile
-    for voucher, verdict in refused:
-        verdict["message"] = _message(verdict["code"], voucher)
+    if refused and idempotency_key and (known_now := repository.find_redemption_by_key(
+            actor.id, idempotency_key)):
+        return _replay(known_now, locked.vouchers, refuse)  # the same request, committed meanwhile
+    for held, verdict in refused:
+        verdict["message"] = _message(verdict["code"], _voucher(held.id))
     if refused:
-        voucher, first = refused[0]
+        held, first = refused[0]
         error = Conflict if first["code"] == "already_redeemed" else RuleRefused
         message = first["message"] if len(basket) == 1 else (
-            f"Chèque {voucher.serial} refusé : {first['message']} Aucun chèque n'a été encaissé.")
+            f"Chèque {held.serial} refusé : {first['message']} Aucun chèque n'a été encaissé.")
         raise refuse(error, first["code"], message, verdicts=verdicts)
     return _record(basket, venue=venue, workshop=workshop, actor=actor, channel=channel,
                    idempotency_key=idempotency_key, ip=ip)
 
 
-def _record(basket: list[_Held], *, venue: Venue, workshop: Workshop | None, actor: User,
-            channel: str, idempotency_key: str | None, ip: str | None) -> Redemption:
-    """Write the redemption (``writes.write``: the conditional update, its rows, the
-    tallies), then the audit event last (its lock is held until commit)."""
+def _voucher(voucher_id: int) -> Voucher:
+    """A refused voucher as stored now, for its refusal's sentence (the locking read saw
+    it as it is: an object loaded earlier in the transaction may be older)."""
+    voucher = db.session.get(Voucher, voucher_id, populate_existing=True)
+    assert voucher is not None
+    return voucher
+
+
+def _record(basket: list[HeldVoucher], *, venue: Venue, workshop: Workshop | None,
+            actor: User, channel: str, idempotency_key: str | None,
+            ip: str | None) -> RedemptionResult:
+    """Write the redemption (``repository.write_redemption``: the conditional update,
+    its rows, the tallies), then the audit event last (its lock is held until commit)."""
     at = now()
-    values = {"venue_id": venue.id, "workshop_id": workshop.id if workshop else None,
-              "actor_id": actor.id, "idempotency_key": idempotency_key, "redeemed_at": at}
-    rows = [{"voucher_id": h.voucher.id, "departement_id": h.taken.departement_id,
-             "value_cents": h.taken.value_cents} for h in basket]
+    new = NewRedemption(
+        venue_id=venue.id, workshop_id=workshop.id if workshop else None, actor_id=actor.id,
+        idempotency_key=idempotency_key, redeemed_at=at,
+        lines=tuple(NewLine(h.id, h.departement_id, h.value_cents) for h in basket))
     changes = tallies.deltas(venue_id=venue.id, theme_id=workshop.theme_id if workshop else None,
                              at=at, taken=[h.taken for h in basket])
-    redemption_id, line_ids = writes.write(values, rows, changes)
-    vouchers = [h.voucher for h in basket]
-    for voucher in vouchers:
-        # already written by the update: tell the session without a second write
-        set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
-        set_committed_value(voucher, "redeemed_at", at)
-    redemption = as_stored(Redemption, {"id": redemption_id, "undone_at": None,
-                                        "undone_by_id": None, **values})
-    lines = [as_stored(RedemptionLine, {"id": line_id, "undone_at": None, "statement_id": None,
-                                        "redemption_id": redemption_id, "created_at": at,
-                                        **row})
-             for line_id, row in zip(line_ids, rows, strict=True)]
-    for line, voucher in zip(lines, vouchers, strict=True):
-        set_committed_value(line, "voucher", voucher)
-        set_committed_value(line, "redemption", redemption)
-    set_committed_value(redemption, "lines", lines)
-    set_committed_value(redemption, "venue", venue)
-    set_committed_value(redemption, "workshop", workshop)
+    redemption = RedemptionResult(
+        id=repository.write_redemption(new, changes), venue_id=venue.id,
+        workshop_id=new.workshop_id, redeemed_at=at, undone_at=None,
+        lines=tuple(RedeemedLine(h.id, h.serial, h.value_cents, h.departement_id)
+                    for h in basket))
     record("voucher.redeemed", actor_id=actor.id, object_type="redemption",
-           object_id=redemption_id, ip=ip,
-           details={"venue_id": venue.id, "workshop_id": values["workshop_id"],
-                    "serials": [v.serial for v in vouchers], "channel": channel,
-                    "total_cents": sum(row["value_cents"] for row in rows)})
+           object_id=redemption.id, ip=ip,
+           details={"venue_id": venue.id, "workshop_id": new.workshop_id,
+                    "serials": [line.serial for line in redemption.lines], "channel": channel,
+                    "total_cents": redemption.total_cents})
     return redemption
 
 
 # --- Undo ---------------------------------------------------------------------------------
 
 
-def undo(redemption: Redemption, *, actor: User, ip: str | None = None) -> Redemption:
+def undo(redemption_id: int, *, actor: User, ip: str | None = None) -> RedemptionResult:
     """Undo a redemption made by mistake: within 24 hours, not in a validated statement.
 
-    The vouchers become usable again. Raises ``Forbidden`` (another venue),
-    ``Conflict`` (``already_undone``, ``statement_validated``) and ``RuleRefused``
-    (``undo_expired``).
+    Only an agent of the redemption's venue undoes it (``scope.may_undo_at``); for
+    anyone else, as for an unknown id, ``NotFound``. The vouchers become usable again
+    (revoked if their booklet was revoked meanwhile). Raises ``Conflict``
+    (``already_undone``, ``statement_validated``) and ``RuleRefused`` (``undo_expired``).
     """
-    if actor.role != Role.ADMIN and actor.venue_id != redemption.venue_id:
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or not may_undo_at(actor, redemption.venue_id):
         raise NotFound("Encaissement introuvable.")
     db.session.execute(select(Redemption.id).where(Redemption.id == redemption.id)
                        .with_for_update())
@@ -427,8 +366,12 @@ def undo(redemption: Redemption, *, actor: User, ip: str | None = None) -> Redem
     redemption.undone_at, redemption.undone_by_id = at, actor.id
     db.session.flush()
     uncount_redemption(redemption)
+    serials = [line.voucher.serial for line in redemption.lines]
     record("redemption.undone", actor_id=actor.id, object_type="redemption",
-           object_id=redemption.id, ip=ip,
-           details={"serials": [line.voucher.serial for line in redemption.lines]})
-    return redemption
-
+           object_id=redemption.id, ip=ip, details={"serials": serials})
+    return RedemptionResult(
+        id=redemption.id, venue_id=redemption.venue_id, workshop_id=redemption.workshop_id,
+        redeemed_at=redemption.redeemed_at, undone_at=at,
+        lines=tuple(RedeemedLine(line.voucher_id, serial, line.value_cents,
+                                 line.departement_id)
+                    for line, serial in zip(redemption.lines, serials, strict=True)))

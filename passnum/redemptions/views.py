@@ -30,9 +30,10 @@ from passnum.core.forms import FrenchForm
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import DomainError, Forbidden
 from passnum.extensions import db
+from passnum.redemptions.queries import registered_counts
 from passnum.redemptions.services import VoucherCheck, check, redeem
 from passnum.venues.models import Venue, Workshop
-from passnum.venues.queries import registered_counts, todays_workshops, workshop_state
+from passnum.venues.queries import todays_workshops, workshop_state
 
 bp = Blueprint("redemptions", __name__)
 
@@ -114,7 +115,7 @@ def _default_workshop(workshops: list[Workshop]) -> int | None:
     states = [(workshop_state(w, at), w.id) for w in workshops]
     ongoing = [wid for state, wid in states if state == "ongoing"]
     upcoming = [wid for state, wid in states if state == "upcoming"]
-    return (ongoing or upcoming or [None])[0]
+    return next(iter(ongoing or upcoming), None)
 
 
 def _workshop_choices(venue_id: int, *, max_price: int | None = None) -> list[WorkshopChoice]:
@@ -300,9 +301,10 @@ def _redeem_on_page(token: str, venue: Venue) -> ResponseReturnValue:
             redemption = redeem([token], venue=venue, workshop=workshop, actor=current_user,
                                 channel="web", idempotency_key=form.key.data,
                                 ip=request.remote_addr)
-            redeemed = Redeemed([line.voucher.serial for line in redemption.lines],
-                                sum(line.value_cents for line in redemption.lines),
-                                redemption.workshop.title if redemption.workshop else None)
+            taken_for = (db.session.get(Workshop, redemption.workshop_id)
+                         if redemption.workshop_id is not None else None)
+            redeemed = Redeemed([line.serial for line in redemption.lines],
+                                redemption.total_cents, taken_for.title if taken_for else None)
     except DomainError as err:
         if err.code in UNKNOWN_CODES:
             return _unknown_page(err)

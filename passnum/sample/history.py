@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from passnum.audit.services import record_note
 from passnum.auth.models import Role, User
+from passnum.auth.services import create_user
 from passnum.beneficiaries.services import create_beneficiary
 from passnum.beneficiaries.validation import identity_key
 from passnum.booklets.models import Booklet, VoucherStatus
@@ -41,7 +42,7 @@ from passnum.extensions import db
 from passnum.programmes.models import Allocation, Structure
 from passnum.programmes.services import set_allocation
 from passnum.redemptions.services import redeem
-from passnum.sample.demo import DEMO_DOMAIN, load_demo
+from passnum.sample.demo import DEMO_DOMAIN, DEMO_PASSWORD, load_demo
 from passnum.sample.shapes import (
     COMMUNES,
     FIRST_NAMES,
@@ -151,6 +152,9 @@ class _History:
 
     def plan(self) -> None:
         """Workshops, stock printing, people, a suspension, the statements' workflow."""
+        # first of all, so that every venue's scans are its own agent's
+        self.at_time(datetime.combine(self.starts_on, datetime.min.time(), PARIS),
+                     self._front_desks)
         for index, venue in enumerate(self.venues):
             self._plan_workshops(index, venue)
         for structure in self.structures:
@@ -210,8 +214,18 @@ class _History:
         return self.issuers.get(structure.id, self.admin)
 
     def _agent(self, venue: Venue) -> User:
-        """The venue's demo agent, or the administrator where the demo has none."""
-        return self.agents.get(venue.id, self.admin)
+        """The venue's agent (``_front_desks`` gave one to every venue)."""
+        return self.agents[venue.id]
+
+    def _front_desks(self) -> None:
+        """An agent account for each venue the demo gives none: only a venue's own
+        agents take vouchers there."""
+        for venue in self.venues:
+            if venue.id not in self.agents:
+                self.agents[venue.id] = create_user(
+                    email=f"accueil-{venue.slug}@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
+                    role=Role.VENUE_AGENT.value, full_name="Accueil", venue_id=venue.id,
+                    actor_id=self.admin.id)
 
     def _printer(self, structure: Structure) -> Callable[[], None]:
         def act() -> None:

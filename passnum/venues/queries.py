@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from passnum.auth.models import Role, User
@@ -149,28 +149,6 @@ def get_workshop(actor: User, workshop_id: int) -> Workshop:
     if workshop is None or not can_manage_venue(actor, workshop.venue_id):
         raise NotFound("Atelier introuvable.")
     return workshop
-
-
-def registered_count(workshop_id: int) -> int:
-    """People registered: live (not undone) redemptions made for the workshop."""
-    return db.session.scalar(
-        select(func.count()).select_from(Redemption)
-        .where(Redemption.workshop_id == workshop_id, Redemption.undone_at.is_(None))
-    ) or 0
-
-
-def registered_counts(workshop_ids: list[int]) -> dict[int, int]:
-    """``registered_count`` of several workshops at once (absent ones count 0)."""
-    if not workshop_ids:
-        return {}
-    rows = db.session.execute(
-        select(Redemption.workshop_id, func.count())
-        .where(Redemption.workshop_id.in_(workshop_ids), Redemption.undone_at.is_(None))
-        .group_by(Redemption.workshop_id)
-    )
-    counts = {workshop_id: 0 for workshop_id in workshop_ids}
-    counts.update({workshop_id: n for workshop_id, n in rows})
-    return counts
 
 
 def attendance(workshop_id: int) -> list[AttendanceRow]:

@@ -19,10 +19,10 @@ from passnum.core.clock import now
 from passnum.core.formatting import agree, datetime_fr, plural
 from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
+from passnum.redemptions.queries import registered_count
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
 from passnum.venues.queries import (
     can_manage_venue,
-    registered_count,
     workshop_ends_at,
     workshop_state,
 )

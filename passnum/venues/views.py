@@ -13,6 +13,7 @@ from passnum.core.clock import now
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
+from passnum.redemptions.queries import registered_counts
 from passnum.venues import queries
 from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
 from passnum.venues.label_views import bp as labels_bp
@@ -88,7 +89,7 @@ def workshops() -> ResponseReturnValue:
     venues = queries.all_venues() if current_user.role == Role.ADMIN else []
     return render_template(
         "venues/workshops.html", venue=venue, venues=venues, workshops=items,
-        include_past=include_past, counts=queries.registered_counts([w.id for w in items]),
+        include_past=include_past, counts=registered_counts([w.id for w in items]),
         state=queries.workshop_state, labels=WORKSHOP_STATE_LABELS,
     )
 

@@ -188,7 +188,7 @@ def test_a_queued_scan_whose_redemption_was_undone_is_shown_refused(
             taken = redeem([code], venue=agent.venue, workshop=None, actor=agent,
                            channel="test", idempotency_key=key)
         with unit_of_work():
-            undo(taken, actor=agent)
+            undo(taken.id, actor=agent)
 
     page.context.set_offline(False)
     expect(row).to_have_attribute("data-state", "bad")

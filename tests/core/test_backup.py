@@ -48,7 +48,7 @@ def test_a_restored_backup_holds_every_voucher_state(app, tmp_path):
     # life goes on after the backup...
     take(world, kept.vouchers[3:6])
     with unit_of_work():
-        undo(db.session.merge(first), actor=world.agent78)
+        undo(first.id, actor=world.agent78)
     issue(world.issuer78, make_beneficiary(world.issuer78, last_name="Apres"))
     assert states() != before
     db.session.commit()

@@ -72,7 +72,7 @@ def test_redeem_and_undo_move_the_tallies_and_counters(world):
     assert tallies.differences() == []
 
     with clock.frozen(boundary + timedelta(hours=1)), unit_of_work():
-        undo(mixed, actor=world.agent78)
+        undo(mixed.id, actor=world.agent78)
     assert venue_tallies()[(world.d92.id, next_month.isoformat(), theme)] == (0, 0, 0)
     db.session.expire_all()
     assert (b78.vouchers_redeemed, b92.vouchers_redeemed) == (2, 0)
@@ -85,7 +85,7 @@ def test_undo_after_revocation_leaves_the_voucher_revoked(world):
     with unit_of_work():
         revoke_booklet(world.issuer78, booklet, reason="stolen", note="")
     with unit_of_work():
-        undo(redemption, actor=world.agent78)
+        undo(redemption.id, actor=world.agent78)
     db.session.expire_all()
     assert {v.status for v in booklet.vouchers} == {"revoked"}
     assert booklet.vouchers_redeemed == 0

@@ -92,7 +92,7 @@ def test_validation_brings_the_draft_up_to_date_then_freezes_it(march):
 
     # undo within 24 hours is refused once the line is on a validated statement
     with pytest.raises(DomainError) as err, at(paris(2024, 4, 1, 9)), unit_of_work():
-        undo(late, actor=sw.places["a"].agent)
+        undo(late.id, actor=sw.places["a"].agent)
     assert err.value.code == "statement_validated"
 
     sw.take("a", paris(2024, 3, 31, 23, 59), "78")  # a straggler: next statement
@@ -111,7 +111,7 @@ def test_undo_of_a_line_in_a_draft_takes_it_off_the_draft(march):
     generate(sw.world.manager78, statement.venue, statement.departement, MARCH,
              paris(2024, 3, 31, 22, 30))
     with at(paris(2024, 4, 1, 8)), unit_of_work():
-        undo(taken, actor=sw.places["a"].agent)
+        undo(taken.id, actor=sw.places["a"].agent)
 
     validated = validate(sw.world.manager78, statement, paris(2024, 4, 1, 9))
 
@@ -124,7 +124,7 @@ def test_an_empty_draft_cannot_be_validated(app):
     statement = generate(sw.world.manager78, sw.places["a"].venue, sw.dep("78"), MARCH,
                          paris(2024, 3, 31, 22, 30))
     with at(paris(2024, 4, 1, 8)), unit_of_work():
-        undo(taken, actor=sw.places["a"].agent)
+        undo(taken.id, actor=sw.places["a"].agent)
     assert refused(services.validate, sw.world.manager78, statement).code == \
         "nothing_to_state"
 

@@ -7,11 +7,10 @@ import pytest
 from passnum.auth.models import Role
 from passnum.core.clock import frozen
 from passnum.errors import NotFound
+from passnum.redemptions.queries import registered_count, registered_counts
 from passnum.venues.queries import (
     attendance,
     get_workshop,
-    registered_count,
-    registered_counts,
     todays_workshops,
     workshop_state,
     workshops_of,
