@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from passnum.audit.services import record
-from passnum.auth.models import Role, User
-from passnum.auth.permissions import require_role
+from passnum.auth.models import User
+from passnum.auth.scope import manages_workshops, require
 from passnum.core.clock import now
 from passnum.core.formatting import agree, datetime_fr, plural
 from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
@@ -56,7 +56,7 @@ class WorkshopValues:
 
 def _ensure_manages(actor: User, workshop: Workshop) -> None:
     """Raise ``Forbidden`` for other roles, ``NotFound`` for another venue's workshop."""
-    require_role(actor, Role.VENUE_AGENT, Role.ADMIN)
+    require(manages_workshops(actor))
     if not can_manage_venue(actor, workshop.venue_id):
         raise NotFound("Atelier introuvable.")
 
@@ -160,7 +160,7 @@ def create_workshop(
     ``InvalidInput`` / ``RuleRefused`` on a bad value (unknown or inactive theme, title
     too long, start in the past, duration, capacity or price out of range).
     """
-    require_role(actor, Role.VENUE_AGENT, Role.ADMIN)
+    require(manages_workshops(actor))
     if not can_manage_venue(actor, venue.id):
         raise Forbidden("Vous ne pouvez gérer que les ateliers de votre lieu.")
     values = _clean(theme_id=theme_id, title=title, description=description,
