@@ -154,7 +154,7 @@ def closing_report(actor: User, programme_id: int, *, on: date | None = None) ->
         .group_by(Departement.code, Departement.name)
         .order_by(Departement.code)
     ).all()
-    rows = [ClosingRow(*(int(v) if i > 1 else v for i, v in enumerate(r))) for r in result]
+    rows = [ClosingRow(r[0], r[1], *(int(v) for v in r[2:])) for r in result]
     numbers = [f.name for f in fields(ClosingRow)][2:]
     total = ClosingRow("", "Total", *(sum(getattr(r, n) for r in rows) for n in numbers))
     return ClosingReport(programme, day, rows, total)

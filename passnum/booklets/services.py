@@ -6,8 +6,9 @@ import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from passnum.audit.services import record
@@ -76,11 +77,11 @@ def _take_slots(model: type[Allocation] | type[ProgrammeQuota], row_id: int | No
     """
     if row_id is None:
         return False
-    result = db.session.execute(
+    result = cast("CursorResult[Any]", db.session.execute(
         update(model)
         .where(model.id == row_id, model.booklets_issued + count <= limit)
         .values(booklets_issued=model.booklets_issued + count)
-    )
+    ))
     return result.rowcount == 1
 
 
@@ -287,12 +288,12 @@ def revoke_booklet(actor: User, booklet: Booklet, *, reason: str, note: str = ""
     if booklet.status == BookletStatus.REVOKED:
         raise Conflict("Ce chéquier est déjà révoqué.", code="already_revoked")
     at = now()
-    revoked_count = db.session.execute(
+    revoked_count = cast("CursorResult[Any]", db.session.execute(
         update(Voucher)
         .where(Voucher.booklet_id == booklet.id, Voucher.status == VoucherStatus.ISSUED)
         .values(status=VoucherStatus.REVOKED, revoked_at=at)
         .execution_options(synchronize_session="fetch")
-    ).rowcount
+    )).rowcount
     booklet.status = BookletStatus.REVOKED
     booklet.revoked_at, booklet.revoke_reason, booklet.revoke_note = at, kind.value, note.strip()
     db.session.flush()

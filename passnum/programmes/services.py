@@ -68,6 +68,7 @@ def set_allocation(actor: User, programme: Programme, structure: Structure, *, b
                Structure.departement_id == structure.departement_id,
                Allocation.structure_id != structure.id)
     )
+    others = others or 0
     if others + booklets > quota.booklet_quota:
         room = quota.booklet_quota - others
         raise RuleRefused(f"Le quota du département ({quota.booklet_quota} chéquiers) serait "
@@ -195,6 +196,7 @@ def set_quota(actor: User, programme: Programme, departement: Departement, *,
     if booklet_quota < quota.booklets_issued:
         raise RuleRefused(f"{quota.booklets_issued} chéquiers sont déjà émis dans ce "
                           "département.", code="below_issued", field="booklet_quota")
+    allotted = allotted or 0
     if booklet_quota < allotted:
         raise RuleRefused(f"{allotted} chéquiers sont déjà alloués aux structures : réduisez "
                           "d'abord leurs allocations.", code="below_allocated",

@@ -219,8 +219,8 @@ def _generate_pair(actor: User | None, venue_id: int, departement_id: int,
     if existing is None and not queries.has_candidates(
             venue_id, departement_id, period_start, queries.next_month(period_start)):
         return BulkResult(venue_id, departement_id, None, "empty")
-    venue = db.session.get(Venue, venue_id)
-    departement = db.session.get(Departement, departement_id)
+    venue = db.session.get_one(Venue, venue_id)
+    departement = db.session.get_one(Departement, departement_id)
     generation = generate(actor, venue, departement, period_start)
     return BulkResult(venue_id, departement_id, generation.statement,
                       "created" if generation.created else "updated")
@@ -274,6 +274,7 @@ def mark_paid(actor: User, statement: Statement, paid_on: date | None,
     if not reference or len(reference) > REFERENCE_MAX or "\x00" in reference:
         raise InvalidInput(f"Indiquez la référence du paiement ({REFERENCE_MAX} caractères "
                            "au plus).", code="invalid_reference", field="reference")
+    assert statement.validated_at is not None  # set with the validated status
     validated_on = statement.validated_at.astimezone(PARIS).date()
     if paid_on is None or paid_on > today() or paid_on < validated_on:
         raise InvalidInput("La date de paiement doit être comprise entre la validation du "
