@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 
 from passnum.core.db import unit_of_work
+from passnum.core.forms import FrenchForm
 from passnum.errors import DomainError
 
 R = TypeVar("R")
@@ -50,10 +51,13 @@ class Outcome(Generic[R]):
 
 
 def field_named(form: FlaskForm | None, name: str | None) -> Field | None:
-    """The field ``name`` of ``form``, if there is one."""
-    if form is None or not name or name not in form:
+    """The field of ``form`` that shows an error about ``name``, if any (a form may map
+    a service's name to its own field: ``FrenchForm.field_for``)."""
+    if form is None or not name:
         return None
-    return form[name]
+    if isinstance(form, FrenchForm):
+        return form.field_for(name)
+    return next((field for field in form if field.name == name), None)
 
 
 def show_refusal(error: DomainError, form: FlaskForm | None = None, *,
