@@ -179,12 +179,6 @@ def ensure_sees_structure(actor: User, structure: StructureItem, what: str = "St
     require_visible(in_structure(actor, structure.id, structure.departement_id), what)
 
 
-def can_manage_booklet(actor: User, booklet: InStructure) -> bool:
-    """True when ``actor`` may issue, replace or hand out ``booklet`` (its structure's
-    issuers, administrators)."""
-    return issues_booklets(actor) and can_see_booklet(actor, booklet)
-
-
 def ensure_may_issue(actor: User, structure_id: int, departement_id: int,
                      what: str = "Structure") -> None:
     """Issue, replace, print stock or hand out for that structure.
