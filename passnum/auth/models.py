@@ -81,14 +81,6 @@ class User(UserMixin, Model):
         """French name of the role."""
         return ROLE_LABELS[Role(self.role)]
 
-    def scope_departement_id(self) -> int | None:
-        """The département this account is confined to (None for admins and venues)."""
-        if self.role == Role.MANAGER:
-            return self.departement_id
-        if self.role == Role.ISSUER and self.structure is not None:
-            return self.structure.departement_id
-        return None
-
 
 class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""

@@ -1,12 +1,12 @@
 """Who may call each route: one table for the whole application, checked before every
 request; a route missing from it is refused to everyone.
 
-The table decides the role; the scope (which structure, département or venue a
-person's data belongs to) is checked by the services, which every route calls, through
-the named predicates of ``auth.scope`` where they exist, and ``scope`` below says which
-rule applies. ``tests/auth/test_policy_matrix.py`` calls
-every route of the URL map with every role and with no one, and fails on a route that
-is not declared here.
+The table decides the role, once, at the edge; views do not decide it again. The
+scope (which structure, département or venue a person's data belongs to) is checked by
+the services, which every route calls, through the named predicates of
+``passnum.auth.scope``; ``scope`` below says which rule applies.
+``tests/auth/test_policy_matrix.py`` calls every route of the URL map with every role
+and with no one, and fails on a route that is not declared here.
 """
 
 from __future__ import annotations

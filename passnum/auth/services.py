@@ -17,13 +17,13 @@ from passnum.auth import throttle, totp
 from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.passwords import check_password
 from passnum.auth.repository import user_for_token_hash
+from passnum.auth.scope import ensure_admin
 from passnum.auth.sessions import end_sessions, ensure_account_works
 from passnum.core.clock import now
 from passnum.core.text import check_name_characters
 from passnum.errors import (
     AuditNote,
     Conflict,
-    Forbidden,
     InvalidInput,
     RateLimited,
     Unauthenticated,
@@ -235,9 +235,8 @@ def _invalid_totp(user: User, ip: str | None) -> Unauthenticated:
 def reset_second_factor(actor: User | None, user: User) -> None:
     """Let ``user`` set up a new app (lost phone): admins, or the server's operator on the
     command line (``actor`` None); audited."""
-    if actor is not None and actor.role != Role.ADMIN:
-        raise Forbidden("Seul un administrateur peut réinitialiser la double "
-                        "authentification.", code="forbidden")
+    ensure_admin(actor, "Seul un administrateur peut réinitialiser la double "
+                        "authentification.", system=True)
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     record("auth.totp_reset", actor_id=actor.id if actor else None, object_type="user",
            object_id=user.id)

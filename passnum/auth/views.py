@@ -34,7 +34,7 @@ from passnum.auth.sessions import VERSION_KEY, change_password, ensure_account_w
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.core.resume import resume_url
-from passnum.errors import DomainError
+from passnum.core.views import attempt
 from passnum.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -58,15 +58,11 @@ def login():
         return redirect(url_for("auth.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                user = authenticate(form.email.data, form.password.data,
-                                    ip=request.remote_addr, defer_second_factor=True)
-                ensure_account_works(user, ip=request.remote_addr)
-        except DomainError as err:
-            form.password.errors.append(err.message)
-            status = 429 if err.http_status == 429 else 422
+        outcome = attempt(lambda: _authenticated(form), form, field="password", reraise=())
+        if outcome.error is not None:
+            status = 429 if outcome.status == 429 else 422
             return render_template("auth/login.html", form=form), status
+        user = outcome.value
         if needs_second_factor(user):
             session[PENDING] = {"user_id": user.id, "at": int(now().timestamp()),
                                 "next": _safe_next(request.args.get("next"))}
@@ -74,6 +70,14 @@ def login():
             return redirect(url_for(step))
         return _logged_in(user, _safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+def _authenticated(form: LoginForm) -> User:
+    """The account whose e-mail and password the form holds, if it may log in."""
+    user = authenticate(form.email.data, form.password.data, ip=request.remote_addr,
+                        defer_second_factor=True)
+    ensure_account_works(user, ip=request.remote_addr)
+    return user
 
 
 def _logged_in(user: User, target: str) -> ResponseReturnValue:
@@ -113,19 +117,22 @@ def _second_step(*, enrol: bool) -> ResponseReturnValue:
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                user = db.session.get(User, user.id)
-                if enrol:
-                    confirm_enrolment(user, form.code.data, ip=request.remote_addr)
-                else:
-                    verify_second_factor(user, form.code.data, ip=request.remote_addr)
-                finish_login(user, ip=request.remote_addr)
-        except DomainError as err:
-            form.code.errors.append(err.message)
-        else:
-            return _logged_in(user, session.pop(PENDING)["next"])
+        outcome = attempt(lambda: _second_factor_checked(user.id, form.code.data, enrol=enrol),
+                          form, field="code", reraise=())
+        if outcome.ok:
+            return _logged_in(outcome.value, session.pop(PENDING)["next"])
     return _second_step_page(user, form, enrol=enrol)
+
+
+def _second_factor_checked(user_id: int, code: str, *, enrol: bool) -> User:
+    """Check (or, enrolling, confirm) the account's code and finish its login."""
+    user = db.session.get_one(User, user_id)
+    if enrol:
+        confirm_enrolment(user, code, ip=request.remote_addr)
+    else:
+        verify_second_factor(user, code, ip=request.remote_addr)
+    finish_login(user, ip=request.remote_addr)
+    return user
 
 
 def _second_step_page(user: User, form: CodeForm, *, enrol: bool) -> ResponseReturnValue:
@@ -134,7 +141,7 @@ def _second_step_page(user: User, form: CodeForm, *, enrol: bool) -> ResponseRet
     if not enrol:
         return render_template("auth/code.html", form=form), status
     with unit_of_work():
-        secret = enrolment_secret(db.session.get(User, user.id))
+        secret = enrolment_secret(db.session.get_one(User, user.id))
     # the SVG holds path data only, drawn by qrcode from our own otpauth address
     qr = Markup(totp.qr_svg(totp.provisioning_uri(secret, user.email)))  # noqa: S704
     return render_template("auth/activation.html", form=form, qr=qr,
@@ -184,19 +191,21 @@ def password() -> ResponseReturnValue:
     """Change one's own password; every other session and token of the account ends."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                user = db.session.get(User, current_user.id)
-                change_password(user, current=form.current_password.data,
-                                new=form.new_password.data, ip=request.remote_addr)
-        except DomainError as err:
-            target = getattr(form, err.field or "", None) or form.new_password
-            target.errors.append(err.message)
-        else:
-            start_session(user)  # this browser goes on, with the new version
+        outcome = attempt(lambda: _password_changed(form), form, field="new_password",
+                          reraise=())
+        if outcome.ok:
+            start_session(outcome.value)  # this browser goes on, with the new version
             flash("Mot de passe modifié : vos autres sessions sont fermées.", "success")
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", form=form), 200 if not form.errors else 422
+
+
+def _password_changed(form: PasswordChangeForm) -> User:
+    """Change the current account's password as the form asks."""
+    user = db.session.get_one(User, current_user.id)
+    change_password(user, current=form.current_password.data, new=form.new_password.data,
+                    ip=request.remote_addr)
+    return user
 
 
 @bp.route("/")

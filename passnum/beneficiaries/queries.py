@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from passnum.auth.models import User
-from passnum.auth.permissions import structure_filter
+from passnum.auth.scope import scope_filter
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, BookletStatus
 from passnum.core.text import normalise_name
@@ -59,7 +59,7 @@ def get_beneficiary(
     beneficiary = db.session.scalar(
         _scoped(include_pseudonymised=include_pseudonymised).where(
             Beneficiary.id == beneficiary_id,
-            structure_filter(actor, Beneficiary.structure_id, Structure.departement_id),
+            scope_filter(actor, Beneficiary.structure_id, Structure.departement_id),
         )
     )
     if beneficiary is None:
@@ -79,7 +79,7 @@ def search(
         db.session.scalars(
             _scoped()
             .where(
-                structure_filter(actor, Beneficiary.structure_id, Structure.departement_id),
+                scope_filter(actor, Beneficiary.structure_id, Structure.departement_id),
                 Beneficiary.identity_key.like(pattern),
             )
             .order_by(Beneficiary.last_name, Beneficiary.first_name)
@@ -122,7 +122,7 @@ def duplicate_elsewhere(beneficiary: Beneficiary) -> DuplicateElsewhere | None:
 def structure_people(actor: User, *, page: int = 1) -> PeoplePage:
     """The live beneficiaries in ``actor``'s scope, sorted by last then first name, one
     page of ``PAGE_SIZE``; ``NotFound`` for a page past the last."""
-    scope = structure_filter(actor, Beneficiary.structure_id, Structure.departement_id)
+    scope = scope_filter(actor, Beneficiary.structure_id, Structure.departement_id)
     total = db.session.scalar(
         select(func.count()).select_from(_scoped().where(scope).subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))

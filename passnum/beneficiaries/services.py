@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from passnum.audit.services import record
-from passnum.auth.models import Role, User
-from passnum.auth.permissions import ensure_in_scope, require_role
+from passnum.auth.models import User
+from passnum.auth.scope import ensure_may_override, own_structure_id, records_people, require
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION
 from passnum.beneficiaries.export import subject_access_data
 from passnum.beneficiaries.models import Beneficiary
@@ -31,9 +31,8 @@ def create_beneficiary(
     ``RuleRefused`` on bad data, ``Conflict`` (``beneficiary_exists``) when the structure
     already knows this person.
     """
-    require_role(actor, Role.ISSUER, Role.ADMIN)
-    if actor.role == Role.ISSUER:
-        structure_id = actor.structure_id
+    require(records_people(actor))
+    structure_id = own_structure_id(actor) or structure_id
     if structure_id is None:
         raise InvalidInput("Choisissez la structure du bénéficiaire.", field="structure_id")
     if db.session.get(Structure, structure_id) is None:
@@ -95,9 +94,7 @@ def _record_exception(action: str, actor: User, beneficiary: Beneficiary, reason
                       column: str) -> Beneficiary:
     """A manager's (or admin's) exception to a rule for ``beneficiary``: the reason kept in
     ``column`` of the record (exported, purged with it), ``action`` audited without it."""
-    require_role(actor, Role.MANAGER, Role.ADMIN)
-    ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
-                    "Bénéficiaire")
+    ensure_may_override(actor, beneficiary)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         raise InvalidInput("Indiquez le motif (500 caractères au plus).", field="reason")

@@ -18,7 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from passnum.auth.models import Role
+from passnum.auth.scope import own_structure_id
 from passnum.beneficiaries import queries
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, consent_text
 from passnum.beneficiaries.export import export_filename, export_json
@@ -37,22 +37,16 @@ from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import date_fr
-from passnum.errors import DomainError
+from passnum.core.views import attempt
 from passnum.programmes.queries import active_structures
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
-
-
-def _people_roles() -> None:
-    if current_user.role not in (Role.ISSUER, Role.MANAGER, Role.ADMIN):
-        abort(403)
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def search():
     """Search beneficiaries in scope (POST: names never go into a URL)."""
-    _people_roles()
     form = SearchForm()
     results = None
     if form.validate_on_submit():
@@ -67,7 +61,6 @@ def search():
 def people_list():
     """The people of the issuer's structure (a manager's département, every one for an
     admin), sorted by name, one page at a time: no name to type."""
-    _people_roles()
     page = queries.structure_people(current_user, page=request.args.get("page", 1, type=int))
     return render_template("beneficiaries/list.html", listing=page)
 
@@ -88,27 +81,22 @@ def _duplicate_warning(elsewhere: queries.DuplicateElsewhere) -> str:
 @login_required
 def create():
     """Record a new beneficiary of the issuer's structure."""
-    _people_roles()
     form = BeneficiaryForm()
-    if current_user.role == Role.ADMIN:
+    if own_structure_id(current_user) is None:  # an administrator names the structure
         form.structure_id.choices = [(s.id, s.name) for s in active_structures()]
     else:
         del form.structure_id
     status = 200
     if form.validate_on_submit():
         chosen = form.structure_id.data if "structure_id" in form else None
-        try:
-            with unit_of_work():
-                beneficiary = create_beneficiary(current_user, form.as_data(),
-                                                 structure_id=chosen)
-        except DomainError as err:
-            target = getattr(form, err.field or "", None)
-            (target.errors if target is not None else form.form_errors).append(err.message)
-            existing = err.details.get("beneficiary_id")
-            status = err.http_status
+        outcome = attempt(lambda: create_beneficiary(current_user, form.as_data(),
+                                                     structure_id=chosen),
+                          form, unplaced="form", reraise=())
+        if outcome.error is not None:
             return render_template("beneficiaries/new.html", form=form,
-                                   existing_id=existing,
-                                   consent_version=CURRENT_CONSENT_VERSION), status
+                                   existing_id=outcome.error.details.get("beneficiary_id"),
+                                   consent_version=CURRENT_CONSENT_VERSION), outcome.status
+        beneficiary = outcome.value
         flash("Bénéficiaire enregistré(e).", "success")
         if (elsewhere := queries.duplicate_elsewhere(beneficiary)) is not None:
             flash(_duplicate_warning(elsewhere), "warning")
@@ -123,7 +111,6 @@ def create():
 @login_required
 def detail(beneficiary_id: int):
     """A beneficiary's record and booklets, with the issue button."""
-    _people_roles()
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
                            form=IssueForm(), override_form=OverrideForm(),
@@ -136,20 +123,15 @@ def detail(beneficiary_id: int):
 @login_required
 def issue(beneficiary_id: int):
     """Issue the beneficiary's booklet, then show it for printing."""
-    _people_roles()
     form = IssueForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work():
-            beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
-            booklet = issue_booklet(current_user, beneficiary,
-                                    override_reason=form.override_reason.data)
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
+    outcome = attempt(lambda: issue_booklet(
+        current_user, queries.get_beneficiary(current_user, beneficiary_id),
+        override_reason=form.override_reason.data))
+    if not outcome.ok:
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+    booklet = outcome.value
     flash(f"Chéquier n° {booklet.number} émis : imprimez-le et remettez-le.", "success")
     return redirect(url_for("booklets.detail", booklet_id=booklet.id))
 
@@ -162,15 +144,9 @@ def override_duplicate(beneficiary_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Indiquez le motif (500 caractères au plus).", "error")
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
-    try:
-        with unit_of_work():
-            beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
-            confirm_not_duplicate(current_user, beneficiary, reason=form.reason.data)
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
-    else:
+    if attempt(lambda: confirm_not_duplicate(
+            current_user, queries.get_beneficiary(current_user, beneficiary_id),
+            reason=form.reason.data)).ok:
         flash("Doublon écarté : le chéquier de cette personne peut être émis ou remis.",
               "success")
     return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
@@ -185,16 +161,9 @@ def override_eligibility(beneficiary_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Indiquez le motif (500 caractères au plus).", "error")
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
-    try:
-        with unit_of_work():
-            beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
-            allow_outside_criteria(current_user, beneficiary,
-                                   reason=form.eligibility_reason.data)
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
-    else:
+    if attempt(lambda: allow_outside_criteria(
+            current_user, queries.get_beneficiary(current_user, beneficiary_id),
+            reason=form.eligibility_reason.data)).ok:
         flash("Dérogation enregistrée : le chéquier de cette personne peut être émis ou "
               "remis.", "success")
     return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))

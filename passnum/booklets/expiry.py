@@ -7,8 +7,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
-from passnum.auth.models import Role, User
-from passnum.auth.permissions import require_role, structure_filter
+from passnum.auth.models import User
+from passnum.auth.scope import (
+    departement_filter,
+    ensure_sees_expiry,
+    require,
+    scope_filter,
+    steers,
+)
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core.clock import today
@@ -42,7 +48,7 @@ def expiring_booklets(
     grouped query. Issuers see their structure, managers their département, admins
     all. Raises ``Forbidden`` for venue agents.
     """
-    require_role(actor, Role.ISSUER, Role.MANAGER, Role.ADMIN)
+    ensure_sees_expiry(actor)
     day = on or today()
     rows = db.session.execute(
         select(Booklet.id, Booklet.number, Booklet.expires_on, Structure.name,
@@ -55,7 +61,7 @@ def expiring_booklets(
                Voucher.status == VoucherStatus.ISSUED,
                Booklet.expires_on >= day,
                Booklet.expires_on <= day + timedelta(days=within_days),
-               structure_filter(actor, Booklet.structure_id, Booklet.departement_id))
+               scope_filter(actor, Booklet.structure_id, Booklet.departement_id))
         .group_by(Booklet.id, Booklet.number, Booklet.expires_on, Structure.name,
                   Beneficiary.last_name, Beneficiary.first_name)
         .order_by(Booklet.expires_on, Booklet.number)
@@ -124,7 +130,7 @@ def closing_report(actor: User, programme_id: int, *, on: date | None = None) ->
     value returns to the grant. Managers see their département, admins
     all. Raises ``Forbidden`` for other roles and ``NotFound`` for an unknown programme.
     """
-    require_role(actor, Role.MANAGER, Role.ADMIN)
+    require(steers(actor))
     programme = db.session.get(Programme, programme_id)
     if programme is None:
         raise NotFound("Programme introuvable.")
@@ -144,7 +150,7 @@ def closing_report(actor: User, programme_id: int, *, on: date | None = None) ->
                                  Booklet.departement_id == ProgrammeQuota.departement_id))
         .outerjoin(Voucher, Voucher.booklet_id == Booklet.id)
         .where(ProgrammeQuota.programme_id == programme.id,
-               structure_filter(actor, Booklet.structure_id, ProgrammeQuota.departement_id))
+               departement_filter(actor, ProgrammeQuota.departement_id))
         .group_by(Departement.code, Departement.name)
         .order_by(Departement.code)
     ).all()
@@ -156,6 +162,6 @@ def closing_report(actor: User, programme_id: int, *, on: date | None = None) ->
 
 def programmes_for_closing(actor: User) -> list[Programme]:
     """Programmes whose closing report ``actor`` may open, latest first (none for others)."""
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
+    if not steers(actor):
         return []
     return list(db.session.scalars(select(Programme).order_by(Programme.starts_on.desc())))

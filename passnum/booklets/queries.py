@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from passnum.audit.models import AuditEvent
 from passnum.auth.models import User
-from passnum.auth.permissions import ensure_in_scope, structure_filter
+from passnum.auth.scope import ensure_sees_booklet, ensure_sees_structure, scope_filter
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import (
     Booklet,
@@ -51,7 +51,7 @@ def get_booklet(actor: User, booklet_id: int) -> Booklet:
     )
     if booklet is None:
         raise NotFound("Chéquier introuvable.")
-    ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
+    ensure_sees_booklet(actor, booklet)
     return booklet
 
 
@@ -217,7 +217,7 @@ def find_booklet_by_number(actor: User, typed: str) -> Booklet:
     booklet = db.session.scalar(
         select(Booklet).where(
             Booklet.number == number,
-            structure_filter(actor, Booklet.structure_id, Booklet.departement_id),
+            scope_filter(actor, Booklet.structure_id, Booklet.departement_id),
         )
     )
     if booklet is None:
@@ -230,7 +230,7 @@ def get_structure(actor: User, structure_id: int) -> Structure:
     structure = db.session.get(Structure, structure_id)
     if structure is None:
         raise NotFound("Structure introuvable.")
-    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    ensure_sees_structure(actor, structure)
     return structure
 
 
@@ -239,14 +239,14 @@ def structures_in_scope(actor: User) -> list[Structure]:
     return list(db.session.scalars(
         select(Structure)
         .where(Structure.is_active.is_(True),
-               structure_filter(actor, Structure.id, Structure.departement_id))
+               scope_filter(actor, Structure.id, Structure.departement_id))
         .order_by(Structure.name)
     ))
 
 
 def stock_of(actor: User, structure: Structure) -> list[Booklet]:
     """The structure's booklets in stock, oldest first (``NotFound`` out of scope)."""
-    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    ensure_sees_structure(actor, structure)
     return list(db.session.scalars(
         select(Booklet)
         .where(Booklet.structure_id == structure.id, Booklet.status == BookletStatus.IN_STOCK)
@@ -267,7 +267,7 @@ class StockBatchRow:
 
 def stock_batches(actor: User, structure: Structure) -> list[StockBatchRow]:
     """The structure's latest stock printings (``booklet.stock_issued`` events)."""
-    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    ensure_sees_structure(actor, structure)
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.action == "booklet.stock_issued",
@@ -295,7 +295,7 @@ def stock_batch_ids(actor: User, event_id: int) -> tuple[Structure, list[int]]:
     structure = db.session.get(Structure, int(event.object_id))
     if structure is None:
         raise NotFound("Lot de chéquiers introuvable.")
-    ensure_in_scope(actor, structure.id, structure.departement_id, "Lot de chéquiers")
+    ensure_sees_structure(actor, structure, "Lot de chéquiers")
     numbers = json.loads(event.details)["numbers"]
     rows = db.session.execute(
         select(Booklet.id, Booklet.number)

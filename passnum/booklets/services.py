@@ -12,8 +12,14 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from passnum.audit.services import record
-from passnum.auth.models import Role, User
-from passnum.auth.permissions import ensure_in_scope, require_role
+from passnum.auth.models import User
+from passnum.auth.scope import (
+    ensure_may_issue,
+    ensure_may_revoke,
+    ensure_sees_booklet,
+    ensure_sees_person,
+    overrides_at_issue,
+)
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import (
     Booklet,
@@ -34,11 +40,6 @@ from passnum.programmes.queries import allocation_for, open_programme, quota_for
 
 NUMBER_RANDOM_SYMBOLS = 7
 STOCK_BATCH_MAX = 200
-# docs/product.md: managers are read-only on people, except overriding a likely duplicate (on the
-# person's record, ``beneficiaries.services.override_duplicate``) and revoking a leaked
-# booklet; they never issue, replace, print stock or hand out
-ISSUING_ROLES = (Role.ISSUER, Role.ADMIN)
-REVOKING_ROLES = (Role.ISSUER, Role.MANAGER, Role.ADMIN)
 
 
 def add_months(day: date, months: int) -> date:
@@ -126,7 +127,7 @@ def _check_one_booklet(
         return None
     # an administrator may give the reason while issuing; otherwise a manager has
     # recorded it on the person's record beforehand
-    reason = (override_reason or "").strip() if actor.role == Role.ADMIN else ""
+    reason = (override_reason or "").strip() if overrides_at_issue(actor) else ""
     reason = reason or (beneficiary.duplicate_override_reason or "")
     if reason:
         return reason
@@ -207,9 +208,8 @@ def issue_booklet(
     Raises ``Conflict`` (``booklet_already_issued``, ``duplicate_beneficiary``) and
     ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
     """
-    require_role(actor, *ISSUING_ROLES)
-    ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
-                    "Bénéficiaire")
+    ensure_may_issue(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
+                     "Bénéficiaire")
     programme = open_programme()
     # Lock the person's row: two issuers for one person run one after the other, so the
     # second sees the first booklet and is refused cleanly (the unique index backs it).
@@ -244,8 +244,7 @@ def issue_replacement(actor: User, revoked: Booklet) -> Booklet:
     ``programme_closed``, ``booklet_expired``, ``nothing_to_replace`` when every voucher
     had been used) and ``Conflict`` (``already_replaced``, ``booklet_already_issued``).
     """
-    require_role(actor, *ISSUING_ROLES)
-    ensure_in_scope(actor, revoked.structure_id, revoked.departement_id, "Chéquier")
+    ensure_may_issue(actor, revoked.structure_id, revoked.departement_id, "Chéquier")
     db.session.refresh(revoked, with_for_update=True)
     if revoked.status != BookletStatus.REVOKED or revoked.revoke_reason == RevokeReason.CANCELLED:
         raise RuleRefused("Seul un chéquier déclaré perdu ou volé peut être remplacé.",
@@ -281,8 +280,7 @@ def revoke_booklet(actor: User, booklet: Booklet, *, reason: str, note: str = ""
 
     Raises ``InvalidInput`` (unknown reason) and ``Conflict`` (``already_revoked``).
     """
-    require_role(actor, *REVOKING_ROLES)
-    ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
+    ensure_may_revoke(actor, booklet)
     try:
         kind = RevokeReason(reason)
     except ValueError as err:
@@ -314,7 +312,7 @@ def record_print(actor: User, booklet: Booklet) -> None:
     A revoked booklet's chèques are void, so it is never printed again: raises
     ``RuleRefused`` (``booklet_revoked``) and ``NotFound`` (out of scope).
     """
-    ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
+    ensure_sees_booklet(actor, booklet)
     if booklet.status == BookletStatus.REVOKED:
         raise RuleRefused("Ce chéquier est révoqué : il ne peut plus être imprimé.",
                           code="booklet_revoked")
@@ -339,8 +337,7 @@ def issue_stock(actor: User, structure: Structure, *, count: int) -> StockBatch:
     Raises ``InvalidInput`` (``invalid_count``), ``NotFound`` (out of scope) and
     ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
     """
-    require_role(actor, *ISSUING_ROLES)
-    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    ensure_may_issue(actor, structure.id, structure.departement_id)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= STOCK_BATCH_MAX:
         raise InvalidInput(f"Indiquez un nombre de chéquiers entre 1 et {STOCK_BATCH_MAX}.",
                            code="invalid_count", field="count")
@@ -366,10 +363,8 @@ def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
     ``Conflict`` (``not_in_stock``, ``booklet_already_issued``, ``duplicate_beneficiary``)
     and ``RuleRefused`` (``other_structure``, ``programme_closed``).
     """
-    require_role(actor, *ISSUING_ROLES)
-    ensure_in_scope(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
-    ensure_in_scope(actor, beneficiary.structure_id, beneficiary.structure.departement_id,
-                    "Bénéficiaire")
+    ensure_may_issue(actor, booklet.structure_id, booklet.departement_id, "Chéquier")
+    ensure_sees_person(actor, beneficiary)
     status = db.session.execute(
         select(Booklet.id, Booklet.status).where(Booklet.id == booklet.id).with_for_update()
     ).one().status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from flask import (
     Blueprint,
@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from passnum.auth.models import Role
+from passnum.auth.scope import own_structure_id
 from passnum.beneficiaries import queries as people
 from passnum.beneficiaries.forms import SearchForm
 from passnum.booklets import queries
@@ -44,6 +44,7 @@ from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import agree, plural
 from passnum.core.ratelimit import limit_code_checks
+from passnum.core.views import attempt
 from passnum.errors import Conflict, DomainError
 from passnum.programmes.models import Structure
 from passnum.programmes.queries import allocation_for, open_programme
@@ -98,16 +99,8 @@ def revoke(booklet_id: int):
                     "plus être encaissés. La révocation est définitive.",
             action="Révoquer le chéquier",
             back_url=url_for("booklets.detail", booklet_id=booklet_id))
-    try:
-        with unit_of_work():
-            booklet = queries.get_booklet(current_user, booklet_id)
-            revoke_booklet(current_user, booklet, reason=form.reason.data,
-                           note=form.note.data or "")
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
-    else:
+    if attempt(lambda: revoke_booklet(current_user, queries.get_booklet(current_user, booklet_id),
+                                      reason=form.reason.data, note=form.note.data or "")).ok:
         flash("Chéquier révoqué : ses chèques non utilisés sont annulés.", "success")
     return redirect(url_for("booklets.detail", booklet_id=booklet_id))
 
@@ -118,14 +111,11 @@ def replace(booklet_id: int):
     """Issue the replacement of a lost or stolen booklet."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work():
-            booklet = issue_replacement(current_user, queries.get_booklet(current_user, booklet_id))
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
+    outcome = attempt(lambda: issue_replacement(current_user,
+                                                queries.get_booklet(current_user, booklet_id)))
+    if not outcome.ok:
         return redirect(url_for("booklets.detail", booklet_id=booklet_id))
+    booklet = outcome.value
     count = booklet.vouchers_total
     flash(f"Chéquier de remplacement n° {booklet.number} émis : {count} "
           f"chèque{'s' if count > 1 else ''} repris du chéquier perdu ou volé.", "success")
@@ -140,27 +130,22 @@ def check_voucher():
     form = CheckForm()
     result, error = None, None
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                result = check(form.code.data, actor_id=current_user.id, channel="web",
-                               ip=request.remote_addr)
-        except DomainError as err:
-            error = err
+        outcome = attempt(lambda: check(form.code.data, actor_id=current_user.id,
+                                        channel="web", ip=request.remote_addr),
+                          unplaced="none", reraise=())
+        result = outcome.value if outcome.ok else None
+        error = outcome.error
     return render_template("booklets/check.html", form=form, result=result, error=error)
 
 
 # --- Stock and hand-out -----------------------------------------------------------------
 
 
-def _stock_roles() -> None:
-    if current_user.role not in (Role.ISSUER, Role.MANAGER, Role.ADMIN):
-        abort(403)
-
-
 def _chosen_structure() -> Structure | None:
     """The issuer's own structure, or the one a manager or admin picked (``?structure=``)."""
-    if current_user.role == Role.ISSUER:
-        return queries.get_structure(current_user, current_user.structure_id)
+    own = own_structure_id(current_user)
+    if own is not None:
+        return queries.get_structure(current_user, own)
     structure_id = request.args.get("structure", type=int)
     return queries.get_structure(current_user, structure_id) if structure_id else None
 
@@ -178,19 +163,14 @@ def _slots_left(structure: Structure) -> int | None:
 @login_required
 def stock():
     """The structure's stock, and the form printing a new batch of stock booklets."""
-    _stock_roles()
     structure = _chosen_structure()
     form, status = StockForm(), 200
     if structure is not None and form.validate_on_submit():
-        try:
-            with unit_of_work():
-                batch = issue_stock(current_user, structure, count=form.count.data)
-        except DomainError as err:
-            if err.http_status == 404:
-                raise
-            form.count.errors.append(err.message)
-            status = err.http_status
-        else:
+        outcome = attempt(lambda: issue_stock(current_user, structure, count=form.count.data),
+                          form, field="count")
+        status = outcome.status
+        if outcome.ok:
+            batch = outcome.value
             made = len(batch.booklets)
             flash(f"{plural(made, 'chéquier')} {agree(made, 'créé')} en stock : téléchargez "
                   "le PDF du lot pour les imprimer.", "success")
@@ -201,7 +181,7 @@ def stock():
     return render_template(
         "booklets/stock.html", form=form, structure=structure,
         structures=queries.structures_in_scope(current_user)
-        if current_user.role != Role.ISSUER else [],
+        if own_structure_id(current_user) is None else [],
         booklets=queries.stock_of(current_user, structure) if structure else [],
         batches=queries.stock_batches(current_user, structure) if structure else [],
         new_batch=request.args.get("lot", type=int),
@@ -223,7 +203,6 @@ def _printed(ids: list[int]) -> Iterator[Booklet]:
 def stock_batch_pdf(event_id: int):
     """Download, as one PDF, the booklets of a stock batch that are still in stock
     (each print counted and audited, hence a POST)."""
-    _stock_roles()
     # closed by _chunks once sent (or below on failure), not by a with block here
     spool = tempfile.SpooledTemporaryFile(max_size=BATCH_SPOOL_BYTES)  # noqa: SIM115
     try:
@@ -233,7 +212,7 @@ def stock_batch_pdf(event_id: int):
                 raise Conflict("Plus aucun chéquier de ce lot n'est en stock.",
                                code="batch_empty")
             # rendered inside the unit of work: prints are counted only if the PDF was made
-            render_booklets(_printed(ids), spool,
+            render_booklets(_printed(ids), cast(BinaryIO, spool),
                             nearby_venues=venues_for_cover(structure.departement_id))
     except BaseException:
         spool.close()
@@ -246,7 +225,7 @@ def stock_batch_pdf(event_id: int):
     })
 
 
-def _chunks(spool: BinaryIO) -> Iterator[bytes]:
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
     """Stream a spooled file in blocks, closing it at the end (or when the client leaves)."""
     with spool:
         while chunk := spool.read(STREAM_CHUNK_BYTES):
@@ -257,21 +236,15 @@ def _chunks(spool: BinaryIO) -> Iterator[bytes]:
 @login_required
 def handout_start():
     """Hand-out, step 1: type or scan the number of a booklet in stock."""
-    _stock_roles()
     beneficiary_id = request.args.get("beneficiaire", type=int)
     beneficiary = people.get_beneficiary(current_user, beneficiary_id) if beneficiary_id else None
     form, status = BookletNumberForm(), 200
     if form.validate_on_submit():
-        try:
-            booklet = queries.find_booklet_by_number(current_user, form.number.data)
-            if booklet.status != BookletStatus.IN_STOCK:
-                raise Conflict(f"Le chéquier n° {booklet.number} n'est pas en stock (état : "
-                               f"{queries.STATE_LABELS[queries.booklet_state(booklet)]}).",
-                               code="not_in_stock")
-        except DomainError as err:
-            form.number.errors.append(err.message)
-            status = err.http_status
-        else:
+        outcome = attempt(lambda: _in_stock(form.number.data), form, field="number",
+                          reraise=())
+        status = outcome.status
+        if outcome.ok:
+            booklet = outcome.value
             # "fiche": the person was chosen first, so the search step is skipped
             return redirect(url_for("booklets.handout_booklet", booklet_id=booklet.id,
                                     beneficiaire=beneficiary_id,
@@ -282,11 +255,20 @@ def handout_start():
                            beneficiary=beneficiary), status
 
 
+def _in_stock(number: str) -> Booklet:
+    """The booklet in stock with that number, in scope; ``Conflict`` (``not_in_stock``)."""
+    booklet = queries.find_booklet_by_number(current_user, number)
+    if booklet.status != BookletStatus.IN_STOCK:
+        raise Conflict(f"Le chéquier n° {booklet.number} n'est pas en stock (état : "
+                       f"{queries.STATE_LABELS[queries.booklet_state(booklet)]}).",
+                       code="not_in_stock")
+    return booklet
+
+
 @bp.route("/stock/remettre/<id:booklet_id>", methods=["GET", "POST"])
 @login_required
 def handout_booklet(booklet_id: int):
     """Hand-out, step 2: find the person in the booklet's structure, then confirm."""
-    _stock_roles()
     booklet = queries.get_booklet(current_user, booklet_id)
     beneficiary_id = request.args.get("beneficiaire", type=int)
     beneficiary = people.get_beneficiary(current_user, beneficiary_id) if beneficiary_id else None
@@ -307,23 +289,15 @@ def handout_booklet(booklet_id: int):
 @login_required
 def handout_confirm(booklet_id: int, beneficiary_id: int):
     """Hand-out, step 3: give the booklet to the person, then show the booklet."""
-    _stock_roles()
     form = HandOutForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work():
-            booklet = queries.get_booklet(current_user, booklet_id)
-            beneficiary = people.get_beneficiary(current_user, beneficiary_id)
-            hand_out(current_user, booklet, beneficiary,
-                     override_reason=form.override_reason.data)
-            # no name: flashed messages travel in the (only signed) session cookie
-            message = f"Chéquier n° {booklet.number} remis."
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
+    outcome = attempt(lambda: hand_out(current_user, queries.get_booklet(current_user, booklet_id),
+                                       people.get_beneficiary(current_user, beneficiary_id),
+                                       override_reason=form.override_reason.data))
+    if not outcome.ok:
         return redirect(url_for("booklets.handout_booklet", booklet_id=booklet_id,
                                 beneficiaire=beneficiary_id))
-    flash(message, "success")
+    # no name: flashed messages travel in the (only signed) session cookie
+    flash(f"Chéquier n° {outcome.value.number} remis.", "success")
     return redirect(url_for("booklets.detail", booklet_id=booklet_id))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from passnum.auth.models import Role
-from passnum.core.db import unit_of_work
-from passnum.core.forms import FrenchForm
-from passnum.errors import DomainError, NotFound
+from passnum.core.views import attempt
+from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.programmes.forms import DepartementForm, ProgrammeForm, QuotaForm
 from passnum.programmes.models import Departement, Programme, ProgrammeQuota
@@ -19,30 +17,17 @@ from passnum.programmes.services import create_departement, save_programme, set_
 bp = Blueprint("programme_admin", __name__, url_prefix="/programmes")
 
 
-def _admins_only() -> None:
-    if current_user.role != Role.ADMIN:
-        abort(403)
-
-
-def _refused(form: FrenchForm, err: DomainError, fallback: str) -> None:
-    """Show a service refusal on the field it names."""
-    (form.field_for(err.field) or form[fallback]).errors.append(err.message)
-
-
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def index() -> ResponseReturnValue:
     """Programmes and départements; add a département."""
-    _admins_only()
     form, status = DepartementForm(), 200
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                create_departement(current_user, code=form.code.data, name=form.name.data)
-        except DomainError as err:
-            _refused(form, err, "code")
-            status = err.http_status
-        else:
+        outcome = attempt(lambda: create_departement(current_user, code=form.code.data,
+                                                     name=form.name.data),
+                          form, field="code", reraise=())
+        status = outcome.status
+        if outcome.ok:
             flash("Département ajouté.", "success")
             return redirect(url_for("programme_admin.index"))
     programmes = db.session.scalars(select(Programme).order_by(Programme.starts_on.desc()))
@@ -73,7 +58,6 @@ def _programme_form_page(form: ProgrammeForm, programme: Programme | None, statu
 @login_required
 def edit(programme_id: int | None = None) -> ResponseReturnValue:
     """Create or change a programme's convention."""
-    _admins_only()
     programme = db.session.get(Programme, programme_id) if programme_id else None
     if programme_id and programme is None:
         raise NotFound("Programme introuvable.")
@@ -82,14 +66,12 @@ def edit(programme_id: int | None = None) -> ResponseReturnValue:
         form.budget_euros.data = programme.budget_cents // 100
         form.voucher_value_euros.data = programme.voucher_value_cents // 100
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                saved = save_programme(current_user, programme, **form.values())
-        except DomainError as err:
-            _refused(form, err, "name")
-            return _programme_form_page(form, programme, err.http_status)
+        outcome = attempt(lambda: save_programme(current_user, programme, **form.values()),
+                          form, field="name", reraise=())
+        if not outcome.ok:
+            return _programme_form_page(form, programme, outcome.status)
         flash("Programme enregistré.", "success")
-        return redirect(url_for("programme_admin.edit", programme_id=saved.id))
+        return redirect(url_for("programme_admin.edit", programme_id=outcome.value.id))
     return _programme_form_page(form, programme, 422 if form.errors else 200)
 
 
@@ -97,21 +79,20 @@ def edit(programme_id: int | None = None) -> ResponseReturnValue:
 @login_required
 def quota(programme_id: int, departement_id: int) -> ResponseReturnValue:
     """Set one département's share of the programme."""
-    _admins_only()
     programme = db.session.get(Programme, programme_id)
     departement = db.session.get(Departement, departement_id)
     if programme is None or departement is None:
         raise NotFound("Programme ou département introuvable.")
     form = QuotaForm(prefix=f"d{departement_id}")
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                set_quota(current_user, programme, departement,
-                          target_beneficiaries=form.target_beneficiaries.data,
-                          booklet_quota=form.booklet_quota.data,
-                          budget_cents=form.budget_euros.data * 100)
-        except DomainError as err:
-            flash(f"{departement.name} : {err.message}", "error")
+        target, booklets = form.target_beneficiaries.data or 0, form.booklet_quota.data or 0
+        budget_cents = (form.budget_euros.data or 0) * 100
+        outcome = attempt(lambda: set_quota(current_user, programme, departement,
+                                            target_beneficiaries=target, booklet_quota=booklets,
+                                            budget_cents=budget_cents),
+                          unplaced="none", reraise=())
+        if outcome.error is not None:
+            flash(f"{departement.name} : {outcome.error.message}", "error")
         else:
             flash(f"Part de {departement.name} enregistrée.", "success")
     else:

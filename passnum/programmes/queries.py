@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from passnum.audit.models import AuditEvent
 from passnum.auth.models import User
-from passnum.auth.permissions import structure_filter
+from passnum.auth.scope import departement_filter, scope_filter
 from passnum.core.clock import today
 from passnum.errors import RuleRefused
 from passnum.extensions import db
@@ -84,7 +84,7 @@ def allocation_rows(actor: User, programme_id: int) -> list[AllocationRow]:
         select(Structure, Allocation)
         .outerjoin(Allocation, (Allocation.structure_id == Structure.id)
                    & (Allocation.programme_id == programme_id))
-        .where(structure_filter(actor, Structure.id, Structure.departement_id))
+        .where(scope_filter(actor, Structure.id, Structure.departement_id))
         .order_by(Structure.departement_id, Structure.name)
     ).all()
     return [AllocationRow(s, a.booklets_allocated if a else 0, a.booklets_issued if a else 0)
@@ -93,9 +93,8 @@ def allocation_rows(actor: User, programme_id: int) -> list[AllocationRow]:
 
 def quotas_in_scope(actor: User, programme_id: int) -> list[ProgrammeQuota]:
     """The programme's département quotas the actor may see."""
-    query = select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme_id)
-    if actor.role != "admin":
-        query = query.where(ProgrammeQuota.departement_id == actor.departement_id)
+    query = select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme_id,
+                                         departement_filter(actor, ProgrammeQuota.departement_id))
     return list(db.session.scalars(query.order_by(ProgrammeQuota.departement_id)))
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from passnum.audit.services import record
-from passnum.auth.models import Role, User
-from passnum.auth.permissions import ensure_in_scope, require_role
+from passnum.auth.models import User
+from passnum.auth.scope import ensure_admin, ensure_may_allocate
 from passnum.booklets.models import Booklet
 from passnum.core.text import check_name_characters
 from passnum.errors import Conflict, InvalidInput, RuleRefused
@@ -38,8 +38,7 @@ def set_allocation(actor: User, programme: Programme, structure: Structure, *, b
     allocations at once are checked one after the other. Raises ``InvalidInput``
     and ``RuleRefused`` (``quota_exceeded``, ``below_issued``, ``no_quota``).
     """
-    require_role(actor, Role.MANAGER, Role.ADMIN)
-    ensure_in_scope(actor, structure.id, structure.departement_id, "Structure")
+    ensure_may_allocate(actor, structure)
     reason = (reason or "").strip()
     if not 0 <= booklets <= MAX_ALLOCATION:
         raise InvalidInput(f"L'allocation doit être comprise entre 0 et {MAX_ALLOCATION}.",
@@ -138,7 +137,7 @@ def save_programme(actor: User, programme: Programme | None, **values: Any) -> P
     The booklet composition cannot change once booklets were issued
     (``composition_locked``). Raises ``InvalidInput`` naming the field.
     """
-    require_role(actor, Role.ADMIN)
+    ensure_admin(actor)
     values = {**{k: values[k] for k in PROGRAMME_FIELDS},
               **{k: values[k] for k in ELIGIBILITY_FIELDS if k in values}}
     _check_eligibility_settings(values)
@@ -174,7 +173,7 @@ def set_quota(actor: User, programme: Programme, departement: Departement, *,
 
     Raises ``InvalidInput`` and ``RuleRefused`` (``below_issued``, ``below_allocated``).
     """
-    require_role(actor, Role.ADMIN)
+    ensure_admin(actor)
     for field, value in (("target_beneficiaries", target_beneficiaries),
                          ("booklet_quota", booklet_quota), ("budget_cents", budget_cents)):
         if not 0 <= value <= INT_MAX:
@@ -196,6 +195,7 @@ def set_quota(actor: User, programme: Programme, departement: Departement, *,
     if booklet_quota < quota.booklets_issued:
         raise RuleRefused(f"{quota.booklets_issued} chéquiers sont déjà émis dans ce "
                           "département.", code="below_issued", field="booklet_quota")
+    allotted = allotted or 0
     if booklet_quota < allotted:
         raise RuleRefused(f"{allotted} chéquiers sont déjà alloués aux structures : réduisez "
                           "d'abord leurs allocations.", code="below_allocated",
@@ -213,7 +213,7 @@ def set_quota(actor: User, programme: Programme, departement: Departement, *,
 
 def create_departement(actor: User, *, code: str, name: str) -> Departement:
     """Add a département to the syndicate (no code change needed for a third one)."""
-    require_role(actor, Role.ADMIN)
+    ensure_admin(actor)
     code, name = (code or "").strip().upper(), (name or "").strip()
     check_name_characters(name, field="name", label="Le nom")
     if not DEPARTEMENT_CODE.match(code):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from passnum.auth.models import Role
-from passnum.core.db import unit_of_work
-from passnum.errors import DomainError, NotFound
+from passnum.core.views import attempt
+from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.programmes import queries
 from passnum.programmes.forms import AllocationForm
@@ -17,11 +16,6 @@ from passnum.programmes.models import Allocation, Structure
 from passnum.programmes.services import set_allocation
 
 bp = Blueprint("programmes", __name__, url_prefix="/allocations")
-
-
-def _managers_only() -> None:
-    if current_user.role not in (Role.MANAGER, Role.ADMIN):
-        abort(403)
 
 
 def _page(forms: dict[int, AllocationForm] | None = None, status: int = 200
@@ -48,7 +42,6 @@ def _page(forms: dict[int, AllocationForm] | None = None, status: int = 200
 @login_required
 def index() -> ResponseReturnValue:
     """Structures of the département with their allocation, and the history of changes."""
-    _managers_only()
     return _page()
 
 
@@ -56,21 +49,17 @@ def index() -> ResponseReturnValue:
 @login_required
 def change(structure_id: int) -> ResponseReturnValue:
     """Change one structure's allocation."""
-    _managers_only()
     form = AllocationForm(prefix=f"s{structure_id}")
     structure = db.session.get(Structure, structure_id)
     if structure is None:
         raise NotFound("Structure introuvable.")
     if not form.validate_on_submit():
         return _page({structure_id: form}, status=422)
-    try:
-        with unit_of_work():
-            set_allocation(current_user, queries.open_programme(), structure,
-                           booklets=form.booklets.data, reason=form.reason.data)
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        (form.field_for(err.field) or form.booklets).errors.append(err.message)
-        return _page({structure_id: form}, status=err.http_status)
+    outcome = attempt(lambda: set_allocation(current_user, queries.open_programme(), structure,
+                                             booklets=form.booklets.data or 0,
+                                             reason=form.reason.data),
+                      form, field="booklets")
+    if not outcome.ok:
+        return _page({structure_id: form}, status=outcome.status)
     flash(f"Allocation de « {structure.name} » : {form.booklets.data} chéquiers.", "success")
     return redirect(url_for("programmes.index"))

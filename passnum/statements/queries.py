@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from passnum.auth.models import Role, User
+from passnum.auth.models import User
+from passnum.auth.scope import can_see_statement, statement_filter
 from passnum.booklets.models import Voucher
 from passnum.core.clock import DATE_MAX, DATE_MIN, paris_day_bounds
 from passnum.errors import InvalidInput, NotFound
@@ -80,37 +81,10 @@ def amount_due(statement: Statement) -> int:
 # --- Scope ---------------------------------------------------------------------------------
 
 
-def scope_filter(actor: User) -> ColumnElement[bool]:
-    """SQL condition on ``Statement`` confining rows to what ``actor`` may see."""
-    if actor.role == Role.ADMIN:
-        return true()
-    if actor.role == Role.MANAGER:
-        return Statement.departement_id == actor.departement_id
-    if actor.role == Role.VENUE_AGENT:
-        return Statement.venue_id == actor.venue_id
-    return false()
-
-
-def can_see(actor: User, statement: Statement) -> bool:
-    """True when ``statement`` is in ``actor``'s scope."""
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role == Role.MANAGER:
-        return statement.departement_id == actor.departement_id
-    return actor.role == Role.VENUE_AGENT and statement.venue_id == actor.venue_id
-
-
-def can_manage(actor: User | None, departement_id: int) -> bool:
-    """True when ``actor`` steers statements paid by ``departement_id`` (None: the system)."""
-    if actor is None or actor.role == Role.ADMIN:
-        return True
-    return actor.role == Role.MANAGER and actor.departement_id == departement_id
-
-
 def get_statement(actor: User, statement_id: int) -> Statement:
     """A statement in ``actor``'s scope; ``NotFound`` otherwise (existence not disclosed)."""
     statement = db.session.get(Statement, statement_id)
-    if statement is None or not can_see(actor, statement):
+    if statement is None or not can_see_statement(actor, statement):
         raise NotFound("Relevé introuvable.", code="not_found")
     return statement
 
@@ -141,7 +115,7 @@ def list_statements(actor: User, filters: ListFilter, *, limit: int | None = 500
     query = (select(Statement).options(selectinload(Statement.venue),
                                        selectinload(Statement.departement))
              .join(Venue, Venue.id == Statement.venue_id)
-             .where(scope_filter(actor))
+             .where(statement_filter(actor, Statement.venue_id, Statement.departement_id))
              .order_by(Statement.period_start.desc(), Venue.name, Statement.id))
     query = _filtered(query, filters)
     if limit:
@@ -166,7 +140,8 @@ def finance_statements(actor: User, filters: ListFilter) -> list[Statement]:
     query = (select(Statement).options(selectinload(Statement.venue),
                                        selectinload(Statement.departement))
              .join(Venue, Venue.id == Statement.venue_id)
-             .where(scope_filter(actor), Statement.status.in_(FROZEN_STATUSES))
+             .where(statement_filter(actor, Statement.venue_id, Statement.departement_id),
+                    Statement.status.in_(FROZEN_STATUSES))
              .order_by(Statement.period_start, Venue.name, Statement.id))
     return list(db.session.scalars(_filtered(query, filters)))
 

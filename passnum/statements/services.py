@@ -17,9 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from passnum.audit.services import record
-from passnum.auth.models import Role, User
+from passnum.auth.models import User
+from passnum.auth.scope import can_steer_statements, generates_all_statements, require
 from passnum.core.clock import PARIS, now, today
-from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from passnum.errors import Conflict, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
 from passnum.programmes.models import Departement
 from passnum.redemptions.models import Redemption, RedemptionLine
@@ -47,9 +48,9 @@ class Generation:
 
 def _ensure_manager(actor: User | None, departement_id: int) -> None:
     """Admins, the system (None) and the paying département's managers steer statements."""
-    if not queries.can_manage(actor, departement_id):
-        raise Forbidden("Seuls les gestionnaires du département payeur et les "
-                        "administrateurs gèrent ce relevé.", code="forbidden")
+    require(can_steer_statements(actor, departement_id),
+            "Seuls les gestionnaires du département payeur et les administrateurs gèrent "
+            "ce relevé.")
 
 
 def _frozen(statement: Statement) -> Conflict:
@@ -194,9 +195,8 @@ def generate_all(actor: User | None, period_start: date, *,
     no statement (``empty``). Raises ``Forbidden`` for a manager (admins or the system
     only) and ``RuleRefused`` (``period_not_started``).
     """
-    if actor is not None and actor.role != Role.ADMIN:
-        raise Forbidden("La génération de tous les relevés est réservée aux "
-                        "administrateurs.", code="forbidden")
+    require(generates_all_statements(actor),
+            "La génération de tous les relevés est réservée aux administrateurs.")
     period_start = period_start.replace(day=1)
     if period_start > today():
         raise RuleRefused("Ce mois n'a pas encore commencé : aucun relevé possible.",

@@ -20,11 +20,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from passnum.auth.models import Role
+from passnum.auth.scope import can_steer_statements, is_admin, steers
 from passnum.core.clock import today
-from passnum.core.db import unit_of_work
 from passnum.core.forms import FrenchForm
-from passnum.errors import DomainError
+from passnum.core.views import attempt
 from passnum.extensions import db
 from passnum.programmes.models import Departement
 from passnum.statements import queries, services
@@ -44,20 +43,17 @@ bp = Blueprint("statements", __name__, url_prefix="/releves")
 
 STATEMENT = "/<id:statement_id>"
 SHOWN_LINES = 1000  # the page shows this many; the PDF and the CSV hold them all
-MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 
 def _departements() -> list[Departement]:
     """The départements ``current_user`` may pick as paying département."""
-    query = select(Departement).order_by(Departement.code)
-    if current_user.role == Role.MANAGER:
-        query = query.where(Departement.id == current_user.departement_id)
-    return list(db.session.scalars(query))
+    return [d for d in db.session.scalars(select(Departement).order_by(Departement.code))
+            if can_steer_statements(current_user, d.id)]
 
 
 def _list_filters() -> tuple[FilterForm, queries.ListFilter]:
     args = request.args.copy()
-    if current_user.role != Role.ADMIN:  # the scope decides: no département to pick
+    if not is_admin(current_user):  # the scope decides: no département to pick
         args.pop("departement", None)
     form = FilterForm(args)
     form.departement.choices = [SelectChoice("", "Tous")] + [
@@ -81,7 +77,7 @@ def index() -> ResponseReturnValue:
     statements = queries.list_statements(current_user, filters)
     status = 422 if form.errors else 200
     return render_template("statements/index.html", form=form, statements=statements,
-                           q=queries, can_manage=current_user.role in MANAGERS), status
+                           q=queries, can_manage=steers(current_user)), status
 
 
 @bp.route("/generer", methods=["GET", "POST"])
@@ -96,28 +92,30 @@ def generate() -> ResponseReturnValue:
     if not form.validate_on_submit():
         status = 422 if form.errors else 200
         return render_template("statements/generate.html", form=form), status
-    try:
-        with unit_of_work():
-            venue = db.session.get(Venue, form.venue.data)
-            departement = queries.departement_by_code(form.departement.data)
-            if venue is None or departement is None:
-                abort(404)
-            result = services.generate(current_user, venue, departement,
-                                       queries.parse_period(form.period.data))
-            statement_id = result.statement.id
-    except DomainError as err:
-        (form.field_for(err.field) or form.venue).errors.append(err.message)
-        return render_template("statements/generate.html", form=form), err.http_status
-    flash("Relevé créé (brouillon)." if result.created else "Brouillon mis à jour.", "success")
+    outcome = attempt(lambda: _generate(form), form, field="venue", reraise=())
+    if not outcome.ok:
+        return render_template("statements/generate.html", form=form), outcome.status
+    created, statement_id = outcome.value
+    flash("Relevé créé (brouillon)." if created else "Brouillon mis à jour.", "success")
     return redirect(url_for("statements.detail", statement_id=statement_id))
+
+
+def _generate(form: GenerateForm) -> tuple[bool, int]:
+    """Generate the draft the form asks for; whether it is new, and its id."""
+    venue = db.session.get(Venue, form.venue.data)
+    departement = queries.departement_by_code(form.departement.data)
+    if venue is None or departement is None:
+        abort(404)
+    result = services.generate(current_user, venue, departement,
+                               queries.parse_period(form.period.data))
+    return result.created, result.statement.id
 
 
 def _detail_page(statement: Statement, status: int = 200, **forms: FrenchForm
                  ) -> ResponseReturnValue:
     """The statement page, with the forms of the transitions ``current_user`` may make."""
     lines = list(queries.statement_lines(statement.id, limit=SHOWN_LINES))
-    manage = current_user.role in MANAGERS and queries.can_manage(current_user,
-                                                                  statement.departement_id)
+    manage = can_steer_statements(current_user, statement.departement_id)
     defaults = {"validate_form": ConfirmForm(prefix="validate", formdata=None),
                 "archive_form": ConfirmForm(prefix="archive", formdata=None),
                 "payment_form": PaymentForm(prefix="pay", formdata=None, paid_on=today()),
@@ -145,20 +143,12 @@ def _transition(statement_id: int, form: FrenchForm, form_name: str,
     statement = queries.get_statement(current_user, statement_id)
     if not form.validate_on_submit():
         return _detail_page(statement, 422, **{form_name: form})
-    try:
-        with unit_of_work():
-            action(queries.get_statement(current_user, statement_id), form)
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
+    outcome = attempt(lambda: action(queries.get_statement(current_user, statement_id), form),
+                      form)
+    if not outcome.ok:
         db.session.expire_all()
         statement = queries.get_statement(current_user, statement_id)
-        target = form.field_for(err.field) if err.field else None
-        if target is not None:
-            target.errors = [*target.errors, err.message]
-        else:
-            flash(err.message, "error")
-        return _detail_page(statement, err.http_status, **{form_name: form})
+        return _detail_page(statement, outcome.status, **{form_name: form})
     flash(done, "success")
     return redirect(url_for("statements.detail", statement_id=statement_id))
 

@@ -21,11 +21,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from passnum.auth.models import Role
+from passnum.auth.scope import is_admin
 from passnum.core.confirm import confirmation_page, is_confirmed
-from passnum.core.db import unit_of_work
 from passnum.core.formatting import format_iban
-from passnum.errors import DomainError
+from passnum.core.views import attempt
 from passnum.extensions import db, limiter
 from passnum.programmes.models import Departement
 from passnum.venues import queries
@@ -63,13 +62,7 @@ def _accepted(response: Response) -> bool:
     return response.status_code == 302
 
 
-def _refused(form: FlaskForm, err: DomainError) -> int:
-    """Put a service refusal next to its field (or above the form); return the status."""
-    if err.http_status in (403, 404):
-        raise err
-    target = form.field_for(err.field)
-    (target.errors if target is not None else form.form_errors).append(err.message)
-    return err.http_status
+OUT_OF_PAGE = (403, 404)  # refusals no page of these can show: the error page answers
 
 
 def _csrf_failed(form: FlaskForm) -> bool:
@@ -97,13 +90,11 @@ def apply() -> ResponseReturnValue:
     form.departement_id.choices = _departement_choices()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                apply_for_label(**form.as_values())
-        except DomainError as err:
-            status = _refused(form, err)
-        else:
+        outcome = attempt(lambda: apply_for_label(**form.as_values()), form, unplaced="form",
+                          reraise=OUT_OF_PAGE)
+        if outcome.ok:
             return redirect(url_for(".applied"))
+        status = outcome.status
     elif _csrf_failed(form):
         status = 400
     return render_template("venues/apply.html", form=form), status
@@ -131,11 +122,11 @@ def manage() -> ResponseReturnValue:
     departement_id = _id_arg("departement")
     status = request.args.get("statut") or None
     status = status if status in set(LabelStatus) else None
-    is_admin = current_user.role == Role.ADMIN
+    admin = is_admin(current_user)
     venues = queries.managed_venues(current_user, departement_id=departement_id, status=status)
-    departements = _departement_choices()[1:] if is_admin else []
+    departements = _departement_choices()[1:] if admin else []
     return render_template(
-        "venues/manage.html", venues=venues, departements=departements, is_admin=is_admin,
+        "venues/manage.html", venues=venues, departements=departements, is_admin=admin,
         departement_id=departement_id, status=status, label_labels=LABEL_LABELS,
     )
 
@@ -182,16 +173,14 @@ def decide(venue_id: int, action: str) -> ResponseReturnValue:
             title=f"{LABEL_ACTIONS[action].label} de « {venue.name} » ?",
             message=CONFIRMED_ACTIONS[action], action=LABEL_ACTIONS[action].label,
             back_url=url_for(".managed_venue", venue_id=venue_id))
-    try:
-        with unit_of_work():
-            change = change_label(current_user, venue, action, form.reason.data)
-    except DomainError as err:
-        if err.field is None and err.http_status not in (403, 404):
-            flash(err.message, "error")
+    outcome = attempt(lambda: change_label(current_user, venue, action, form.reason.data), form,
+                      reraise=OUT_OF_PAGE)
+    if outcome.error is not None:
+        if outcome.error.field is None:  # about the label itself: flashed on its page
             return redirect(url_for(".managed_venue", venue_id=venue_id))
-        return _manage_detail(venue, form, _refused(form, err))
-    flash(f"Décision enregistrée : label « {LABEL_LABELS[LabelStatus(change.to_status)]} ».",
-          "success")
+        return _manage_detail(venue, form, outcome.status)
+    to_status = LabelStatus(outcome.value.to_status)
+    flash(f"Décision enregistrée : label « {LABEL_LABELS[to_status]} ».", "success")
     return redirect(url_for(".managed_venue", venue_id=venue_id))
 
 
@@ -230,12 +219,11 @@ def add_agent() -> ResponseReturnValue:
     form = AddAgentForm()
     if not form.validate_on_submit():
         return _my_venue(venue, form, 400 if _csrf_failed(form) else 422)
-    try:
-        with unit_of_work():
-            add_venue_agent(current_user, full_name=form.full_name.data,
-                            email=form.email.data, password=form.password.data)
-    except DomainError as err:
-        return _my_venue(venue, form, _refused(form, err))
+    outcome = attempt(lambda: add_venue_agent(current_user, full_name=form.full_name.data,
+                                              email=form.email.data, password=form.password.data),
+                      form, unplaced="form", reraise=OUT_OF_PAGE)
+    if not outcome.ok:
+        return _my_venue(venue, form, outcome.status)
     flash("Compte d'agent créé : communiquez-lui son mot de passe initial.", "success")
     return redirect(url_for(".my_venue"))
 
@@ -255,13 +243,6 @@ def toggle_agent(user_id: int, what: str) -> ResponseReturnValue:
             message="Cet agent ne pourra plus se connecter ni encaisser de chèques ; ses "
                     "sessions en cours sont fermées. Vous pourrez réactiver le compte.",
             action="Désactiver le compte", back_url=url_for(".my_venue"))
-    try:
-        with unit_of_work():
-            set_agent_active(current_user, agent, active=what == "reactiver")
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
-    else:
+    if attempt(lambda: set_agent_active(current_user, agent, active=what == "reactiver")).ok:
         flash("Compte réactivé." if what == "reactiver" else "Compte désactivé.", "success")
     return redirect(url_for(".my_venue"))

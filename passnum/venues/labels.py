@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
-from passnum.auth.permissions import require_role
+from passnum.auth.scope import ensure_may_decide_label, is_agent_of, lead_venue_id
 from passnum.auth.services import create_user, hash_password, normalise_email
 from passnum.auth.sessions import end_sessions
 from passnum.core.clock import now
 from passnum.core.text import check_name_characters
-from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from passnum.errors import Conflict, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
 from passnum.programmes.models import Departement
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue, VenueLabelChange
@@ -235,13 +235,6 @@ def apply_for_label(
 # --- label decisions ------------------------------------------------------------------
 
 
-def can_decide_label(actor: User, venue: Venue) -> bool:
-    """True when ``actor`` decides on that venue's label (its manager, or an admin)."""
-    if actor.role == Role.ADMIN:
-        return True
-    return actor.role == Role.MANAGER and actor.departement_id == venue.departement_id
-
-
 def check_reason(reason: str | None) -> str:
     """A non-empty reason of at most ``REASON_MAX`` characters, spaces tidied."""
     reason = " ".join((reason or "").split())
@@ -271,9 +264,7 @@ def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLa
     (``illegal_label_transition``) when the label's current state does not allow the
     action, e.g. after another manager's decision on the same venue.
     """
-    require_role(actor, Role.MANAGER, Role.ADMIN)
-    if not can_decide_label(actor, venue):
-        raise NotFound("Lieu introuvable.")
+    ensure_may_decide_label(actor, venue)
     chosen = LABEL_ACTIONS.get(action)
     if chosen is None:
         raise InvalidInput("Décision inconnue.", code="unknown_label_action", field="action")
@@ -302,22 +293,13 @@ def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLa
 # --- the venue's agent accounts -------------------------------------------------------
 
 
-def _require_lead(actor: User) -> int:
-    """The lead agent's venue id; ``Forbidden`` for anyone else."""
-    require_role(actor, Role.VENUE_AGENT)
-    if not actor.is_venue_lead or actor.venue_id is None:
-        raise Forbidden("Seul le responsable du lieu gère les comptes de ses agents.",
-                        code="not_venue_lead")
-    return actor.venue_id
-
-
 def add_venue_agent(actor: User, *, full_name: str, email: str, password: str) -> User:
     """Create an agent account at the lead agent's own venue.
 
     Raises ``Forbidden`` (``not_venue_lead``), ``InvalidInput`` (name, e-mail,
     ``password_too_short``) and ``Conflict`` (``email_taken``).
     """
-    venue_id = _require_lead(actor)
+    venue_id = lead_venue_id(actor)
     full_name = " ".join((full_name or "").split())
     if not full_name or len(full_name) > 120:
         raise InvalidInput("Indiquez les nom et prénom de l'agent (120 caractères au plus).",
@@ -337,8 +319,8 @@ def set_agent_active(actor: User, agent: User, *, active: bool) -> User:
     Raises ``Forbidden`` (``not_venue_lead``), ``NotFound`` for an account of another
     venue, ``RuleRefused`` (``own_account``) for the lead's own account.
     """
-    venue_id = _require_lead(actor)
-    if agent.role != Role.VENUE_AGENT or agent.venue_id != venue_id:
+    venue_id = lead_venue_id(actor)
+    if not is_agent_of(agent, venue_id):
         raise NotFound("Compte introuvable.")
     if agent.id == actor.id:
         raise RuleRefused("Vous ne pouvez pas désactiver votre propre compte.",

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import select
 
 from passnum.audit.services import record
-from passnum.auth.models import Role, User
-from passnum.auth.permissions import require_role
+from passnum.auth.models import User
+from passnum.auth.scope import manages_workshops, require, require_visible
 from passnum.core.clock import now
 from passnum.core.formatting import agree, datetime_fr, plural
-from passnum.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleRefused
+from passnum.errors import Conflict, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
 from passnum.redemptions.queries import registered_count
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
@@ -56,7 +56,7 @@ class WorkshopValues:
 
 def _ensure_manages(actor: User, workshop: Workshop) -> None:
     """Raise ``Forbidden`` for other roles, ``NotFound`` for another venue's workshop."""
-    require_role(actor, Role.VENUE_AGENT, Role.ADMIN)
+    require(manages_workshops(actor))
     if not can_manage_venue(actor, workshop.venue_id):
         raise NotFound("Atelier introuvable.")
 
@@ -156,13 +156,13 @@ def create_workshop(
 ) -> Workshop:
     """Schedule a workshop at ``venue``.
 
-    Raises ``Forbidden`` unless ``actor`` is an agent of that venue or an admin, and
+    Raises ``Forbidden`` for roles that never manage workshops, ``NotFound`` for another
+    venue (out of scope, as for its workshops: docs/product.md), and
     ``InvalidInput`` / ``RuleRefused`` on a bad value (unknown or inactive theme, title
     too long, start in the past, duration, capacity or price out of range).
     """
-    require_role(actor, Role.VENUE_AGENT, Role.ADMIN)
-    if not can_manage_venue(actor, venue.id):
-        raise Forbidden("Vous ne pouvez gérer que les ateliers de votre lieu.")
+    require(manages_workshops(actor))
+    require_visible(can_manage_venue(actor, venue.id), "Lieu")
     values = _clean(theme_id=theme_id, title=title, description=description,
                     starts_at=starts_at, duration_minutes=duration_minutes,
                     capacity=capacity, price_vouchers=price_vouchers)

@@ -8,11 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from passnum.auth.models import Role
+from passnum.auth.scope import is_admin, own_venue_id
 from passnum.core.clock import now
 from passnum.core.confirm import confirmation_page, is_confirmed
-from passnum.core.db import unit_of_work
-from passnum.errors import DomainError
+from passnum.core.views import attempt
 from passnum.redemptions.queries import registered_counts
 from passnum.venues import queries
 from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
@@ -42,16 +41,11 @@ def public_directory() -> ResponseReturnValue:
     return render_template("venues/directory.html", by_commune=by_commune)
 
 
-def _workshop_roles() -> None:
-    """Only venue agents and administrators manage workshops (others: 403)."""
-    if current_user.role not in (Role.VENUE_AGENT, Role.ADMIN):
-        abort(403)
-
-
 def _chosen_venue() -> Venue | None:
     """The agent's own venue; for an administrator the one named by ``?lieu=``."""
-    if current_user.role == Role.VENUE_AGENT:
-        return queries.get_venue(current_user.venue_id)
+    own = own_venue_id(current_user)
+    if own is not None:
+        return queries.get_venue(own)
     venue_id = request.args.get("lieu", type=int)
     if venue_id is None:
         return None
@@ -69,24 +63,17 @@ def _theme_choices(current: WorkshopTheme | None = None) -> list[tuple[int, str]
     return [(t.id, t.name) for t in themes]
 
 
-def _refused(form: WorkshopForm, err: DomainError) -> int:
-    """Put a service refusal on its field (or above the form); return the status."""
-    if err.http_status in (403, 404):
-        raise err
-    target = form.field_for(err.field)
-    (target.errors if target is not None else form.form_errors).append(err.message)
-    return err.http_status
+OUT_OF_PAGE = (403, 404)  # refusals no workshop page can show: the error page answers
 
 
 @bp.route("/ateliers")
 @login_required
 def workshops() -> ResponseReturnValue:
     """The venue's workshops from today on, or all of them with ``?passes=1``."""
-    _workshop_roles()
     venue = _chosen_venue()
     include_past = request.args.get("passes") == "1"
     items = queries.workshops_of(venue.id, include_past=include_past) if venue else []
-    venues = queries.all_venues() if current_user.role == Role.ADMIN else []
+    venues = queries.all_venues() if is_admin(current_user) else []
     return render_template(
         "venues/workshops.html", venue=venue, venues=venues, workshops=items,
         include_past=include_past, counts=registered_counts([w.id for w in items]),
@@ -98,10 +85,9 @@ def workshops() -> ResponseReturnValue:
 @login_required
 def new_workshop() -> ResponseReturnValue:
     """Schedule a workshop at the agent's venue (administrators pick the venue)."""
-    _workshop_roles()
     form = WorkshopForm()
     form.theme_id.choices = _theme_choices()
-    if current_user.role == Role.ADMIN:
+    if is_admin(current_user):
         form.venue_id.choices = [(v.id, f"{v.name} ({v.commune})") for v in queries.all_venues()]
         chosen = _chosen_venue() if request.method == "GET" else None
         form.venue_id.data = chosen.id if chosen else form.venue_id.data
@@ -109,17 +95,19 @@ def new_workshop() -> ResponseReturnValue:
         del form.venue_id
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                venue_id = form.venue_id.data if "venue_id" in form else current_user.venue_id
-                venue = queries.get_venue(venue_id) or abort(404)
-                workshop = create_workshop(current_user, venue, **form.as_values())
-        except DomainError as err:
-            status = _refused(form, err)
-        else:
+        outcome = attempt(lambda: _create(form), form, unplaced="form", reraise=OUT_OF_PAGE)
+        status = outcome.status
+        if outcome.ok:
             flash("Atelier créé.", "success")
-            return redirect(url_for("venues.workshop", workshop_id=workshop.id))
+            return redirect(url_for("venues.workshop", workshop_id=outcome.value.id))
     return render_template("venues/workshop_form.html", form=form, workshop=None), status
+
+
+def _create(form: WorkshopForm) -> Workshop:
+    """Create the workshop the form describes, at the chosen (or the agent's) venue."""
+    venue_id = form.venue_id.data if "venue_id" in form else current_user.venue_id
+    venue = queries.get_venue(venue_id) or abort(404)
+    return create_workshop(current_user, venue, **form.as_values())
 
 
 def _detail(
@@ -140,7 +128,6 @@ def _detail(
 @login_required
 def workshop(workshop_id: int) -> ResponseReturnValue:
     """A workshop's details and who came (voucher serials, never identities)."""
-    _workshop_roles()
     return _detail(queries.get_workshop(current_user, workshop_id), CancelWorkshopForm())
 
 
@@ -148,24 +135,18 @@ def workshop(workshop_id: int) -> ResponseReturnValue:
 @login_required
 def edit_workshop(workshop_id: int) -> ResponseReturnValue:
     """Edit an upcoming or ongoing workshop."""
-    _workshop_roles()
     workshop = queries.get_workshop(current_user, workshop_id)
-    try:
-        check_editable(workshop)
-    except DomainError as err:
-        flash(err.message, "error")
+    if not attempt(lambda: check_editable(workshop), reraise=()).ok:
         return redirect(url_for("venues.workshop", workshop_id=workshop.id))
     form = WorkshopForm(data=WorkshopForm.initial(workshop) if request.method == "GET" else None)
     del form.venue_id
     form.theme_id.choices = _theme_choices(workshop.theme)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                update_workshop(current_user, workshop, **form.as_values())
-        except DomainError as err:
-            status = _refused(form, err)
-        else:
+        outcome = attempt(lambda: update_workshop(current_user, workshop, **form.as_values()),
+                          form, unplaced="form", reraise=OUT_OF_PAGE)
+        status = outcome.status
+        if outcome.ok:
             flash("Atelier modifié.", "success")
             return redirect(url_for("venues.workshop", workshop_id=workshop_id))
     return render_template("venues/workshop_form.html", form=form, workshop=workshop), status
@@ -175,7 +156,6 @@ def edit_workshop(workshop_id: int) -> ResponseReturnValue:
 @login_required
 def cancel(workshop_id: int) -> ResponseReturnValue:
     """Cancel a workshop with a reason; refusals are shown on its page."""
-    _workshop_roles()
     workshop = queries.get_workshop(current_user, workshop_id)
     form = CancelWorkshopForm()
     if not form.validate_on_submit():
@@ -189,17 +169,10 @@ def cancel(workshop_id: int) -> ResponseReturnValue:
                     "le motif indiqué. L'annulation est définitive.",
             action="Annuler l'atelier",
             back_url=url_for("venues.workshop", workshop_id=workshop_id))
-    try:
-        with unit_of_work():
-            cancel_workshop(current_user, workshop, reason=form.reason.data)
-    except DomainError as err:
-        if err.http_status in (403, 404):
-            raise
-        target = form.field_for(err.field)
-        if target is not None:
-            target.errors.append(err.message)
-        else:  # about the workshop itself: the form may no longer be shown
-            flash(err.message, "error")
-        return _detail(queries.get_workshop(current_user, workshop_id), form, err.http_status)
+    # a refusal about the workshop itself is flashed: the form may no longer be shown
+    outcome = attempt(lambda: cancel_workshop(current_user, workshop, reason=form.reason.data),
+                      form, reraise=OUT_OF_PAGE)
+    if not outcome.ok:
+        return _detail(queries.get_workshop(current_user, workshop_id), form, outcome.status)
     flash("Atelier annulé.", "success")
     return redirect(url_for("venues.workshop", workshop_id=workshop_id))
