@@ -27,6 +27,7 @@ from passnum.core.forms import FrenchForm
 from passnum.errors import DomainError
 from passnum.extensions import db
 from passnum.programmes.models import Departement
+from passnum.programmes.queries import departement_by_code, departements
 from passnum.statements import queries, services
 from passnum.statements.download import statement_pdf
 from passnum.statements.exports import finance_csv, statement_csv
@@ -49,10 +50,9 @@ MANAGERS = (Role.MANAGER, Role.ADMIN)
 
 def _departements() -> list[Departement]:
     """The départements ``current_user`` may pick as paying département."""
-    query = select(Departement).order_by(Departement.code)
     if current_user.role == Role.MANAGER:
-        query = query.where(Departement.id == current_user.departement_id)
-    return list(db.session.scalars(query))
+        return [d for d in departements() if d.id == current_user.departement_id]
+    return departements()
 
 
 def _list_filters() -> tuple[FilterForm, queries.ListFilter]:
@@ -66,7 +66,7 @@ def _list_filters() -> tuple[FilterForm, queries.ListFilter]:
         SelectChoice(s.value, label) for s, label in queries.STATUS_LABELS.items()]
     if not form.validate():
         return form, queries.ListFilter()
-    departement = queries.departement_by_code(form.departement.data)
+    departement = departement_by_code(form.departement.data)
     return form, queries.ListFilter(
         period_start=queries.parse_period(form.period.data) if form.period.data else None,
         departement_id=departement.id if departement else None,
@@ -99,7 +99,7 @@ def generate() -> ResponseReturnValue:
     try:
         with unit_of_work():
             venue = db.session.get(Venue, form.venue.data)
-            departement = queries.departement_by_code(form.departement.data)
+            departement = departement_by_code(form.departement.data)
             if venue is None or departement is None:
                 abort(404)
             result = services.generate(current_user, venue, departement,

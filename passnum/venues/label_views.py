@@ -19,15 +19,14 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from passnum.auth.models import Role
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import format_iban
 from passnum.errors import DomainError
-from passnum.extensions import db, limiter
-from passnum.programmes.models import Departement
+from passnum.extensions import limiter
+from passnum.programmes.queries import departements
 from passnum.venues import queries
 from passnum.venues.forms import AddAgentForm, AgentToggleForm, ApplicationForm, LabelDecisionForm
 from passnum.venues.labels import (
@@ -82,8 +81,7 @@ def _csrf_failed(form: FlaskForm) -> bool:
 
 def _departement_choices() -> list[tuple[int, str]]:
     """The départements taking part, after a "choose" entry."""
-    deps = db.session.scalars(select(Departement).order_by(Departement.code))
-    return [(0, "— Choisissez le département —"), *((d.id, str(d)) for d in deps)]
+    return [(0, "— Choisissez le département —"), *((d.id, str(d)) for d in departements())]
 
 
 # --- public application ---------------------------------------------------------------
