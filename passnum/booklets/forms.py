@@ -1,4 +1,4 @@
-"""Booklet forms: issue, revoke, replace, check a code, stock and hand-out."""
+"""Booklet forms: issue, revoke, replace, stock and hand-out."""
 
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -30,12 +30,6 @@ class RevokeForm(FrenchForm):
 
 class EmptyForm(FrenchForm):
     """A POST with only its CSRF token."""
-
-
-class CheckForm(FrenchForm):
-    """Type a manual code or paste a voucher link."""
-
-    code = StringField("Code du chèque", validators=[DataRequired(), Length(max=300)])
 
 
 class StockForm(FrenchForm):
