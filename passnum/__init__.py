@@ -19,12 +19,13 @@ TEMPLATES, STATIC, MIGRATIONS = PACKAGE / "templates", PACKAGE / "static", PACKA
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
     from passnum import config, models  # noqa: F401  (models: register every table)
+    from passnum.audit.services import record_note
     from passnum.auth import policy, throttle
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
     from passnum.core import logging as structured_logging
     from passnum.core import ratelimit
-    from passnum.core.db import install_idle_ping, install_sqlite_pragmas
+    from passnum.core.db import install_idle_ping, install_sqlite_pragmas, record_refusals_with
     from passnum.core.files import private_dir, private_sqlite_file
     from passnum.core.proxy import TrustedProxies, parse_networks
     from passnum.errors import register_error_handlers
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     install_sqlite_pragmas()
     db.init_app(app)
     install_idle_ping(app)
+    record_refusals_with(app, record_note)  # refusals' audit notes outlive the rollback
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     ratelimit.install(app)
