@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-PACKAGE = Path(__file__).resolve().parent
-ROOT = PACKAGE.parent  # the repository's root, in a checkout
-# templates/, static/ and migrations/ live at the repository's root (npm builds
-# static/vendor/ there, Flask-Migrate writes revisions there); passnum/templates,
-# passnum/static and passnum/migrations are links to them, which a built wheel turns into
-# the folders themselves: one path, in a checkout and in a plain `pip install`
-TEMPLATES, STATIC, MIGRATIONS = PACKAGE / "templates", PACKAGE / "static", PACKAGE / "migrations"
+from passnum.core.paths import MIGRATIONS, PACKAGE, ROOT, STATIC, TEMPLATES
+
+__all__ = ["MIGRATIONS", "PACKAGE", "ROOT", "STATIC", "TEMPLATES", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -20,13 +20,13 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Regexp
 
-from passnum import STATIC
 from passnum.auth.models import Role
 from passnum.booklets.queries import voucher_state
 from passnum.core.clock import PARIS, now
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import date_fr
 from passnum.core.forms import FrenchForm
+from passnum.core.paths import STATIC
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import DomainError, Forbidden
 from passnum.extensions import db
