@@ -4,12 +4,11 @@ computed by every authenticator app (pyotp), and the enrolment QR code (an SVG p
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from pyotp.exceptions import OTPVerificationError
+
+from passnum.core import qr
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -66,13 +65,7 @@ def provisioning_uri(secret: str, account: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code of ``uri`` as an inline SVG element (one path, no script)."""
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8,
-                        border=2)
-    out = BytesIO()
-    image.save(out)
-    svg = out.getvalue().decode()
-    return ('<svg role="img" aria-label="Code QR à scanner avec l\'application"'
-            + svg[svg.index("<svg") + 4:])
+    return qr.qr_svg(uri, label="Code QR à scanner avec l'application")
 
 
 def grouped(secret: str) -> str:
