@@ -32,7 +32,8 @@ def qr_rows(data: str) -> list[bytes]:
                                    ec_level=QR_ERROR_CORRECTION)
     image = code.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
-    pixels = memoryview(image).tobytes()
+    # the image is a buffer (its stubs omit the protocol): its bytes, row after row
+    pixels = memoryview(image).tobytes()  # type: ignore[arg-type]
     return [pixels[row * width : (row + 1) * width] for row in range(height)]
 
 
