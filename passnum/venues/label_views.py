@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,8 +23,8 @@ from passnum.auth.models import Role
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import format_iban
+from passnum.core.ratelimit import limit_accepted
 from passnum.errors import DomainError
-from passnum.extensions import limiter
 from passnum.programmes.queries import departements
 from passnum.venues import queries
 from passnum.venues.forms import AddAgentForm, AgentToggleForm, ApplicationForm, LabelDecisionForm
@@ -50,11 +49,6 @@ CONFIRMED_ACTIONS = {
     "withdraw": "Le lieu ne pourra plus jamais encaisser de chèques : le retrait est "
                 "définitif.",
 }
-
-
-def _application_limit() -> str:
-    """Accepted applications allowed per address (``RATELIMIT_APPLICATIONS``)."""
-    return current_app.config["RATELIMIT_APPLICATIONS"]
 
 
 def _accepted(response: Response) -> bool:
@@ -88,7 +82,7 @@ def _departement_choices() -> list[tuple[int, str]]:
 
 
 @bp.route("/lieux/candidature", methods=["GET", "POST"])
-@limiter.limit(_application_limit, methods=["POST"], deduct_when=_accepted)
+@limit_accepted("RATELIMIT_APPLICATIONS", "venue-applications-ip", _accepted)
 def apply() -> ResponseReturnValue:
     """A venue applies for the label (no login); its lead agent account is created."""
     form = ApplicationForm()
