@@ -57,7 +57,7 @@ def as_stored(model: type, values: dict[str, Any]) -> Any:
     The values go straight into the object's state, as the ORM's own loading does: no
     attribute events, no history to reset (several times cheaper than the constructor
     on the redemption path, which makes a handful of these per request)."""
-    instance = class_mapper(model).class_manager.new_instance()
+    instance: Any = class_mapper(model).class_manager.new_instance()
     instance_state(instance).dict.update(values)
     make_transient_to_detached(instance)
     db.session.add(instance)
@@ -97,11 +97,12 @@ def driver_rows(statement: Any, params: dict[str, Any], *,
     """
     sql = driver_sql(statement)
     connection = db.session.connection()
+    driver: Any = connection.connection.driver_connection  # psycopg's, on PostgreSQL
     try:
-        found = connection.connection.driver_connection.execute(
-            sql, params, prepare=True).fetchall()
+        found = driver.execute(sql, params, prepare=True).fetchall()
     except psycopg.Error as err:
-        lost = connection.dialect.is_disconnect(err, connection.connection.dbapi_connection,
+        raised: Any = err  # a DB-API error, as SQLAlchemy's dialect expects
+        lost = connection.dialect.is_disconnect(raised, connection.connection.dbapi_connection,
                                                 None)
         if lost:
             connection.invalidate(err)
