@@ -4,7 +4,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from passnum.auth.models import Role, User
 from passnum.extensions import db
@@ -218,6 +218,13 @@ def test_the_application_form_is_rate_limited_and_the_page_stays_readable(tmp_pa
         {}, form(dep_id), {}, form(dep_id, siret="21785260781597", email="b@example.org"), {})]
     assert statuses == [422, 302, 422, 302, 429]  # accepted applications count
     assert client.get("/lieux/candidature").status_code == 200  # reading is not limited
+    spent = client.post("/lieux/candidature", data=form(dep_id, siret="73282932001007",
+                                                        email="c@example.org"))
+    assert spent.status_code == 429 and "Trop de tentatives" in spent.text
+    assert 0 < int(spent.headers["Retry-After"]) <= 3600
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Venue)
+                                 .where(Venue.siret == "73282932001007")) == 0
 
 
 def test_a_suspended_venues_agent_lands_on_their_venue_page_after_login(client, app):
