@@ -58,7 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from passnum.dashboard.views import bp as dashboard_bp
     from passnum.programmes.admin_views import bp as programme_admin_bp
     from passnum.programmes.views import bp as programmes_bp
-    from passnum.redemptions import voucher_page  # noqa: F401  (/verifier, on booklets_bp)
+    from passnum.redemptions import voucher_check  # noqa: F401  (/verifier, on booklets_bp)
     from passnum.redemptions.history_views import bp as history_bp
     from passnum.redemptions.views import bp as redemptions_bp
     from passnum.statements.views import bp as statements_bp

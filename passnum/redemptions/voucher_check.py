@@ -1,7 +1,8 @@
 """The back office's voucher check (``/verifier``): a manual code or a voucher link typed
 or pasted by a logged-in user, checked without being changed.
 
-Its code belongs to the redemptions domain (``check``); its page keeps the endpoint
+Its code belongs to the redemptions domain (``check``), like the public page a QR code
+opens (``/v/<token>``, redemptions.views); it keeps the endpoint
 ``booklets.check_voucher`` and its template ``booklets/check.html``, which the menu and
 the route policy name: importing this module adds it to the booklets' blueprint, which
 ``passnum.web`` does before registering that blueprint.

@@ -1,0 +1,12 @@
+"""The back office's voucher check (/verifier) lives in the redemptions domain, under
+the endpoint the menu and the route policy name."""
+
+from flask import Flask
+
+
+def test_the_voucher_check_keeps_its_endpoint_and_lives_in_redemptions(app: Flask) -> None:
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == "/verifier")
+    assert rule.endpoint == "booklets.check_voucher"
+    assert rule.methods is not None and {"GET", "POST"} <= rule.methods
+    view = app.view_functions[rule.endpoint]
+    assert view.__module__ == "passnum.redemptions.voucher_check"
