@@ -125,13 +125,16 @@ def _budgets() -> tuple[tuple[str, str, str], ...]:
     Logged-in users (venue agents scanning, issuers checking) count per user and per
     address; anonymous visitors (people opening a voucher link, and forgers) have a
     budget of their own per address, so that their traffic never spends the agents'.
+    Scopes start with ``RATELIMIT_KEY_PREFIX``, as every counter's: instances sharing
+    one Redis keep their own.
     """
     address = request.remote_addr or "-"
     user_id = current_user.get_id()
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     if user_id is None:
-        return (("RATELIMIT_VOUCHER_LINKS", "voucher-link-ip", address),)
-    return (("RATELIMIT_CODE_CHECKS_ADDRESS", "code-check-ip", address),
-            ("RATELIMIT_CODE_CHECKS", "code-check-user", f"user:{user_id}"))
+        return (("RATELIMIT_VOUCHER_LINKS", f"{prefix}voucher-link-ip", address),)
+    return (("RATELIMIT_CODE_CHECKS_ADDRESS", f"{prefix}code-check-ip", address),
+            ("RATELIMIT_CODE_CHECKS", f"{prefix}code-check-user", f"user:{user_id}"))
 
 
 def _refuse(budget: Budget, message: str) -> RateLimited:
