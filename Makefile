@@ -62,8 +62,9 @@ bench: install assets ## Benchmarks on throw-away PostgreSQL/SQLite databases (B
 reliability: install assets ## Soak with faults on a throw-away PostgreSQL, then reconcile (RELIABILITY_ARGS=--quick)
 	$(BIN)/python -m bench.reliability $(RELIABILITY_ARGS)
 
-lint: install ## Check the code with ruff and the types with mypy
+lint: install ## Check the code: ruff, the import layers (import-linter), the types (mypy)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 migration: install ## Write a migration for model changes: make migration m="add venue opening hours"

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-PACKAGE = Path(__file__).resolve().parent
-ROOT = PACKAGE.parent  # the repository's root, in a checkout
-# templates/, static/ and migrations/ live at the repository's root (npm builds
-# static/vendor/ there, Flask-Migrate writes revisions there); passnum/templates,
-# passnum/static and passnum/migrations are links to them, which a built wheel turns into
-# the folders themselves: one path, in a checkout and in a plain `pip install`
-TEMPLATES, STATIC, MIGRATIONS = PACKAGE / "templates", PACKAGE / "static", PACKAGE / "migrations"
+from passnum.core.paths import MIGRATIONS, PACKAGE, ROOT, STATIC, TEMPLATES
+
+__all__ = ["MIGRATIONS", "PACKAGE", "ROOT", "STATIC", "TEMPLATES", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
     from passnum import config, models  # noqa: F401  (models: register every table)
+    from passnum.audit.services import record_note
     from passnum.auth import policy, throttle
     from passnum.auth.loading import init_login
     from passnum.cli import register_commands
     from passnum.core import logging as structured_logging
     from passnum.core import ratelimit
-    from passnum.core.db import install_idle_ping, install_sqlite_pragmas
+    from passnum.core.db import install_idle_ping, install_sqlite_pragmas, record_refusals_with
     from passnum.core.files import private_dir, private_sqlite_file
     from passnum.core.proxy import TrustedProxies, parse_networks
     from passnum.errors import register_error_handlers
@@ -43,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     install_sqlite_pragmas()
     db.init_app(app)
     install_idle_ping(app)
+    record_refusals_with(app, record_note)  # refusals' audit notes outlive the rollback
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     ratelimit.install(app)

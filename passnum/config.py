@@ -35,7 +35,6 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "passnum-memory://",  # core.ratelimit.SweptMemoryStorage
     # put before every counter's key: several instances can share one Redis
     "RATELIMIT_KEY_PREFIX": "",
-    "RATELIMIT_HEADERS_ENABLED": True,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

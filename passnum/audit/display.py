@@ -22,6 +22,7 @@ from passnum.booklets.models import REVOKE_REASON_LABELS, Booklet
 from passnum.core.formatting import date_fr, datetime_fr, euros
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Programme, Structure
+from passnum.programmes.queries import departements
 from passnum.statements.models import Statement
 from passnum.venues.models import Venue, Workshop
 
@@ -165,8 +166,7 @@ class _Names:
         for kind, ids in wanted.items():
             for row_id, name in _LOOKUPS[kind](ids):
                 self.names[(kind, row_id)] = name
-        self.departement_codes = dict(db.session.execute(
-            select(Departement.code, Departement.name)).all())
+        self.departement_codes = {d.code: d.name for d in departements()}
 
     def of(self, kind: str, row_id: Any) -> str:
         """The name of ``kind`` number ``row_id``, or "n° <id>"."""

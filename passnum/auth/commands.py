@@ -11,7 +11,7 @@ from passnum.auth.services import create_user, normalise_email, reset_second_fac
 from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.extensions import db
-from passnum.programmes.models import Departement
+from passnum.programmes.queries import departement_by_code
 
 users_cli = AppGroup("users", help="Gérer les comptes.")
 
@@ -29,10 +29,10 @@ def create(email: str, role: str, structure_id: int | None, venue_id: int | None
     """Create an account with its role and scope."""
     departement_id = None
     if departement_code:
-        departement_id = db.session.scalar(
-            select(Departement.id).where(Departement.code == departement_code))
-        if departement_id is None:
+        departement = departement_by_code(departement_code)
+        if departement is None:
             raise click.ClickException(f"Département inconnu : {departement_code}")
+        departement_id = departement.id
     try:
         with unit_of_work():
             user = create_user(email=email, password=password, role=role, full_name=full_name,

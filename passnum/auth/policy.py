@@ -80,6 +80,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # public pages
     "venues.public_directory": PUBLIC,
     "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
+    "redemptions.check_voucher": LOGGED_IN,
     "redemptions.voucher_page": {"GET": PUBLIC, "POST": REDEEMING},
     "redemptions.service_worker": PUBLIC,
     # beneficiaries and booklets
@@ -94,7 +95,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "booklets.revoke": PEOPLE, "booklets.stock": {"GET": PEOPLE, "POST": ISSUING},
     "booklets.stock_batch_pdf": ISSUING,
     "booklets.handout_start": ISSUING, "booklets.handout_booklet": ISSUING,
-    "booklets.handout_confirm": ISSUING, "booklets.check_voucher": LOGGED_IN,
+    "booklets.handout_confirm": ISSUING,
     "expiry.expiring": PEOPLE,
     # venues: workshops, redemptions, the venue's own page
     "venues.workshops": VENUE, "venues.workshop": VENUE, "venues.new_workshop": VENUE,

@@ -1,30 +1,31 @@
 """Time-based one-time passwords (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits), as
-computed by every authenticator app, and the enrolment QR code (an SVG path)."""
+computed by every authenticator app (pyotp), and the enrolment QR code (an SVG path)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-import struct
 from datetime import datetime
-from io import BytesIO
-from urllib.parse import quote, urlencode
 
-import qrcode
-import qrcode.image.svg
+import pyotp
+from pyotp.exceptions import OTPVerificationError
+
+from passnum.core import qr
 
 STEP_SECONDS = 30
 DIGITS = 6
 ISSUER = "Pass numérique 78-92"
 # one step either side: a phone clock a little off, or a code typed as it changes
 DRIFT_STEPS = 1
+SECRET_LENGTH = 32  # base32 characters: 160 bits, as RFC 4226 recommends
+
+
+def _totp(secret: str) -> pyotp.TOTP:
+    """The one-time passwords of ``secret`` (base32, padding optional)."""
+    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS, issuer=ISSUER)
 
 
 def new_secret() -> str:
     """A random 160-bit secret, base32 as authenticator apps expect."""
-    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+    return pyotp.random_base32(SECRET_LENGTH)
 
 
 def step_of(at: datetime) -> int:
@@ -34,11 +35,7 @@ def step_of(at: datetime) -> int:
 
 def code_for(secret: str, step: int) -> str:
     """The code of ``secret`` for time step ``step``."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
-    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(number % 10 ** DIGITS).zfill(DIGITS)
+    return _totp(secret).generate_otp(step)
 
 
 def current_code(secret: str, at: datetime) -> str:
@@ -47,34 +44,28 @@ def current_code(secret: str, at: datetime) -> str:
 
 
 def matching_step(secret: str, code: str, at: datetime) -> int | None:
-    """The time step near ``at`` whose code is ``code`` (spaces ignored), else None."""
+    """The time step near ``at`` whose code is ``code`` (spaces ignored), else None.
+
+    The caller keeps the step of the last code accepted, so that no code serves twice.
+    """
     code = "".join((code or "").split())
     if len(code) != DIGITS or not code.isdigit():
         return None
-    now_step = step_of(at)
-    for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
-        if hmac.compare_digest(code_for(secret, step), code):
-            return step
-    return None
+    try:
+        return _totp(secret).verify_and_get_timecode(code, for_time=at,
+                                                     valid_window=DRIFT_STEPS)
+    except OTPVerificationError:
+        return None
 
 
 def provisioning_uri(secret: str, account: str) -> str:
     """The ``otpauth://`` address an authenticator app reads from the QR code."""
-    label = quote(f"{ISSUER}:{account}")
-    query = urlencode({"secret": secret, "issuer": ISSUER, "digits": DIGITS,
-                       "period": STEP_SECONDS}, quote_via=quote)
-    return f"otpauth://totp/{label}?{query}"
+    return _totp(secret).provisioning_uri(name=account)
 
 
 def qr_svg(uri: str) -> str:
     """The QR code of ``uri`` as an inline SVG element (one path, no script)."""
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8,
-                        border=2)
-    out = BytesIO()
-    image.save(out)
-    svg = out.getvalue().decode()
-    return ('<svg role="img" aria-label="Code QR à scanner avec l\'application"'
-            + svg[svg.index("<svg") + 4:])
+    return qr.qr_svg(uri, label="Code QR à scanner avec l'application")
 
 
 def grouped(secret: str) -> str:

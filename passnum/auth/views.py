@@ -142,7 +142,7 @@ def _second_step_page(user: User, form: CodeForm, *, enrol: bool) -> ResponseRet
         return render_template("auth/code.html", form=form), status
     with unit_of_work():
         secret = enrolment_secret(db.session.get_one(User, user.id))
-    # the SVG holds path data only, drawn by qrcode from our own otpauth address
+    # the SVG holds path data only, drawn by core.qr from our own otpauth address
     qr = Markup(totp.qr_svg(totp.provisioning_uri(secret, user.email)))  # noqa: S704
     return render_template("auth/activation.html", form=form, qr=qr,
                            secret=totp.grouped(secret)), status

@@ -1,4 +1,4 @@
-"""Booklet forms: issue, revoke, replace, check a code, stock and hand-out."""
+"""Booklet forms: issue, revoke, replace, stock and hand-out."""
 
 from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
     RadioField,
@@ -35,12 +35,6 @@ class RevokeForm(FrenchForm):
 
 class EmptyForm(FrenchForm):
     """A POST with only its CSRF token."""
-
-
-class CheckForm(FrenchForm):
-    """Type a manual code or paste a voucher link."""
-
-    code = StringField("Code du chèque", validators=[DataRequired(), Length(max=300)])
 
 
 class StockForm(FrenchForm):

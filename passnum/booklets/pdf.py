@@ -24,10 +24,10 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from passnum.booklets.models import Booklet, Voucher
 from passnum.booklets.pdfwriter import Content, PdfWriter
-from passnum.booklets.qr import qr_path
 from passnum.core.codes import group
 from passnum.core.formatting import date_fr, euros
 from passnum.core.pdftext import fit
+from passnum.core.qr import qr_path
 from passnum.core.signing import sign_serial, voucher_url
 from passnum.venues.models import Venue
 

@@ -1,4 +1,4 @@
-"""Booklet pages: detail, PDF, revoke, replace, stock and hand-out; the voucher check."""
+"""Booklet pages: detail, PDF, revoke, replace, stock and hand-out."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from passnum.beneficiaries.forms import SearchForm
 from passnum.booklets import queries
 from passnum.booklets.forms import (
     BookletNumberForm,
-    CheckForm,
     EmptyForm,
     HandOutForm,
     RevokeForm,
@@ -43,12 +42,10 @@ from passnum.booklets.services import (
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import agree, plural
-from passnum.core.ratelimit import limit_code_checks
 from passnum.core.views import attempt
 from passnum.errors import Conflict, DomainError
 from passnum.programmes.models import Structure
 from passnum.programmes.queries import allocation_for, open_programme
-from passnum.redemptions.services import check
 from passnum.venues.queries import venues_for_cover
 
 bp = Blueprint("booklets", __name__)
@@ -120,22 +117,6 @@ def replace(booklet_id: int):
     flash(f"Chéquier de remplacement n° {booklet.number} émis : {count} "
           f"chèque{'s' if count > 1 else ''} repris du chéquier perdu ou volé.", "success")
     return redirect(url_for("booklets.detail", booklet_id=booklet.id))
-
-
-@bp.route("/verifier", methods=["GET", "POST"])
-@login_required
-@limit_code_checks
-def check_voucher():
-    """Check a voucher by its manual code or link, without changing it."""
-    form = CheckForm()
-    result, error = None, None
-    if form.validate_on_submit():
-        outcome = attempt(lambda: check(form.code.data, actor_id=current_user.id,
-                                        channel="web", ip=request.remote_addr),
-                          unplaced="none", reraise=())
-        result = outcome.value if outcome.ok else None
-        error = outcome.error
-    return render_template("booklets/check.html", form=form, result=result, error=error)
 
 
 # --- Stock and hand-out -----------------------------------------------------------------

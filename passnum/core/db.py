@@ -10,14 +10,14 @@ from functools import cache, wraps
 from typing import Any, ParamSpec, TypeVar, cast
 
 import psycopg
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.types import TypeDecorator
 
-from passnum.errors import DomainError
+from passnum.errors import AuditNote, DomainError
 from passnum.extensions import db
 
 P = ParamSpec("P")
@@ -96,6 +96,16 @@ def fetch(statement: Any, params: dict[str, Any], *, postgresql: Any = None) -> 
     return list(db.session.execute(statement, params).all())
 
 
+# app.extensions key of the function recording a refusal's audit note (the audit domain's:
+# core knows no domain, so the application hands it over, see ``record_refusals_with``)
+REFUSAL_RECORDER = "passnum.refusal_recorder"
+
+
+def record_refusals_with(app: Flask, recorder: Callable[[AuditNote], object]) -> None:
+    """Have ``unit_of_work`` record the audit note of a refusal with ``recorder``."""
+    app.extensions[REFUSAL_RECORDER] = recorder
+
+
 def on_commit(hook: Callable[[], object]) -> None:
     """Run ``hook`` after the current unit of work commits (dropped on rollback)."""
     g.setdefault("_after_commit", []).append(hook)
@@ -113,7 +123,8 @@ def unit_of_work() -> Iterator[None]:
 
     Services only flush. A ``DomainError`` carrying an ``audit`` note (or an
     ``after_rollback`` change) has it recorded in a fresh transaction after the
-    rollback, so refused attempts stay in the audit log.
+    rollback, so refused attempts stay in the audit log (with the recorder that
+    ``record_refusals_with`` gave the application: a missing one fails loudly).
     """
     try:
         yield
@@ -122,10 +133,8 @@ def unit_of_work() -> Iterator[None]:
         db.session.rollback()
         g.pop("_after_commit", None)
         if err.audit is not None or err.after_rollback is not None:
-            from passnum.audit.services import record_note
-
             if err.audit is not None:
-                record_note(err.audit)
+                current_app.extensions[REFUSAL_RECORDER](err.audit)
             if err.after_rollback is not None:
                 err.after_rollback()
             db.session.commit()

@@ -12,6 +12,7 @@ from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.programmes.forms import DepartementForm, ProgrammeForm, QuotaForm
 from passnum.programmes.models import Departement, Programme, ProgrammeQuota
+from passnum.programmes.queries import departements
 from passnum.programmes.services import create_departement, save_programme, set_quota
 
 bp = Blueprint("programme_admin", __name__, url_prefix="/programmes")
@@ -31,9 +32,8 @@ def index() -> ResponseReturnValue:
             flash("Département ajouté.", "success")
             return redirect(url_for("programme_admin.index"))
     programmes = db.session.scalars(select(Programme).order_by(Programme.starts_on.desc()))
-    departements = db.session.scalars(select(Departement).order_by(Departement.code))
     return render_template("programmes/index.html", programmes=list(programmes),
-                           departements=list(departements), form=form), status
+                           departements=departements(), form=form), status
 
 
 def _programme_form_page(form: ProgrammeForm, programme: Programme | None, status: int = 200
@@ -42,7 +42,7 @@ def _programme_form_page(form: ProgrammeForm, programme: Programme | None, statu
     if programme is not None:
         existing = {q.departement_id: q for q in db.session.scalars(
             select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id))}
-        for dep in db.session.scalars(select(Departement).order_by(Departement.code)):
+        for dep in departements():
             quota = existing.get(dep.id)
             quotas[dep] = (quota, QuotaForm(
                 formdata=None, prefix=f"d{dep.id}",

@@ -1,4 +1,4 @@
-"""Reads on programmes, quotas, structures and allocations."""
+"""Reads on programmes, départements, quotas, structures and allocations."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from passnum.auth.scope import departement_filter, scope_filter
 from passnum.core.clock import today
 from passnum.errors import RuleRefused
 from passnum.extensions import db
-from passnum.programmes.models import Allocation, Programme, ProgrammeQuota, Structure
+from passnum.programmes.models import (
+    Allocation,
+    Departement,
+    Programme,
+    ProgrammeQuota,
+    Structure,
+)
 
 
 def open_programme(day: date | None = None) -> Programme:
@@ -35,6 +41,26 @@ def open_programme(day: date | None = None) -> Programme:
             code="programme_closed",
         )
     return programme
+
+
+def departement_by_code(code: str | None) -> Departement | None:
+    """The département of ``code`` (surrounding spaces and letter case ignored: ``2a`` is
+    ``2A``), or None when ``code`` is empty or unknown."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return db.session.scalar(select(Departement).where(Departement.code == code))
+
+
+def departements() -> list[Departement]:
+    """Every département taking part, by code."""
+    return list(db.session.scalars(select(Departement).order_by(Departement.code)))
+
+
+def departement_codes() -> dict[int, str]:
+    """The code of every département, by id."""
+    rows = db.session.execute(select(Departement.id, Departement.code))
+    return {row.id: row.code for row in rows}
 
 
 def allocation_for(programme_id: int, structure_id: int) -> Allocation | None:

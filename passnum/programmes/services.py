@@ -22,6 +22,7 @@ from passnum.programmes.models import (
     ProgrammeQuota,
     Structure,
 )
+from passnum.programmes.queries import departement_by_code
 
 MAX_ALLOCATION = 100_000
 INT_MAX = 2**31 - 1  # integer columns: 21 million euros at most in cents
@@ -220,7 +221,7 @@ def create_departement(actor: User, *, code: str, name: str) -> Departement:
         raise InvalidInput("Code de département invalide (ex. 78, 92, 2A, 971).", field="code")
     if not name or len(name) > 80:
         raise InvalidInput("Le nom est obligatoire (80 caractères au plus).", field="name")
-    if db.session.scalar(select(Departement.id).where(Departement.code == code)):
+    if departement_by_code(code) is not None:
         raise Conflict("Ce département existe déjà.", code="departement_exists", field="code")
     departement = Departement(code=code, name=name)
     db.session.add(departement)

@@ -1,9 +1,15 @@
-"""Forms of the venue's redemption history."""
+"""Forms of the voucher check and of the venue's redemption history."""
 
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from passnum.core.forms import FrenchForm, IsoDateField
+
+
+class CheckForm(FrenchForm):
+    """Type a manual code or paste a voucher link."""
+
+    code = StringField("Code du chèque", validators=[DataRequired(), Length(max=300)])
 
 
 class HistoryFilterForm(FrenchForm):

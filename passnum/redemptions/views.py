@@ -1,4 +1,5 @@
-"""The venue's phone pages: the scanner (``/scan``), its service worker, and ``/v/<token>``.
+"""The venue's phone pages: the scanner (``/scan``), its service worker, and ``/v/<token>``;
+the back office's voucher check (``/verifier``).
 
 ``/scan`` is a page of static assets talking to the JSON API (check, redeem, undo); its
 service worker keeps the page and its assets for offline loads. ``/v/<token>`` is what a
@@ -20,16 +21,18 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Regexp
 
-from passnum import STATIC
 from passnum.auth.models import Role
 from passnum.booklets.queries import voucher_state
 from passnum.core.clock import PARIS, now
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import date_fr
 from passnum.core.forms import FrenchForm
+from passnum.core.paths import STATIC
 from passnum.core.ratelimit import limit_code_checks
+from passnum.core.views import attempt
 from passnum.errors import DomainError, Forbidden
 from passnum.extensions import db
+from passnum.redemptions.forms import CheckForm
 from passnum.redemptions.queries import registered_counts
 from passnum.redemptions.services import VoucherCheck, check, redeem
 from passnum.venues.models import Venue, Workshop
@@ -315,3 +318,20 @@ def _redeem_on_page(token: str, venue: Venue) -> ResponseReturnValue:
                            status=err.http_status)
     return _agent_page(None, venue, redeemed=redeemed)
 
+
+@bp.route("/verifier", methods=["GET", "POST"])
+@login_required
+@limit_code_checks
+def check_voucher() -> ResponseReturnValue:
+    """Check a voucher by its manual code or link, typed or pasted by a logged-in user,
+    without changing it."""
+    form = CheckForm()
+    result: VoucherCheck | None = None
+    error: DomainError | None = None
+    if form.validate_on_submit():
+        outcome = attempt(lambda: check(form.code.data, actor_id=current_user.id,
+                                        channel="web", ip=request.remote_addr),
+                          unplaced="none", reraise=())
+        result = outcome.value if outcome.ok else None
+        error = outcome.error
+    return render_template("redemptions/check.html", form=form, result=result, error=error)

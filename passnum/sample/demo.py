@@ -47,14 +47,14 @@ STRUCTURES = [
 # SIRET and IBAN are fictitious but pass their checksums, as the application form asks.
 VENUES = [
     ("78", "mediatheque-sartrouville", "Médiathèque de Sartrouville", "2 rue Jean Jaurès",
-     "Sartrouville", "78500", "21785260181590", "FR7630004012340001234567862"),
+     "Sartrouville", "78500", "21785260781597", "FR7630004012340001234567862"),
     ("78", "espace-numerique-mantes", "Espace numérique du Val Fourré", "1 place Mendès France",
-     "Mantes-la-Jolie", "78200", "31784335326502", "FR7610278061230002045670133"),
+     "Mantes-la-Jolie", "78200", "31784335726503", "FR7610278061230002045670133"),
     ("92", "mediatheque-nanterre", "Médiathèque Pierre et Marie Curie",
-     "8 rue des Anciennes Mairies", "Nanterre", "92000", "21924026140141",
+     "8 rue des Anciennes Mairies", "Nanterre", "92000", "21924026440145",
      "FR7620041010050500123430288"),
     ("92", "centre-social-gennevilliers", "Centre social Aimé Césaire", "4 avenue de la Libération",
-     "Gennevilliers", "92230", "31927407188181", "FR7616275001000800123456788"),
+     "Gennevilliers", "92230", "31927407288189", "FR7616275001000800123456788"),
 ]
 DEMO_APPROVAL = "Candidature complète, services conformes à la charte."
 # An application waiting for the Yvelines manager's decision. The demo keeps one
@@ -62,7 +62,7 @@ DEMO_APPROVAL = "Candidature complète, services conformes à la charte."
 PENDING_APPLICATION = {
     "slug": "connexions-solidaires-poissy", "name": "Association Connexions solidaires",
     "address": "12 rue de la Gare", "postal_code": "78300", "commune": "Poissy",
-    "siret": "45321098700013", "iban": "FR7630003036900005011223395",
+    "siret": "45321098100016", "iban": "FR7630003036900005011223395",
     "legal_representative": "Claire Dupont, présidente",
     "services": "Initiation au smartphone, démarches en ligne, permanences le mercredi.",
     "phone": "01 39 00 00 00",

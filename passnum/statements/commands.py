@@ -12,7 +12,7 @@ from passnum.core.db import unit_of_work
 from passnum.core.formatting import euros, plural
 from passnum.errors import DomainError
 from passnum.extensions import db
-from passnum.programmes.models import Departement
+from passnum.programmes.queries import departement_codes
 from passnum.statements import queries
 from passnum.statements.services import BulkResult, generate_all
 from passnum.venues.models import Venue
@@ -48,8 +48,7 @@ def _summary(results: list[BulkResult]) -> None:
     """Print one row per venue and paying département, then the totals."""
     names = {row.id: row.name for row in db.session.execute(
         select(Venue.id, Venue.name).where(Venue.id.in_({r.venue_id for r in results})))}
-    codes = {row.id: row.code for row in db.session.execute(
-        select(Departement.id, Departement.code))}
+    codes = departement_codes()
     click.echo(f"{'Lieu':<40} {'Dép.':<5} {'Chèques':>8} {'Total':>14}  État")
     count = cents = 0
     for r in results:

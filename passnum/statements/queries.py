@@ -16,7 +16,9 @@ from passnum.booklets.models import Voucher
 from passnum.core.clock import DATE_MAX, DATE_MIN, paris_day_bounds
 from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
-from passnum.programmes.models import Departement
+from passnum.programmes.queries import (  # re-exported for the statements API
+    departement_by_code as departement_by_code,
+)
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.statements.models import Statement, StatementAdjustment, StatementStatus
 from passnum.venues.models import Venue, Workshop
@@ -87,13 +89,6 @@ def get_statement(actor: User, statement_id: int) -> Statement:
     if statement is None or not can_see_statement(actor, statement):
         raise NotFound("Relevé introuvable.", code="not_found")
     return statement
-
-
-def departement_by_code(code: str | None) -> Departement | None:
-    """The département of that code, or None."""
-    if not code:
-        return None
-    return db.session.scalar(select(Departement).where(Departement.code == code.strip()))
 
 
 # --- Lists -----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from passnum.core.forms import FrenchForm
 from passnum.core.views import attempt
 from passnum.extensions import db
 from passnum.programmes.models import Departement
+from passnum.programmes.queries import departement_by_code, departements
 from passnum.statements import queries, services
 from passnum.statements.download import statement_pdf
 from passnum.statements.exports import finance_csv, statement_csv
@@ -47,8 +48,7 @@ SHOWN_LINES = 1000  # the page shows this many; the PDF and the CSV hold them al
 
 def _departements() -> list[Departement]:
     """The départements ``current_user`` may pick as paying département."""
-    return [d for d in db.session.scalars(select(Departement).order_by(Departement.code))
-            if can_steer_statements(current_user, d.id)]
+    return [d for d in departements() if can_steer_statements(current_user, d.id)]
 
 
 def _list_filters() -> tuple[FilterForm, queries.ListFilter]:
@@ -62,7 +62,7 @@ def _list_filters() -> tuple[FilterForm, queries.ListFilter]:
         SelectChoice(s.value, label) for s, label in queries.STATUS_LABELS.items()]
     if not form.validate():
         return form, queries.ListFilter()
-    departement = queries.departement_by_code(form.departement.data)
+    departement = departement_by_code(form.departement.data)
     return form, queries.ListFilter(
         period_start=queries.parse_period(form.period.data) if form.period.data else None,
         departement_id=departement.id if departement else None,

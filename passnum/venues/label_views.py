@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,14 +18,13 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from passnum.auth.scope import is_admin
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.formatting import format_iban
+from passnum.core.ratelimit import limit_accepted
 from passnum.core.views import attempt
-from passnum.extensions import db, limiter
-from passnum.programmes.models import Departement
+from passnum.programmes.queries import departements
 from passnum.venues import queries
 from passnum.venues.forms import AddAgentForm, AgentToggleForm, ApplicationForm, LabelDecisionForm
 from passnum.venues.labels import (
@@ -52,11 +50,6 @@ CONFIRMED_ACTIONS = {
 }
 
 
-def _application_limit() -> str:
-    """Accepted applications allowed per address (``RATELIMIT_APPLICATIONS``)."""
-    return current_app.config["RATELIMIT_APPLICATIONS"]
-
-
 def _accepted(response: Response) -> bool:
     """Only an accepted application (the redirect) counts: typos and refusals are free."""
     return response.status_code == 302
@@ -75,15 +68,14 @@ def _csrf_failed(form: FlaskForm) -> bool:
 
 def _departement_choices() -> list[tuple[int, str]]:
     """The départements taking part, after a "choose" entry."""
-    deps = db.session.scalars(select(Departement).order_by(Departement.code))
-    return [(0, "— Choisissez le département —"), *((d.id, str(d)) for d in deps)]
+    return [(0, "— Choisissez le département —"), *((d.id, str(d)) for d in departements())]
 
 
 # --- public application ---------------------------------------------------------------
 
 
 @bp.route("/lieux/candidature", methods=["GET", "POST"])
-@limiter.limit(_application_limit, methods=["POST"], deduct_when=_accepted)
+@limit_accepted("RATELIMIT_APPLICATIONS", "venue-applications-ip", _accepted)
 def apply() -> ResponseReturnValue:
     """A venue applies for the label (no login); its lead agent account is created."""
     form = ApplicationForm()

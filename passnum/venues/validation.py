@@ -1,29 +1,26 @@
 """Checks on a venue's identity and bank details (SIRET, IBAN, postal code, phone).
 
 Each ``check_*`` function returns the normalised value to store, or raises
-``InvalidInput`` naming the faulty ``field`` with a French message.
+``InvalidInput`` naming the faulty ``field`` with a French message. The numbers' own
+rules (SIRET and SIREN keys with La Poste's exception, the IBAN registry's lengths and
+formats, ISO 13616 check digits) are python-stdnum's and schwifty's.
 """
 
 from __future__ import annotations
 
 import re
 
+from schwifty import IBAN
+from schwifty.exceptions import (
+    InvalidChecksumDigits,
+    InvalidCountryCode,
+    InvalidLength,
+    InvalidStructure,
+)
+from stdnum.fr import siret as stdnum_siret
+
 from passnum.core.formatting import format_iban
 from passnum.errors import InvalidInput
-
-# La Poste's establishments share one SIREN whose SIRETs break the Luhn rule: for them
-# the sum of the 14 digits is a multiple of 5 instead (INSEE's documented exception).
-LA_POSTE_SIREN = "356000000"
-
-# Lengths of the IBANs of the SEPA countries (ISO 13616 registry); reimbursements are
-# SEPA transfers, so other countries are refused.
-IBAN_LENGTHS = {
-    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
-    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27,
-    "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
-    "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
-    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
-}
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]+$")
@@ -37,27 +34,11 @@ def _compact(value: str | None) -> str:
     return _SPACES.sub("", value or "")
 
 
-def luhn_valid(digits: str) -> bool:
-    """True when the digit string passes the Luhn checksum."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
-def siret_checksum_valid(siret: str) -> bool:
-    """True for a 14-digit SIRET with a valid key (Luhn, or La Poste's rule)."""
-    if luhn_valid(siret):
-        return True
-    return siret.startswith(LA_POSTE_SIREN) and sum(map(int, siret)) % 5 == 0
-
-
 def check_siret(value: str | None) -> str:
     """Return the SIRET as 14 digits (spaces removed).
 
+    Its key and its SIREN's (the first nine digits) must hold, or La Poste's rule for its
+    establishments (INSEE's documented exception), as python-stdnum checks them.
     Raises ``InvalidInput`` (``siret_required``, ``siret_malformed``, ``siret_invalid``).
     """
     siret = _compact(value)
@@ -67,17 +48,26 @@ def check_siret(value: str | None) -> str:
     if not (siret.isascii() and siret.isdigit() and len(siret) == 14):
         raise InvalidInput("Le SIRET doit compter 14 chiffres (espaces permis).",
                            code="siret_malformed", field="siret")
-    if not siret_checksum_valid(siret):
+    if not stdnum_siret.is_valid(siret):
         raise InvalidInput("Ce numéro SIRET n'existe pas : sa clé de contrôle est fausse. "
                            "Vérifiez-le sur votre avis de situation INSEE.",
                            code="siret_invalid", field="siret")
     return siret
 
 
-def iban_checksum_valid(iban: str) -> bool:
-    """True when a compact, upper-case IBAN passes the ISO 13616 mod-97 check."""
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+def _sepa_iban(iban: str) -> IBAN:
+    """``iban`` (compact, upper-case, well formed) as schwifty reads it, unchecked; raises
+    ``InvalidInput`` (``iban_country``) outside the SEPA zone: reimbursements are SEPA
+    transfers."""
+    try:
+        parsed = IBAN(iban, allow_invalid=True)
+        sepa = parsed.in_sepa_zone
+    except InvalidCountryCode:
+        sepa = False
+    if not sepa:
+        raise InvalidInput("Seuls les IBAN de la zone SEPA sont acceptés.",
+                           code="iban_country", field="iban")
+    return parsed
 
 
 def check_iban(value: str | None) -> str:
@@ -94,16 +84,21 @@ def check_iban(value: str | None) -> str:
         raise InvalidInput("L'IBAN ne peut contenir que des lettres et des chiffres, et "
                            "commence par le code du pays (FR76…).", code="iban_malformed",
                            field="iban")
-    expected = IBAN_LENGTHS.get(iban[:2])
-    if expected is None:
-        raise InvalidInput("Seuls les IBAN de la zone SEPA sont acceptés.",
-                           code="iban_country", field="iban")
-    if len(iban) != expected:
+    parsed = _sepa_iban(iban)
+    try:
+        parsed.validate()
+    except InvalidLength as err:
+        expected = parsed.spec.iban_length
         raise InvalidInput(f"Un IBAN {iban[:2]} compte {expected} caractères ; celui-ci en "
-                           f"compte {len(iban)}.", code="iban_length", field="iban")
-    if not iban_checksum_valid(iban):
+                           f"compte {len(iban)}.", code="iban_length", field="iban") from err
+    except InvalidStructure as err:
+        raise InvalidInput(f"Cet IBAN est erroné : ses lettres et chiffres ne sont pas placés "
+                           f"comme dans un IBAN {iban[:2]}. Recopiez-le depuis votre RIB.",
+                           code="iban_invalid", field="iban") from err
+    except InvalidChecksumDigits as err:
         raise InvalidInput("Cet IBAN est erroné : sa clé de contrôle ne correspond pas. "
-                           "Recopiez-le depuis votre RIB.", code="iban_invalid", field="iban")
+                           "Recopiez-le depuis votre RIB.", code="iban_invalid",
+                           field="iban") from err
     return iban
 
 

@@ -164,7 +164,7 @@ def test_the_application_form_does_not_tell_which_addresses_have_an_account(limi
     taken = client.post("/lieux/candidature", **at(OFFICE),
                         data=form(world.d78.id, email=world.manager78.email.upper()))
     fresh = client.post("/lieux/candidature", **at(OFFICE),
-                        data=form(world.d78.id, siret="21785260181590",
+                        data=form(world.d78.id, siret="21785260781597",
                                   email="nouveau@example.org"))
     assert (taken.status_code, taken.location) == (fresh.status_code, fresh.location) == (
         302, "/lieux/candidature/envoyee")

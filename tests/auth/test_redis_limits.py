@@ -52,3 +52,25 @@ def test_two_workers_share_one_login_limit(redis_url, tmp_path, request):
                 "/connexion", data={"email": "nobody@example.org", "password": "wrong"})
             statuses.append(response.status_code)
     assert statuses[:10] == [422] * 10 and statuses[10:] == [429, 429]
+
+
+def test_instances_sharing_one_redis_keep_their_own_code_check_counters(redis_url, tmp_path,
+                                                                        request):
+    """Two workers of one instance share a voucher-link budget; another instance (its own
+    ``RATELIMIT_KEY_PREFIX``) on the same Redis keeps its own."""
+    run = uuid.uuid4().hex[:8]
+    apps = []
+    for name, prefix in (("a", f"one-{run}/"), ("b", f"one-{run}/"), ("c", f"two-{run}/")):
+        (tmp_path / name).mkdir()
+        app = make_app("sqlite", tmp_path / name, request, RATELIMIT_ENABLED=True,
+                       RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix,
+                       RATELIMIT_VOUCHER_LINKS="2 per minute")
+        app.test_client_class = IsolatedClient
+        apps.append(app)
+
+    def opened(app) -> int:
+        with app.app_context():
+            return app.test_client().get("/v/forged.signature").status_code
+
+    assert [opened(apps[0]), opened(apps[1]), opened(apps[0])] == [400, 400, 429]
+    assert [opened(apps[2]), opened(apps[2]), opened(apps[2])] == [400, 400, 429]

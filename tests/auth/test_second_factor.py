@@ -39,6 +39,28 @@ def test_rfc_6238_reference_codes():
         assert totp.code_for(secret, totp.step_of(datetime.fromtimestamp(at, UTC))) == code
 
 
+def test_codes_match_one_step_either_side_and_name_their_step():
+    secret, at = TOTP_SECRET, datetime.fromtimestamp(1_700_000_000, UTC)
+    step = totp.step_of(at)
+    for shift in (-1, 0, 1):
+        code = totp.code_for(secret, step + shift)
+        assert totp.matching_step(secret, code, at) == step + shift
+        assert totp.matching_step(secret, f"{code[:3]} {code[3:]}", at) == step + shift
+    for shift in (-2, 2):
+        assert totp.matching_step(secret, totp.code_for(secret, step + shift), at) is None
+    assert totp.matching_step(secret, "12345", at) is None
+    assert totp.matching_step(secret, "abcdef", at) is None
+
+
+def test_secrets_and_the_enrolment_address():
+    secret = totp.new_secret()
+    assert len(base64.b32decode(secret)) == 20  # 160 bits, as before pyotp
+    assert totp.new_secret() != secret
+    uri = totp.provisioning_uri(secret, "gestion@example.org")
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+    assert "issuer=Pass%20num%C3%A9rique%2078-92" in uri and "gestion%40example.org" in uri
+
+
 def test_first_login_sets_up_the_app_then_asks_for_a_code(client, app2fa):
     manager = make_user(Role.MANAGER, totp=False, departement_id=World().d78.id)
     response = client.post("/connexion", data={"email": manager.email, "password": PASSWORD})

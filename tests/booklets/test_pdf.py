@@ -16,10 +16,10 @@ from sqlalchemy import select
 from passnum.audit.models import AuditEvent
 from passnum.booklets.models import Booklet, BookletStatus, Voucher
 from passnum.booklets.pdf import render_booklets
-from passnum.booklets.qr import qr_rows
 from passnum.core.clock import today
 from passnum.core.codes import group, new_manual_code
 from passnum.core.formatting import date_fr, euros
+from passnum.core.qr import qr_rows
 from passnum.core.signing import sign_serial, voucher_url
 from passnum.extensions import db
 from passnum.redemptions.services import check

@@ -32,7 +32,7 @@ VENUE = "Tiers-lieu numérique de Conflans"
 APPLICANT = "responsable@tiers-lieu.example.org"
 APPLICANT_PASSWORD = "une-phrase-de-passe-solide"
 SIRET = "732 829 320 00074"
-DEMO_SIRET = "21785260181590"  # the demo Médiathèque de Sartrouville's
+DEMO_SIRET = "21785260781597"  # the demo Médiathèque de Sartrouville's
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from limits import parse
+from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-from passnum.core.ratelimit import SweptMemoryStorage
-from passnum.extensions import limiter
+from passnum.core import ratelimit
+from passnum.core.ratelimit import PRIVATE_NAMES, SweptMemoryStorage
 from tests.conftest import make_app
 
 
@@ -29,9 +30,19 @@ def test_the_app_counts_in_the_swept_storage_without_redis(tmp_path: Path,
                                                            request: pytest.FixtureRequest):
     app = make_app("sqlite", tmp_path, request, RATELIMIT_ENABLED=True)
     assert app.config["RATELIMIT_STORAGE_URI"] == "passnum-memory://"
-    assert isinstance(limiter.storage, SweptMemoryStorage)
+    with app.app_context():
+        assert isinstance(ratelimit.strategy().storage, SweptMemoryStorage)
     # the views' limits are checked by their decorators, nothing before every request
-    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    hooks = app.before_request_funcs.get(None, [])
+    assert not [hook for hook in hooks if "limit" in getattr(hook, "__module__", "")]
+
+
+def test_the_private_names_the_sweeper_relies_on_still_exist():
+    """limits is pinned exactly (pyproject.toml): on an upgrade that renames the timer's
+    private methods, this fails instead of the sweeper going quietly unused."""
+    for name in PRIVATE_NAMES:
+        assert callable(getattr(MemoryStorage, name, None)), name
+    assert PRIVATE_NAMES[0] in SweptMemoryStorage.__dict__
 
 
 @pytest.mark.parametrize("strategy", [FixedWindowRateLimiter, MovingWindowRateLimiter])

@@ -9,6 +9,7 @@ from passnum.core.db import unit_of_work
 from passnum.errors import DomainError
 from passnum.extensions import db
 from passnum.programmes.models import Departement, Programme, ProgrammeQuota
+from passnum.programmes.queries import departement_by_code, departement_codes, departements
 from passnum.programmes.services import create_departement, save_programme, set_quota
 from tests.factories import World, issue, make_beneficiary
 from tests.web.test_issuing_pages import login
@@ -108,3 +109,19 @@ def test_only_admins_administer_programmes(client, app):
     login(client, world.manager78)
     assert client.get("/programmes/").status_code == 403
     assert client.get(f"/programmes/{world.programme.id}").status_code == 403
+
+
+def test_departements_are_found_by_code_in_one_place(app):
+    world = World()
+    with unit_of_work():
+        corsica = create_departement(world.admin, code="2a", name="Corse-du-Sud")
+    assert corsica.code == "2A"
+    assert departement_by_code(" 2a ") == corsica == departement_by_code("2A")
+    assert departement_by_code("78") == world.d78
+    assert departement_by_code("") is None and departement_by_code(None) is None
+    assert departement_by_code("95") is None
+    assert [d.code for d in departements()] == sorted(d.code for d in departements())
+    assert departement_codes()[corsica.id] == "2A"
+    with pytest.raises(DomainError) as err, unit_of_work():
+        create_departement(world.admin, code=" 2A", name="Encore")
+    assert err.value.code == "departement_exists"

@@ -4,7 +4,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from passnum.auth.models import Role, User
 from passnum.extensions import db
@@ -99,7 +99,7 @@ def test_a_used_siret_is_explained_a_used_email_is_not_revealed(client, app):
     assert again.status_code == 409
     assert "déjà celui d'un lieu inscrit" in error_of(again.text, "siret")
     taken = client.post("/lieux/candidature",
-                        data=form(world.d78.id, siret="21785260181590",
+                        data=form(world.d78.id, siret="21785260781597",
                                   email=world.manager78.email))
     assert taken.status_code == 302  # answered like any application
 
@@ -215,9 +215,16 @@ def test_the_application_form_is_rate_limited_and_the_page_stays_readable(tmp_pa
     with app.app_context():
         dep_id = World().d78.id
     statuses = [client.post("/lieux/candidature", data=data).status_code for data in (
-        {}, form(dep_id), {}, form(dep_id, siret="21785260181590", email="b@example.org"), {})]
+        {}, form(dep_id), {}, form(dep_id, siret="21785260781597", email="b@example.org"), {})]
     assert statuses == [422, 302, 422, 302, 429]  # accepted applications count
     assert client.get("/lieux/candidature").status_code == 200  # reading is not limited
+    spent = client.post("/lieux/candidature", data=form(dep_id, siret="73282932001007",
+                                                        email="c@example.org"))
+    assert spent.status_code == 429 and "Trop de tentatives" in spent.text
+    assert 0 < int(spent.headers["Retry-After"]) <= 3600
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Venue)
+                                 .where(Venue.siret == "73282932001007")) == 0
 
 
 def test_a_suspended_venues_agent_lands_on_their_venue_page_after_login(client, app):

@@ -81,7 +81,7 @@ def test_application_creates_a_pending_venue_its_lead_agent_and_an_audit_entry(a
 def test_a_second_venue_of_the_same_name_gets_its_own_slug(app):
     dep = make_departement("78")
     apply(dep.id)
-    other = apply(dep.id, siret="21785260181590", email="autre@example.org")
+    other = apply(dep.id, siret="21785260781597", email="autre@example.org")
     assert other.slug == "mediatheque-de-poissy-2"
 
 
@@ -112,7 +112,7 @@ def test_an_already_used_email_gets_no_second_account_and_no_tell(app):
     dep = make_departement("78")
     apply(dep.id)
     with unit_of_work():
-        venue = apply_for_label(**application(dep.id, siret="21785260181590",
+        venue = apply_for_label(**application(dep.id, siret="21785260781597",
                                               email=" MARIE@example.org "))
     assert db.session.scalar(select(func.count()).select_from(Venue)) == 2
     assert db.session.scalar(select(func.count()).select_from(User)
