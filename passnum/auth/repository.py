@@ -71,9 +71,9 @@ def _as_loaded(model: type[M], values: dict[str, Any]) -> M:
     known = db.session.identity_map.get(identity_key(model, values["id"]))
     if known is not None:
         db.session.expire(known, [name for name in values if name != "id"])
-        return known  # type: ignore[no-any-return]
+        return known
     instance = class_mapper(model).class_manager.new_instance()
     instance_state(instance).dict.update(values)
     make_transient_to_detached(instance)
     db.session.add(instance)
-    return instance  # type: ignore[no-any-return]
+    return instance

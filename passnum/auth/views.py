@@ -33,6 +33,7 @@ from passnum.auth.services import (
 from passnum.auth.sessions import VERSION_KEY, change_password, ensure_account_works, log_out
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
+from passnum.core.forms import required_data
 from passnum.core.resume import resume_url
 from passnum.core.views import attempt
 from passnum.extensions import db
@@ -74,8 +75,8 @@ def login():
 
 def _authenticated(form: LoginForm) -> User:
     """The account whose e-mail and password the form holds, if it may log in."""
-    user = authenticate(form.email.data, form.password.data, ip=request.remote_addr,
-                        defer_second_factor=True)
+    user = authenticate(required_data(form.email.data), required_data(form.password.data),
+                        ip=request.remote_addr, defer_second_factor=True)
     ensure_account_works(user, ip=request.remote_addr)
     return user
 
@@ -117,7 +118,8 @@ def _second_step(*, enrol: bool) -> ResponseReturnValue:
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        outcome = attempt(lambda: _second_factor_checked(user.id, form.code.data, enrol=enrol),
+        outcome = attempt(lambda: _second_factor_checked(user.id, required_data(form.code.data),
+                                                         enrol=enrol),
                           form, field="code", reraise=())
         if outcome.ok:
             return _logged_in(outcome.value, session.pop(PENDING)["next"])
@@ -203,7 +205,8 @@ def password() -> ResponseReturnValue:
 def _password_changed(form: PasswordChangeForm) -> User:
     """Change the current account's password as the form asks."""
     user = db.session.get_one(User, current_user.id)
-    change_password(user, current=form.current_password.data, new=form.new_password.data,
+    change_password(user, current=required_data(form.current_password.data),
+                    new=required_data(form.new_password.data),
                     ip=request.remote_addr)
     return user
 

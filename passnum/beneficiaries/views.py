@@ -37,6 +37,7 @@ from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import date_fr
+from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.programmes.queries import active_structures
 
@@ -146,7 +147,7 @@ def override_duplicate(beneficiary_id: int) -> ResponseReturnValue:
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
     if attempt(lambda: confirm_not_duplicate(
             current_user, queries.get_beneficiary(current_user, beneficiary_id),
-            reason=form.reason.data)).ok:
+            reason=required_data(form.reason.data))).ok:
         flash("Doublon écarté : le chéquier de cette personne peut être émis ou remis.",
               "success")
     return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
@@ -163,7 +164,7 @@ def override_eligibility(beneficiary_id: int) -> ResponseReturnValue:
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
     if attempt(lambda: allow_outside_criteria(
             current_user, queries.get_beneficiary(current_user, beneficiary_id),
-            reason=form.eligibility_reason.data)).ok:
+            reason=required_data(form.eligibility_reason.data))).ok:
         flash("Dérogation enregistrée : le chéquier de cette personne peut être émis ou "
               "remis.", "success")
     return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))

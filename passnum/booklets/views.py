@@ -42,6 +42,7 @@ from passnum.booklets.services import (
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import agree, plural
+from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.errors import Conflict, DomainError
 from passnum.programmes.models import Structure
@@ -255,7 +256,7 @@ def handout_booklet(booklet_id: int):
     beneficiary = people.get_beneficiary(current_user, beneficiary_id) if beneficiary_id else None
     search_form, results = SearchForm(), None
     if beneficiary is None and search_form.validate_on_submit():
-        found = people.search(current_user, last_name=search_form.last_name.data,
+        found = people.search(current_user, last_name=required_data(search_form.last_name.data),
                               first_name=search_form.first_name.data or "",
                               birth_date=search_form.birth_date.data)
         results = [b for b in found if b.structure_id == booklet.structure_id]

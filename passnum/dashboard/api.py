@@ -221,6 +221,6 @@ def stats_endpoint(query: StatsQuery) -> Stats:
     ``departement_scope``)."""
     departement = departement_scope(current_user, query.departement)
     programme = _programme(query.programme)
-    stats = programme_stats(programme.id, departement_id=departement and departement.id,
+    stats = programme_stats(programme.id, departement_id=departement.id if departement else None,
                             start=query.start, end=query.end)
     return stats_answer(departement, stats)

@@ -14,6 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -92,7 +93,7 @@ def table_csv(table: Table) -> str:
     return out.getvalue()
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
     """A cell: euros as numbers with a euro format, text never read as a formula."""
     if isinstance(value, Cents):
         cell = WriteOnlyCell(sheet, value=int(value) / 100)

@@ -58,7 +58,7 @@ def _bar_chart(title: str, labels: list[str], values: list[float]) -> Drawing:
     drawing.add(String(0, height - 10, title, fontName="Helvetica-Bold", fontSize=9))
     chart = VerticalBarChart()
     chart.x, chart.y = 30, 18
-    chart.width, chart.height = width - 40, height - 40
+    chart.width, chart.height = round(width - 40), round(height - 40)  # whole points
     chart.data = [values or [0]]
     chart.bars[0].fillColor = BAR_COLOUR
     chart.bars[0].strokeColor = None

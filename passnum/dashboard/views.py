@@ -84,7 +84,7 @@ def _export_filters() -> Filters:
 def _stats(filters: Filters) -> DashboardStats:
     """``programme_stats`` of the open programme for the filters."""
     return programme_stats(open_programme().id,
-                           departement_id=filters.departement and filters.departement.id,
+                           departement_id=filters.departement.id if filters.departement else None,
                            start=filters.start, end=filters.end)
 
 

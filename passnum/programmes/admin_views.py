@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.errors import NotFound
 from passnum.extensions import db
@@ -24,8 +25,9 @@ def index() -> ResponseReturnValue:
     """Programmes and départements; add a département."""
     form, status = DepartementForm(), 200
     if form.validate_on_submit():
-        outcome = attempt(lambda: create_departement(current_user, code=form.code.data,
-                                                     name=form.name.data),
+        outcome = attempt(lambda: create_departement(current_user,
+                                                     code=required_data(form.code.data),
+                                                     name=required_data(form.name.data)),
                           form, field="code", reraise=())
         status = outcome.status
         if outcome.ok:

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.errors import NotFound
 from passnum.extensions import db
@@ -57,7 +58,7 @@ def change(structure_id: int) -> ResponseReturnValue:
         return _page({structure_id: form}, status=422)
     outcome = attempt(lambda: set_allocation(current_user, queries.open_programme(), structure,
                                              booklets=form.booklets.data or 0,
-                                             reason=form.reason.data),
+                                             reason=required_data(form.reason.data)),
                       form, field="booklets")
     if not outcome.ok:
         return _page({structure_id: form}, status=outcome.status)

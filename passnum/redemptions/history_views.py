@@ -14,6 +14,7 @@ from passnum.core.clock import now
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import datetime_fr
+from passnum.core.forms import required_data
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import DomainError, InvalidInput
 from passnum.extensions import db
@@ -121,7 +122,7 @@ def find() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                found = find_for_venue(form.code.data, venue_id=venue_id,
+                found = find_for_venue(required_data(form.code.data), venue_id=venue_id,
                                        actor_id=current_user.id, ip=request.remote_addr)
         except DomainError as err:
             error = err

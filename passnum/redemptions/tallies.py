@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -178,22 +178,23 @@ def uncount_redemption(redemption: Redemption) -> None:
     """Take an undone redemption out of the tallies and its booklets' counters."""
     changes = _stored_deltas(redemption, -1)
     missing = 0
+    # an UPDATE's result is a CursorResult: Session.execute() is typed for any statement
     for row in changes.venues:
-        missing += db.session.execute(
+        missing += cast(CursorResult[Any], db.session.execute(
             update(VenueMonthTally)
             .where(*(getattr(VenueMonthTally, name) == row[name] for name in VENUE_KEY))
             .values(redemptions=VenueMonthTally.redemptions + row["redemptions"],
                     vouchers=VenueMonthTally.vouchers + row["vouchers"],
                     cents=VenueMonthTally.cents + row["cents"])
-            .execution_options(synchronize_session=False)).rowcount == 0
+            .execution_options(synchronize_session=False))).rowcount == 0
     for row in changes.structures:
-        missing += db.session.execute(
+        missing += cast(CursorResult[Any], db.session.execute(
             update(StructureMonthTally)
             .where(*(getattr(StructureMonthTally, name) == row[name]
                      for name in STRUCTURE_KEY))
             .values(vouchers=StructureMonthTally.vouchers + row["vouchers"],
                     cents=StructureMonthTally.cents + row["cents"])
-            .execution_options(synchronize_session=False)).rowcount == 0
+            .execution_options(synchronize_session=False))).rowcount == 0
     if missing:  # only if the tallies were edited by hand: `stats rebuild` mends them
         log.warning("redemption %s: %s tally rows missing on undo", redemption.id, missing)
     db.session.execute(_upserts(db.session.get_bind().dialect.name)[2], changes.booklets)
@@ -263,8 +264,10 @@ def differences(limit: int = 20) -> list[str]:
     problems: list[str] = []
     expected = _from_lines()
     venues, structures = _stored()
-    for kind, want, have in (("lieu", dict(expected.venues), venues),
-                             ("structure", dict(expected.structures), structures)):
+    compared: tuple[tuple[str, Mapping[Any, list[int]], Mapping[Any, list[int]]], ...] = (
+        ("lieu", dict(expected.venues), venues),
+        ("structure", dict(expected.structures), structures))
+    for kind, want, have in compared:
         for key in sorted(set(want) | set(have), key=str):
             if want.get(key) != have.get(key):
                 problems.append(f"cumul {kind} {key}: attendu {want.get(key)}, "

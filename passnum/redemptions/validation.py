@@ -40,7 +40,7 @@ def refusal_message(reason: str, voucher: Voucher, *, venue_name: str | None = N
         where = f" par « {venue_name} »" if venue_name else ""
         return f"Chèque déjà encaissé le {when}{where}."
     if reason == "voucher_revoked":
-        label = REVOKE_REASON_LABELS.get(RevokeReason(booklet.revoke_reason or "cancelled"))
+        label = REVOKE_REASON_LABELS[RevokeReason(booklet.revoke_reason or "cancelled")]
         return (f"Chèque annulé : son chéquier a été déclaré « {label.lower()} » "
                 f"le {date_fr(booklet.revoked_at.date() if booklet.revoked_at else None)}.")
     if reason == "voucher_expired":

@@ -26,7 +26,7 @@ from passnum.booklets.queries import voucher_state
 from passnum.core.clock import PARIS, now
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import date_fr
-from passnum.core.forms import FrenchForm
+from passnum.core.forms import FrenchForm, required_data
 from passnum.core.paths import STATIC
 from passnum.core.ratelimit import limit_code_checks
 from passnum.core.views import attempt
@@ -329,7 +329,7 @@ def check_voucher() -> ResponseReturnValue:
     result: VoucherCheck | None = None
     error: DomainError | None = None
     if form.validate_on_submit():
-        outcome = attempt(lambda: check(form.code.data, actor_id=current_user.id,
+        outcome = attempt(lambda: check(required_data(form.code.data), actor_id=current_user.id,
                                         channel="web", ip=request.remote_addr),
                           unplaced="none", reraise=())
         result = outcome.value if outcome.ok else None

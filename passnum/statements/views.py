@@ -18,7 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3, stubs 3.2
 
 from passnum.auth.scope import can_steer_statements, is_admin, steers
 from passnum.core.clock import today

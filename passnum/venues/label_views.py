@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from passnum.auth.scope import is_admin
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.formatting import format_iban
+from passnum.core.forms import required_data
 from passnum.core.ratelimit import limit_accepted
 from passnum.core.views import attempt
 from passnum.programmes.queries import departements
@@ -165,7 +166,8 @@ def decide(venue_id: int, action: str) -> ResponseReturnValue:
             title=f"{LABEL_ACTIONS[action].label} de « {venue.name} » ?",
             message=CONFIRMED_ACTIONS[action], action=LABEL_ACTIONS[action].label,
             back_url=url_for(".managed_venue", venue_id=venue_id))
-    outcome = attempt(lambda: change_label(current_user, venue, action, form.reason.data), form,
+    outcome = attempt(lambda: change_label(current_user, venue, action,
+                                           required_data(form.reason.data)), form,
                       reraise=OUT_OF_PAGE)
     if outcome.error is not None:
         if outcome.error.field is None:  # about the label itself: flashed on its page
@@ -212,7 +214,8 @@ def add_agent() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _my_venue(venue, form, 400 if _csrf_failed(form) else 422)
     outcome = attempt(lambda: add_venue_agent(current_user, full_name=form.full_name.data,
-                                              email=form.email.data, password=form.password.data),
+                                              email=required_data(form.email.data),
+                                              password=required_data(form.password.data)),
                       form, unplaced="form", reraise=OUT_OF_PAGE)
     if not outcome.ok:
         return _my_venue(venue, form, outcome.status)

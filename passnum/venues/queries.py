@@ -74,7 +74,7 @@ class AttendanceRow(NamedTuple):
 
     redeemed_at: datetime
     serials: tuple[str, ...]
-    count: int
+    vouchers: int
 
 
 def workshop_ends_at(workshop: Workshop) -> datetime:
@@ -201,10 +201,9 @@ def managed_venues(actor: User, *, departement_id: int | None = None,
 def get_managed_venue(actor: User, venue_id: int) -> Venue:
     """The venue if ``actor`` manages its label (its manager, an admin); else ``NotFound``."""
     venue = db.session.get(Venue, venue_id)
-    in_scope = venue is not None and (
-        actor.role == Role.ADMIN
-        or (actor.role == Role.MANAGER and actor.departement_id == venue.departement_id))
-    if not in_scope:
+    if venue is None or not (
+            actor.role == Role.ADMIN
+            or (actor.role == Role.MANAGER and actor.departement_id == venue.departement_id)):
         raise NotFound("Lieu introuvable.")
     return venue
 

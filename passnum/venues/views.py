@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from passnum.auth.scope import is_admin, own_venue_id
 from passnum.core.clock import now
 from passnum.core.confirm import confirmation_page, is_confirmed
+from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.redemptions.queries import registered_counts
 from passnum.venues import queries
@@ -120,7 +121,7 @@ def _detail(
         "venues/workshop.html", workshop=workshop, rows=rows, state=state,
         labels=WORKSHOP_STATE_LABELS, editable=state in EDITABLE_STATES,
         ends_at=queries.workshop_ends_at(workshop), cancel_form=cancel_form,
-        people=len(rows), vouchers=sum(row.count for row in rows),
+        people=len(rows), vouchers=sum(row.vouchers for row in rows),
     ), status
 
 
@@ -170,7 +171,8 @@ def cancel(workshop_id: int) -> ResponseReturnValue:
             action="Annuler l'atelier",
             back_url=url_for("venues.workshop", workshop_id=workshop_id))
     # a refusal about the workshop itself is flashed: the form may no longer be shown
-    outcome = attempt(lambda: cancel_workshop(current_user, workshop, reason=form.reason.data),
+    outcome = attempt(lambda: cancel_workshop(current_user, workshop,
+                                              reason=required_data(form.reason.data)),
                       form, reraise=OUT_OF_PAGE)
     if not outcome.ok:
         return _detail(queries.get_workshop(current_user, workshop_id), form, outcome.status)

@@ -105,7 +105,7 @@ def test_attendance_lists_serials_per_live_redemption(app):
     undo_rows(undone)
     redeem_rows(world.agent78, other, [first[2]])
     rows = attendance(workshop.id)
-    assert [(r.redeemed_at, r.serials, r.count) for r in rows] == [
+    assert [(r.redeemed_at, r.serials, r.vouchers) for r in rows] == [
         (LATE_EVENING, (first[0].serial, first[1].serial), 2),
         (LATE_EVENING + timedelta(minutes=5), (second[0].serial,), 1),
     ]
