@@ -67,6 +67,7 @@ from passnum.programmes.models import (
     ProgrammeQuota,
     Structure,
 )
+from passnum.programmes.queries import departement_by_code
 from passnum.venues.models import Venue, WorkshopTheme
 
 
@@ -78,14 +79,6 @@ def _sum(condition: ColumnElement[bool]) -> Any:
 def _sum_of(condition: ColumnElement[bool], value: Any) -> Any:
     """``SUM(CASE WHEN condition THEN value ELSE 0 END)``, 0 on no rows."""
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
-def departement_by_code(code: str) -> Departement:
-    """The département of ``code`` (``78``, ``2A``…); ``NotFound`` for an unknown one."""
-    departement = db.session.scalar(select(Departement).where(Departement.code == code[:3]))
-    if departement is None or len(code) > 3:
-        raise NotFound("Département inconnu.", code="not_found")
-    return departement
 
 
 def departement_scope(actor: User, code: str | None, *,
@@ -104,6 +97,8 @@ def departement_scope(actor: User, code: str | None, *,
         departement = None if every else actor.departement
     else:
         departement = departement_by_code(code)
+        if departement is None:
+            raise NotFound("Département inconnu.", code="not_found")
     if not may_see_departement_figures(actor, departement and departement.id):
         raise Forbidden("Vous ne voyez que les chiffres de votre département.",
                         code="forbidden")

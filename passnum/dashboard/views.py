@@ -9,7 +9,6 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from passnum.auth.scope import sees_every_departement_figures
 from passnum.core.clock import InvalidDate, parse_iso_date
@@ -29,8 +28,8 @@ from passnum.dashboard.queries import departement_scope, programme_stats
 from passnum.dashboard.report import render_report
 from passnum.dashboard.stats import DashboardStats
 from passnum.errors import InvalidInput
-from passnum.extensions import db
 from passnum.programmes.models import Departement
+from passnum.programmes.queries import departements as all_departements
 from passnum.programmes.queries import open_programme
 
 bp = Blueprint("dashboard", __name__, url_prefix="/tableau-de-bord")
@@ -107,8 +106,7 @@ def index() -> ResponseReturnValue:
         "les valeurs figurent dans le tableau qui suit.",
         [(m.month, m.redeemed_cents) for m in months], compact_euros)
     every = sees_every_departement_figures(current_user)
-    departements = (db.session.scalars(select(Departement).order_by(Departement.code)).all()
-                    if every else [])
+    departements = all_departements() if every else []
     query = {key: value for key, value in (
         ("departement", filters.departement.code if filters.departement else ""),
         ("start", filters.start.isoformat() if filters.start else ""),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from passnum.auth.models import Role
 from passnum.booklets.forms import EmptyForm
@@ -17,8 +16,7 @@ from passnum.core.formatting import datetime_fr
 from passnum.core.forms import required_data
 from passnum.core.ratelimit import limit_code_checks
 from passnum.errors import DomainError, InvalidInput
-from passnum.extensions import db
-from passnum.programmes.models import Departement
+from passnum.programmes.queries import departement_codes
 from passnum.redemptions.exports import history_csv
 from passnum.redemptions.forms import FindVoucherForm, HistoryFilterForm
 from passnum.redemptions.queries import (
@@ -77,9 +75,7 @@ def export() -> Response:
     if form.errors:  # never a file for another period than the one asked for
         name, messages = next(iter(form.errors.items()))
         raise InvalidInput(f"{form[name].label.text} : {messages[0]}", field=name)
-    rows = db.session.execute(select(Departement.id, Departement.code))
-    codes = {row.id: row.code for row in rows}
-    body = history_csv(venue_history(venue_id, filters, limit=None), codes)
+    body = history_csv(venue_history(venue_id, filters, limit=None), departement_codes())
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=encaissements.csv"})
 

@@ -17,6 +17,7 @@ from passnum.auth.models import Role
 from passnum.errors import Forbidden, InvalidInput, NotFound
 from passnum.extensions import db
 from passnum.programmes.models import Departement
+from passnum.programmes.queries import departement_by_code
 from passnum.statements import models, queries, services
 from passnum.statements.download import statement_pdf
 from passnum.venues.models import Venue
@@ -83,7 +84,7 @@ def _paying_departement(code: str | None) -> Departement:
     if code is None:
         raise InvalidInput("Indiquez le département payeur (champ « departement »).",
                            code="missing_field", field="departement")
-    departement = queries.departement_by_code(code)
+    departement = departement_by_code(code)
     if departement is None:
         raise InvalidInput(f"Département inconnu : « {code} ».", code="unknown_departement",
                            field="departement")

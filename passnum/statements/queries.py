@@ -16,9 +16,6 @@ from passnum.booklets.models import Voucher
 from passnum.core.clock import DATE_MAX, DATE_MIN, paris_day_bounds
 from passnum.errors import InvalidInput, NotFound
 from passnum.extensions import db
-from passnum.programmes.queries import (  # re-exported for the statements API
-    departement_by_code as departement_by_code,
-)
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.statements.models import Statement, StatementAdjustment, StatementStatus
 from passnum.venues.models import Venue, Workshop

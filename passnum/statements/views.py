@@ -103,7 +103,7 @@ def generate() -> ResponseReturnValue:
 def _generate(form: GenerateForm) -> tuple[bool, int]:
     """Generate the draft the form asks for; whether it is new, and its id."""
     venue = db.session.get(Venue, form.venue.data)
-    departement = queries.departement_by_code(form.departement.data)
+    departement = departement_by_code(form.departement.data)
     if venue is None or departement is None:
         abort(404)
     result = services.generate(current_user, venue, departement,

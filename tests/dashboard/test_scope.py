@@ -25,11 +25,12 @@ def test_dashboard_predicates():
 
 
 def test_dashboard_departement_scope(app):
-    d78, d92 = make_departement("78"), make_departement("92")
+    d78, d92, d2a = make_departement("78"), make_departement("92"), make_departement("2A")
     admin = make_user(Role.ADMIN)
     manager = make_user(Role.MANAGER, departement_id=d78.id)
     assert departement_scope(admin, None) is None
     assert departement_scope(admin, " 92 ") == d92
+    assert departement_scope(admin, "2a") == d2a  # read as every code is, letter case aside
     assert departement_scope(admin, "92", clamp=True) == d92
     assert departement_scope(manager, "") == d78
     assert departement_scope(manager, "78") == d78
