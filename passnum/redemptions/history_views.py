@@ -11,15 +11,16 @@ from passnum.booklets.forms import EmptyForm
 from passnum.booklets.queries import voucher_state
 from passnum.core.clock import now
 from passnum.core.confirm import confirmation_page, is_confirmed
-from passnum.core.db import unit_of_work
 from passnum.core.formatting import datetime_fr
 from passnum.core.forms import required_data
 from passnum.core.ratelimit import limit_code_checks
+from passnum.core.views import attempt
 from passnum.errors import DomainError, InvalidInput
 from passnum.programmes.queries import departement_codes
 from passnum.redemptions.exports import history_csv
 from passnum.redemptions.forms import FindVoucherForm, HistoryFilterForm
 from passnum.redemptions.queries import (
+    FoundVoucher,
     HistoryFilter,
     find_for_venue,
     get_redemption,
@@ -95,14 +96,8 @@ def undo_redemption(redemption_id: int) -> ResponseReturnValue:
                     "pas remboursés au lieu.",
             action="Annuler l'encaissement",
             back_url=url_for("history.index"))
-    try:
-        with unit_of_work():
-            undo(redemption_id, actor=current_user, ip=request.remote_addr)
-    except DomainError as err:
-        if err.http_status == 404:
-            raise
-        flash(err.message, "error")
-    else:
+    # a refusal other than 404 is flashed
+    if attempt(lambda: undo(redemption_id, actor=current_user, ip=request.remote_addr)).ok:
         flash("Encaissement annulé : les chèques sont de nouveau utilisables.", "success")
     return redirect(url_for("history.index"))
 
@@ -114,13 +109,14 @@ def find() -> ResponseReturnValue:
     """Find one voucher by serial or manual code and say where it stands."""
     venue_id = _venue_id()
     form = FindVoucherForm()
-    found = error = None
+    found: FoundVoucher | None = None
+    error: DomainError | None = None
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                found = find_for_venue(required_data(form.code.data), venue_id=venue_id,
-                                       actor_id=current_user.id, ip=request.remote_addr)
-        except DomainError as err:
-            error = err
+        outcome = attempt(lambda: find_for_venue(required_data(form.code.data),
+                                                 venue_id=venue_id, actor_id=current_user.id,
+                                                 ip=request.remote_addr),
+                          unplaced="none", reraise=())
+        found = outcome.value if outcome.ok else None
+        error = outcome.error
     return render_template("redemptions/find.html", form=form, found=found, error=error,
                            voucher_state=voucher_state)

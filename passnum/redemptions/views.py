@@ -24,12 +24,11 @@ from wtforms.validators import InputRequired, Regexp
 from passnum.auth.models import Role
 from passnum.booklets.queries import voucher_state
 from passnum.core.clock import PARIS, now
-from passnum.core.db import unit_of_work
 from passnum.core.formatting import date_fr
 from passnum.core.forms import FrenchForm, required_data
 from passnum.core.paths import STATIC
 from passnum.core.ratelimit import limit_code_checks
-from passnum.core.views import attempt
+from passnum.core.views import Outcome, attempt
 from passnum.errors import DomainError, Forbidden
 from passnum.extensions import db
 from passnum.redemptions.forms import CheckForm
@@ -192,11 +191,13 @@ class Redeemed:
     workshop_title: str | None
 
 
-def _check(token: str) -> VoucherCheck:
-    """Check the code of the page; refusals of forged codes are audited (unit of work)."""
+def _check(token: str) -> Outcome[VoucherCheck]:
+    """Check the code of the page in one unit of work (refusals of forged codes are
+    audited); the refusal, if any, is left to the caller."""
     actor_id = current_user.id if current_user.is_authenticated else None
-    with unit_of_work():
-        return check(token, actor_id=actor_id, channel="web", ip=request.remote_addr)
+    return attempt(lambda: check(token, actor_id=actor_id, channel="web",
+                                 ip=request.remote_addr),
+                   unplaced="none", reraise=())
 
 
 def _unknown_page(err: DomainError) -> ResponseReturnValue:
@@ -264,12 +265,10 @@ def voucher_page(token: str) -> ResponseReturnValue:
         if venue is None:
             raise Forbidden("Seuls les agents d'un lieu labellisé actif encaissent des chèques.")
         return _redeem_on_page(token, venue)
-    try:
-        result = _check(token)
-    except DomainError as err:
-        if err.code in UNKNOWN_CODES:
-            return _unknown_page(err)
-        raise
+    checked = _check(token)
+    if checked.error is not None and checked.error.code in UNKNOWN_CODES:
+        return _unknown_page(checked.error)
+    result = checked.value  # any other refusal is raised
     if venue is None:
         inactive = (current_user.is_authenticated and current_user.role == Role.VENUE_AGENT)
         return _public_page(result, venue_inactive=inactive)
@@ -298,25 +297,31 @@ def _redeem_on_page(token: str, venue: Venue) -> ResponseReturnValue:
         form.workshop.errors = ["Cet atelier n'est plus proposé aujourd'hui : choisissez-en un "
                                 "autre."]
     if form.errors:
-        return _agent_page(_check(token), venue, form=form, status=422)
-    try:
-        with unit_of_work():
-            redemption = redeem([token], venue=venue, workshop=workshop, actor=current_user,
-                                channel="web", idempotency_key=form.key.data,
-                                ip=request.remote_addr)
-            taken_for = (db.session.get(Workshop, redemption.workshop_id)
-                         if redemption.workshop_id is not None else None)
-            redeemed = Redeemed([line.serial for line in redemption.lines],
-                                redemption.total_cents, taken_for.title if taken_for else None)
-    except DomainError as err:
-        if err.code in UNKNOWN_CODES:
-            return _unknown_page(err)
-        if err.http_status in (401, 403):
-            raise
-        fresh = RedeemForm(formdata=None, workshop=form.workshop.data)
-        return _agent_page(_check(token), venue, form=fresh, refusal=err,
-                           status=err.http_status)
-    return _agent_page(None, venue, redeemed=redeemed)
+        return _agent_page(_check(token).value, venue, form=form, status=422)
+    outcome = attempt(lambda: _redeemed(token, venue, workshop, form.key.data),
+                      unplaced="none", reraise=())
+    err = outcome.error
+    if err is None:
+        return _agent_page(None, venue, redeemed=outcome.value)
+    if err.code in UNKNOWN_CODES:
+        return _unknown_page(err)
+    if err.http_status in (401, 403):
+        raise err
+    fresh = RedeemForm(formdata=None, workshop=form.workshop.data)
+    return _agent_page(_check(token).value, venue, form=fresh, refusal=err,
+                       status=err.http_status)
+
+
+def _redeemed(token: str, venue: Venue, workshop: Workshop | None,
+              idempotency_key: str | None) -> Redeemed:
+    """Redeem the page's voucher (flushed, not committed) and say what was taken."""
+    redemption = redeem([token], venue=venue, workshop=workshop, actor=current_user,
+                        channel="web", idempotency_key=idempotency_key,
+                        ip=request.remote_addr)
+    taken_for = (db.session.get(Workshop, redemption.workshop_id)
+                 if redemption.workshop_id is not None else None)
+    return Redeemed([line.serial for line in redemption.lines],
+                    redemption.total_cents, taken_for.title if taken_for else None)
 
 
 @bp.route("/verifier", methods=["GET", "POST"])
