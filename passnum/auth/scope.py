@@ -277,6 +277,12 @@ def is_agent_of(user: User, venue_id: int) -> bool:
     return user.role == Role.VENUE_AGENT and user.venue_id == venue_id
 
 
+def can_manage_venue(actor: User, venue_id: int) -> bool:
+    """True when ``actor`` manages the workshops of that venue: its agents, or an
+    administrator."""
+    return is_admin(actor) or is_agent_of(actor, venue_id)
+
+
 # --- Redemptions --------------------------------------------------------------------------
 #
 # Taking vouchers is a venue's act, paid to that venue: only its own agents redeem

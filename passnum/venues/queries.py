@@ -9,6 +9,14 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from passnum.auth.models import Role, User
+from passnum.auth.scope import (
+    can_decide_label,
+    can_manage_venue,
+    departement_filter,
+    is_admin,
+    is_agent_of,
+    steers,
+)
 from passnum.booklets.models import Voucher
 from passnum.core.clock import now, paris_day_bounds, today
 from passnum.errors import NotFound
@@ -90,13 +98,6 @@ def workshop_state(workshop: Workshop, at: datetime | None = None) -> str:
     if workshop_ends_at(workshop) <= at:
         return "past"
     return "ongoing" if workshop.starts_at <= at else "upcoming"
-
-
-def can_manage_venue(actor: User, venue_id: int) -> bool:
-    """True when ``actor`` manages the workshops of that venue (its agents, admins)."""
-    if actor.role == Role.ADMIN:
-        return True
-    return actor.role == Role.VENUE_AGENT and actor.venue_id == venue_id
 
 
 def all_venues() -> list[Venue]:
@@ -185,12 +186,11 @@ def managed_venues(actor: User, *, departement_id: int | None = None,
     A manager sees their département only, whatever ``departement_id`` asks; an
     administrator sees all, optionally filtered. Other roles see none.
     """
-    query = select(Venue).options(selectinload(Venue.departement))
-    if actor.role == Role.MANAGER:
-        query = query.where(Venue.departement_id == actor.departement_id)
-    elif actor.role != Role.ADMIN:
+    if not steers(actor):
         return []
-    elif departement_id is not None:
+    query = (select(Venue).options(selectinload(Venue.departement))
+             .where(departement_filter(actor, Venue.departement_id)))
+    if is_admin(actor) and departement_id is not None:
         query = query.where(Venue.departement_id == departement_id)
     if status in set(LabelStatus):
         query = query.where(Venue.label_status == status)
@@ -201,9 +201,7 @@ def managed_venues(actor: User, *, departement_id: int | None = None,
 def get_managed_venue(actor: User, venue_id: int) -> Venue:
     """The venue if ``actor`` manages its label (its manager, an admin); else ``NotFound``."""
     venue = db.session.get(Venue, venue_id)
-    if venue is None or not (
-            actor.role == Role.ADMIN
-            or (actor.role == Role.MANAGER and actor.departement_id == venue.departement_id)):
+    if venue is None or not can_decide_label(actor, venue):
         raise NotFound("Lieu introuvable.")
     return venue
 
@@ -228,6 +226,6 @@ def venue_agents(venue_id: int) -> list[User]:
 def get_venue_agent(venue_id: int, user_id: int) -> User:
     """An agent account of that venue; ``NotFound`` otherwise (other venues' included)."""
     user = db.session.get(User, user_id)
-    if user is None or user.role != Role.VENUE_AGENT or user.venue_id != venue_id:
+    if user is None or not is_agent_of(user, venue_id):
         raise NotFound("Compte introuvable.")
     return user

@@ -14,18 +14,14 @@ from sqlalchemy import select
 
 from passnum.audit.services import record
 from passnum.auth.models import User
-from passnum.auth.scope import manages_workshops, require, require_visible
+from passnum.auth.scope import can_manage_venue, manages_workshops, require, require_visible
 from passnum.core.clock import now
 from passnum.core.formatting import agree, datetime_fr, plural
 from passnum.errors import Conflict, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
 from passnum.redemptions.queries import registered_count
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
-from passnum.venues.queries import (
-    can_manage_venue,
-    workshop_ends_at,
-    workshop_state,
-)
+from passnum.venues.queries import workshop_ends_at, workshop_state
 
 TITLE_MAX = 160
 DESCRIPTION_MAX = 2000

@@ -82,6 +82,11 @@ def test_venue_agents_and_their_lead(app):
         scope.lead_venue_id(world.manager78)
     assert scope.is_agent_of(world.agent78, world.venue78.id)
     assert not scope.is_agent_of(world.manager78, world.venue78.id)
+    other_venue = world.venue78.id + 1
+    assert scope.can_manage_venue(world.agent78, world.venue78.id)
+    assert not scope.can_manage_venue(world.agent78, other_venue)
+    assert scope.can_manage_venue(world.admin, other_venue)
+    assert not scope.can_manage_venue(world.manager78, world.venue78.id)  # labels, not workshops
     assert scope.own_venue_id(world.agent78) == world.venue78.id
     assert scope.own_venue_id(world.admin) is None
     assert scope.own_structure_id(world.issuer78) == world.s78.id
