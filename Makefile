@@ -10,6 +10,8 @@ FLASK := $(BIN)/flask --app passnum
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := static/vendor/.built
 PYTEST_ARGS ?=
+# test processes (pytest-xdist); each test file stays in one process, with its fixtures
+TEST_WORKERS ?= auto
 BENCH_ARGS ?=
 RELIABILITY_ARGS ?=
 
@@ -19,7 +21,7 @@ RELIABILITY_ARGS ?=
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
-	@echo '  (make run and make serve honour PORT; make test passes PYTEST_ARGS to pytest, make bench BENCH_ARGS)'
+	@echo '  (make run and make serve honour PORT; make test passes PYTEST_ARGS to pytest and runs TEST_WORKERS processes, make bench BENCH_ARGS)'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -54,7 +56,7 @@ serve: install assets ## Production: migrate, then gunicorn (gunicorn.conf.py) o
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install assets ## Run the test suite (PYTEST_ARGS="-k redeem -x" …)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install assets ## Benchmarks on throw-away PostgreSQL/SQLite databases (BENCH_ARGS=--quick)
 	$(BIN)/python -m bench $(BENCH_ARGS)
