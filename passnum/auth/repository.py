@@ -53,11 +53,12 @@ def user_for_token_hash(digest: str, *, at: datetime) -> User | None:
         return None
     row = found[0]
     width = len(_USER_COLUMNS)
-    user = _as_loaded(User, dict(zip(_USER_COLUMNS, row[:width], strict=True)))
-    if user.venue_id is not None:
-        # in the session, ``user.venue`` finds it there (a many-to-one by primary key)
-        _as_loaded(Venue, dict(zip(_VENUE_COLUMNS, row[width:], strict=True)))
-    return user
+    values: dict[str, Any] = dict(zip(_USER_COLUMNS, row[:width], strict=True))
+    if values["venue_id"] is not None:
+        # the user holds its venue: the session's identity map keeps an object only while
+        # something refers to it, and a venue nobody held would be read again
+        values["venue"] = _as_loaded(Venue, dict(zip(_VENUE_COLUMNS, row[width:], strict=True)))
+    return _as_loaded(User, values)
 
 
 def _as_loaded(model: type[M], values: dict[str, Any]) -> M:

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from passnum.booklets.models import BookletStatus
 from passnum.booklets.services import revoke_booklet
@@ -218,3 +218,21 @@ def test_a_malformed_body_names_its_field(client, world, agent, body, code, fiel
     response = client.post(f"{API}/redemptions", headers=agent, json=body)
     assert response.status_code == 400
     assert response.json["error"] == {"code": code, "field": field, "message": message}
+
+
+def test_a_redemption_reads_the_agents_venue_once_with_the_token(client, booklet, agent):
+    """The caller's lookup brings the venue along (one statement); the request must not
+    read it again (it did once the venue, held by nothing, left the session)."""
+    read_again = []
+
+    def watch(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT venues."):
+            read_again.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        response = post(client, agent, [booklet.vouchers[0].manual_code])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert response.status_code == 201
+    assert read_again == []
