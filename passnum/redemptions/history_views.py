@@ -19,14 +19,8 @@ from passnum.errors import DomainError, InvalidInput
 from passnum.programmes.queries import departement_codes
 from passnum.redemptions.exports import history_csv
 from passnum.redemptions.forms import FindVoucherForm, HistoryFilterForm
-from passnum.redemptions.queries import (
-    FoundVoucher,
-    HistoryFilter,
-    find_for_venue,
-    get_redemption,
-    venue_history,
-)
-from passnum.redemptions.services import UNDO_WINDOW, undo
+from passnum.redemptions.queries import HistoryFilter, get_redemption, venue_history
+from passnum.redemptions.services import UNDO_WINDOW, FoundVoucher, find_for_venue, undo
 from passnum.venues.queries import workshops_of
 
 bp = Blueprint("history", __name__, url_prefix="/encaissements")

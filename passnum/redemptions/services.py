@@ -329,6 +329,30 @@ def _record(basket: list[HeldVoucher], *, venue: Venue, workshop: Workshop | Non
     return redemption
 
 
+@dataclass(frozen=True)
+class FoundVoucher:
+    """A voucher found by a venue agent: its state and, if taken here, the redemption."""
+
+    voucher: Voucher
+    redemption: Redemption | None
+    elsewhere: str | None
+
+
+def find_for_venue(text: str, *, venue_id: int, actor_id: int, ip: str | None) -> FoundVoucher:
+    """Find a voucher by serial (as printed) or by manual code or link.
+
+    Raises the check refusals ``invalid_code`` / ``unknown_code`` (audited).
+    """
+    serial = text.strip().upper()
+    voucher = db.session.scalar(select(Voucher).where(Voucher.serial == serial))
+    if voucher is None:
+        voucher = resolve(text, actor_id=actor_id, channel="search", ip=ip)
+    holder = live_redemption_of(voucher.id)
+    if holder is not None and holder.venue_id != venue_id:
+        return FoundVoucher(voucher, None, holder.venue.name)
+    return FoundVoucher(voucher, holder, None)
+
+
 # --- Undo ---------------------------------------------------------------------------------
 
 
