@@ -27,6 +27,7 @@ def register_commands(app: Flask) -> None:
     from passnum.audit.commands import audit_cli
     from passnum.auth.commands import users_cli
     from passnum.beneficiaries.commands import purge_command
+    from passnum.communes.commands import communes_cli
     from passnum.dashboard.commands import stats_cli
     from passnum.redemptions.commands import redemptions_cli
     from passnum.sample.commands import demo_command, seed_command
@@ -34,7 +35,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
                     seed_command, stats_cli, statements_cli, purge_command,
-                    backup_command, restore_command):
+                    backup_command, restore_command, communes_cli):
         app.cli.add_command(command)
 
 
