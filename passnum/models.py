@@ -8,13 +8,14 @@ from passnum.core.models import IdempotentResponse
 from passnum.programmes.models import (
     Allocation,
     Departement,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
 )
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.statements.models import Statement
-from passnum.venues.models import Venue, Workshop, WorkshopTheme
+from passnum.venues.models import Venue, Workshop, WorkshopBooking, WorkshopTheme
 
 __all__ = [
     "Allocation",
@@ -25,6 +26,7 @@ __all__ = [
     "Booklet",
     "Departement",
     "IdempotentResponse",
+    "PriorityPublic",
     "Programme",
     "ProgrammeQuota",
     "Redemption",
@@ -35,5 +37,6 @@ __all__ = [
     "Venue",
     "Voucher",
     "Workshop",
+    "WorkshopBooking",
     "WorkshopTheme",
 ]

@@ -113,6 +113,11 @@ class ExportedBooklet(ResponseModel):
     vouchers: list[ExportedVoucher]
 
 
+class ExportedPriorityPublic(ResponseModel):
+    code: str
+    label: str
+
+
 class ExportedPerson(ResponseModel):
     id: Count
     first_name: str
@@ -125,12 +130,27 @@ class ExportedPerson(ResponseModel):
     duplicate_override_reason: str | None
     eligibility_override_reason: str | None
     created_at: Stored
+    gender: str | None
+    social_status: str | None
+    commune_insee: str | None
+    priority_area: str | None
+    priority_publics: list[ExportedPriorityPublic]
 
 
 class ExportedConsent(ResponseModel):
     given_at: Stored
     text_version: str
     text: str | None
+    messages_given_at: Stored | None
+
+
+class ExportedBooking(ResponseModel):
+    workshop: str
+    venue: str
+    starts_at: Stored
+    booked_at: Stored
+    cancelled_at: Stored | None
+    attended_at: Stored | None
 
 
 class ExportedStructure(ResponseModel):
@@ -158,6 +178,7 @@ class BeneficiaryExport(ResponseModel):
     consent: ExportedConsent
     structure: ExportedStructure
     booklets: list[ExportedBooklet]
+    bookings: list[ExportedBooking]
     events: list[ExportedEvent] = Field(
         description="Opérations sur la fiche, ses chéquiers et leurs encaissements : "
                     "action et date seulement.")

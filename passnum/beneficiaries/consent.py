@@ -24,8 +24,22 @@ CONSENT_TEXTS: dict[str, str] = {
         "sont supprimées à la fin du programme. Elle peut demander à consulter ou "
         "rectifier ces données."
     ),
+    # adds the categories the funder reports people by (docs/reach.md)
+    "2026-12-07": (
+        "La personne accepte que ses nom, prénom, date de naissance, code postal et "
+        "commune, et, si elle les donne, son numéro de téléphone, son adresse e-mail, le "
+        "besoin qu’elle exprime, son genre, son statut social (scolarisé, sans emploi, en "
+        "emploi, retraité), si elle réside dans un quartier prioritaire ou une commune "
+        "France Ruralités Revitalisation et les publics prioritaires du programme dont "
+        "elle relève, soient enregistrés pour la gestion de son Pass numérique et pour "
+        "des statistiques anonymes, ainsi que, le cas échéant, le motif noté par l’équipe "
+        "pour lui remettre un chéquier malgré un doublon probable ou hors des critères "
+        "d’éligibilité du programme. Ces données sont supprimées à la fin du programme ; "
+        "seuls des totaux anonymes sont conservés. Elle peut demander à consulter ou "
+        "rectifier ces données."
+    ),
 }
-CURRENT_CONSENT_VERSION = "2026-12"
+CURRENT_CONSENT_VERSION = "2026-12-07"
 
 
 def consent_text(version: str) -> str | None:

@@ -22,7 +22,7 @@ from passnum.booklets.models import Booklet
 from passnum.booklets.queries import booklet_state, voucher_state
 from passnum.extensions import db
 from passnum.redemptions.models import Redemption, RedemptionLine
-from passnum.venues.models import Venue
+from passnum.venues.models import Venue, Workshop, WorkshopBooking
 
 EVENT_LABELS = {
     "beneficiary.created": "Fiche créée",
@@ -55,12 +55,20 @@ def subject_access_data(beneficiary: Beneficiary, *, at: datetime) -> dict[str, 
             "duplicate_override_reason": beneficiary.duplicate_override_reason,
             "eligibility_override_reason": beneficiary.eligibility_override_reason,
             "created_at": beneficiary.created_at,
+            "gender": beneficiary.gender,
+            "social_status": beneficiary.social_status,
+            "commune_insee": beneficiary.commune_insee,
+            "priority_area": beneficiary.priority_area,
+            "priority_publics": [{"code": p.code, "label": p.label}
+                                 for p in beneficiary.priority_publics],
         },
         "consent": {
             "given_at": beneficiary.consent_at,
             "text_version": beneficiary.consent_text_version,
             "text": consent_text(beneficiary.consent_text_version),
+            "messages_given_at": beneficiary.messages_consent_at,
         },
+        "bookings": _bookings(beneficiary.id),
         "structure": {"id": structure.id, "name": structure.name,
                       "departement": structure.departement.code},
         "booklets": [_booklet(b, redeemed) for b in booklets],
@@ -94,6 +102,23 @@ def _booklet(booklet: Booklet, redeemed: dict[int, tuple[datetime, str]]) -> dic
             for v in booklet.vouchers
         ],
     }
+
+
+def _bookings(beneficiary_id: int) -> list[dict[str, Any]]:
+    """The workshop seats booked for the person."""
+    rows = db.session.execute(
+        select(WorkshopBooking, Workshop.title, Workshop.starts_at, Venue.name)
+        .join(Workshop, Workshop.id == WorkshopBooking.workshop_id)
+        .join(Venue, Venue.id == Workshop.venue_id)
+        .where(WorkshopBooking.beneficiary_id == beneficiary_id)
+        .order_by(WorkshopBooking.booked_at)
+    ).all()
+    return [
+        {"workshop": title, "venue": venue, "starts_at": starts_at,
+         "booked_at": booking.booked_at, "cancelled_at": booking.cancelled_at,
+         "attended_at": booking.attended_at}
+        for booking, title, starts_at, venue in rows
+    ]
 
 
 def _redemptions_of(voucher_ids: list[int]) -> tuple[dict[int, tuple[datetime, str]], set[int]]:

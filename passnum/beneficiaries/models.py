@@ -4,19 +4,34 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
 from passnum.core.db import UTCDateTime
 from passnum.extensions import Model
 
+# the programme's priority publics a person belongs to (the form's checklist)
+beneficiary_priority_publics = Table(
+    "beneficiary_priority_publics",
+    Model.metadata,
+    Column("beneficiary_id", ForeignKey("beneficiaries.id"), primary_key=True),
+    Column("priority_public_id", ForeignKey("priority_publics.id"), primary_key=True,
+           index=True),
+)
+
 
 class Beneficiary(Model):
     """A person receiving a chéquier, known to one structure."""
 
     __tablename__ = "beneficiaries"
-    __table_args__ = (Index("ix_beneficiaries_identity_key", "identity_key"),)
+    __table_args__ = (
+        Index("ix_beneficiaries_identity_key", "identity_key"),
+        CheckConstraint("gender IN ('female', 'male')", name="gender_known"),
+        CheckConstraint("social_status IN ('in_school', 'unemployed', 'employed', 'retired')",
+                        name="social_status_known"),
+        CheckConstraint("priority_area IN ('yes', 'no', 'unknown')", name="priority_area_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
@@ -27,6 +42,16 @@ class Beneficiary(Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     need: Mapped[str] = mapped_column(Text, default="")
+    # the categories of beneficiaries/categories.py; None is "non communiqué"
+    gender: Mapped[str | None] = mapped_column(String(10))
+    social_status: Mapped[str | None] = mapped_column(String(20))
+    # code INSEE of the commune, chosen among the postal code's communes; required on
+    # new records, None only on records made before it was asked
+    commune_insee: Mapped[str | None] = mapped_column(String(5), index=True)
+    priority_area: Mapped[str | None] = mapped_column(String(10))
+    # the separate consent to receive messages (welcome, reminders) on the phone or
+    # e-mail given; None: no messages
+    messages_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # normalised "last|first|birth date": what duplicate detection compares
     identity_key: Mapped[str | None] = mapped_column(String(200))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -38,6 +63,8 @@ class Beneficiary(Model):
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     structure = relationship("Structure")
+    priority_publics = relationship("PriorityPublic", secondary="beneficiary_priority_publics",
+                                    order_by="PriorityPublic.position")
     booklets = relationship(
         "Booklet", back_populates="beneficiary", order_by="Booklet.issued_at"
     )

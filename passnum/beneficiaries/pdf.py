@@ -15,6 +15,13 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from passnum.beneficiaries.categories import (
+    GENDER_LABELS,
+    NOT_GIVEN,
+    PRIORITY_AREA_LABELS,
+    SOCIAL_STATUS_LABELS,
+    label,
+)
 from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.queries import STATE_LABELS
 from passnum.core.formatting import date_fr, datetime_fr, euros
@@ -90,6 +97,12 @@ def _identity(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
              person["duplicate_override_reason"] or "aucune"),
             ("Dérogation aux critères d'éligibilité",
              person["eligibility_override_reason"] or "aucune"),
+            ("Genre", label(GENDER_LABELS, person["gender"])),
+            ("Statut social", label(SOCIAL_STATUS_LABELS, person["social_status"])),
+            ("Commune (code INSEE)", person["commune_insee"] or NOT_GIVEN),
+            ("Résident QPV ou FRR", label(PRIORITY_AREA_LABELS, person["priority_area"])),
+            ("Publics prioritaires",
+             ", ".join(p["label"] for p in person["priority_publics"]) or "aucun"),
             ("Fiche créée le", datetime_fr(person["created_at"])),
             ("Structure", f"{structure['name']} (département {structure['departement']})"),
             ("N° de fiche", str(person["id"])),
@@ -99,6 +112,9 @@ def _identity(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
             ("Recueilli le", datetime_fr(consent["given_at"])),
             ("Version du texte", consent["text_version"]),
             ("Texte accepté", consent["text"] or "texte non retrouvé"),
+            ("Accord pour recevoir des messages",
+             datetime_fr(consent["messages_given_at"]) if consent["messages_given_at"]
+             else "non"),
         ], styles),
     ]
 
@@ -130,6 +146,24 @@ def _booklets(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
     return flow
 
 
+def _bookings(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
+    """The workshop seats booked for the person."""
+    flow: list[Flowable] = [Paragraph("Ateliers réservés", styles.heading)]
+    for booking in data["bookings"]:
+        fate = ""
+        if booking["cancelled_at"]:
+            fate = f" — annulée le {datetime_fr(booking['cancelled_at'])}"
+        elif booking["attended_at"]:
+            fate = f" — présence le {datetime_fr(booking['attended_at'])}"
+        flow.append(_p(
+            f"{booking['workshop']} ({booking['venue']}), le "
+            f"{datetime_fr(booking['starts_at'])} — réservé le "
+            f"{datetime_fr(booking['booked_at'])}{fate}", styles.text))
+    if not data["bookings"]:
+        flow.append(_p("Aucune réservation.", styles.text))
+    return flow
+
+
 def _events(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
     """The journal of operations on the person's records."""
     rows = [[datetime_fr(e["at"]), e["label"],
@@ -153,6 +187,7 @@ def render_export(data: dict[str, Any], out: BinaryIO) -> None:
         Paragraph(markup(TITLE), styles.title),
         _p(INTRO, styles.text),
         _p(f"Document établi le {datetime_fr(data['generated_at'])}.", styles.text),
-        *_identity(data, styles), *_booklets(data, styles), *_events(data, styles),
+        *_identity(data, styles), *_booklets(data, styles), *_bookings(data, styles),
+        *_events(data, styles),
     ]
     doc.build(flow)

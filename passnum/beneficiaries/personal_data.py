@@ -75,6 +75,8 @@ PERSON_LINKS: dict[str, str] = {
     "beneficiaries": "id",
     "booklets": "beneficiary_id",
     "idempotent_responses": "beneficiary_id",
+    "beneficiary_priority_publics": "beneficiary_id",
+    "workshop_bookings": "beneficiary_id",
 }
 
 COLUMNS: dict[str, dict[str, Rule]] = {
@@ -95,6 +97,14 @@ COLUMNS: dict[str, dict[str, Rule]] = {
                                       "proof the data was lawfully held"),
         "duplicate_override_reason": _blanked("beneficiary.duplicate_override_reason"),
         "eligibility_override_reason": _blanked("beneficiary.eligibility_override_reason"),
+        # the reporting categories (docs/reach.md): blanked, the purge first adds the
+        # person to the kept aggregates
+        "gender": _blanked("beneficiary.gender"),
+        "social_status": _blanked("beneficiary.social_status"),
+        "commune_insee": _blanked("beneficiary.commune_insee"),
+        "priority_area": _blanked("beneficiary.priority_area"),
+        "messages_consent_at": _kept("consent.messages_given_at",
+                                     "proof the messages were lawfully sent"),
         "created_by_id": NOT_PERSONAL,
         "created_at": _kept("beneficiary.created_at"),
         "pseudonymised_at": Rule(Treatment.SET_BY_PURGE),
@@ -162,6 +172,19 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "beneficiary_id": NOT_PERSONAL,
         "created_at": NOT_PERSONAL,
     },
+    "beneficiary_priority_publics": {
+        "beneficiary_id": NOT_PERSONAL,
+        "priority_public_id": Rule(Treatment.DELETED_ROW,
+                                   export="beneficiary.priority_publics[].code"),
+    },
+    "workshop_bookings": {
+        "id": NOT_PERSONAL, "beneficiary_id": NOT_PERSONAL, "booklet_id": NOT_PERSONAL,
+        "booked_by_id": NOT_PERSONAL,
+        "workshop_id": Rule(Treatment.DELETED_ROW, export="bookings[].workshop"),
+        "booked_at": Rule(Treatment.DELETED_ROW, export="bookings[].booked_at"),
+        "cancelled_at": Rule(Treatment.DELETED_ROW, export="bookings[].cancelled_at"),
+        "attended_at": Rule(Treatment.DELETED_ROW, export="bookings[].attended_at"),
+    },
     "audit_events": {
         "id": NOT_PERSONAL, "seq": NOT_PERSONAL, "created_at": NOT_PERSONAL,
         "actor_id": NOT_PERSONAL, "action": NOT_PERSONAL, "object_type": NOT_PERSONAL,
@@ -195,6 +218,7 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "voucher_value_cents": NOT_PERSONAL, "validity_months": NOT_PERSONAL,
         "closed_at": NOT_PERSONAL, "created_at": NOT_PERSONAL,
         "eligible_postal_codes": NOT_PERSONAL, "minimum_age": NOT_PERSONAL,
+        "priority_target_percent": NOT_PERSONAL,
     },
     "programme_quotas": {
         "id": NOT_PERSONAL, "programme_id": NOT_PERSONAL, "departement_id": NOT_PERSONAL,
@@ -218,12 +242,17 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "legal_representative": STAFF, "services": NOT_PERSONAL, "phone": STAFF,
         "label_status": NOT_PERSONAL, "label_reason": NOT_PERSONAL,
         "label_changed_at": NOT_PERSONAL, "charter_accepted_at": NOT_PERSONAL,
-        "created_at": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL, "commune_insee": NOT_PERSONAL,
+        "latitude": NOT_PERSONAL, "longitude": NOT_PERSONAL,
     },
     "venue_label_changes": {
         "id": NOT_PERSONAL, "venue_id": NOT_PERSONAL, "from_status": NOT_PERSONAL,
         "to_status": NOT_PERSONAL, "reason": NOT_PERSONAL, "actor_id": NOT_PERSONAL,
         "changed_at": NOT_PERSONAL,
+    },
+    "priority_publics": {
+        "id": NOT_PERSONAL, "programme_id": NOT_PERSONAL, "code": NOT_PERSONAL,
+        "label": NOT_PERSONAL, "position": NOT_PERSONAL, "is_active": NOT_PERSONAL,
     },
     "workshop_themes": {"id": NOT_PERSONAL, "name": NOT_PERSONAL, "is_active": NOT_PERSONAL},
     "workshops": {

@@ -34,6 +34,8 @@ class Programme(Model):
         CheckConstraint("vouchers_per_booklet BETWEEN 1 AND 50", name="vouchers_per_booklet"),
         CheckConstraint("voucher_value_cents > 0", name="voucher_value"),
         CheckConstraint("validity_months > 0", name="validity_months"),
+        CheckConstraint("priority_target_percent BETWEEN 0 AND 100",
+                        name="priority_target_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,10 +52,14 @@ class Programme(Model):
     eligible_postal_codes: Mapped[str] = mapped_column(Text, default="",
                                                        server_default=text("''"))
     minimum_age: Mapped[int | None] = mapped_column()
+    # the convention's target share of priority publics among the people reached (%)
+    priority_target_percent: Mapped[int | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
     quotas: Mapped[list[ProgrammeQuota]] = relationship(back_populates="programme")
+    priority_publics: Mapped[list[PriorityPublic]] = relationship(
+        back_populates="programme", order_by="PriorityPublic.position")
 
     @property
     def booklet_value_cents(self) -> int:
@@ -132,3 +138,21 @@ class Allocation(Model):
     def booklets_left(self) -> int:
         """Booklets the structure may still issue."""
         return self.booklets_allocated - self.booklets_issued
+
+
+class PriorityPublic(Model):
+    """One of the priority publics a programme's convention asks to reach (demandeur
+    d'emploi peu qualifié, bénéficiaire des minima sociaux…): a box of the checklist
+    on a beneficiary's form. Retired entries stay for the people already ticked."""
+
+    __tablename__ = "priority_publics"
+    __table_args__ = (UniqueConstraint("programme_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(160))
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    programme: Mapped[Programme] = relationship(back_populates="priority_publics")

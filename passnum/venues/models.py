@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
@@ -48,6 +48,11 @@ class Venue(Model):
     address: Mapped[str] = mapped_column(Text, default="")
     postal_code: Mapped[str] = mapped_column(String(5), default="")
     commune: Mapped[str] = mapped_column(String(80), default="")
+    # code INSEE of the commune, and the venue's position (WGS84) when typed: distances
+    # use it, or the commune's centroid until it is typed
+    commune_insee: Mapped[str | None] = mapped_column(String(5))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     siret: Mapped[str | None] = mapped_column(String(14), unique=True)
     iban: Mapped[str | None] = mapped_column(String(34))
     legal_representative: Mapped[str] = mapped_column(String(120), default="")
@@ -125,3 +130,26 @@ class Workshop(Model):
 
     venue: Mapped[Venue] = relationship(back_populates="workshops")
     theme: Mapped[WorkshopTheme] = relationship()
+
+
+class WorkshopBooking(Model):
+    """A seat of a workshop booked for a beneficiary (at the issuer's desk): it counts
+    toward the workshop's capacity until cancelled, and a redemption for that workshop
+    with the person's booklet marks it attended."""
+
+    __tablename__ = "workshop_bookings"
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "beneficiary_id"),
+        Index("ix_workshop_bookings_beneficiary_id", "beneficiary_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id"))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id"))
+    booklet_id: Mapped[int | None] = mapped_column(ForeignKey("booklets.id"))
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    workshop: Mapped[Workshop] = relationship()

@@ -19,11 +19,15 @@ NAMED_AS = {
     "need": "besoin",
     "duplicate_override_reason": "doublon",
     "eligibility_override_reason": "éligibilité",
+    "gender": "genre",
+    "social_status": "statut social",
+    "commune_insee": "commune",
+    "priority_area": "quartier prioritaire",
 }
 # Columns about the person that are not facts they give: record keeping and the
 # consent itself.
 NOT_FACTS = {"id", "structure_id", "created_at", "consent_at", "consent_text_version",
-             "identity_key"}
+             "identity_key", "messages_consent_at"}
 
 
 def test_every_stored_fact_has_a_name_in_the_consent_text() -> None:

@@ -12,11 +12,16 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from passnum.audit.models import AuditEvent
+from passnum.beneficiaries.categories import (
+    GENDER_LABELS,
+    PRIORITY_AREA_LABELS,
+    SOCIAL_STATUS_LABELS,
+)
 from passnum.beneficiaries.export import subject_access_data
-from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.models import Beneficiary, beneficiary_priority_publics
 from passnum.beneficiaries.pdf import render_export
 from passnum.beneficiaries.personal_data import (
     ABOUT_A_BENEFICIARY,
@@ -30,9 +35,10 @@ from passnum.booklets.models import Booklet
 from passnum.core.clock import now, today
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
-from passnum.programmes.models import Allocation, Programme
+from passnum.programmes.models import Allocation, PriorityPublic, Programme
+from passnum.venues.models import WorkshopBooking
 from tests.api.conftest import API, api_client, bearer
-from tests.factories import World, make_programme
+from tests.factories import World, make_programme, make_workshop
 from tests.pdfutil import pdf_text
 
 # tables that change with any operation whatever the purge does: the chain's tip
@@ -44,6 +50,14 @@ CHANGED_BY_PURGE = (Treatment.PSEUDONYMISED, Treatment.BLANKED, Treatment.SET_BY
 PRIVATE = {
     "phone": "0611223344", "email": "lenoir.private@example.org",
     "need": "Aide pour écrire à sa fille Léa, 12 impasse des Glycines",
+}
+CATEGORIES = {"gender": "female", "social_status": "retired", "commune_insee": "78646",
+              "priority_area": "yes"}
+# how the printed export shows a stored code
+PRINTED_AS: dict[tuple[str, str], dict[str, str]] = {
+    ("beneficiaries", "gender"): GENDER_LABELS,
+    ("beneficiaries", "social_status"): SOCIAL_STATUS_LABELS,
+    ("beneficiaries", "priority_area"): PRIORITY_AREA_LABELS,
 }
 NOTES = {
     "revoke": "Perdu chez Mme Lenoir, 3 rue des Lilas à Versailles",
@@ -79,8 +93,10 @@ def _post(client, headers: dict, key: str, path: str, body: dict) -> dict:
     return response.json
 
 
-def _person_with_a_revoked_booklet(client, headers: dict, tag: str, **fields: Any) -> dict:
-    """A person recorded, given a booklet and declaring it lost, through the API."""
+def _person_with_a_revoked_booklet(client, headers: dict, tag: str, world: World,
+                                   **fields: Any) -> dict:
+    """A person recorded, given a booklet and declaring it lost, through the API, with
+    every category filled, a priority public ticked and a workshop seat booked."""
     person = _post(client, headers, f"create-{tag}", "/beneficiaries", {
         "first_name": f"Jeanne{tag}", "last_name": f"Lenoir{tag}",
         "birth_date": "1951-02-03", "postal_code": "78000", "consent": True, **fields})
@@ -94,6 +110,17 @@ def _person_with_a_revoked_booklet(client, headers: dict, tag: str, **fields: An
             eligibility_override_reason=f"{NOTES['person_eligibility']} {tag}"))
         db.session.execute(update(Booklet).where(Booklet.id == booklet["id"]).values(
             duplicate_override_reason=f"{NOTES['booklet_override']} {tag}"))
+        db.session.execute(update(Beneficiary).where(Beneficiary.id == person["id"]).values(
+            **CATEGORIES, messages_consent_at=now()))
+        public = PriorityPublic(programme_id=world.programme.id, code=f"minima-{tag}",
+                                label=f"Minima sociaux {tag}")
+        db.session.add(public)
+        db.session.flush()
+        db.session.execute(insert(beneficiary_priority_publics).values(
+            beneficiary_id=person["id"], priority_public_id=public.id))
+        db.session.add(WorkshopBooking(workshop_id=make_workshop(world.venue78, days=3).id,
+                                       beneficiary_id=person["id"],
+                                       booklet_id=booklet["id"]))
     return person
 
 
@@ -104,7 +131,7 @@ def scene(app) -> dict:
     world = World()
     client = api_client(app)
     headers = bearer(client, world.issuer78)
-    due = _person_with_a_revoked_booklet(client, headers, "A", **PRIVATE)
+    due = _person_with_a_revoked_booklet(client, headers, "A", world, **PRIVATE)
     with unit_of_work():  # that programme ended 13 months ago; another one runs
         db.session.execute(update(Programme).where(Programme.id == world.programme.id)
                            .values(starts_on=date(today().year - 4, 1, 1),
@@ -113,7 +140,7 @@ def scene(app) -> dict:
     with unit_of_work():
         db.session.add(Allocation(programme_id=running.id, structure_id=world.s78.id,
                                   booklets_allocated=10))
-    kept = _person_with_a_revoked_booklet(client, headers, "B", **PRIVATE)
+    kept = _person_with_a_revoked_booklet(client, headers, "B", world, **PRIVATE)
     return {"app": app, "world": world, "due": due["id"], "kept": kept["id"]}
 
 
@@ -204,6 +231,9 @@ def test_every_column_about_the_person_is_in_their_export(scene):
         "booklets": [snapshot["booklets"][(i,)] for i in booklet_ids],
         "vouchers": [row for row in snapshot["vouchers"].values()
                      if row["booklet_id"] in booklet_ids],
+        **{table: [row for row in snapshot[table].values()
+                   if row["beneficiary_id"] == person.id]
+           for table in ("beneficiary_priority_publics", "workshop_bookings")},
     }
     for table, rules in COLUMNS.items():
         for column, rule in rules.items():
@@ -216,7 +246,9 @@ def test_every_column_about_the_person_is_in_their_export(scene):
                 for row in owned[table]:
                     assert row[column] in found, (table, column)
                     if isinstance(row[column], str):  # the printed export shows it too
-                        assert " ".join(row[column].split()) in printed, (table, column)
+                        shown = PRINTED_AS.get((table, column), {}).get(row[column],
+                                                                        row[column])
+                        assert " ".join(shown.split()) in printed, (table, column)
 
 
 def test_audit_details_hold_ids_never_personal_data(scene):
