@@ -190,7 +190,7 @@ def match(communes: Sequence[Commune], regions: Mapping[str, str],
         return namesakes[keys[c.insee]] == 1 and len(by_name.get(keys[c.insee], ())) == 1
 
     # the communes matched without doubt anchor the others: a homonym's place must lie
-    # among the anchors of its département
+    # among the anchors of its département (once there are enough anchors to tell)
     anchors = [(p.latitude, p.longitude, c.departement) for c in communes
                if keys[c.insee][0] and unique(c)
                for p in by_name[keys[c.insee]]
@@ -200,7 +200,7 @@ def match(communes: Sequence[Commune], regions: Mapping[str, str],
     def near(place: Place, departement: str) -> bool:
         if id(place) not in neighbours:
             neighbours[id(place)] = _departements_around(place, anchors)
-        return not anchors or departement in neighbours[id(place)]
+        return len(anchors) < NEIGHBOURS or departement in neighbours[id(place)]
 
     chosen: dict[str, Place] = {}
     ambiguous: set[str] = set()
