@@ -87,7 +87,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # beneficiaries and booklets
     "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
     "beneficiaries.people_list": PEOPLE,
-    "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.issue": ISSUING,
+    "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.edit": PEOPLE_WRITE,
+    "beneficiaries.issue": ISSUING,
     "beneficiaries.override_duplicate": OVERRIDE,
     "beneficiaries.override_eligibility": OVERRIDE,
     "beneficiaries.export_json_download": hidden(PEOPLE),
