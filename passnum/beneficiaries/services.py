@@ -154,7 +154,7 @@ def _priority_publics(codes: tuple[str, ...], *, kept: list[PriorityPublic]
                               code="unknown_code", field="priority_publics",
                               details={"allowed": allowed})
         chosen.update((p.id, p) for p in found)
-    return list(chosen.values())
+    return sorted(chosen.values(), key=lambda p: (p.position, p.programme_id, p.id))
 
 
 def override_duplicate(actor: User, beneficiary: Beneficiary, *, reason: str) -> Beneficiary:
