@@ -124,6 +124,9 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # administration
     "programme_admin.index": ADMIN, "programme_admin.edit": ADMIN,
     "programme_admin.quota": ADMIN,
+    # the convention's priority publics: managers read them, admins change them
+    "programme_admin.priority_publics": {"GET": STEERING, "POST": ADMIN},
+    "programme_admin.priority_public": ADMIN, "programme_admin.priority_target": ADMIN,
     "audit.index": ADMIN, "audit.check_chain": ADMIN,
     # JSON API
     "api.openapi_endpoint": PUBLIC, "api.create_token_endpoint": PUBLIC,
