@@ -298,23 +298,30 @@ def change_priority_public(actor: User, entry: PriorityPublic, *, action: str,
     before = {"label": entry.label, "position": entry.position, "is_active": entry.is_active}
     if action == "rename":
         entry.label = _priority_label(programme, label, entry=entry)
+        record("priority_public.renamed", **_entry_event(actor, entry, before))
     elif action in ("up", "down"):
         _move(programme.priority_publics, entry, -1 if action == "up" else 1)
-    elif action in ("retire", "restore"):
-        entry.is_active = action == "restore"
+        record("priority_public.moved", **_entry_event(actor, entry, before))
+    elif action == "retire":
+        entry.is_active = False
+        record("priority_public.retired", **_entry_event(actor, entry, before))
+    elif action == "restore":
+        entry.is_active = True
+        record("priority_public.restored", **_entry_event(actor, entry, before))
     else:
         raise InvalidInput("Action inconnue.", field="action")
     db.session.flush()
-    record(f"priority_public.{ACTION_VERBS[action]}", actor_id=actor.id,
-           object_type="priority_public", object_id=entry.id,
-           details={"programme_id": programme.id, "code": entry.code, "before": before,
-                    "after": {"label": entry.label, "position": entry.position,
-                              "is_active": entry.is_active}})
     return entry
 
 
-ACTION_VERBS = {"rename": "renamed", "up": "moved", "down": "moved", "retire": "retired",
-                "restore": "restored"}
+def _entry_event(actor: User, entry: PriorityPublic, before: dict[str, Any]
+                 ) -> dict[str, Any]:
+    """The audit event's fields for a change of ``entry`` (the before and after)."""
+    return {"actor_id": actor.id, "object_type": "priority_public", "object_id": entry.id,
+            "details": {"programme_id": entry.programme_id, "code": entry.code,
+                        "before": before,
+                        "after": {"label": entry.label, "position": entry.position,
+                                  "is_active": entry.is_active}}}
 
 
 def _move(entries: list[PriorityPublic], entry: PriorityPublic, step: int) -> None:
