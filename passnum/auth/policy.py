@@ -87,7 +87,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # beneficiaries and booklets
     "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
     "beneficiaries.people_list": PEOPLE,
-    "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.issue": ISSUING,
+    "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.edit": PEOPLE_WRITE,
+    "beneficiaries.issue": ISSUING,
     "beneficiaries.override_duplicate": OVERRIDE,
     "beneficiaries.override_eligibility": OVERRIDE,
     "beneficiaries.export_json_download": hidden(PEOPLE),
@@ -123,6 +124,9 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # administration
     "programme_admin.index": ADMIN, "programme_admin.edit": ADMIN,
     "programme_admin.quota": ADMIN,
+    # the convention's priority publics: managers read them, admins change them
+    "programme_admin.priority_publics": {"GET": STEERING, "POST": ADMIN},
+    "programme_admin.priority_public": ADMIN, "programme_admin.priority_target": ADMIN,
     "audit.index": ADMIN, "audit.check_chain": ADMIN,
     # JSON API
     "api.openapi_endpoint": PUBLIC, "api.create_token_endpoint": PUBLIC,

@@ -16,6 +16,7 @@ from passnum.extensions import db
 from passnum.programmes.models import (
     Allocation,
     Departement,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
@@ -77,6 +78,13 @@ PENDING_APPLICATION = {
     "phone": "01 39 00 00 00",
 }
 ALLOCATION_PER_STRUCTURE = 200
+# the convention's priority publics (docs/reach.md): code, label; and its target share
+PRIORITY_PUBLICS = [
+    ("demandeur_d_emploi_peu_qualifie", "Demandeur d'emploi peu qualifié"),
+    ("jeune_sans_qualification_16_25_ans", "Jeune sans qualification (16-25 ans)"),
+    ("beneficiaire_des_minima_sociaux", "Bénéficiaire des minima sociaux"),
+]
+PRIORITY_TARGET_PERCENT = 60
 
 
 def demo_accounts() -> list[tuple[str, str]]:
@@ -118,7 +126,9 @@ def load_demo(day: date | None = None) -> bool:
         target_beneficiaries=FULL_BENEFICIARIES,
         budget_cents=FULL_BENEFICIARIES * VOUCHERS_PER_BOOKLET * VOUCHER_VALUE_CENTS,
         vouchers_per_booklet=VOUCHERS_PER_BOOKLET, voucher_value_cents=VOUCHER_VALUE_CENTS,
-        validity_months=VALIDITY_MONTHS,
+        validity_months=VALIDITY_MONTHS, priority_target_percent=PRIORITY_TARGET_PERCENT,
+        priority_publics=[PriorityPublic(code=code, label=text, position=n)
+                          for n, (code, text) in enumerate(PRIORITY_PUBLICS, 1)],
     )
     db.session.add(programme)
     deps = {}

@@ -36,6 +36,7 @@ from passnum.booklets.services import (
     issue_stock,
     revoke_booklet,
 )
+from passnum.communes.reference import communes_for_postal_code
 from passnum.core.clock import PARIS, frozen, now, today
 from passnum.errors import DomainError
 from passnum.extensions import db
@@ -271,7 +272,8 @@ class _History:
                 break
         commune = self.rng.choice(COMMUNES[structure.departement.code])
         return {"first_name": first, "last_name": last, "birth_date": birth.isoformat(),
-                "postal_code": commune[1], "need": self.rng.choice(NEEDS), "consent": True}
+                "postal_code": commune[1], "commune_insee": _insee(*commune),
+                "need": self.rng.choice(NEEDS), "consent": True}
 
     def _plan_redemptions(self, person: _Person, structure: Structure, booklet: Booklet,
                           start: datetime, wanted: int | None = None) -> None:
@@ -441,3 +443,10 @@ def load_demo_with_history(rng_seed: int = DEMO_SEED) -> bool:
     history.play()
     history.finish()
     return True
+
+
+def _insee(name: str, postal_code: str) -> str | None:
+    """The code INSEE of the commune ``name`` among those of ``postal_code`` (a postal
+    code such as 78200 serves several communes); None when the reference lacks it."""
+    found = [c.insee for c in communes_for_postal_code(postal_code) if c.name == name]
+    return found[0] if found else None
