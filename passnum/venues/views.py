@@ -13,8 +13,8 @@ from passnum.core.clock import now
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.forms import required_data
 from passnum.core.views import attempt
-from passnum.redemptions.queries import registered_counts
 from passnum.venues import queries
+from passnum.venues.capacity import seats_taken_counts
 from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
 from passnum.venues.label_views import bp as labels_bp
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
@@ -77,7 +77,7 @@ def workshops() -> ResponseReturnValue:
     venues = queries.all_venues() if is_admin(current_user) else []
     return render_template(
         "venues/workshops.html", venue=venue, venues=venues, workshops=items,
-        include_past=include_past, counts=registered_counts([w.id for w in items]),
+        include_past=include_past, counts=seats_taken_counts([w.id for w in items]),
         state=queries.workshop_state, labels=WORKSHOP_STATE_LABELS,
     )
 
