@@ -109,7 +109,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "history.index": AGENT, "history.find": AGENT, "history.export": AGENT,
     "history.undo_redemption": REDEEMING,
     "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
-    "venues.labels.toggle_agent": AGENT,
+    "venues.labels.toggle_agent": AGENT, "venues.labels.locate_my_venue": AGENT,
     # steering: dashboard, allocations, labels, statements
     "dashboard.index": STEERING, "dashboard.export_csv": STEERING,
     "dashboard.export_xlsx": STEERING, "dashboard.report_pdf": STEERING,
@@ -117,7 +117,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "expiry.closing": STEERING, "expiry.closing_csv": STEERING,
     "expiry.closing_pdf": STEERING,
     "venues.labels.manage": STEERING, "venues.labels.managed_venue": STEERING,
-    "venues.labels.decide": STEERING,
+    "venues.labels.decide": STEERING, "venues.labels.locate_managed_venue": STEERING,
     "statements.index": STATEMENTS_READ, "statements.detail": STATEMENTS_READ,
     "statements.pdf": STATEMENTS_READ, "statements.csv": STATEMENTS_READ,
     "statements.generate": STEERING, "statements.refresh": STEERING,

@@ -242,19 +242,29 @@ def get_venue_agent(venue_id: int, user_id: int) -> User:
     return user
 
 
+def venue_position(venue: Venue) -> tuple[float, float] | None:
+    """Where ``venue`` is, as (latitude, longitude) in WGS84 degrees: its typed
+    coordinates, else its commune's centroid (when the commune reference has one), else
+    None (no distance can be given)."""
+    if venue.latitude is not None and venue.longitude is not None:
+        return venue.latitude, venue.longitude
+    return centroid(venue.commune_insee)
+
+
+def position_source(venue: Venue) -> str:
+    """Where ``venue_position`` takes the venue's position from: ``typed``,
+    ``commune`` (its commune's centroid) or ``none``."""
+    if venue.latitude is not None and venue.longitude is not None:
+        return "typed"
+    return "commune" if centroid(venue.commune_insee) is not None else "none"
+
+
 # --- distances ----------------------------------------------------------------------
 
 Position = tuple[float, float]  # (latitude, longitude), WGS84 degrees
 NEAREST_VENUES = 5  # on a handed-out booklet's cover
 NEAREST_WORKSHOPS = 12  # offered at the desk
 BOOKING_HORIZON = timedelta(days=60)  # how far ahead the desk looks for a first workshop
-
-
-def venue_position(venue: Any) -> Position | None:
-    """Where the venue is: its typed coordinates, else its commune's centroid, else None."""
-    if venue.latitude is not None and venue.longitude is not None:
-        return venue.latitude, venue.longitude
-    return centroid(venue.commune_insee)
 
 
 def person_position(beneficiary: Beneficiary) -> Position | None:
