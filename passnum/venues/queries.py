@@ -324,7 +324,7 @@ def nearest_workshops(beneficiary: Beneficiary, *, at: datetime | None = None,
                       horizon: timedelta = BOOKING_HORIZON) -> list[OfferedWorkshop]:
     """Upcoming workshops (not cancelled, within ``horizon``, at active venues, with a
     seat left) nearest the person's commune first, then soonest; venues without a
-    position last."""
+    position last (those of the person's postal code first among them)."""
     at = at or now()
     workshops = db.session.scalars(
         select(Workshop).join(Venue, Venue.id == Workshop.venue_id)
@@ -337,8 +337,10 @@ def nearest_workshops(beneficiary: Beneficiary, *, at: datetime | None = None,
     offered = [OfferedWorkshop(w, seats_left(w, taken[w.id]), distance_between(origin, w.venue))
                for w in workshops]
     offered = [o for o in offered if o.seats_left > 0]
-    offered.sort(key=lambda o: (*_nearest_first(o.distance_km), o.workshop.starts_at,
-                                o.workshop.id))
+    # without distances, the venues of the person's postal code first
+    home = beneficiary.postal_code
+    offered.sort(key=lambda o: (*_nearest_first(o.distance_km), o.workshop.venue.postal_code
+                                != home, o.workshop.starts_at, o.workshop.id))
     return offered[:limit]
 
 
