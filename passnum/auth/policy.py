@@ -139,6 +139,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "api.get_booklet_endpoint": hidden(PEOPLE),
     "api.booklet_pdf_endpoint": hidden(PEOPLE), "api.revoke_booklet_endpoint": hidden(PEOPLE),
     "api.replace_booklet_endpoint": ISSUING,
+    "api.create_booking_endpoint": ISSUING,
+    "api.cancel_booking_endpoint": hidden(allow(ISS, ADM, AGT, scope="as venues.bookings.cancel")),
     "api.redeem_endpoint": REDEEMING, "api.undo_endpoint": hidden(REDEEMING),
     "api.stats_endpoint": STEERING,
     "api.generate_statement_endpoint": STEERING,

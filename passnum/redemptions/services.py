@@ -260,7 +260,8 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
     redemption unchanged (``replayed`` set), provided it names the same vouchers and was
     not undone. Signatures are verified before any write; the vouchers' rows are
     locked, checked, then updated conditionally, and a unique index allows one live line
-    per voucher.
+    per voucher. For a workshop, a seat booked for the basket's holder is theirs
+    (``venues.capacity``), and their booking is marked attended.
     Raises ``DomainError`` subclasses with codes ``invalid_code``, ``unknown_code``,
     ``duplicate_code``, ``already_redeemed``, ``voucher_revoked``, ``voucher_expired``,
     ``not_yet_valid``, ``not_activated``, ``programme_closed``, ``venue_not_active``,
@@ -369,7 +370,8 @@ def undo(redemption_id: int, *, actor: User, ip: str | None = None) -> Redemptio
 
     Only an agent of the redemption's venue undoes it (``scope.may_undo_at``); for
     anyone else, as for an unknown id, ``NotFound``. The vouchers become usable again
-    (revoked if their booklet was revoked meanwhile). Raises ``Conflict``
+    (revoked if their booklet was revoked meanwhile); a booking the redemption marked
+    attended is no longer so. Raises ``Conflict``
     (``already_undone``, ``statement_validated``) and ``RuleRefused`` (``undo_expired``).
     """
     redemption = db.session.get(Redemption, redemption_id)
