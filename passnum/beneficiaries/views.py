@@ -38,7 +38,7 @@ from passnum.beneficiaries.services import (
 )
 from passnum.beneficiaries.services import override_duplicate as confirm_not_duplicate
 from passnum.beneficiaries.services import override_eligibility as allow_outside_criteria
-from passnum.booklets.forms import IssueForm
+from passnum.booklets.forms import EmptyForm, IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
 from passnum.communes.reference import commune_choices
@@ -48,6 +48,7 @@ from passnum.core.formatting import date_fr
 from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.programmes.queries import active_structures, open_priority_publics
+from passnum.venues.queries import bookings_of, upcoming_booking
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -156,6 +157,8 @@ def detail(beneficiary_id: int):
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
                            categories=queries.category_facts(beneficiary, today()),
+                           bookings=bookings_of(beneficiary.id), cancel_form=EmptyForm(),
+                           booking_open=upcoming_booking(beneficiary.id) is None,
                            form=IssueForm(), override_form=OverrideForm(),
                            eligibility_form=EligibilityOverrideForm(),
                            booklet_state=booklet_state,
