@@ -46,7 +46,7 @@ OVERSEAS_REGIONS = {"GP": "01", "MQ": "02", "GF": "03", "RE": "04", "YT": "06",
                     "NC": "988"}
 REPORTED_DEPARTEMENTS = ("78", "92")
 # a GeoNames population is that of a year other than the COG's, sometimes of the town
-# alone: 98 % of the places matching a commune without homonyms are within a factor 1.5
+# alone: 95 % of the places matching a commune without homonyms are within a factor 1.5
 POPULATION_FACTOR = 3
 HOMONYM_POPULATION_FACTOR = 1.5
 NEIGHBOURS = 5  # anchors around a homonym's place whose départements it may be in
