@@ -8,10 +8,14 @@ the reference gets the position of the place whose normalised name (``name_key``
 the commune's and whose region (the INSEE region code, GeoNames' ``admin1code`` for
 France) is the commune's:
 
-- a place's own name is tried first, then its alternate names;
-- several places for one commune (homonyms in one region): the one whose population is
-  closest to the commune's; a tie, or an unknown population, leaves the commune without
-  a position;
+- a place's own name is tried first, then its alternate names (unless the place is
+  named like another commune of its region);
+- one commune and one place of a name in the region: matched when their populations
+  are within ``POPULATION_FACTOR`` of each other; these pairs anchor the others;
+- homonyms (several communes or several places of a name in the region): a place
+  within ``HOMONYM_POPULATION_FACTOR`` of the commune's population and among the
+  anchors of its département; of several, the one whose population is closest to the
+  commune's; a tie, or an unknown population, leaves the commune without a position;
 - several communes for one place: only the commune whose population is closest to the
   place's keeps it; a tie leaves them all without a position.
 
@@ -46,7 +50,7 @@ OVERSEAS_REGIONS = {"GP": "01", "MQ": "02", "GF": "03", "RE": "04", "YT": "06",
                     "NC": "988"}
 REPORTED_DEPARTEMENTS = ("78", "92")
 # a GeoNames population is that of a year other than the COG's, sometimes of the town
-# alone: 98 % of the places matching a commune without homonyms are within a factor 1.5
+# alone: 95 % of the places matching a commune without homonyms are within a factor 1.5
 POPULATION_FACTOR = 3
 HOMONYM_POPULATION_FACTOR = 1.5
 NEIGHBOURS = 5  # anchors around a homonym's place whose départements it may be in
