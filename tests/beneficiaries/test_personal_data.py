@@ -30,6 +30,8 @@ from passnum.booklets.models import Booklet
 from passnum.core.clock import now, today
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
+from passnum.messages.models import Channel
+from passnum.messages.services import enqueue
 from passnum.programmes.models import Allocation, Programme
 from tests.api.conftest import API, api_client, bearer
 from tests.factories import World, make_programme
@@ -94,6 +96,9 @@ def _person_with_a_revoked_booklet(client, headers: dict, tag: str, **fields: An
             eligibility_override_reason=f"{NOTES['person_eligibility']} {tag}"))
         db.session.execute(update(Booklet).where(Booklet.id == booklet["id"]).values(
             duplicate_override_reason=f"{NOTES['booklet_override']} {tag}"))
+        enqueue(channel=Channel.EMAIL, recipient=PRIVATE["email"], kind="booklet_handed_out",
+                event_key=f"booklet.handed_out:{booklet['id']}", subject="Votre chéquier",
+                body=f"Bonjour Jeanne{tag}", beneficiary_id=person["id"])
     return person
 
 
@@ -204,6 +209,8 @@ def test_every_column_about_the_person_is_in_their_export(scene):
         "booklets": [snapshot["booklets"][(i,)] for i in booklet_ids],
         "vouchers": [row for row in snapshot["vouchers"].values()
                      if row["booklet_id"] in booklet_ids],
+        "outbox_messages": [row for row in snapshot["outbox_messages"].values()
+                            if row["beneficiary_id"] == person.id],
     }
     for table, rules in COLUMNS.items():
         for column, rule in rules.items():
