@@ -76,6 +76,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "health.healthz": PUBLIC,
     # accounts
     "auth.login": PUBLIC, "auth.code": PUBLIC, "auth.activation": PUBLIC,
+    "auth.password_forgotten": PUBLIC, "auth.password_reset_link": PUBLIC,
+    "auth.password_reset": PUBLIC,
     "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
     "venues.public_directory": PUBLIC,
