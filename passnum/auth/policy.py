@@ -125,6 +125,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "programme_admin.index": ADMIN, "programme_admin.edit": ADMIN,
     "programme_admin.quota": ADMIN,
     "audit.index": ADMIN, "audit.check_chain": ADMIN,
+    "messages.index": ADMIN, "messages.retry_message": ADMIN,
     # JSON API
     "api.openapi_endpoint": PUBLIC, "api.create_token_endpoint": PUBLIC,
     "api.check_voucher_endpoint": LOGGED_IN,
