@@ -274,15 +274,15 @@ def _deliver_after_response(message_id: int) -> None:
         return response
 
 
-@bp.route(f"{RESET_PATH}/<token>")
-def password_reset_link(token: str) -> ResponseReturnValue:
+@bp.route(f"{RESET_PATH}/<reset_token>")
+def password_reset_link(reset_token: str) -> ResponseReturnValue:
     """Open the link of the e-mail: keep its token in the session, out of the address bar
     (and of any Referer), and show the form."""
     try:
-        user_for_token(token)
+        user_for_token(reset_token)
     except DomainError as err:
         return render_template("auth/reset_invalid.html", message=err.message), 400
-    session[RESET_KEY] = token
+    session[RESET_KEY] = reset_token
     return redirect(url_for("auth.password_reset"))
 
 
