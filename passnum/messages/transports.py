@@ -208,9 +208,10 @@ class FileTransport:
         self.written += 1
 
     def close(self) -> None:
-        """Say where the files went (the folder, never a recipient)."""
+        """Say where the files went (the folder, never a recipient): a warning, as the
+        e-mails did not leave the machine."""
         if self.written:
-            log.info("%s e-mail(s) written as .eml files in %s (PASSNUM_SMTP_URL unset)",
+            log.warning("%s e-mail(s) written as .eml files in %s (PASSNUM_SMTP_URL unset)",
                      self.written, self.folder)
 
 

@@ -106,6 +106,8 @@ def test_an_untrusted_certificate_is_refused(app, tmp_path):
 
 
 def test_nothing_is_lost_while_the_server_is_down(app, mail):
+    """With the SMTP server down, nothing is lost and delivery completes when it returns:
+    pending with backoff meanwhile, each message delivered once."""
     mail.stop()
     with frozen(T0):
         ids = [_queue(key="test.event:1"), _queue(key="test.event:2")]

@@ -44,6 +44,7 @@ def _run(app, *args: str):
 
 
 def test_run_twice_sends_each_reminder_once(app, mail, reminders):
+    """The jobs command run twice sends each reminder once."""
     with frozen(T0):
         first = _run(app)
         second = _run(app)
@@ -56,6 +57,7 @@ def test_run_twice_sends_each_reminder_once(app, mail, reminders):
 
 
 def test_with_the_server_down_nothing_is_lost(app, mail, reminders):
+    """With the SMTP server down, nothing is lost and delivery completes when it returns."""
     mail.stop()
     with frozen(T0):
         assert "Messages : 0 envoyé(s), 3 à réessayer, 0 en échec." in _run(app)
