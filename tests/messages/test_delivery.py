@@ -92,6 +92,21 @@ def test_starttls_with_the_servers_certificate(app, tmp_path, monkeypatch):
         server.stop()
 
 
+def test_smtps_speaks_tls_from_the_start(app, tmp_path, monkeypatch):
+    cert, key = self_signed(tmp_path)
+    server = MailServer(accounts={"passnum": "s3cret"}, tls=(cert, key),
+                        implicit_tls=True).start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        app.config["SMTP_URL"] = f"smtps://passnum:s3cret@127.0.0.1:{server.port}"
+        with frozen(T0):
+            _queue()
+            assert deliver_due().sent == 1
+        assert [got.authenticated for got in server.received] == [True]
+    finally:
+        server.stop()
+
+
 def test_an_untrusted_certificate_is_refused(app, tmp_path):
     server = MailServer(accounts={"passnum": "s3cret"}, tls=self_signed(tmp_path)).start()
     try:
