@@ -68,7 +68,15 @@ def _short(error: object, recipient: str) -> str:
 
 
 def build_email(message: Outgoing, *, sender: str, at: datetime) -> EmailMessage:
-    """The e-mail of ``message``: UTF-8, with Date, Message-ID and From."""
+    """The e-mail of ``message``: UTF-8, with Date, Message-ID and From; ``Permanent``
+    when it cannot be written (an address or subject holding a line break)."""
+    try:
+        return _email(message, sender=sender, at=at)
+    except (ValueError, TypeError) as err:
+        raise Permanent(f"message impossible à écrire : {_short(err, message.recipient)}") from err
+
+
+def _email(message: Outgoing, *, sender: str, at: datetime) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient

@@ -237,3 +237,15 @@ def test_only_pending_messages_are_sent(app, mail, status):
         assert deliver_due().attempted == 0
     assert mail.received == []
     assert db.session.scalars(select(OutboxMessage.status)).all() == [status]
+
+
+def test_a_message_that_cannot_be_written_fails_without_stopping_the_others(app, mail):
+    with frozen(T0):
+        broken = _queue("jeanne@example.org\nBcc: everyone@example.org", "test.event:1")
+        fine = _queue("paul@example.org", "test.event:2")
+        report = deliver_due()
+    assert (report.sent, report.failed) == (1, 1)
+    assert _message(broken).status == MessageStatus.FAILED
+    assert _message(broken).last_error.startswith("message impossible à écrire")
+    assert _message(fine).status == MessageStatus.SENT
+    assert [got.rcpt_tos for got in mail.received] == [["paul@example.org"]]
