@@ -5,7 +5,7 @@ by (status, next_attempt_at). Messages about a person are deleted with them (pur
 ON DELETE CASCADE), those to a staff account with the account.
 
 Revision ID: ed1482291af5
-Revises: e1f0a2b3c4d5
+Revises: 52d6ab75a7cb
 Create Date: 2026-12-07 07:47:17.613142
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ed1482291af5'
-down_revision = 'e1f0a2b3c4d5'
+down_revision = "52d6ab75a7cb"
 branch_labels = None
 depends_on = None
 
