@@ -128,14 +128,15 @@ def test_skipping_the_step_keeps_the_departement_list_without_distances(client, 
 
 def test_a_refused_booking_is_shown_on_the_form(client, scene):
     login(client, scene.issuer78)
-    other = make_beneficiary(scene.issuer78)
+    other = make_beneficiary(scene.issuer78, postal_code="78000")  # a commune of the scene
     with unit_of_work():
         book(scene.issuer78, other, scene.workshop)
     # the list was shown with one seat left; a colleague takes it before the choice is sent
     page = client.get(f"/beneficiaires/{scene.person.id}/atelier")
     assert "1 place libre" in page.text
     with unit_of_work():
-        book(scene.issuer78, make_beneficiary(scene.issuer78), scene.workshop)
+        book(scene.issuer78, make_beneficiary(scene.issuer78, postal_code="78000"),
+             scene.workshop)
     response = client.post(f"/beneficiaires/{scene.person.id}/atelier",
                            data={"workshop": str(scene.workshop.id)})
     assert response.status_code == 422 and "Le formulaire contient 1 erreur" in response.text
