@@ -2,7 +2,7 @@
 
 from passnum.audit.models import AuditEvent, AuditHead
 from passnum.auth.models import ApiToken, User
-from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.models import Beneficiary, ReachTally
 from passnum.booklets.models import Booklet, Voucher
 from passnum.core.models import IdempotentResponse
 from passnum.programmes.models import (
@@ -29,6 +29,7 @@ __all__ = [
     "PriorityPublic",
     "Programme",
     "ProgrammeQuota",
+    "ReachTally",
     "Redemption",
     "RedemptionLine",
     "Statement",

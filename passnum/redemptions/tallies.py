@@ -206,7 +206,8 @@ def expire_counters(changes: Deltas) -> None:
     for row in changes.booklets:
         booklet = db.session.identity_map.get((Booklet, (row["b_id"],), None))
         if booklet is not None:
-            db.session.expire(booklet, ["vouchers_redeemed"])
+            db.session.expire(booklet, ["vouchers_redeemed", "first_used_at",
+                                        "first_used_venue_id"])
 
 
 # --- Verification and rebuilding ----------------------------------------------------------
