@@ -39,7 +39,6 @@ from passnum.beneficiaries.categories import (
     NOT_GIVEN,
     PRIORITY_AREA_LABELS,
     SOCIAL_STATUS_LABELS,
-    AgeBand,
 )
 from passnum.booklets.models import Booklet, BookletStatus
 from passnum.communes.reference import commune
@@ -140,11 +139,10 @@ def _share(people: int, reached: int) -> float:
 
 
 def _counts(found: Counter[str], labels: Mapping[Any, str], reached: int) -> tuple[Count, ...]:
-    """Every value of ``labels`` in order, then "non communiqué", then unknown codes."""
-    codes = [code for code in labels if code != AgeBand.UNKNOWN]
-    codes += ["", *sorted(set(found) - set(codes) - {"", AgeBand.UNKNOWN.value})]
-    found = Counter(found)
-    found[""] += found.pop(AgeBand.UNKNOWN.value, 0)
+    """Every value of ``labels`` in order, then "non communiqué" (``""``), then codes
+    unknown to ``labels``."""
+    codes = [str(code) for code, text in labels.items() if text != NOT_GIVEN]
+    codes += ["", *sorted(set(found) - set(codes) - {""})]
     return tuple(Count(code, labels.get(code, NOT_GIVEN) if code else NOT_GIVEN,
                        found[code], _share(found[code], reached)) for code in codes)
 

@@ -104,11 +104,11 @@ def days_between(later: Any, earlier: Any) -> Any:
                 Integer)
 
 
-def age_sql(birth_date: Any, reached_at: Any) -> Any:
-    """The age in whole years on the Paris day of ``reached_at`` of a person born on
-    ``birth_date``, in SQL: (YYYYMMDD of the day - YYYYMMDD of the birth) div 10000;
-    NULL without a birth date, negative for a birth after that day."""
-    return (_ymd(paris_day(reached_at)) - _ymd(birth_date)) // 10000
+def age_gap_sql(birth_date: Any, reached_at: Any) -> Any:
+    """YYYYMMDD of the Paris day of ``reached_at`` minus YYYYMMDD of ``birth_date``, in
+    SQL: a person is at least N years old on that day when the gap is at least
+    N × 10000 (NULL without a birth date, negative for a birth after that day)."""
+    return _ymd(paris_day(reached_at)) - _ymd(birth_date)
 
 
 # the bands by index of ``age_band_index``: below the first floor (a birth after the
@@ -116,15 +116,15 @@ def age_sql(birth_date: Any, reached_at: Any) -> Any:
 BANDS_BY_INDEX = (AgeBand.UNKNOWN, *(band for _floor, band in reversed(BAND_FLOORS)))
 
 
-def age_band_index(age: Any) -> Any:
-    """The index in ``BANDS_BY_INDEX`` of the band of an age computed by ``age_sql``
-    (0 without an age), in SQL: ``categories.age_band``'s bands. PostgreSQL computes
-    the age once per row (``width_bucket``); a CASE would repeat it in every branch."""
-    floors = sorted(floor for floor, _band in BAND_FLOORS)
+def age_band_index(gap: Any) -> Any:
+    """The index in ``BANDS_BY_INDEX`` of ``categories.age_band`` for an age gap of
+    ``age_gap_sql`` (0 without one), in SQL. PostgreSQL computes the gap once per row
+    (``width_bucket``); a CASE would repeat it in every branch."""
+    floors = sorted(floor * 10000 for floor, _band in BAND_FLOORS)
     if _postgres():
-        return func.coalesce(func.width_bucket(age, array(floors)), 0)
-    whens = [(age >= floor, index) for index, floor in reversed(list(enumerate(floors, 1)))]
-    return case((age.is_(None), 0), *whens, else_=0)
+        return func.coalesce(func.width_bucket(gap, array(floors)), 0)
+    whens = [(gap >= floor, index) for index, floor in reversed(list(enumerate(floors, 1)))]
+    return case((gap.is_(None), 0), *whens, else_=0)
 
 
 def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]], measures: Sequence[Any]
@@ -186,8 +186,9 @@ def reach(scope: Scope) -> Reach:
             result.departements[int(values["departement_id"])] += int(people)
         else:
             [(dimension, value)] = values.items()
-            if dimension == "age_band":
-                value = BANDS_BY_INDEX[int(value)].value
+            if dimension == "age_band":  # "non communiqué" is "", as for the others
+                band = BANDS_BY_INDEX[int(value)]
+                value = "" if band == AgeBand.UNKNOWN else band.value
             result.values[dimension][str(value)] += int(people)
     for dimension, value, people in db.session.execute(_publics(scope)):
         result.values[dimension][value] += int(people)
@@ -220,7 +221,7 @@ def _live_people(scope: Scope) -> Any:
         PriorityPublic.programme_id == scope.programme_id)
     return (select(
         first.c.departement_id,
-        age_band_index(age_sql(Beneficiary.birth_date, first.c.at)).label("age_band"),
+        age_band_index(age_gap_sql(Beneficiary.birth_date, first.c.at)).label("age_band"),
         *(func.coalesce(column, "").label(name) for name, column in (
             ("gender", Beneficiary.gender), ("social_status", Beneficiary.social_status),
             ("priority_area", Beneficiary.priority_area),
@@ -296,9 +297,10 @@ def tally_people(ids: Iterable[int]) -> Counter[TallyKey]:
         month = _paris(first_issued).date().replace(day=1)
         key = (programme_id, structure_id, departement_id, month)
         codes = ticked.get((programme_id, person_id), [])
+        band = age_band(birth, _paris(first_reached).date())
         values = {"people": "", "gender": gender or "", "social_status": status or "",
                   "priority_area": area or "", "commune": insee or "",
-                  "age_band": age_band(birth, _paris(first_reached).date()).value,
+                  "age_band": "" if band == AgeBand.UNKNOWN else band.value,
                   "priority": YES if codes else NO}
         for dimension, value in values.items():
             totals[(*key, dimension, value)] += 1
