@@ -15,11 +15,13 @@ from passnum.extensions import db
 from passnum.programmes.models import (
     Allocation,
     Departement,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
 )
 from passnum.sample.accounts import SAMPLE_CODE_HELP, enable_sample_second_factor
+from passnum.sample.mixes import PRIORITY_PUBLICS, PRIORITY_TARGET_PERCENT
 from passnum.sample.shapes import (
     DEPARTEMENTS,
     FULL_BENEFICIARIES,
@@ -109,9 +111,12 @@ def load_demo(day: date | None = None) -> bool:
         target_beneficiaries=FULL_BENEFICIARIES,
         budget_cents=FULL_BENEFICIARIES * VOUCHERS_PER_BOOKLET * VOUCHER_VALUE_CENTS,
         vouchers_per_booklet=VOUCHERS_PER_BOOKLET, voucher_value_cents=VOUCHER_VALUE_CENTS,
-        validity_months=VALIDITY_MONTHS,
+        validity_months=VALIDITY_MONTHS, priority_target_percent=PRIORITY_TARGET_PERCENT,
     )
     db.session.add(programme)
+    for position, (code, label) in enumerate(PRIORITY_PUBLICS, 1):
+        db.session.add(PriorityPublic(programme=programme, code=code, label=label,
+                                      position=position))
     deps = {}
     for code, name, target in DEPARTEMENTS:
         deps[code] = Departement(code=code, name=name)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from passnum.audit.services import record_note
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
+from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.services import create_beneficiary
 from passnum.beneficiaries.validation import identity_key
 from passnum.booklets.models import Booklet, VoucherStatus
@@ -39,10 +40,11 @@ from passnum.booklets.services import (
 from passnum.core.clock import PARIS, frozen, now, today
 from passnum.errors import DomainError
 from passnum.extensions import db
-from passnum.programmes.models import Allocation, Structure
+from passnum.programmes.models import Allocation, PriorityPublic, Structure
 from passnum.programmes.services import set_allocation
 from passnum.redemptions.services import redeem
 from passnum.sample.demo import DEMO_DOMAIN, DEMO_PASSWORD, load_demo
+from passnum.sample.mixes import Mix, draw
 from passnum.sample.shapes import (
     COMMUNES,
     FIRST_NAMES,
@@ -112,6 +114,7 @@ class _History:
     def __init__(self, rng_seed: int, day: date, at: datetime) -> None:
         """The real day and instant the demo is loaded."""
         self.rng = random.Random(rng_seed)  # noqa: S311  (reproducible demo data)
+        self.mixes = random.Random(rng_seed + 1)  # noqa: S311  (the people's categories)
         self.day, self.at = day, at
         self.starts_on = add_months(day.replace(day=1), -HISTORY_MONTHS)
         self.events: list[_Event] = []
@@ -128,6 +131,7 @@ class _History:
         self.issuers = {u.structure_id: u for u in users.values() if u.role == Role.ISSUER}
         self.agents = {u.venue_id: u for u in users.values() if u.role == Role.VENUE_AGENT}
         self.themes = list(db.session.scalars(select(WorkshopTheme.id)))
+        self.publics = {p.code: p for p in db.session.scalars(select(PriorityPublic))}
         # the last venue of the Hauts-de-Seine has its label suspended near the end
         self.suspended = self.venues[-1]
         self.suspended_at = paris_instant(day - timedelta(days=SUSPENDED_DAYS_AGO), 600)
@@ -247,8 +251,9 @@ class _History:
         def act() -> None:
             structure = self.structures[person.structure]
             actor = self._issuer(structure)
-            beneficiary = create_beneficiary(actor, self._identity(structure),
-                                             structure_id=structure.id)
+            identity, mix = self._identity(structure, person.issued_at)
+            beneficiary = create_beneficiary(actor, identity, structure_id=structure.id)
+            self._categories(beneficiary, mix)
             stock = self.stock.get(structure.id)
             if stock and self.rng.random() < STOCK_SHARE:
                 person.booklet = hand_out(actor, stock.pop(0), beneficiary)
@@ -260,8 +265,9 @@ class _History:
                 self._plan_redemptions(person, structure, person.booklet, person.issued_at)
         return act
 
-    def _identity(self, structure: Structure) -> dict[str, object]:
-        """A consenting person living in the structure's département, never met before."""
+    def _identity(self, structure: Structure, at: datetime) -> tuple[dict[str, object], Mix]:
+        """A consenting person living in the structure's département, never met before,
+        with the category mix of ``mixes`` for the day they are reached."""
         while True:
             first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
             birth = date(1940, 1, 1) + timedelta(days=self.rng.randrange(65 * 365))
@@ -270,8 +276,21 @@ class _History:
                 self.identities.add(key)
                 break
         commune = self.rng.choice(COMMUNES[structure.departement.code])
-        return {"first_name": first, "last_name": last, "birth_date": birth.isoformat(),
-                "postal_code": commune[1], "need": self.rng.choice(NEEDS), "consent": True}
+        # the categories come from their own generator: the history stays the same
+        mix = draw(self.mixes, commune[1], at.astimezone(PARIS).date(), birth)
+        return {"first_name": first, "last_name": last,
+                "birth_date": birth.isoformat(), "postal_code": commune[1],
+                "phone": mix.phone or "", "email": mix.email or "",
+                "need": self.rng.choice(NEEDS), "consent": True}, mix
+
+    def _categories(self, beneficiary: Beneficiary, mix: Mix) -> None:
+        """The person's reporting categories and priority publics (set here until the
+        beneficiary service takes them)."""
+        beneficiary.gender, beneficiary.social_status = mix.gender, mix.social_status
+        beneficiary.commune_insee, beneficiary.priority_area = (mix.commune_insee,
+                                                                mix.priority_area)
+        beneficiary.messages_consent_at = now() if mix.messages_consent else None
+        beneficiary.priority_publics = [self.publics[code] for code in mix.priority_publics]
 
     def _plan_redemptions(self, person: _Person, structure: Structure, booklet: Booklet,
                           start: datetime, wanted: int | None = None) -> None:
