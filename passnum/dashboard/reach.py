@@ -33,11 +33,9 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
-    String,
     and_,
     case,
     cast,
-    exists,
     func,
     literal,
     null,
@@ -179,19 +177,26 @@ def reach(scope: Scope) -> Reach:
     """The people reached in ``scope`` by every dimension: the live people from their
     columns (one statement), plus the pseudonymised ones' totals."""
     result = Reach()
-    for index, values, (people,) in grouped_sets(_live_people(scope), LIVE_SETS,
+    codes = list(db.session.scalars(select(PriorityPublic.code).where(
+        PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)))
+    ticks = tuple(f"public_{i}" for i in range(len(codes)))
+    sets = (("departement_id",), ("age_band",), *((d,) for d in COLUMN_DIMENSIONS),
+            ("priority",), *((tick,) for tick in ticks))
+    for index, values, (people,) in grouped_sets(_live_people(scope, codes), sets,
                                                  [func.count()]):
         if index == 0:
             result.values["people"][""] += int(people)
             result.departements[int(values["departement_id"])] += int(people)
-        else:
-            [(dimension, value)] = values.items()
-            if dimension == "age_band":  # "non communiqué" is "", as for the others
-                band = BANDS_BY_INDEX[int(value)]
-                value = "" if band == AgeBand.UNKNOWN else band.value
-            result.values[dimension][str(value)] += int(people)
-    for dimension, value, people in db.session.execute(_publics(scope)):
-        result.values[dimension][value] += int(people)
+            continue
+        [(dimension, value)] = values.items()
+        if dimension == "age_band":  # "non communiqué" is "", as for the others
+            band = BANDS_BY_INDEX[int(value)]
+            value = "" if band == AgeBand.UNKNOWN else band.value
+        elif dimension in ticks:
+            if value:
+                result.values["priority_public"][codes[ticks.index(dimension)]] += int(people)
+            continue
+        result.values[dimension][str(value)] += int(people)
     for dimension, value, departement_id, people in db.session.execute(_kept(scope)):
         result.values[dimension][value] += int(people)
         if dimension == "people":
@@ -199,26 +204,26 @@ def reach(scope: Scope) -> Reach:
     return result
 
 
-LIVE_SETS = (("departement_id",), ("age_band",), *((d,) for d in COLUMN_DIMENSIONS),
-             ("priority",))
-
-
 def _first_reached(scope: Scope) -> Any:
     """Per person reached in ``scope``: the first hand-out and the booklets' département."""
     return (select(Booklet.beneficiary_id.label("id"), func.min(reached_at()).label("at"),
                    func.min(Booklet.departement_id).label("departement_id"))
             .where(scope.booklets(), Booklet.beneficiary_id.is_not(None))
-            .group_by(Booklet.beneficiary_id).cte("reached"))
+            .group_by(Booklet.beneficiary_id).subquery("reached"))
 
 
-def _live_people(scope: Scope) -> Any:
+def _live_people(scope: Scope, codes: list[str]) -> Any:
     """The live (not pseudonymised) people reached, one row each with their values
-    ("" for not given)."""
+    ("" for not given), whether they belong to any priority public of the programme
+    and, per public (``codes``), 1 or 0."""
     first = _first_reached(scope)
-    ticked = exists().where(
-        beneficiary_priority_publics.c.beneficiary_id == Beneficiary.id,
-        beneficiary_priority_publics.c.priority_public_id == PriorityPublic.id,
-        PriorityPublic.programme_id == scope.programme_id)
+    links = beneficiary_priority_publics
+    ticked = (select(links.c.beneficiary_id.label("id"),
+                     *(func.max(case((PriorityPublic.code == code, 1), else_=0))
+                       .label(f"public_{i}") for i, code in enumerate(codes)))
+              .join(PriorityPublic, PriorityPublic.id == links.c.priority_public_id)
+              .where(PriorityPublic.programme_id == scope.programme_id)
+              .group_by(links.c.beneficiary_id).subquery("ticked"))
     return (select(
         first.c.departement_id,
         age_band_index(age_gap_sql(Beneficiary.birth_date, first.c.at)).label("age_band"),
@@ -226,23 +231,12 @@ def _live_people(scope: Scope) -> Any:
             ("gender", Beneficiary.gender), ("social_status", Beneficiary.social_status),
             ("priority_area", Beneficiary.priority_area),
             ("commune", Beneficiary.commune_insee))),
-        case((ticked, YES), else_=NO).label("priority"))
+        case((ticked.c.id.is_not(None), YES), else_=NO).label("priority"),
+        *(func.coalesce(ticked.c[f"public_{i}"], 0).label(f"public_{i}")
+          for i in range(len(codes))))
         .join(first, first.c.id == Beneficiary.id)
+        .outerjoin(ticked, ticked.c.id == Beneficiary.id)
         .where(Beneficiary.pseudonymised_at.is_(None)).subquery("people"))
-
-
-def _publics(scope: Scope) -> Any:
-    """``("priority_public", code, people)`` of the live people reached."""
-    first = _first_reached(scope)
-    links = beneficiary_priority_publics
-    return (select(literal("priority_public", String), PriorityPublic.code, func.count())
-            .select_from(first)
-            .join(Beneficiary, Beneficiary.id == first.c.id)
-            .join(links, links.c.beneficiary_id == first.c.id)
-            .join(PriorityPublic, PriorityPublic.id == links.c.priority_public_id)
-            .where(PriorityPublic.programme_id == scope.programme_id,
-                   Beneficiary.pseudonymised_at.is_(None))
-            .group_by(PriorityPublic.code))
 
 
 def _kept(scope: Scope) -> Any:
