@@ -174,3 +174,19 @@ def test_the_purge_keeps_every_indicator(scene):
     with unit_of_work():
         assert pseudonymise(ids, actor_id=None, retention_months=12) == 0
     assert len(db.session.execute(select(ReachTally)).all()) == len(tallies)
+
+
+def test_stats_verify_reports_and_rebuild_mends_a_wrong_first_use(scene):
+    from passnum.redemptions.tallies import differences, rebuild
+
+    a = scene["booklets"][0]
+    assert differences() == []
+    with unit_of_work():
+        db.session.execute(update(Booklet).where(Booklet.id == a.id)
+                           .values(first_used_at=None, first_used_venue_id=None))
+    assert [p for p in differences() if p.startswith(f"chéquier {a.id}:")]
+    with unit_of_work():
+        rebuild()
+    assert differences() == []
+    db.session.expire_all()
+    assert db.session.get(Booklet, a.id).first_used_venue_id == scene["world"].venue78.id
