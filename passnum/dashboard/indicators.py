@@ -259,11 +259,11 @@ def _funnel(scope: Scope, day: date
         *(case((condition, 1), else_=0).label(name) for name, condition in (
             ("issued", live), ("handed_out", Booklet.status == BookletStatus.HANDED_OUT),
             ("first_used", used), ("fully_used", full), ("expired", expired))),
-    ).where(scope.booklets()).subquery("funnel")
-    stages = [func.sum(source.c[name]) for name in STAGES]
+    ).where(scope.booklets())
     counts: dict[tuple[str, int], tuple[int, ...]] = {}
     delays: dict[tuple[str, int], Counter[int]] = {}
-    for index, keys, values in grouped_sets(source, FUNNEL_SETS, [*stages, func.count()]):
+    for index, keys, values in grouped_sets(source, FUNNEL_SETS, lambda columns: [
+            *(func.sum(columns[name]) for name in STAGES), func.count()]):
         kind = "s" if "structure_id" in keys else "v"
         key = keys["structure_id" if kind == "s" else "venue_id"]
         if key is None:

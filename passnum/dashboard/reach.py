@@ -24,7 +24,7 @@ An empty value (``""``) is "non communiqué".
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -75,7 +75,8 @@ def _postgres() -> bool:
 def paris_day(column: Any) -> Any:
     """The Paris calendar day of a UTC instant, in SQL. SQLite has no time zones: the
     offset follows the EU rule (summer time from the last Sunday of March, 01:00 UTC,
-    to the last Sunday of October, 01:00 UTC)."""
+    to the last Sunday of October, 01:00 UTC), the Sundays worked out only for
+    instants of March and October (date functions are SQLite's slowest)."""
     if _postgres():
         return cast(func.timezone("Europe/Paris", column), Date)
     year = func.strftime("%Y", column).op("||")
@@ -84,14 +85,18 @@ def paris_day(column: Any) -> Any:
         return func.datetime(func.date(year(month_day), "weekday 0"), "+1 hour")
 
     summer = and_(column >= change("-03-25"), column < change("-10-25"))
-    return func.date(column, case((summer, "+2 hours"), else_="+1 hour"))
+    month = func.substr(column, 6, 2)
+    offset = case((month.in_(("04", "05", "06", "07", "08", "09")), "+2 hours"),
+                  (month.in_(("03", "10")), case((summer, "+2 hours"), else_="+1 hour")),
+                  else_="+1 hour")
+    return func.date(column, offset)
 
 
 def _ymd(day: Any) -> Any:
-    """A day as the integer YYYYMMDD."""
+    """A day as the integer YYYYMMDD (SQLite stores days as ``YYYY-MM-DD`` text)."""
     if _postgres():
         return cast(func.to_char(day, "YYYYMMDD"), Integer)
-    return cast(func.strftime("%Y%m%d", day), Integer)
+    return cast(func.replace(day, "-", ""), Integer)
 
 
 def days_between(later: Any, earlier: Any) -> Any:
@@ -125,25 +130,29 @@ def age_band_index(gap: Any) -> Any:
     return case((gap.is_(None), 0), *whens, else_=0)
 
 
-def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]], measures: Sequence[Any]
+def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]],
+                 measures: Callable[[Any], Sequence[Any]]
                  ) -> list[tuple[int, dict[str, Any], tuple[Any, ...]]]:
-    """Aggregate ``source`` (a CTE or subquery) by several sets of its columns in one
+    """Aggregate the rows of ``source`` (a SELECT; ``measures`` builds the aggregates
+    from its columns) by several sets of its columns in one
     statement: ``(set index, {column: value}, measures)`` per group. PostgreSQL reads
     the source once (GROUPING SETS); SQLite has none and runs one SELECT per set
     (UNION ALL). Grouped values must not be NULL (NULL marks a column out of the set)."""
     columns = list(dict.fromkeys(name for names in sets for name in names))
+    # SQLite materialises a CTE used more than once: its rows are computed once
+    source = source.subquery("source") if _postgres() else source.cte("source")
     if _postgres():
         bits = {sum(1 << (len(columns) - 1 - columns.index(c)) for c in columns
                     if c not in names): i for i, names in enumerate(sets)}
         statement: Any = select(
             func.grouping(*(source.c[c] for c in columns)), *(source.c[c] for c in columns),
-            *measures).group_by(func.grouping_sets(
+            *measures(source.c)).group_by(func.grouping_sets(
                 *(tuple_(*(source.c[c] for c in names)) for names in sets)))
     else:
         bits = {i: i for i in range(len(sets))}
         statement = union_all(*(
             select(literal(i), *(source.c[c] if c in names else null() for c in columns),
-                   *measures).group_by(*(source.c[c] for c in names))
+                   *measures(source.c)).group_by(*(source.c[c] for c in names))
             for i, names in enumerate(sets)))
     result = []
     for row in db.session.execute(statement):
@@ -183,7 +192,7 @@ def reach(scope: Scope) -> Reach:
     sets = (("departement_id",), ("age_band",), *((d,) for d in COLUMN_DIMENSIONS),
             ("priority",), *((tick,) for tick in ticks))
     for index, values, (people,) in grouped_sets(_live_people(scope, codes), sets,
-                                                 [func.count()]):
+                                                 lambda _columns: [func.count()]):
         if index == 0:
             result.values["people"][""] += int(people)
             result.departements[int(values["departement_id"])] += int(people)
@@ -236,7 +245,7 @@ def _live_people(scope: Scope, codes: list[str]) -> Any:
           for i in range(len(codes))))
         .join(first, first.c.id == Beneficiary.id)
         .outerjoin(ticked, ticked.c.id == Beneficiary.id)
-        .where(Beneficiary.pseudonymised_at.is_(None)).subquery("people"))
+        .where(Beneficiary.pseudonymised_at.is_(None)))
 
 
 def _kept(scope: Scope) -> Any:
