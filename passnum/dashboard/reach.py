@@ -134,10 +134,10 @@ def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]],
                  measures: Callable[[Any], Sequence[Any]]
                  ) -> list[tuple[int, dict[str, Any], tuple[Any, ...]]]:
     """Aggregate the rows of ``source`` (a SELECT; ``measures`` builds the aggregates
-    from its columns) by several sets of its columns in one
-    statement: ``(set index, {column: value}, measures)`` per group. PostgreSQL reads
-    the source once (GROUPING SETS); SQLite has none and runs one SELECT per set
-    (UNION ALL). Grouped values must not be NULL (NULL marks a column out of the set)."""
+    from its columns) by several sets of its columns in one statement: ``(set index,
+    {column: value}, measures)`` per group. PostgreSQL reads the source once (GROUPING
+    SETS, each row's set told by ``GROUPING()``); SQLite has none and runs one SELECT
+    per set (UNION ALL) over the source's rows computed once (a CTE)."""
     columns = list(dict.fromkeys(name for names in sets for name in names))
     # SQLite materialises a CTE used more than once: its rows are computed once
     source = source.subquery("source") if _postgres() else source.cte("source")
