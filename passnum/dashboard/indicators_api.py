@@ -4,7 +4,7 @@ numbers: people reached by category, priority publics, the funnel."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from flask_login import current_user
 from pydantic import Field
@@ -20,7 +20,7 @@ from passnum.dashboard.queries import departement_scope
 Share = Annotated[float, Field(ge=0, le=1, description="Part des personnes atteintes (0 à 1).")]
 
 
-def stage(key: str) -> Field:  # type: ignore[valid-type]
+def stage(key: str) -> Any:
     """A funnel stage: its French label and definition."""
     label, definition = FUNNEL_STAGES[key]
     return Field(description=f"{label} : {definition}")
@@ -77,7 +77,7 @@ class IndicatorsAnswer(ResponseModel):
 def indicators_answer(found: Indicators) -> IndicatorsAnswer:
     """The answer for ``programme_indicators``' result."""
 
-    def row(r: object) -> dict:
+    def row(r: object) -> dict[str, Any]:
         return dict(vars(r))
 
     return IndicatorsAnswer.model_validate({
