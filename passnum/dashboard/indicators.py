@@ -50,6 +50,7 @@ from passnum.dashboard.reach import (
     Reach,
     days_between,
     grouped_sets,
+    hash_groupings_in_memory,
     reach,
     reached_at,
 )
@@ -204,6 +205,7 @@ def programme_indicators(programme_id: int, *, departement_id: int | None = None
         raise LookupError(programme_id)
     day = day or today()
     scope = Scope(programme_id, departement_id, start, end)
+    hash_groupings_in_memory()
     departement_codes = {dep_id: (code, name) for dep_id, code, name in db.session.execute(
         select(Departement.id, Departement.code, Departement.name))}
     people = reach(scope)

@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    text,
     tuple_,
     union_all,
 )
@@ -107,27 +108,34 @@ def days_between(later: Any, earlier: Any) -> Any:
                 Integer)
 
 
-def age_gap_sql(birth_date: Any, reached_at: Any) -> Any:
-    """YYYYMMDD of the Paris day of ``reached_at`` minus YYYYMMDD of ``birth_date``, in
-    SQL: a person is at least N years old on that day when the gap is at least
-    N × 10000 (NULL without a birth date, negative for a birth after that day)."""
-    return _ymd(paris_day(reached_at)) - _ymd(birth_date)
-
-
 # the bands by index of ``age_band_index``: below the first floor (a birth after the
 # day), then each floor upwards
 BANDS_BY_INDEX = (AgeBand.UNKNOWN, *(band for _floor, band in reversed(BAND_FLOORS)))
 
 
-def age_band_index(gap: Any) -> Any:
-    """The index in ``BANDS_BY_INDEX`` of ``categories.age_band`` for an age gap of
-    ``age_gap_sql`` (0 without one), in SQL. PostgreSQL computes the gap once per row
-    (``width_bucket``); a CASE would repeat it in every branch."""
-    floors = sorted(floor * 10000 for floor, _band in BAND_FLOORS)
+def age_band_index(birth_date: Any, day: Any) -> Any:
+    """The index in ``BANDS_BY_INDEX`` of ``categories.age_band(birth_date, day)`` (0
+    without a birth date), in SQL; ``day`` should be a computed column (it is read
+    twice). PostgreSQL: the age in whole years (``age``), bucketed by ``width_bucket``
+    (a CASE would compute it in every branch). SQLite: the gap between the days as
+    YYYYMMDD integers, at least N × 10000 from N years of age on."""
+    floors = sorted(floor for floor, _band in BAND_FLOORS)
     if _postgres():
-        return func.coalesce(func.width_bucket(gap, array(floors)), 0)
-    whens = [(gap >= floor, index) for index, floor in reversed(list(enumerate(floors, 1)))]
+        years = case((birth_date > day, -1),
+                     else_=func.date_part("year", func.age(day, birth_date)))
+        return func.coalesce(func.width_bucket(years, array([float(f) for f in floors])), 0)
+    gap = _ymd(day) - _ymd(birth_date)
+    whens = [(gap >= floor * 10000, index)
+             for index, floor in reversed(list(enumerate(floors, 1)))]
     return case((gap.is_(None), 0), *whens, else_=0)
+
+
+def hash_groupings_in_memory() -> None:
+    """PostgreSQL: let this transaction's aggregations hash every grouping in memory
+    (their tables take a few megabytes at full scale; the default 4 MB makes the
+    planner sort the rows of one grouping first, a quarter of the time)."""
+    if _postgres():
+        db.session.execute(text("SET LOCAL work_mem = '16MB'"))
 
 
 def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]],
@@ -184,28 +192,34 @@ class Reach:
 
 def reach(scope: Scope) -> Reach:
     """The people reached in ``scope`` by every dimension: the live people from their
-    columns (one statement), plus the pseudonymised ones' totals."""
+    columns (one statement), plus the pseudonymised ones' totals.
+
+    PostgreSQL groups the people by each column (GROUPING SETS, one pass). SQLite runs
+    one SELECT per grouping: it counts them per combination of their few-valued
+    columns (a few thousand groups at full scale), then per commune, and each
+    combination adds to each of its values here."""
     result = Reach()
     codes = list(db.session.scalars(select(PriorityPublic.code).where(
         PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)))
-    ticks = tuple(f"public_{i}" for i in range(len(codes)))
-    sets = (("departement_id",), ("age_band",), *((d,) for d in COLUMN_DIMENSIONS),
-            ("priority",), *((tick,) for tick in ticks))
-    for index, values, (people,) in grouped_sets(_live_people(scope, codes), sets,
-                                                 lambda _columns: [func.count()]):
-        if index == 0:
-            result.values["people"][""] += int(people)
-            result.departements[int(values["departement_id"])] += int(people)
-            continue
-        [(dimension, value)] = values.items()
-        if dimension == "age_band":  # "non communiqué" is "", as for the others
-            band = BANDS_BY_INDEX[int(value)]
-            value = "" if band == AgeBand.UNKNOWN else band.value
-        elif dimension in ticks:
-            if value:
-                result.values["priority_public"][codes[ticks.index(dimension)]] += int(people)
-            continue
-        result.values[dimension][str(value)] += int(people)
+    ticks = [f"public_{i}" for i in range(len(codes))]
+    few = ("departement_id", "age_band", "gender", "social_status", "priority_area",
+           "priority", *ticks)
+    sets = ([(column,) for column in few] if _postgres() else [few]) + [("commune",)]
+    for _index, values, (people,) in grouped_sets(_live_people(scope, codes), sets,
+                                                  lambda _columns: [func.count()]):
+        n = int(people)
+        for column, value in values.items():
+            if column == "departement_id":  # in one grouping only: each person once
+                result.values["people"][""] += n
+                result.departements[int(value)] += n
+            elif column == "age_band":  # "non communiqué" is "", as for the others
+                band = BANDS_BY_INDEX[int(value)]
+                result.values[column]["" if band == AgeBand.UNKNOWN else band.value] += n
+            elif column in ticks:
+                if value:
+                    result.values["priority_public"][codes[ticks.index(column)]] += n
+            else:
+                result.values[column][str(value)] += n
     for dimension, value, departement_id, people in db.session.execute(_kept(scope)):
         result.values[dimension][value] += int(people)
         if dimension == "people":
@@ -214,8 +228,10 @@ def reach(scope: Scope) -> Reach:
 
 
 def _first_reached(scope: Scope) -> Any:
-    """Per person reached in ``scope``: the first hand-out and the booklets' département."""
-    return (select(Booklet.beneficiary_id.label("id"), func.min(reached_at()).label("at"),
+    """Per person reached in ``scope``: the Paris day of the first hand-out (computed
+    once per person) and the booklets' département."""
+    return (select(Booklet.beneficiary_id.label("id"),
+                   paris_day(func.min(reached_at())).label("day"),
                    func.min(Booklet.departement_id).label("departement_id"))
             .where(scope.booklets(), Booklet.beneficiary_id.is_not(None))
             .group_by(Booklet.beneficiary_id).subquery("reached"))
@@ -235,7 +251,7 @@ def _live_people(scope: Scope, codes: list[str]) -> Any:
               .group_by(links.c.beneficiary_id).subquery("ticked"))
     return (select(
         first.c.departement_id,
-        age_band_index(age_gap_sql(Beneficiary.birth_date, first.c.at)).label("age_band"),
+        age_band_index(Beneficiary.birth_date, first.c.day).label("age_band"),
         *(func.coalesce(column, "").label(name) for name, column in (
             ("gender", Beneficiary.gender), ("social_status", Beneficiary.social_status),
             ("priority_area", Beneficiary.priority_area),
