@@ -23,6 +23,7 @@ from passnum.extensions import db
 from passnum.programmes.models import (
     Allocation,
     Departement,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
@@ -154,6 +155,22 @@ def second_step(client: Any, user_id: int, response: Any) -> Any:
     if token := _CSRF.search(page.get_data(as_text=True)):
         data["csrf_token"] = token.group(1)
     return client.post(step, data=data)
+
+
+PRIORITY_PUBLICS = (("low_skilled_jobseeker", "Demandeur d'emploi peu qualifié"),
+                    ("young_unqualified", "Jeune sans qualification (16-25 ans)"),
+                    ("minimum_income", "Bénéficiaire des minima sociaux"))
+
+
+def make_priority_publics(programme: Programme, entries: tuple[tuple[str, str], ...] = (
+        PRIORITY_PUBLICS), *, retired: tuple[str, ...] = ()) -> list[PriorityPublic]:
+    """The programme's checklist of priority publics (codes in ``retired`` inactive)."""
+    made = [PriorityPublic(programme_id=programme.id, code=code, label=text, position=n,
+                           is_active=code not in retired)
+            for n, (code, text) in enumerate(entries, 1)]
+    db.session.add_all(made)
+    db.session.commit()
+    return made
 
 
 def beneficiary_data(**over: Any) -> dict[str, Any]:

@@ -58,10 +58,21 @@ SENTENCES: dict[str, str] = {
     "beneficiary.eligibility_overridden": "Bénéficiaire {object} admis hors des critères "
                                           "d'éligibilité du programme (exception motivée)",
     "beneficiary.exported": "Données du bénéficiaire {object} exportées (droit d'accès)",
+    "beneficiary.updated": "Fiche du bénéficiaire {object} corrigée",
     "beneficiary.pseudonymised": "Bénéficiaires pseudonymisés au terme de leur durée de "
                                  "conservation",
     "allocation.changed": "Allocation de chéquiers de {structure} modifiée",
     "programme.saved": "Programme {object} enregistré",
+    "programme.priority_target_set": "Part de publics prioritaires visée du programme "
+                                     "{object} modifiée",
+    "priority_public.added": "Public prioritaire {object} ajouté au programme {programme}",
+    "priority_public.renamed": "Public prioritaire {object} du programme {programme} renommé",
+    "priority_public.moved": "Public prioritaire {object} du programme {programme} déplacé "
+                             "dans la liste",
+    "priority_public.retired": "Public prioritaire {object} du programme {programme} retiré "
+                               "de la liste",
+    "priority_public.restored": "Public prioritaire {object} du programme {programme} "
+                                "proposé à nouveau",
     "quota.changed": "Quota de {departement} modifié pour le programme {programme}",
     "departement.created": "Département {object} créé",
     "workshop.created": "Atelier « {object} » créé par {venue}",
@@ -70,6 +81,7 @@ SENTENCES: dict[str, str] = {
     "venue.applied": "Candidature au label déposée par {object}",
     "venue.label_changed": "Décision sur le label de {object}",
     "venue.agent_added": "Agent {object} ajouté à {venue}",
+    "venue.located": "Localisation de {object} modifiée",
     "venue.agent_deactivated": "Agent {object} de {venue} désactivé",
     "venue.agent_reactivated": "Agent {object} de {venue} réactivé",
     "voucher.redeemed": "Chèques encaissés par {venue}",
@@ -116,6 +128,11 @@ LABELS: dict[str, str] = {
     "target_beneficiaries": "Bénéficiaires visés", "vouchers_per_booklet": "Chèques par chéquier",
     "voucher_value_cents": "Valeur d'un chèque", "validity_months": "Validité (mois)",
     "title": "Titre", "description": "Description",
+    # a venue's location
+    "postal_code": "Code postal", "commune_insee": "Code INSEE de la commune",
+    "position": "Position",
+    # a person's corrected record, a programme's priority publics
+    "fields": "Champs modifiés", "label": "Intitulé", "is_active": "Proposé",
 }
 CODES: dict[str, str] = {  # stored codes shown as words
     **{str(role): label for role, label in ROLE_LABELS.items()},
@@ -126,6 +143,7 @@ CODES: dict[str, str] = {  # stored codes shown as words
     "invalid_code": "code illisible", "unknown_code": "code inconnu",
     "password_changed": "mot de passe changé", "totp_reset": "double authentification "
     "réinitialisée", "suspended": "compte suspendu",
+    "commune_centroid": "centre de la commune",
 }
 MAX_ITEMS = 12  # a list longer than this is cut, with its length
 

@@ -87,7 +87,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # beneficiaries and booklets
     "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
     "beneficiaries.people_list": PEOPLE,
-    "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.issue": ISSUING,
+    "beneficiaries.create": PEOPLE_WRITE, "beneficiaries.edit": PEOPLE_WRITE,
+    "beneficiaries.issue": ISSUING,
     "beneficiaries.override_duplicate": OVERRIDE,
     "beneficiaries.override_eligibility": OVERRIDE,
     "beneficiaries.export_json_download": hidden(PEOPLE),
@@ -105,7 +106,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "history.index": AGENT, "history.find": AGENT, "history.export": AGENT,
     "history.undo_redemption": REDEEMING,
     "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
-    "venues.labels.toggle_agent": AGENT,
+    "venues.labels.toggle_agent": AGENT, "venues.labels.locate_my_venue": AGENT,
     # steering: dashboard, allocations, labels, statements
     "dashboard.index": STEERING, "dashboard.export_csv": STEERING,
     "dashboard.export_xlsx": STEERING, "dashboard.report_pdf": STEERING,
@@ -115,7 +116,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "expiry.closing": STEERING, "expiry.closing_csv": STEERING,
     "expiry.closing_pdf": STEERING,
     "venues.labels.manage": STEERING, "venues.labels.managed_venue": STEERING,
-    "venues.labels.decide": STEERING,
+    "venues.labels.decide": STEERING, "venues.labels.locate_managed_venue": STEERING,
     "statements.index": STATEMENTS_READ, "statements.detail": STATEMENTS_READ,
     "statements.pdf": STATEMENTS_READ, "statements.csv": STATEMENTS_READ,
     "statements.generate": STEERING, "statements.refresh": STEERING,
@@ -125,6 +126,9 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # administration
     "programme_admin.index": ADMIN, "programme_admin.edit": ADMIN,
     "programme_admin.quota": ADMIN,
+    # the convention's priority publics: managers read them, admins change them
+    "programme_admin.priority_publics": {"GET": STEERING, "POST": ADMIN},
+    "programme_admin.priority_public": ADMIN, "programme_admin.priority_target": ADMIN,
     "audit.index": ADMIN, "audit.check_chain": ADMIN,
     # JSON API
     "api.openapi_endpoint": PUBLIC, "api.create_token_endpoint": PUBLIC,

@@ -21,6 +21,7 @@ from passnum.api.schema import (
     ResponseModel,
 )
 from passnum.beneficiaries import models
+from passnum.beneficiaries.categories import Gender, PriorityArea, SocialStatus
 from passnum.beneficiaries.queries import get_beneficiary
 from passnum.beneficiaries.services import (
     create_beneficiary,
@@ -29,6 +30,10 @@ from passnum.beneficiaries.services import (
 )
 
 BENEFICIARY_ID = {"beneficiary_id": "Identifiant du bénéficiaire."}
+# the codes of each category, as the OpenAPI descriptions list them (docs/reach.md)
+GENDERS = ", ".join(c.value for c in Gender)
+SOCIAL_STATUSES = ", ".join(c.value for c in SocialStatus)
+PRIORITY_AREAS = ", ".join(c.value for c in PriorityArea)
 
 
 class BeneficiaryCreate(RequestModel):
@@ -51,6 +56,25 @@ class BeneficiaryCreate(RequestModel):
     need: Annotated[str, Field(max_length=1000), STORABLE] | None = None
     consent: bool = Field(ABSENT, description="Consentement de la personne (obligatoire).",
                           json_schema_extra={"const": True})
+    commune_insee: Annotated[str, Field(max_length=5)] | None = Field(
+        None, description="Code INSEE de la commune, parmi celles du code postal. Facultatif "
+                          "quand le code postal ne dessert qu'une commune ; sinon 422 "
+                          "commune_required, avec les communes possibles dans details.")
+    gender: Annotated[str, Field(max_length=20)] | None = Field(
+        None, description=f"Genre, facultatif (absent ou null : non communiqué) : {GENDERS}. "
+                          "422 unknown_code pour une autre valeur.")
+    social_status: Annotated[str, Field(max_length=20)] | None = Field(
+        None, description=f"Statut social, facultatif : {SOCIAL_STATUSES}.")
+    priority_area: Annotated[str, Field(max_length=20)] | None = Field(
+        None, description=f"Résident d'un QPV ou d'une commune FRR, facultatif : "
+                          f"{PRIORITY_AREAS}.")
+    priority_publics: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        None, max_length=50,
+        description="Codes des publics prioritaires des programmes ouverts (422 "
+                    "unknown_code pour un code inconnu).")
+    messages_consent: bool | None = Field(
+        None, description="Accord distinct pour recevoir des messages (SMS ou e-mail) ; "
+                          "demande un téléphone ou un e-mail.")
     structure_id: Id | None = Field(
         None, description="Administrateurs seulement ; ignoré pour les travailleurs sociaux "
                           "(leur structure).")
@@ -77,11 +101,22 @@ class Beneficiary(ResponseModel):
     structure_id: Id
     consent_at: Instant
     created_at: Instant
+    commune_insee: str | None = Field(
+        description="Code INSEE de la commune (null sur les fiches antérieures).")
+    gender: str | None = Field(description=f"{GENDERS} ; null : non communiqué.")
+    social_status: str | None = Field(description=f"{SOCIAL_STATUSES} ; null : non communiqué.")
+    priority_area: str | None = Field(description=f"{PRIORITY_AREAS} ; null : non communiqué.")
+    priority_publics: list[str] = Field(description="Codes des publics prioritaires.")
+    messages_consent_at: Instant | None = Field(
+        description="Date de l'accord pour recevoir des messages ; null : pas de messages.")
 
     @classmethod
     def from_model(cls, beneficiary: models.Beneficiary) -> Beneficiary:
         """The answer for a stored beneficiary."""
-        return cls.model_validate(beneficiary, from_attributes=True)
+        fields = {name: getattr(beneficiary, name) for name in cls.model_fields
+                  if name != "priority_publics"}
+        return cls.model_validate(
+            {**fields, "priority_publics": [p.code for p in beneficiary.priority_publics]})
 
 
 # the export keeps each moment as stored (``datetime.isoformat``), like its download

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
 from passnum.auth.models import User
 from passnum.auth.scope import scope_filter
+from passnum.beneficiaries.categories import (
+    AGE_BAND_LABELS,
+    GENDER_LABELS,
+    NOT_GIVEN,
+    PRIORITY_AREA_LABELS,
+    SOCIAL_STATUS_LABELS,
+    age_band,
+    label,
+)
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, BookletStatus
+from passnum.communes.reference import commune
 from passnum.core.text import normalise_name
 from passnum.errors import NotFound
 from passnum.extensions import db
@@ -134,3 +145,44 @@ def structure_people(actor: User, *, page: int = 1) -> PeoplePage:
         .order_by(Beneficiary.identity_key, Beneficiary.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     return PeoplePage(list(people), page, pages, total)
+
+
+def recorded_values(beneficiary: Beneficiary) -> dict[str, Any]:
+    """A record's values as the edit form shows them (codes, ``""`` for not given)."""
+    values: dict[str, Any] = {k: getattr(beneficiary, k) or "" for k in (
+        "first_name", "last_name", "postal_code", "phone", "email", "need", "commune_insee",
+        "gender", "social_status", "priority_area")}
+    values["birth_date"] = beneficiary.birth_date
+    values["priority_publics"] = [p.code for p in beneficiary.priority_publics]
+    values["messages_consent"] = beneficiary.messages_consent_at is not None
+    return values
+
+
+@dataclass(frozen=True)
+class CategoryFacts:
+    """A person's reporting categories as the record page shows them (French labels,
+    "non communiqué" for what was not given)."""
+
+    age_band: str
+    gender: str
+    social_status: str
+    commune: str
+    priority_area: str
+    priority_publics: list[str]
+
+
+def category_facts(beneficiary: Beneficiary, day: date) -> CategoryFacts:
+    """The labels of ``beneficiary``'s categories, the age band taken on ``day``."""
+    found = commune(beneficiary.commune_insee) if beneficiary.commune_insee else None
+    if found is not None:
+        place = f"{found.name} ({found.insee})"
+    else:
+        place = beneficiary.commune_insee or NOT_GIVEN
+    return CategoryFacts(
+        age_band=AGE_BAND_LABELS[age_band(beneficiary.birth_date, day)],
+        gender=label(GENDER_LABELS, beneficiary.gender),
+        social_status=label(SOCIAL_STATUS_LABELS, beneficiary.social_status),
+        commune=place,
+        priority_area=label(PRIORITY_AREA_LABELS, beneficiary.priority_area),
+        priority_publics=[p.label for p in beneficiary.priority_publics],
+    )

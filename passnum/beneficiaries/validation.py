@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
+from passnum.beneficiaries.categories import Gender, PriorityArea, SocialStatus
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, current_consent_text
+from passnum.communes.reference import communes_for_postal_code
 from passnum.core.clock import today
 from passnum.core.text import (
     check_name_characters,
@@ -114,3 +117,91 @@ def clean_beneficiary(data: dict[str, Any]) -> BeneficiaryInput:
         email=_optional(data.get("email"), EMAIL, "email", "L'adresse e-mail"),
         need=need.strip(),
     )
+
+
+# --- The reporting categories (docs/reach.md) ---------------------------------------------
+
+CATEGORY_FIELDS = {
+    "gender": (Gender, "Le genre"),
+    "social_status": (SocialStatus, "Le statut social"),
+    "priority_area": (PriorityArea, "La résidence en QPV ou FRR"),
+}
+
+
+@dataclass(frozen=True)
+class Categories:
+    """Validated reporting categories of a person; ``None`` is "non communiqué"."""
+
+    commune_insee: str
+    gender: str | None = None
+    social_status: str | None = None
+    priority_area: str | None = None
+    # codes of the programme's priority publics ticked for the person
+    priority_publics: tuple[str, ...] = ()
+    messages_consent: bool = False
+
+
+def _category(raw: Any, choices: type[StrEnum], field: str, label: str) -> str | None:
+    """A category code, ``None`` when not given; ``RuleRefused`` (``unknown_code``) for
+    a code the reporting does not know."""
+    if raw is None or raw == "":
+        return None
+    known = [c.value for c in choices]
+    if not isinstance(raw, str) or raw not in known:
+        raise RuleRefused(f"{label} : valeur inconnue (valeurs admises : {', '.join(known)}).",
+                          code="unknown_code", field=field, details={"allowed": known})
+    return raw
+
+
+def clean_commune(postal_code: str, raw: Any) -> str:
+    """The code INSEE of the person's commune, checked against the postal code.
+
+    Without a choice, a postal code serving one commune gives it; one serving several
+    raises ``RuleRefused`` (``commune_required``, the choices in ``details``). A commune
+    the postal code does not serve raises ``RuleRefused`` (``commune_mismatch``); an
+    unknown postal code ``InvalidInput`` (``unknown_postal_code``).
+    """
+    communes = communes_for_postal_code(postal_code)
+    if not communes:
+        raise InvalidInput("Ce code postal ne correspond à aucune commune : vérifiez-le.",
+                           code="unknown_postal_code", field="postal_code")
+    choices = [{"insee": c.insee, "name": c.name} for c in communes]
+    if raw is None or raw == "":
+        if len(communes) == 1:
+            return communes[0].insee
+        raise RuleRefused(f"Plusieurs communes ont le code postal {postal_code} : "
+                          "choisissez celle de la personne.", code="commune_required",
+                          field="commune_insee", details={"choices": choices})
+    if not isinstance(raw, str) or raw.strip().upper() not in {c.insee for c in communes}:
+        raise RuleRefused(f"Cette commune n'a pas le code postal {postal_code} : choisissez "
+                          "l'une des communes proposées.", code="commune_mismatch",
+                          field="commune_insee", details={"choices": choices})
+    return raw.strip().upper()
+
+
+def clean_categories(data: dict[str, Any], *, postal_code: str, phone: str | None,
+                     email: str | None) -> Categories:
+    """Validate the categories of ``data`` for a person of ``postal_code``.
+
+    All are optional but the commune (``clean_commune``). The consent to messages
+    (``messages_consent``, a boolean) needs a phone or an e-mail to send them to
+    (``RuleRefused``, ``messages_need_contact``). Priority public codes are checked
+    against the programme by the service.
+    """
+    values = {field: _category(data.get(field), choices, field, label)
+              for field, (choices, label) in CATEGORY_FIELDS.items()}
+    publics = data.get("priority_publics") or []
+    if not isinstance(publics, list | tuple) or not all(isinstance(c, str) for c in publics):
+        raise InvalidInput("Les publics prioritaires sont une liste de codes.",
+                           field="priority_publics")
+    consent = data.get("messages_consent") or False
+    if not isinstance(consent, bool):
+        raise InvalidInput("Le consentement aux messages est vrai ou faux.",
+                           field="messages_consent")
+    if consent and not (phone or email):
+        raise RuleRefused("Pour recevoir des messages, la personne doit donner un téléphone "
+                          "ou une adresse e-mail.", code="messages_need_contact",
+                          field="messages_consent")
+    return Categories(commune_insee=clean_commune(postal_code, data.get("commune_insee")),
+                      priority_publics=tuple(dict.fromkeys(c.strip() for c in publics)),
+                      messages_consent=consent, **values)

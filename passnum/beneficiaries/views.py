@@ -24,22 +24,30 @@ from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION, consent_text
 from passnum.beneficiaries.export import export_filename, export_json
 from passnum.beneficiaries.forms import (
     BeneficiaryForm,
+    EditBeneficiaryForm,
     EligibilityOverrideForm,
     OverrideForm,
     SearchForm,
 )
+from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.pdf import render_export
-from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
+from passnum.beneficiaries.services import (
+    create_beneficiary,
+    export_beneficiary,
+    update_beneficiary,
+)
 from passnum.beneficiaries.services import override_duplicate as confirm_not_duplicate
 from passnum.beneficiaries.services import override_eligibility as allow_outside_criteria
 from passnum.booklets.forms import IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
+from passnum.communes.reference import commune_choices
+from passnum.core.clock import today
 from passnum.core.db import unit_of_work
 from passnum.core.formatting import date_fr
 from passnum.core.forms import required_data
 from passnum.core.views import attempt
-from passnum.programmes.queries import active_structures
+from passnum.programmes.queries import active_structures, open_priority_publics
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -78,6 +86,24 @@ def _duplicate_warning(elsewhere: queries.DuplicateElsewhere) -> str:
             "d'une autre personne avant de lui remettre un chéquier.")
 
 
+def _offer_choices(form: BeneficiaryForm, beneficiary: Beneficiary | None = None) -> None:
+    """The commune select of the typed (else recorded) postal code, and the checklist of
+    the programmes open today with the person's own entries, retired ones marked."""
+    postal_code = form.postal_code.data or (beneficiary.postal_code if beneficiary else "")
+    form.offer_communes(commune_choices(postal_code or ""), url_for("communes.lookup"))
+    offered = {p.code: p.label for p in open_priority_publics()}
+    for kept in beneficiary.priority_publics if beneficiary else []:
+        offered.setdefault(kept.code, f"{kept.label} (ne figure plus dans la liste)")
+    form.offer_priority_publics(list(offered.items()))
+
+
+def _form_page(form: BeneficiaryForm, status: int, *, existing_id: int | None = None,
+               beneficiary: Beneficiary | None = None) -> ResponseReturnValue:
+    return render_template("beneficiaries/new.html", form=form, existing_id=existing_id,
+                           beneficiary=beneficiary,
+                           consent_version=CURRENT_CONSENT_VERSION), status
+
+
 @bp.route("/nouveau", methods=["GET", "POST"])
 @login_required
 def create():
@@ -87,25 +113,40 @@ def create():
         form.structure_id.choices = [(s.id, s.name) for s in active_structures()]
     else:
         del form.structure_id
-    status = 200
+    _offer_choices(form)
     if form.validate_on_submit():
         chosen = form.structure_id.data if "structure_id" in form else None
         outcome = attempt(lambda: create_beneficiary(current_user, form.as_data(),
                                                      structure_id=chosen),
                           form, unplaced="form", reraise=())
         if outcome.error is not None:
-            return render_template("beneficiaries/new.html", form=form,
-                                   existing_id=outcome.error.details.get("beneficiary_id"),
-                                   consent_version=CURRENT_CONSENT_VERSION), outcome.status
+            return _form_page(form, outcome.status,
+                              existing_id=outcome.error.details.get("beneficiary_id"))
         beneficiary = outcome.value
         flash("Bénéficiaire enregistré(e).", "success")
         if (elsewhere := queries.duplicate_elsewhere(beneficiary)) is not None:
             flash(_duplicate_warning(elsewhere), "warning")
         return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary.id))
-    if form.errors:
-        status = 422
-    return render_template("beneficiaries/new.html", form=form, existing_id=None,
-                           consent_version=CURRENT_CONSENT_VERSION), status
+    return _form_page(form, 422 if form.errors else 200)
+
+
+@bp.route("/<id:beneficiary_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit(beneficiary_id: int) -> ResponseReturnValue:
+    """Correct a beneficiary's record and categories."""
+    beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
+    form = EditBeneficiaryForm(data=queries.recorded_values(beneficiary))
+    _offer_choices(form, beneficiary)
+    if form.validate_on_submit():
+        outcome = attempt(lambda: update_beneficiary(current_user, beneficiary,
+                                                     form.as_data()),
+                          form, unplaced="form", reraise=(404,))
+        if outcome.error is None:
+            flash("Fiche mise à jour.", "success")
+            return redirect(url_for("beneficiaries.detail", beneficiary_id=beneficiary_id))
+        return _form_page(form, outcome.status, beneficiary=beneficiary,
+                          existing_id=outcome.error.details.get("beneficiary_id"))
+    return _form_page(form, 422 if form.errors else 200, beneficiary=beneficiary)
 
 
 @bp.route("/<id:beneficiary_id>")
@@ -114,6 +155,7 @@ def detail(beneficiary_id: int):
     """A beneficiary's record and booklets, with the issue button."""
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
+                           categories=queries.category_facts(beneficiary, today()),
                            form=IssueForm(), override_form=OverrideForm(),
                            eligibility_form=EligibilityOverrideForm(),
                            booklet_state=booklet_state,

@@ -1,4 +1,5 @@
-"""Programme administration for the syndicate: convention, quotas, départements."""
+"""Programme administration for the syndicate: convention, quotas, départements, priority
+publics (docs/reach.md)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,24 @@ from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.errors import NotFound
 from passnum.extensions import db
-from passnum.programmes.forms import DepartementForm, ProgrammeForm, QuotaForm
-from passnum.programmes.models import Departement, Programme, ProgrammeQuota
-from passnum.programmes.queries import departements
-from passnum.programmes.services import create_departement, save_programme, set_quota
+from passnum.programmes.forms import (
+    DepartementForm,
+    PriorityPublicChangeForm,
+    PriorityPublicForm,
+    PriorityTargetForm,
+    ProgrammeForm,
+    QuotaForm,
+)
+from passnum.programmes.models import Departement, PriorityPublic, Programme, ProgrammeQuota
+from passnum.programmes.queries import departements, programme_priority_publics
+from passnum.programmes.services import (
+    add_priority_public,
+    change_priority_public,
+    create_departement,
+    save_programme,
+    set_priority_target,
+    set_quota,
+)
 
 bp = Blueprint("programme_admin", __name__, url_prefix="/programmes")
 
@@ -100,3 +115,75 @@ def quota(programme_id: int, departement_id: int) -> ResponseReturnValue:
     else:
         flash("Valeurs invalides : des nombres entiers sont attendus.", "error")
     return redirect(url_for("programme_admin.edit", programme_id=programme_id))
+
+
+def _programme(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound("Programme introuvable.")
+    return programme
+
+
+def _priority_page(programme: Programme, form: PriorityPublicForm | None = None,
+                   target_form: PriorityTargetForm | None = None, status: int = 200
+                   ) -> ResponseReturnValue:
+    entries = programme_priority_publics(programme.id)
+    return render_template(
+        "programmes/priority_publics.html", programme=programme, entries=entries,
+        form=form or PriorityPublicForm(formdata=None),
+        target_form=target_form or PriorityTargetForm(
+            formdata=None, priority_target_percent=programme.priority_target_percent),
+        change_forms={e.id: PriorityPublicChangeForm(formdata=None, prefix=f"p{e.id}",
+                                                     label=e.label) for e in entries},
+    ), status
+
+
+@bp.route("/<id:programme_id>/publics-prioritaires", methods=["GET", "POST"])
+@login_required
+def priority_publics(programme_id: int) -> ResponseReturnValue:
+    """The programme's priority publics and target (managers read); an admin adds one."""
+    programme = _programme(programme_id)
+    form = PriorityPublicForm()
+    if not form.validate_on_submit():
+        return _priority_page(programme, form, status=422 if form.errors else 200)
+    outcome = attempt(lambda: add_priority_public(current_user, programme,
+                                                  label=required_data(form.label.data)),
+                      form, field="label", reraise=())
+    if not outcome.ok:
+        return _priority_page(programme, form, status=outcome.status)
+    flash(f"« {outcome.value.label} » ajouté aux publics prioritaires.", "success")
+    return redirect(url_for("programme_admin.priority_publics", programme_id=programme_id))
+
+
+@bp.route("/<id:programme_id>/publics-prioritaires/<id:entry_id>", methods=["POST"])
+@login_required
+def priority_public(programme_id: int, entry_id: int) -> ResponseReturnValue:
+    """Rename, move, retire or bring back one priority public."""
+    entry = db.session.get(PriorityPublic, entry_id)
+    if entry is None or entry.programme_id != programme_id:
+        raise NotFound("Public prioritaire introuvable.")
+    form = PriorityPublicChangeForm(prefix=f"p{entry_id}")
+    if not form.validate_on_submit():
+        flash("Intitulé invalide (160 caractères au plus).", "error")
+    elif attempt(lambda: change_priority_public(current_user, entry,
+                                                action=required_data(form.action.data),
+                                                label=form.label.data or "")).ok:
+        flash("Liste des publics prioritaires enregistrée.", "success")
+    return redirect(url_for("programme_admin.priority_publics", programme_id=programme_id))
+
+
+@bp.route("/<id:programme_id>/publics-prioritaires/cible", methods=["POST"])
+@login_required
+def priority_target(programme_id: int) -> ResponseReturnValue:
+    """Set the convention's target share of priority publics."""
+    programme = _programme(programme_id)
+    form = PriorityTargetForm()
+    if not form.validate_on_submit():
+        return _priority_page(programme, target_form=form, status=422)
+    outcome = attempt(lambda: set_priority_target(
+        current_user, programme, percent=form.priority_target_percent.data),
+        form, field="priority_target_percent", reraise=())
+    if not outcome.ok:
+        return _priority_page(programme, target_form=form, status=outcome.status)
+    flash("Part de publics prioritaires visée enregistrée.", "success")
+    return redirect(url_for("programme_admin.priority_publics", programme_id=programme_id))

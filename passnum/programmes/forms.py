@@ -60,3 +60,24 @@ class DepartementForm(FrenchForm):
 
     code = StringField("Code", validators=[InputRequired(), Length(max=3)])
     name = StringField("Nom", validators=[InputRequired(), Length(max=80)])
+
+
+class PriorityPublicForm(FrenchForm):
+    """A new entry of the programme's checklist of priority publics."""
+
+    label = StringField("Intitulé", validators=[InputRequired(), Length(max=160)])
+
+
+class PriorityPublicChangeForm(FrenchForm):
+    """Rename, move, retire or bring back one entry (``action``: the button pressed)."""
+
+    label = StringField("Intitulé", validators=[Optional(), Length(max=160)])
+    action = StringField(validators=[InputRequired()])
+
+
+class PriorityTargetForm(FrenchForm):
+    """The convention's target share of priority publics."""
+
+    priority_target_percent = WholeNumberField(
+        "Part de publics prioritaires visée (%, facultatif)", validators=[Optional()],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 100})

@@ -16,6 +16,7 @@ from passnum.extensions import db
 from passnum.programmes.models import (
     Allocation,
     Departement,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
@@ -134,3 +135,21 @@ def allocation_history(allocation_ids: list[int], limit: int = 50) -> list[Audit
                AuditEvent.object_id.in_([str(i) for i in allocation_ids]))
         .order_by(AuditEvent.seq.desc()).limit(limit)
     ))
+
+
+def open_priority_publics(day: date | None = None) -> list[PriorityPublic]:
+    """The active priority publics of the programmes open on ``day`` (today by default):
+    the checklist of a beneficiary's form, in each programme's order."""
+    day = day or today()
+    return list(db.session.scalars(
+        select(PriorityPublic).join(Programme, Programme.id == PriorityPublic.programme_id)
+        .where(PriorityPublic.is_active.is_(True), Programme.starts_on <= day,
+               Programme.ends_on >= day, Programme.closed_at.is_(None))
+        .order_by(Programme.starts_on.desc(), PriorityPublic.position, PriorityPublic.id)))
+
+
+def programme_priority_publics(programme_id: int) -> list[PriorityPublic]:
+    """Every priority public of a programme, retired ones included, in its order."""
+    return list(db.session.scalars(
+        select(PriorityPublic).where(PriorityPublic.programme_id == programme_id)
+        .order_by(PriorityPublic.position, PriorityPublic.id)))

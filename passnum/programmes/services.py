@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from passnum.programmes.eligibility import invalid_territory_entries, territory_
 from passnum.programmes.models import (
     Allocation,
     Departement,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
@@ -229,3 +231,123 @@ def create_departement(actor: User, *, code: str, name: str) -> Departement:
     record("departement.created", actor_id=actor.id, object_type="departement",
            object_id=departement.id, details={"code": code})
     return departement
+
+
+# --- Priority publics of a programme (admins; docs/reach.md) ------------------------------
+
+PRIORITY_LABEL_MAX = 160
+PRIORITY_CODE_MAX = 40
+
+
+def priority_code(label: str) -> str:
+    """The stable code of a new entry, from its label: ``Jeune sans qualification
+    (16-25 ans)`` gives ``jeune_sans_qualification_16_25_ans``."""
+    decomposed = unicodedata.normalize("NFKD", label.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")[:PRIORITY_CODE_MAX].strip("_")
+
+
+def _priority_label(programme: Programme, label: str, *, entry: PriorityPublic | None = None
+                    ) -> str:
+    """A checked label, unique in the programme (``Conflict``, ``label_taken``)."""
+    label = check_name_characters(" ".join((label or "").split()), field="label",
+                                  label="L'intitulé")
+    if not label or len(label) > PRIORITY_LABEL_MAX:
+        raise InvalidInput(f"L'intitulé est obligatoire ({PRIORITY_LABEL_MAX} caractères au "
+                           "plus).", field="label")
+    for other in programme.priority_publics:
+        if other is not entry and other.label.casefold() == label.casefold():
+            raise Conflict("Ce public prioritaire figure déjà dans la liste.",
+                           code="label_taken", field="label")
+    return label
+
+
+def add_priority_public(actor: User, programme: Programme, *, label: str) -> PriorityPublic:
+    """Add a priority public at the end of the programme's checklist; its code, taken
+    from the label, never changes afterwards (the API and the indicators use it).
+    Audited. Raises ``Forbidden`` but for admins, ``InvalidInput`` or ``Conflict``
+    (``label_taken``) naming ``label``."""
+    ensure_admin(actor)
+    label = _priority_label(programme, label)
+    taken = {p.code for p in programme.priority_publics}
+    base = priority_code(label) or "public"
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base[:PRIORITY_CODE_MAX - len(str(n)) - 1]}_{n}"
+    entry = PriorityPublic(code=code, label=label,
+                           position=max((p.position for p in programme.priority_publics),
+                                        default=0) + 1)
+    programme.priority_publics.append(entry)
+    db.session.flush()
+    record("priority_public.added", actor_id=actor.id, object_type="priority_public",
+           object_id=entry.id, details={"programme_id": programme.id, "code": code,
+                                        "label": label})
+    return entry
+
+
+def change_priority_public(actor: User, entry: PriorityPublic, *, action: str,
+                           label: str = "") -> PriorityPublic:
+    """Rename (``rename`` with ``label``), move (``up``, ``down``), retire (``retire``)
+    or bring back (``restore``) an entry of a programme's checklist. A retired entry
+    leaves the form's checklist but stays on the records that have it, and in the
+    indicators. Audited. Raises ``Forbidden`` but for admins, ``InvalidInput`` for an
+    unknown action or a bad label, ``Conflict`` (``label_taken``)."""
+    ensure_admin(actor)
+    programme = entry.programme
+    before = {"label": entry.label, "position": entry.position, "is_active": entry.is_active}
+    if action == "rename":
+        entry.label = _priority_label(programme, label, entry=entry)
+        record("priority_public.renamed", **_entry_event(actor, entry, before))
+    elif action in ("up", "down"):
+        _move(programme.priority_publics, entry, -1 if action == "up" else 1)
+        record("priority_public.moved", **_entry_event(actor, entry, before))
+    elif action == "retire":
+        entry.is_active = False
+        record("priority_public.retired", **_entry_event(actor, entry, before))
+    elif action == "restore":
+        entry.is_active = True
+        record("priority_public.restored", **_entry_event(actor, entry, before))
+    else:
+        raise InvalidInput("Action inconnue.", field="action")
+    db.session.flush()
+    return entry
+
+
+def _entry_event(actor: User, entry: PriorityPublic, before: dict[str, Any]
+                 ) -> dict[str, Any]:
+    """The audit event's fields for a change of ``entry`` (the before and after)."""
+    return {"actor_id": actor.id, "object_type": "priority_public", "object_id": entry.id,
+            "details": {"programme_id": entry.programme_id, "code": entry.code,
+                        "before": before,
+                        "after": {"label": entry.label, "position": entry.position,
+                                  "is_active": entry.is_active}}}
+
+
+def _move(entries: list[PriorityPublic], entry: PriorityPublic, step: int) -> None:
+    """Swap ``entry`` with its neighbour; positions become 1..n in the new order."""
+    ordered = sorted(entries, key=lambda p: (p.position, p.id))
+    at = ordered.index(entry)
+    to = at + step
+    if 0 <= to < len(ordered):
+        ordered[at], ordered[to] = ordered[to], ordered[at]
+    for position, item in enumerate(ordered, 1):
+        item.position = position
+
+
+def set_priority_target(actor: User, programme: Programme, *, percent: int | None
+                        ) -> Programme:
+    """Set the convention's target share of priority publics among the people reached
+    (0 to 100 %, ``None``: no target). Audited. Raises ``Forbidden`` but for admins,
+    ``InvalidInput`` naming ``priority_target_percent``."""
+    ensure_admin(actor)
+    if percent is not None and (isinstance(percent, bool) or not isinstance(percent, int)
+                                or not 0 <= percent <= 100):
+        raise InvalidInput("La part visée est un pourcentage entre 0 et 100.",
+                           field="priority_target_percent")
+    before = programme.priority_target_percent
+    programme.priority_target_percent = percent
+    db.session.flush()
+    record("programme.priority_target_set", actor_id=actor.id, object_type="programme",
+           object_id=programme.id, details={"before": before, "after": percent})
+    return programme

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from passnum.audit.services import record_note
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
-from passnum.beneficiaries.models import Beneficiary
 from passnum.beneficiaries.services import create_beneficiary
 from passnum.beneficiaries.validation import identity_key
 from passnum.booklets.models import Booklet, VoucherStatus
@@ -37,14 +36,15 @@ from passnum.booklets.services import (
     issue_stock,
     revoke_booklet,
 )
+from passnum.communes.reference import communes_for_postal_code
 from passnum.core.clock import PARIS, frozen, now, today
 from passnum.errors import DomainError
 from passnum.extensions import db
-from passnum.programmes.models import Allocation, PriorityPublic, Structure
+from passnum.programmes.models import Allocation, Structure
 from passnum.programmes.services import set_allocation
 from passnum.redemptions.services import redeem
 from passnum.sample.demo import DEMO_DOMAIN, DEMO_PASSWORD, load_demo
-from passnum.sample.mixes import Mix, draw
+from passnum.sample.mixes import draw
 from passnum.sample.shapes import (
     COMMUNES,
     FIRST_NAMES,
@@ -131,7 +131,6 @@ class _History:
         self.issuers = {u.structure_id: u for u in users.values() if u.role == Role.ISSUER}
         self.agents = {u.venue_id: u for u in users.values() if u.role == Role.VENUE_AGENT}
         self.themes = list(db.session.scalars(select(WorkshopTheme.id)))
-        self.publics = {p.code: p for p in db.session.scalars(select(PriorityPublic))}
         # the last venue of the Hauts-de-Seine has its label suspended near the end
         self.suspended = self.venues[-1]
         self.suspended_at = paris_instant(day - timedelta(days=SUSPENDED_DAYS_AGO), 600)
@@ -251,9 +250,8 @@ class _History:
         def act() -> None:
             structure = self.structures[person.structure]
             actor = self._issuer(structure)
-            identity, mix = self._identity(structure, person.issued_at)
-            beneficiary = create_beneficiary(actor, identity, structure_id=structure.id)
-            self._categories(beneficiary, mix)
+            beneficiary = create_beneficiary(actor, self._identity(structure, person.issued_at),
+                                             structure_id=structure.id)
             stock = self.stock.get(structure.id)
             if stock and self.rng.random() < STOCK_SHARE:
                 person.booklet = hand_out(actor, stock.pop(0), beneficiary)
@@ -265,7 +263,7 @@ class _History:
                 self._plan_redemptions(person, structure, person.booklet, person.issued_at)
         return act
 
-    def _identity(self, structure: Structure, at: datetime) -> tuple[dict[str, object], Mix]:
+    def _identity(self, structure: Structure, at: datetime) -> dict[str, object]:
         """A consenting person living in the structure's département, never met before,
         with the category mix of ``mixes`` for the day they are reached."""
         while True:
@@ -278,19 +276,14 @@ class _History:
         commune = self.rng.choice(COMMUNES[structure.departement.code])
         # the categories come from their own generator: the history stays the same
         mix = draw(self.mixes, commune[1], at.astimezone(PARIS).date(), birth)
-        return {"first_name": first, "last_name": last,
-                "birth_date": birth.isoformat(), "postal_code": commune[1],
+        return {"first_name": first, "last_name": last, "birth_date": birth.isoformat(),
+                "postal_code": commune[1], "commune_insee": _insee(*commune),
                 "phone": mix.phone or "", "email": mix.email or "",
-                "need": self.rng.choice(NEEDS), "consent": True}, mix
-
-    def _categories(self, beneficiary: Beneficiary, mix: Mix) -> None:
-        """The person's reporting categories and priority publics (set here until the
-        beneficiary service takes them)."""
-        beneficiary.gender, beneficiary.social_status = mix.gender, mix.social_status
-        beneficiary.commune_insee, beneficiary.priority_area = (mix.commune_insee,
-                                                                mix.priority_area)
-        beneficiary.messages_consent_at = now() if mix.messages_consent else None
-        beneficiary.priority_publics = [self.publics[code] for code in mix.priority_publics]
+                "gender": mix.gender, "social_status": mix.social_status,
+                "priority_area": mix.priority_area,
+                "priority_publics": list(mix.priority_publics),
+                "messages_consent": mix.messages_consent,
+                "need": self.rng.choice(NEEDS), "consent": True}
 
     def _plan_redemptions(self, person: _Person, structure: Structure, booklet: Booklet,
                           start: datetime, wanted: int | None = None) -> None:
@@ -460,3 +453,10 @@ def load_demo_with_history(rng_seed: int = DEMO_SEED) -> bool:
     history.play()
     history.finish()
     return True
+
+
+def _insee(name: str, postal_code: str) -> str | None:
+    """The code INSEE of the commune ``name`` among those of ``postal_code`` (a postal
+    code such as 78200 serves several communes); None when the reference lacks it."""
+    found = [c.insee for c in communes_for_postal_code(postal_code) if c.name == name]
+    return found[0] if found else None

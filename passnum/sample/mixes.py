@@ -19,9 +19,9 @@ from passnum.programmes.eligibility import age_on
 
 # the programme's priority publics (code, label) and the convention's target share
 PRIORITY_PUBLICS = (
-    ("demandeur_emploi", "Demandeur d'emploi peu qualifié"),
-    ("jeune_sans_qualification", "Jeune sans qualification"),
-    ("minima_sociaux", "Bénéficiaire des minima sociaux"),
+    ("demandeur_d_emploi_peu_qualifie", "Demandeur d'emploi peu qualifié"),
+    ("jeune_sans_qualification_16_25_ans", "Jeune sans qualification (16-25 ans)"),
+    ("beneficiaire_des_minima_sociaux", "Bénéficiaire des minima sociaux"),
 )
 PRIORITY_TARGET_PERCENT = 60
 
@@ -104,7 +104,9 @@ def draw(rng: random.Random, postal_code: str, day: date,
     phone = (f"06{rng.randrange(10 ** 8):08d}" if rng.random() < PHONE_SHARE else None)
     return Mix(
         birth_date=birth, gender=_weighted(rng, GENDERS), social_status=status,
-        commune_insee=rng.choice(communes).insee if communes else None,
+        # the postal code's communes, the more populous the likelier
+        commune_insee=rng.choices(communes, [c.population or 1 for c in communes])[0].insee
+        if communes else None,
         priority_area=_weighted(rng, AREAS), priority_publics=_publics(rng, age, status),
         phone=phone,
         email=f"personne{rng.randrange(10 ** 6)}@example.org"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from passnum.beneficiaries.models import Beneficiary
 from passnum.extensions import db
 from tests.api.conftest import API, bearer
+from tests.factories import make_priority_publics
 
 PERSON = {"first_name": "Camille", "last_name": "Durand", "birth_date": "1958-04-12",
           "postal_code": "78500", "consent": True}
@@ -149,7 +150,9 @@ _values = st.one_of(
     st.sampled_from(["1958-04-12", "12/04/1958", "0000-00-00", "78500", "\ud800"]),
 )
 _bodies = st.dictionaries(
-    st.sampled_from([*PERSON, "phone", "email", "need", "structure_id", "other"]), _values,
+    st.sampled_from([*PERSON, "phone", "email", "need", "structure_id", "other",
+                     "commune_insee", "gender", "social_status", "priority_area",
+                     "priority_publics", "messages_consent"]), _values,
 )
 
 
@@ -160,3 +163,89 @@ def test_arbitrary_bodies_never_cause_a_server_error(client, world, body):
     response = client.post(f"{API}/beneficiaries", headers=bearer(client, world.issuer78),
                            json={**PERSON, **body})
     assert response.status_code in (201, 400, 409, 422), response.json
+
+
+# --- The reporting categories (docs/reach.md) ----------------------------------------------
+
+EVERY_FIELD = {"gender": "female", "social_status": "unemployed", "priority_area": "yes",
+               "priority_publics": ["minimum_income", "young_unqualified"],
+               "messages_consent": True, "email": "camille@example.org"}
+
+
+def test_every_category_in_and_out(client, world):
+    make_priority_publics(world.programme)
+    headers = bearer(client, world.issuer78)
+    created = client.post(f"{API}/beneficiaries", headers=headers,
+                          json={**PERSON, "postal_code": "78120", "commune_insee": "78517",
+                                **EVERY_FIELD})
+    assert created.status_code == 201, created.json
+    person = created.json
+    assert (person["commune_insee"], person["gender"], person["social_status"],
+            person["priority_area"]) == ("78517", "female", "unemployed", "yes")
+    # in the programme's order, whatever the order sent
+    assert person["priority_publics"] == ["young_unqualified", "minimum_income"]
+    assert person["messages_consent_at"] is not None
+    assert client.get(f"{API}/beneficiaries/{person['id']}", headers=headers).json == person
+    stored = db.session.get(Beneficiary, person["id"])
+    assert stored.messages_consent_at is not None
+    assert [p.code for p in stored.priority_publics] == person["priority_publics"]
+
+
+def test_the_original_body_still_works_and_takes_the_only_commune(client, world):
+    created = client.post(f"{API}/beneficiaries", headers=bearer(client, world.issuer78),
+                          json=PERSON)
+    assert created.status_code == 201
+    assert created.json["commune_insee"] == "78586"  # 78500: Sartrouville only
+    assert created.json["gender"] is None
+    assert created.json["priority_publics"] == []
+    assert created.json["messages_consent_at"] is None
+
+
+def test_a_postal_code_of_several_communes_asks_which(client, world):
+    response = client.post(f"{API}/beneficiaries", headers=bearer(client, world.issuer78),
+                           json={**PERSON, "postal_code": "78120"})
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert (error["code"], error["field"]) == ("commune_required", "commune_insee")
+    assert {"insee": "78517", "name": "Rambouillet"} in error["details"]["choices"]
+    assert len(error["details"]["choices"]) == 3
+    assert _count() == 0
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("commune_insee", "78646", "commune_mismatch"),  # Versailles is not 78500
+    ("commune_insee", "99999", "commune_mismatch"),
+    ("gender", "other", "unknown_code"),
+    ("social_status", "student", "unknown_code"),
+    ("priority_area", "oui", "unknown_code"),
+    ("priority_publics", ["nobody"], "unknown_code"),
+    ("priority_publics", ["retired_one"], "unknown_code"),
+    ("messages_consent", True, "messages_need_contact"),  # no phone, no e-mail
+])
+def test_bad_category_values_are_refused_naming_the_field(client, world, field, value, code):
+    make_priority_publics(world.programme, (("retired_one", "Ancien public"),),
+                          retired=("retired_one",))
+    response = client.post(f"{API}/beneficiaries", headers=bearer(client, world.issuer78),
+                           json={**PERSON, field: value})
+    assert response.status_code == 422, response.json
+    assert (response.json["error"]["code"], response.json["error"]["field"]) == (code, field)
+    assert _count() == 0
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("gender", 1), ("priority_publics", "minimum_income"), ("priority_publics", [1]),
+    ("messages_consent", "yes"), ("commune_insee", "786460"),
+])
+def test_badly_typed_categories_are_400(client, world, field, value):
+    response = client.post(f"{API}/beneficiaries", headers=bearer(client, world.issuer78),
+                           json={**PERSON, field: value})
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == field
+
+
+def test_an_unknown_postal_code_is_refused(client, world):
+    response = client.post(f"{API}/beneficiaries", headers=bearer(client, world.issuer78),
+                           json={**PERSON, "postal_code": "00000"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "unknown_postal_code"
+    assert response.json["error"]["field"] == "postal_code"

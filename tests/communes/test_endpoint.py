@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from flask import Flask
 
 
@@ -27,3 +30,12 @@ def test_an_unknown_code_gives_an_empty_list_and_a_malformed_one_a_json_error(
         assert response.get_json()["error"]["code"] == "invalid_postal_code"
         assert "cinq chiffres" in response.get_json()["error"]["message"]
 
+
+
+def test_the_typed_postal_code_stays_out_of_the_logs(sqlite_app: Flask,
+                                                     caplog: pytest.LogCaptureFixture):
+    # a beneficiary's postal code is personal data: the access log drops query strings
+    caplog.set_level(logging.INFO)
+    assert sqlite_app.test_client().get("/communes?code_postal=78120").status_code == 200
+    assert "GET /communes 200" in caplog.text
+    assert "78120" not in caplog.text

@@ -33,8 +33,7 @@ def take(vouchers: list[Any], venue: Venue, agent: Any, at: datetime) -> int:
 
 
 def person(issuer: Any, **categories: Any) -> Beneficiary:
-    """A beneficiary recorded through the service, then given their categories (the
-    service of this branch does not take them yet)."""
+    """A beneficiary recorded through the service, then given their categories."""
     beneficiary = make_beneficiary(issuer)
     if categories:
         with unit_of_work():

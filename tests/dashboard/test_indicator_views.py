@@ -10,11 +10,14 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from passnum.beneficiaries.models import Beneficiary
+from passnum.core.db import unit_of_work
 from passnum.dashboard.indicators import programme_indicators
 from passnum.dashboard.indicators_api import indicators_answer
+from passnum.extensions import db
 from tests.api.conftest import API, api_client, bearer
 from tests.conftest import IsolatedClient
-from tests.factories import login
+from tests.factories import World, issue, login, make_priority_publics
 
 
 def _api(app: Any, user: Any, query: str = "") -> Any:
@@ -119,3 +122,48 @@ def test_the_barometer_export_counts_accompaniments_per_departement(app, scene):
     mine = _csv(_page_client(app, world.manager92).get("/indicateurs/barometre.csv").data)
     assert mine[1:] == [["78", "Yvelines", "1", "2", "20,00"],
                         ["92", "Hauts-de-Seine", "1", "1", "10,00"]]
+
+
+def test_people_recorded_through_the_form_and_the_api_appear_in_each_category(app):
+
+    world = World()
+    make_priority_publics(world.programme)
+    every = {"last_name": "Moreau", "first_name": "Hélène", "birth_date": "1947-11-30",
+             "postal_code": "78120", "commune_insee": "78517", "gender": "female",
+             "social_status": "retired", "priority_area": "yes",
+             "email": "helene@example.org"}
+    client = _page_client(app, world.issuer78)
+    form = client.post("/beneficiaires/nouveau", data={
+        **every, "priority_publics": ["minimum_income"], "messages_consent": "y",
+        "consent": "y"})
+    assert form.status_code == 302, form.text
+    api = api_client(app)
+    created = api.post(f"{API}/beneficiaries", json={
+        **every, "first_name": "Paul", "last_name": "Durand", "birth_date": "2004-05-06",
+        "postal_code": "92230", "commune_insee": "92036", "gender": "male",
+        "social_status": "unemployed", "priority_area": "no",
+        "priority_publics": ["low_skilled_jobseeker", "young_unqualified"],
+        "messages_consent": True, "consent": True},
+        headers={**bearer(api, world.issuer92), "Idempotency-Key": "person-92"})
+    assert created.status_code == 201, created.json
+    for person in db.session.scalars(db.select(Beneficiary)).all():
+        issue(world.issuer78 if person.structure_id == world.s78.id else world.issuer92,
+              person)
+    with unit_of_work():
+        found = programme_indicators(world.programme.id)
+    counts = {c.key: {n.code: n.people for n in c.counts if n.people}
+              for c in found.categories}
+    assert found.reached == 2
+    assert counts["age_band"] == {"70_plus": 1, "18_24": 1}
+    assert counts["gender"] == {"female": 1, "male": 1}
+    assert counts["social_status"] == {"retired": 1, "unemployed": 1}
+    assert counts["priority_area"] == {"yes": 1, "no": 1}
+    assert counts["commune"] == {"78517": 1, "92036": 1}
+    assert counts["departement"] == {"78": 1, "92": 1}
+    assert counts["priority_public"] == {"minimum_income": 1, "low_skilled_jobseeker": 1,
+                                         "young_unqualified": 1}
+    assert (found.priority_people, found.priority_share) == (2, 1.0)
+    answer = _api(app, world.admin).json
+    gender = next(c for c in answer["categories"] if c["key"] == "gender")
+    assert {n["code"]: n["people"] for n in gender["counts"]} == {"female": 1, "male": 1,
+                                                                  "": 0}

@@ -62,7 +62,7 @@ def test_people_appear_in_each_category(scene):
     assert counts["gender"] == {"female": 1, "male": 0, "": 4}
     assert counts["social_status"]["retired"] == 1 and counts["social_status"][""] == 4
     assert counts["priority_area"] == {"yes": 1, "no": 0, "unknown": 0, "": 4}
-    assert counts["commune"] == {"78646": 1, "": 4}
+    assert counts["commune"] == {"78646": 1, "78586": 4, "": 0}  # 78500: Sartrouville
     assert counts["departement"] == {"78": 4, "92": 1}
     assert counts["priority_public"] == {"minima": 1, "jeune": 0}
     assert (found.priority_people, found.priority_share, found.priority_target_percent) \
