@@ -14,10 +14,11 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from bench import check, dashboard, pdf, redemption
+from bench import check, dashboard, indicators, pdf, redemption
 from bench.common import ROOT, Result
 
-SECTIONS = {"dashboard": dashboard, "redemption": redemption, "check": check, "pdf": pdf}
+SECTIONS = {"dashboard": dashboard, "indicators": indicators, "redemption": redemption,
+            "check": check, "pdf": pdf}
 
 
 def table(results: list[Result]) -> str:

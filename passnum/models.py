@@ -2,7 +2,7 @@
 
 from passnum.audit.models import AuditEvent, AuditHead
 from passnum.auth.models import ApiToken, User
-from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.models import Beneficiary, ReachTally
 from passnum.booklets.models import Booklet, Voucher
 from passnum.core.models import IdempotentResponse
 from passnum.messages.models import OutboxMessage
@@ -31,6 +31,7 @@ __all__ = [
     "PriorityPublic",
     "Programme",
     "ProgrammeQuota",
+    "ReachTally",
     "Redemption",
     "RedemptionLine",
     "Statement",

@@ -19,6 +19,7 @@ from passnum.auth import api as _auth_api  # noqa: E402, F401
 from passnum.beneficiaries import api as _beneficiaries_api  # noqa: E402, F401
 from passnum.booklets import api as _booklets_api  # noqa: E402, F401
 from passnum.dashboard import api as _dashboard_api  # noqa: E402, F401
+from passnum.dashboard import indicators_api as _indicators_api  # noqa: E402, F401
 from passnum.redemptions import api as _redemptions_api  # noqa: E402, F401
 from passnum.statements import api as _statements_api  # noqa: E402, F401
 from passnum.venues import api as _venues_api  # noqa: E402, F401

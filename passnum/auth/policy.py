@@ -116,6 +116,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     # steering: dashboard, allocations, labels, statements
     "dashboard.index": STEERING, "dashboard.export_csv": STEERING,
     "dashboard.export_xlsx": STEERING, "dashboard.report_pdf": STEERING,
+    "indicators.index": STEERING, "indicators.export_csv": STEERING,
+    "indicators.export_xlsx": STEERING, "indicators.barometer": STEERING,
     "programmes.index": STEERING, "programmes.change": STEERING,
     "expiry.closing": STEERING, "expiry.closing_csv": STEERING,
     "expiry.closing_pdf": STEERING,
@@ -149,7 +151,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "api.create_booking_endpoint": ISSUING,
     "api.cancel_booking_endpoint": hidden(allow(ISS, ADM, AGT, scope="as venues.bookings.cancel")),
     "api.redeem_endpoint": REDEEMING, "api.undo_endpoint": hidden(REDEEMING),
-    "api.stats_endpoint": STEERING,
+    "api.stats_endpoint": STEERING, "api.indicators_endpoint": STEERING,
     "api.generate_statement_endpoint": STEERING,
     "api.get_statement_endpoint": hidden(STATEMENTS_READ),
     "api.statement_pdf_endpoint": hidden(STATEMENTS_READ),

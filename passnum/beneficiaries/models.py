@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
@@ -73,3 +83,26 @@ class Beneficiary(Model):
     def display_name(self) -> str:
         """``NOM Prénom`` as French forms write it."""
         return f"{self.last_name.upper()} {self.first_name}"
+
+
+class ReachTally(Model):
+    """Anonymous totals of the people the purge pseudonymised: how many people reached
+    by a programme, in a structure, in a Paris month (of their first booklet's issue),
+    had each value of each reporting category (``dashboard.reach.DIMENSIONS``).
+
+    The purge adds a person here before blanking their categories, and the indicators
+    add these totals to the live counts, so the figures stay the same after a purge.
+    """
+
+    __tablename__ = "reach_tallies"
+    __table_args__ = (
+        PrimaryKeyConstraint("programme_id", "structure_id", "month", "dimension", "value"),
+    )
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"))
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"))
+    month: Mapped[date] = mapped_column(Date)  # first day of the Paris month
+    dimension: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(40))  # a category's code, "" for not given
+    people: Mapped[int] = mapped_column(default=0)

@@ -131,6 +131,18 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "duplicate_override_reason": _blanked("booklets[].duplicate_override_reason"),
         "vouchers_total": NOT_PERSONAL,
         "vouchers_redeemed": NOT_PERSONAL,
+        # copies of the first live redemption's time and venue, for the funnel
+        "first_used_at": Rule(Treatment.KEPT, derived_from="vouchers.redeemed_at",
+                              why="the indicators' funnel"),
+        "first_used_venue_id": Rule(Treatment.KEPT, derived_from="redemptions.venue_id",
+                                    why="the indicators' funnel"),
+    },
+    # anonymous totals the purge keeps of the people it pseudonymises (numbers of
+    # people per category value, structure and month): about no one
+    "reach_tallies": {
+        "programme_id": NOT_PERSONAL, "structure_id": NOT_PERSONAL,
+        "departement_id": NOT_PERSONAL, "month": NOT_PERSONAL, "dimension": NOT_PERSONAL,
+        "value": NOT_PERSONAL, "people": NOT_PERSONAL,
     },
     "vouchers": {
         "id": NOT_PERSONAL,

@@ -16,7 +16,9 @@ created more than that long ago). What happens to each column is decided once, i
   statistics by commune survive;
 - the consent date and text version are kept (proof that the data was lawfully held);
 - booklets' and vouchers' facts and redemptions are untouched, so every dashboard
-  figure is the same before and after.
+  figure is the same before and after;
+- before their categories are blanked, the people are added to the anonymous totals
+  of ``reach_tallies`` (``dashboard.reach``), so every indicator is the same too.
 
 The whole run is one transaction (the caller's unit of work) with one audit event; rows
 are rewritten in batches of bounded size so that no statement grows with the data set.
@@ -41,6 +43,7 @@ from passnum.beneficiaries.personal_data import (
 )
 from passnum.booklets.models import Booklet
 from passnum.core.clock import PARIS, now
+from passnum.dashboard.reach import add_tallies, tally_people
 from passnum.extensions import db
 from passnum.programmes.models import Programme
 
@@ -94,8 +97,10 @@ def _blanks(table: Table) -> dict[str, str | None]:
 def _pseudonymise_batch(ids: list[int], at: datetime) -> list[int]:
     """Rewrite one batch of people and their linked rows; skip people already done.
 
-    Returns the ids changed.
+    Returns the ids changed. The people's categories are first added to the
+    anonymous totals the indicators keep (``dashboard.reach``).
     """
+    add_tallies(tally_people(ids))
     changed = list(db.session.scalars(
         update(Beneficiary)
         .where(Beneficiary.id.in_(ids), Beneficiary.pseudonymised_at.is_(None))

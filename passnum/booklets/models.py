@@ -110,6 +110,10 @@ class Booklet(Model):
     # instead of counting every voucher; ``stats verify`` checks them against the rows
     vouchers_total: Mapped[int] = mapped_column(default=0, server_default="0")
     vouchers_redeemed: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the booklet's first live redemption (when, where), kept by the redemption write
+    # and its undo, so the indicators' funnel reads booklets instead of every voucher
+    first_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_used_venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
 
     programme = relationship("Programme")
     structure = relationship("Structure")

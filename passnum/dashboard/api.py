@@ -198,7 +198,7 @@ def stats_answer(departement: Departement | None, stats: DashboardStats) -> Stat
                                  **stats_json(stats)})
 
 
-def _programme(programme_id: int | None) -> Programme:
+def programme_for(programme_id: int | None) -> Programme:
     """The programme asked for, or the one open today."""
     if programme_id is None:
         return open_programme()
@@ -220,7 +220,7 @@ def stats_endpoint(query: StatsQuery) -> Stats:
     (the route policy admits managers and administrators; the scope is checked by
     ``departement_scope``)."""
     departement = departement_scope(current_user, query.departement)
-    programme = _programme(query.programme)
+    programme = programme_for(query.programme)
     stats = programme_stats(programme.id, departement_id=departement.id if departement else None,
                             start=query.start, end=query.end)
     return stats_answer(departement, stats)

@@ -59,7 +59,7 @@ def _date(name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
-def _filters() -> Filters:
+def page_filters() -> Filters:
     """Read the filters; managers always get their own département (the route policy
     has admitted managers and administrators only)."""
     departement = departement_scope(current_user, request.args.get("departement"), clamp=True)
@@ -71,10 +71,10 @@ def _filters() -> Filters:
     return Filters(departement, start, end, errors)
 
 
-def _export_filters() -> Filters:
+def export_filters() -> Filters:
     """The filters of an export: a file is never made for a period other than the one
     asked for, so a bad date is refused (400) rather than dropped."""
-    filters = _filters()
+    filters = page_filters()
     if filters.errors:
         raise InvalidInput(next(iter(filters.errors.values())), field=next(iter(filters.errors)))
     return filters
@@ -91,7 +91,7 @@ def _stats(filters: Filters) -> DashboardStats:
 @login_required
 def index() -> ResponseReturnValue:
     """The figures, monthly charts and breakdowns of the open programme."""
-    filters = _filters()
+    filters = page_filters()
     stats = _stats(filters)
     months = fill_months(stats.monthly)
     scope = scope_label(filters.departement)
@@ -130,7 +130,7 @@ def _filename(filters: Filters, extension: str) -> str:
 @login_required
 def export_csv() -> ResponseReturnValue:
     """One table of the dashboard as CSV (``table`` = summary, months, structures…)."""
-    filters = _export_filters()
+    filters = export_filters()
     key = request.args.get("table", "")
     if key not in TABLE_KEYS:
         abort(404)
@@ -144,7 +144,7 @@ def export_csv() -> ResponseReturnValue:
 @login_required
 def export_xlsx() -> ResponseReturnValue:
     """Every table of the dashboard in one workbook."""
-    filters = _export_filters()
+    filters = export_filters()
     name = _filename(filters, "xlsx")
     return Response(workbook_xlsx(tables(_stats(filters))), mimetype=XLSX_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -154,7 +154,7 @@ def export_xlsx() -> ResponseReturnValue:
 @login_required
 def report_pdf() -> ResponseReturnValue:
     """The funder's PDF report for the same filters and scope as the page."""
-    filters = _export_filters()
+    filters = export_filters()
     out = io.BytesIO()
     render_report(_stats(filters), out, scope=scope_label(filters.departement))
     return Response(out.getvalue(), mimetype="application/pdf", headers={

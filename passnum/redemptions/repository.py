@@ -265,7 +265,13 @@ WITH taken AS (
     SET vouchers = tally.vouchers + excluded.vouchers, cents = tally.cents + excluded.cents
     RETURNING 1
 ), counter AS (
-    UPDATE booklets SET vouchers_redeemed = booklets.vouchers_redeemed + bump.delta
+    UPDATE booklets SET vouchers_redeemed = booklets.vouchers_redeemed + bump.delta,
+        first_used_venue_id = CASE WHEN booklets.first_used_at IS NULL
+            OR booklets.first_used_at > CAST(:redeemed_at AS TIMESTAMPTZ)
+            THEN CAST(:venue_id AS INTEGER) ELSE booklets.first_used_venue_id END,
+        first_used_at = CASE WHEN booklets.first_used_at IS NULL
+            OR booklets.first_used_at > CAST(:redeemed_at AS TIMESTAMPTZ)
+            THEN CAST(:redeemed_at AS TIMESTAMPTZ) ELSE booklets.first_used_at END
     FROM unnest(CAST(:b_id AS INTEGER[]), CAST(:b_delta AS INTEGER[])) AS bump(id, delta)
     WHERE booklets.id = bump.id AND EXISTS (SELECT FROM structure_tally)
     RETURNING 1
@@ -274,6 +280,41 @@ SELECT (SELECT count(*) FROM taken) AS taken,
        (SELECT id FROM redemption) AS redemption_id,
        (SELECT count(*) FROM counter) AS booklets
 """).bindparams(bindparam("redeemed_at", type_=UTCDateTime()))
+
+
+# a booklet's first use (time and venue): set by the redemption that comes first in
+# time (an offline basket may arrive after a later one), reset from the live lines by
+# an undo (``refresh_first_use``)
+_FIRST_USE = (
+    update(_B)
+    .where(_B.c.id.in_(bindparam("ids", expanding=True)),
+           or_(_B.c.first_used_at.is_(None),
+               _B.c.first_used_at > bindparam("at", type_=_B.c.first_used_at.type)))
+    .values(first_used_at=bindparam("at", type_=_B.c.first_used_at.type),
+            first_used_venue_id=bindparam("venue_id"))
+)
+
+
+def refresh_first_use(booklet_ids: Sequence[int]) -> None:
+    """Set the booklets' first use from their live redemption lines (after an undo):
+    the earliest live redemption's time and venue, or none left."""
+    if not booklet_ids:
+        return
+    lines = (select(_R.c.redeemed_at, _R.c.venue_id)
+             .select_from(_L.join(_R, _R.c.id == _L.c.redemption_id)
+                          .join(_V, _V.c.id == _L.c.voucher_id))
+             .where(_V.c.booklet_id == _B.c.id, _L.c.undone_at.is_(None))
+             .order_by(_R.c.redeemed_at, _R.c.id).limit(1))
+    db.session.execute(
+        update(_B).where(_B.c.id.in_(sorted(set(booklet_ids))))
+        .values(first_used_at=lines.with_only_columns(_R.c.redeemed_at).scalar_subquery(),
+                first_used_venue_id=lines.with_only_columns(_R.c.venue_id)
+                .scalar_subquery())
+        .execution_options(synchronize_session=False))
+    for booklet_id in booklet_ids:
+        booklet = db.session.identity_map.get((Booklet, (booklet_id,), None))
+        if booklet is not None:
+            db.session.expire(booklet, ["first_used_at", "first_used_venue_id"])
 
 
 def write_redemption(new: NewRedemption, changes: tallies.Deltas) -> int:
@@ -300,6 +341,8 @@ def write_redemption(new: NewRedemption, changes: tallies.Deltas) -> int:
              "departement_id": line.departement_id, "value_cents": line.value_cents,
              "created_at": new.redeemed_at} for line in new.lines])
         tallies.count(changes)
+        db.session.execute(_FIRST_USE, {"ids": [row["b_id"] for row in changes.booklets],
+                                        "at": new.redeemed_at, "venue_id": new.venue_id})
     _expire_vouchers(line.voucher_id for line in new.lines)
     return redemption_id
 

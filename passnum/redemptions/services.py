@@ -35,6 +35,7 @@ from passnum.redemptions.repository import (
     NewRedemption,
     RedeemedLine,
     RedemptionResult,
+    refresh_first_use,
 )
 from passnum.redemptions.tallies import uncount_redemption
 from passnum.redemptions.validation import (
@@ -400,9 +401,10 @@ def undo(redemption_id: int, *, actor: User, ip: str | None = None) -> Redemptio
     redemption.undone_at, redemption.undone_by_id = at, actor.id
     db.session.flush()
     uncount_redemption(redemption)
+    booklet_ids = sorted({line.voucher.booklet_id for line in redemption.lines})
     if redemption.workshop_id is not None:
-        repository.unmark_attended(redemption.workshop_id,
-                                   sorted({line.voucher.booklet_id for line in redemption.lines}))
+        repository.unmark_attended(redemption.workshop_id, booklet_ids)
+    refresh_first_use(booklet_ids)
     serials = [line.voucher.serial for line in redemption.lines]
     record("redemption.undone", actor_id=actor.id, object_type="redemption",
            object_id=redemption.id, ip=ip, details={"serials": serials})

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, func, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -206,7 +206,8 @@ def expire_counters(changes: Deltas) -> None:
     for row in changes.booklets:
         booklet = db.session.identity_map.get((Booklet, (row["b_id"],), None))
         if booklet is not None:
-            db.session.expire(booklet, ["vouchers_redeemed"])
+            db.session.expire(booklet, ["vouchers_redeemed", "first_used_at",
+                                        "first_used_venue_id"])
 
 
 # --- Verification and rebuilding ----------------------------------------------------------
@@ -259,6 +260,28 @@ def _booklet_counts() -> Iterable[Any]:
         .outerjoin(counted, counted.c.booklet_id == Booklet.id)).all()
 
 
+def _first_uses() -> list[Any]:
+    """(booklet id, stored first use and venue, first live redemption and its venue) of
+    the booklets whose stored first use differs from their live redemptions'."""
+    ranked = (select(Voucher.booklet_id.label("booklet_id"),
+                     Redemption.redeemed_at.label("at"), Redemption.venue_id.label("venue_id"),
+                     func.row_number().over(partition_by=Voucher.booklet_id,
+                                            order_by=(Redemption.redeemed_at, Redemption.id))
+                     .label("n"))
+              .select_from(RedemptionLine)
+              .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
+              .join(Voucher, Voucher.id == RedemptionLine.voucher_id)
+              .where(RedemptionLine.undone_at.is_(None)).subquery())
+    first = select(ranked).where(ranked.c.n == 1).subquery()
+    rows = db.session.execute(
+        select(Booklet.id, Booklet.first_used_at, Booklet.first_used_venue_id, first.c.at,
+               first.c.venue_id)
+        .outerjoin(first, first.c.booklet_id == Booklet.id)
+        .where(or_(Booklet.first_used_at.is_not(None), first.c.booklet_id.is_not(None)))
+    ).all()
+    return [row for row in rows if (row[1], row[2]) != (row[3], row[4])]
+
+
 def differences(limit: int = 20) -> list[str]:
     """Where the tallies or the booklet counters disagree with the rows (empty: exact)."""
     problems: list[str] = []
@@ -276,6 +299,10 @@ def differences(limit: int = 20) -> list[str]:
         if (total, redeemed) != (total_rows, redeemed_rows):
             problems.append(f"chéquier {booklet_id}: {total}/{redeemed} enregistrés, "
                             f"{total_rows}/{redeemed_rows} d'après les chèques")
+    for booklet_id, at, venue_id, first_at, first_venue_id in _first_uses():
+        problems.append(f"chéquier {booklet_id}: premier encaissement {at} au lieu "
+                        f"{venue_id} enregistré, {first_at} au lieu {first_venue_id} "
+                        "d'après les encaissements")
     return problems[:limit] if limit else problems
 
 
@@ -306,4 +333,12 @@ def rebuild() -> tuple[int, int]:
             table.update().where(table.c.id == db.bindparam("b_id"))
             .values(vouchers_total=db.bindparam("total"),
                     vouchers_redeemed=db.bindparam("redeemed")), stale)
+    firsts = [{"b_id": booklet_id, "at": first_at, "venue": venue_id}
+              for booklet_id, _at, _venue, first_at, venue_id in _first_uses()]
+    if firsts:
+        table = Booklet.__table__
+        db.session.execute(
+            table.update().where(table.c.id == db.bindparam("b_id"))
+            .values(first_used_at=db.bindparam("at", type_=table.c.first_used_at.type),
+                    first_used_venue_id=db.bindparam("venue")), firsts)
     return len(venue_rows), len(structure_rows)

@@ -22,6 +22,7 @@ from passnum.programmes.models import (
     Structure,
 )
 from passnum.sample.accounts import SAMPLE_CODE_HELP, enable_sample_second_factor
+from passnum.sample.mixes import PRIORITY_PUBLICS, PRIORITY_TARGET_PERCENT
 from passnum.sample.shapes import (
     DEPARTEMENTS,
     FULL_BENEFICIARIES,
@@ -78,13 +79,8 @@ PENDING_APPLICATION = {
     "phone": "01 39 00 00 00",
 }
 ALLOCATION_PER_STRUCTURE = 200
-# the convention's priority publics (docs/reach.md): code, label; and its target share
-PRIORITY_PUBLICS = [
-    ("demandeur_d_emploi_peu_qualifie", "Demandeur d'emploi peu qualifié"),
-    ("jeune_sans_qualification_16_25_ans", "Jeune sans qualification (16-25 ans)"),
-    ("beneficiaire_des_minima_sociaux", "Bénéficiaire des minima sociaux"),
-]
-PRIORITY_TARGET_PERCENT = 60
+# the convention's priority publics (docs/reach.md) and its target share:
+# sample.mixes.PRIORITY_PUBLICS and PRIORITY_TARGET_PERCENT, shared with ``seed``
 
 
 def demo_accounts() -> list[tuple[str, str]]:

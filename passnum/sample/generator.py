@@ -21,11 +21,13 @@ from passnum.core.clock import PARIS
 from passnum.extensions import Base
 from passnum.programmes.models import (
     Allocation,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
 )
 from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.sample.mixes import PRIORITY_PUBLICS, PRIORITY_TARGET_PERCENT, draw
 from passnum.sample.shapes import (
     COMMUNES,
     DEPARTEMENTS,
@@ -147,8 +149,15 @@ class Generator:
             "budget_cents": self.size * VOUCHERS_PER_BOOKLET * VOUCHER_VALUE_CENTS,
             "vouchers_per_booklet": VOUCHERS_PER_BOOKLET,
             "voucher_value_cents": VOUCHER_VALUE_CENTS, "validity_months": VALIDITY_MONTHS,
-            "created_at": self.at,
+            "priority_target_percent": PRIORITY_TARGET_PERCENT, "created_at": self.at,
         })
+        self.publics: dict[str, int] = {}
+        for position, (code, label) in enumerate(PRIORITY_PUBLICS, 1):
+            self.publics[code] = self.ids.next("priority_publics")
+            self.data.add(PriorityPublic, {
+                "id": self.publics[code], "programme_id": self.programme_id, "code": code,
+                "label": label, "position": position, "is_active": True})
+        self.links: list[dict[str, Any]] = []  # beneficiary_priority_publics rows
         self.structures: dict[str, list[int]] = {}
         n_structures = min(30, max(6, self.size // 1200))
         n_venues = min(60, max(6, self.size // 600))
@@ -247,21 +256,30 @@ class Generator:
                               None, None)
 
     def _beneficiary(self, structure_id: int, issued_at: datetime) -> int:
-        """One person, registered (with consent) just before the booklet; returns the id."""
+        """One person, registered (with consent) just before the booklet, with the
+        category mix of ``mixes``; returns the id."""
         beneficiary_id = self.ids.next("beneficiaries")
         first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
-        birth = date(1940, 1, 1) + timedelta(days=self.rng.randrange(65 * 365))
         created = issued_at - timedelta(minutes=self.rng.randrange(5, 60))
+        postal = self._postal(structure_id)
+        mix = draw(self.rng, postal, issued_at.astimezone(PARIS).date())
         self.data.add(Beneficiary, {
             "id": beneficiary_id, "structure_id": structure_id, "first_name": first,
-            "last_name": last, "birth_date": birth,
-            "postal_code": self._postal(structure_id), "phone": None, "email": None,
-            "need": self.rng.choice(NEEDS), "identity_key": identity_key(last, first, birth),
+            "last_name": last, "birth_date": mix.birth_date,
+            "postal_code": postal, "phone": mix.phone, "email": mix.email,
+            "need": self.rng.choice(NEEDS),
+            "identity_key": identity_key(last, first, mix.birth_date),
+            "gender": mix.gender, "social_status": mix.social_status,
+            "commune_insee": mix.commune_insee, "priority_area": mix.priority_area,
+            "messages_consent_at": created if mix.messages_consent else None,
             "consent_at": created, "consent_text_version": CONSENT_TEXT_VERSION,
             "duplicate_override_reason": None, "eligibility_override_reason": None,
             "created_by_id": self.users.get(f"issuer-{structure_id}"), "created_at": created,
             "pseudonymised_at": None,
         })
+        self.links += [{"beneficiary_id": beneficiary_id,
+                        "priority_public_id": self.publics[code]}
+                       for code in mix.priority_publics]
         return beneficiary_id
 
     def _postal(self, structure_id: int) -> str:
@@ -304,7 +322,7 @@ class Generator:
             "revoke_note": "" if reason else None, "replaces_booklet_id": replaces,
             "duplicate_override_reason": None,
             "vouchers_total": len(moved) if replaces else VOUCHERS_PER_BOOKLET,
-            "vouchers_redeemed": 0,
+            "vouchers_redeemed": 0, "first_used_at": None, "first_used_venue_id": None,
         }
         self.data.add(Booklet, row)
         sources = moved if replaces else [None] * VOUCHERS_PER_BOOKLET
@@ -321,8 +339,10 @@ class Generator:
         limit = min(revoked_at or self.at, self.at,
                     datetime.combine(expires_on + timedelta(days=1), time.min, PARIS))
         mine = self.data.rows[Voucher][-len(sources):]
-        used = self._redeem(code, mine, issued_at, limit)
+        used, first_use = self._redeem(code, mine, issued_at, limit)
         row["vouchers_redeemed"] = used
+        if first_use is not None:
+            row["first_used_at"], row["first_used_venue_id"] = first_use
         if revoked_at is None:
             return
         for voucher in mine[used:]:
@@ -334,12 +354,14 @@ class Generator:
                               expires_on, mine[used:])
 
     def _redeem(self, code: str, vouchers: list[dict[str, Any]], issued_at: datetime,
-                limit: datetime) -> int:
-        """Redeem the first vouchers of a booklet in groups at venues; return how many."""
+                limit: datetime) -> tuple[int, tuple[datetime, int] | None]:
+        """Redeem the first vouchers of a booklet in groups at venues; return how many,
+        and the first redemption's time and venue."""
         wanted = min(self.rng.choices((0, 10, self.rng.randint(1, 9)), (12, 35, 53))[0],
                      len(vouchers))
         home = self._pick_venue(code)
         at, used = issued_at, 0
+        first_use: tuple[datetime, int] | None = None
         while used < wanted:
             venue_id = home if self.rng.random() < 0.7 else self._pick_venue(code)
             at += timedelta(days=self.rng.randrange(2, 45))
@@ -355,10 +377,11 @@ class Generator:
                 break
             taken = vouchers[used:used + count]
             self._redemption(venue_id, workshop_id, [v["id"] for v in taken], at, code)
+            first_use = first_use or (at, venue_id)
             for voucher in taken:
                 voucher.update(status=VoucherStatus.REDEEMED.value, redeemed_at=at)
             used += count
-        return used
+        return used, first_use
 
     def _pick_venue(self, code: str) -> int:
         """A venue, mostly of the same département."""

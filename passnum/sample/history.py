@@ -44,6 +44,7 @@ from passnum.programmes.models import Allocation, Structure
 from passnum.programmes.services import set_allocation
 from passnum.redemptions.services import redeem
 from passnum.sample.demo import DEMO_DOMAIN, DEMO_PASSWORD, load_demo
+from passnum.sample.mixes import draw
 from passnum.sample.shapes import (
     COMMUNES,
     FIRST_NAMES,
@@ -113,6 +114,7 @@ class _History:
     def __init__(self, rng_seed: int, day: date, at: datetime) -> None:
         """The real day and instant the demo is loaded."""
         self.rng = random.Random(rng_seed)  # noqa: S311  (reproducible demo data)
+        self.mixes = random.Random(rng_seed + 1)  # noqa: S311  (the people's categories)
         self.day, self.at = day, at
         self.starts_on = add_months(day.replace(day=1), -HISTORY_MONTHS)
         self.events: list[_Event] = []
@@ -248,7 +250,7 @@ class _History:
         def act() -> None:
             structure = self.structures[person.structure]
             actor = self._issuer(structure)
-            beneficiary = create_beneficiary(actor, self._identity(structure),
+            beneficiary = create_beneficiary(actor, self._identity(structure, person.issued_at),
                                              structure_id=structure.id)
             stock = self.stock.get(structure.id)
             if stock and self.rng.random() < STOCK_SHARE:
@@ -261,8 +263,9 @@ class _History:
                 self._plan_redemptions(person, structure, person.booklet, person.issued_at)
         return act
 
-    def _identity(self, structure: Structure) -> dict[str, object]:
-        """A consenting person living in the structure's département, never met before."""
+    def _identity(self, structure: Structure, at: datetime) -> dict[str, object]:
+        """A consenting person living in the structure's département, never met before,
+        with the category mix of ``mixes`` for the day they are reached."""
         while True:
             first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
             birth = date(1940, 1, 1) + timedelta(days=self.rng.randrange(65 * 365))
@@ -271,8 +274,15 @@ class _History:
                 self.identities.add(key)
                 break
         commune = self.rng.choice(COMMUNES[structure.departement.code])
+        # the categories come from their own generator: the history stays the same
+        mix = draw(self.mixes, commune[1], at.astimezone(PARIS).date(), birth)
         return {"first_name": first, "last_name": last, "birth_date": birth.isoformat(),
                 "postal_code": commune[1], "commune_insee": _insee(*commune),
+                "phone": mix.phone or "", "email": mix.email or "",
+                "gender": mix.gender, "social_status": mix.social_status,
+                "priority_area": mix.priority_area,
+                "priority_publics": list(mix.priority_publics),
+                "messages_consent": mix.messages_consent,
                 "need": self.rng.choice(NEEDS), "consent": True}
 
     def _plan_redemptions(self, person: _Person, structure: Structure, booklet: Booklet,

@@ -16,18 +16,19 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
-from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.models import Beneficiary, beneficiary_priority_publics
 from passnum.booklets.models import Booklet, Voucher
 from passnum.core.clock import now, today
 from passnum.extensions import Base, db
 from passnum.programmes.models import (
     Allocation,
     Departement,
+    PriorityPublic,
     Programme,
     ProgrammeQuota,
     Structure,
@@ -54,8 +55,8 @@ class SeedRefused(RuntimeError):
 
 
 INSERT_ORDER: list[type[Base]] = [
-    Programme, Structure, Venue, WorkshopTheme, Workshop, ProgrammeQuota, Allocation,
-    Beneficiary, Booklet, Voucher, Redemption, RedemptionLine]
+    Programme, PriorityPublic, Structure, Venue, WorkshopTheme, Workshop, ProgrammeQuota,
+    Allocation, Beneficiary, Booklet, Voucher, Redemption, RedemptionLine]
 
 
 def _is_empty() -> bool:
@@ -109,7 +110,8 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _insert(model: type[Base], rows: list[dict[str, Any]], advance: Callable[[int], None]) -> None:
+def _insert(model: type[Base] | Table, rows: list[dict[str, Any]],
+            advance: Callable[[int], None]) -> None:
     """Bulk insert ``rows`` in batches on the session's connection (same transaction).
 
     The DBAPI is used directly: COPY on PostgreSQL, ``executemany`` on SQLite. Going
@@ -118,7 +120,8 @@ def _insert(model: type[Base], rows: list[dict[str, Any]], advance: Callable[[in
     """
     if not rows:
         return
-    table, columns = model.__table__.name, list(rows[0])
+    table = model.name if isinstance(model, Table) else model.__table__.name
+    columns = list(rows[0])
     names = ", ".join(columns)
     cursor = db.session.connection().connection.cursor()
     postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -169,7 +172,7 @@ def seed(*, beneficiaries: int, rng_seed: int = 1,
         db.session.flush()
         gen.dep_ids[code] = dep.id
     gen.build_reference()
-    for reference in (Programme, Structure, Venue):
+    for reference in (Programme, PriorityPublic, Structure, Venue):
         _insert(reference, gen.data.rows.pop(reference), lambda _n: None)
     _create_accounts(gen.dep_ids)
     users, user_rows = _bulk_users(gen)
@@ -181,6 +184,7 @@ def seed(*, beneficiaries: int, rng_seed: int = 1,
     for model in INSERT_ORDER:
         _insert(model, gen.data.rows.get(model, []),
                 lambda n: progress("Écriture des données", n, total))
+    _insert(beneficiary_priority_publics, gen.links, lambda _n: None)
     _reset_sequences([*INSERT_ORDER, User])
     progress("Cumuls du tableau de bord", 0, 1)
     tallies.rebuild()
