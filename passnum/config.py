@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,13 +62,32 @@ DEFAULTS: dict[str, Any] = {
     # the issuer printed at the head of every statement: the syndicate running the programme
     "ISSUER_NAME": "Syndicat mixte Pass numérique",
     "ISSUER_ADDRESS": "78000 Versailles",
+    # outgoing mail (passnum.messages): smtp://user:pass@host:587 (STARTTLS) or
+    # smtps://user:pass@host:465 (TLS); unset, messages are written as .eml files under
+    # MAIL_DIR (instance/mail/ when unset) and the log names the folder
+    "SMTP_URL": "",
+    "SMTP_TIMEOUT_SECONDS": 20,
+    # the From of every e-mail; unset: no-reply@<the host of BASE_URL>
+    "MAIL_FROM": "",
+    "MAIL_DIR": "",
+    # SMS through Brevo's transactional SMS API ("brevo"); unset: SMS is off, none queued
+    "SMS_PROVIDER": "",
+    "SMS_API_KEY": "",
+    "SMS_SENDER": "",
+    "SMS_API_URL": "https://api.brevo.com/v3",
+    # password reset requests per e-mail address and per client address
+    "RATELIMIT_PASSWORD_RESET_EMAIL": "3 per hour",
+    "RATELIMIT_PASSWORD_RESET": "20 per hour",
 }
+SMS_PROVIDERS = ("brevo",)
+SMS_SENDER_MAX = 11
 ISSUER_MAX = 200
 
 SECRETS_FILE = "secrets.json"
 RATE_LIMITS = ("RATELIMIT_CODE_CHECKS", "RATELIMIT_CODE_CHECKS_ADDRESS",
                "RATELIMIT_VOUCHER_LINKS", "RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN",
-               "RATELIMIT_APPLICATIONS")
+               "RATELIMIT_APPLICATIONS", "RATELIMIT_PASSWORD_RESET_EMAIL",
+               "RATELIMIT_PASSWORD_RESET")
 
 
 class ConfigError(RuntimeError):
@@ -134,6 +154,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     _load_secrets(cfg, instance_path)
     if cfg["AUDIT_ANCHOR_PATH"] is None:
         cfg["AUDIT_ANCHOR_PATH"] = str(Path(instance_path) / "audit-anchor.log")
+    if not cfg["MAIL_DIR"]:
+        cfg["MAIL_DIR"] = str(Path(instance_path) / "mail")
     validate(cfg)
     cfg.setdefault("PERMANENT_SESSION_LIFETIME",
                    timedelta(minutes=int(cfg["SESSION_IDLE_MINUTES"])))
@@ -212,3 +234,44 @@ def validate(cfg: dict[str, Any]) -> None:
             raise ConfigError(f"PASSNUM_{key} : limite illisible (exemple : "
                               "« 60 per minute;1000 per day »).") from err
     cfg["SESSION_COOKIE_SECURE"] = base.scheme == "https"
+    validate_messages(cfg, base.hostname or "localhost")
+
+
+def validate_messages(cfg: dict[str, Any], host: str) -> None:
+    """Refuse a mail or SMS configuration that could not send (passnum.messages)."""
+    if cfg["SMTP_URL"]:
+        smtp = urlsplit(str(cfg["SMTP_URL"]))
+        try:
+            smtp.port  # noqa: B018 (a port that is not a number raises here)
+        except ValueError:
+            smtp = smtp._replace(scheme="")
+        if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
+            raise ConfigError("PASSNUM_SMTP_URL doit être de la forme "
+                              "smtp://utilisateur:mot-de-passe@serveur:587 (STARTTLS) ou "
+                              "smtps://utilisateur:mot-de-passe@serveur:465 (TLS).")
+    try:
+        cfg["SMTP_TIMEOUT_SECONDS"] = float(cfg["SMTP_TIMEOUT_SECONDS"])
+    except ValueError as err:
+        raise ConfigError("PASSNUM_SMTP_TIMEOUT_SECONDS doit être un nombre.") from err
+    sender = str(cfg["MAIL_FROM"]) or f"no-reply@{host}"
+    _name, address = parseaddr(sender)
+    if "@" not in address or not sender.isprintable():
+        raise ConfigError("PASSNUM_MAIL_FROM doit être une adresse e-mail "
+                          "(« Pass numérique <no-reply@exemple.fr> »).")
+    cfg["MAIL_FROM"] = sender
+    provider = str(cfg["SMS_PROVIDER"]).strip().lower()
+    cfg["SMS_PROVIDER"] = provider
+    if not provider:
+        return
+    if provider not in SMS_PROVIDERS:
+        raise ConfigError(f"PASSNUM_SMS_PROVIDER : fournisseur inconnu (connus : "
+                          f"{', '.join(SMS_PROVIDERS)}).")
+    if not cfg["SMS_API_KEY"]:
+        raise ConfigError("PASSNUM_SMS_API_KEY est nécessaire pour envoyer des SMS.")
+    sender_id = str(cfg["SMS_SENDER"])
+    if not (sender_id.isascii() and sender_id.isalnum() and len(sender_id) <= SMS_SENDER_MAX):
+        raise ConfigError("PASSNUM_SMS_SENDER : 11 lettres ou chiffres au plus, sans espace.")
+    api = urlsplit(str(cfg["SMS_API_URL"]))
+    if api.scheme not in ("http", "https") or not api.netloc:
+        raise ConfigError("PASSNUM_SMS_API_URL doit être une URL http(s) complète.")
+    cfg["SMS_API_URL"] = str(cfg["SMS_API_URL"]).rstrip("/")

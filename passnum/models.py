@@ -5,6 +5,7 @@ from passnum.auth.models import ApiToken, User
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, Voucher
 from passnum.core.models import IdempotentResponse
+from passnum.messages.models import OutboxMessage
 from passnum.programmes.models import (
     Allocation,
     Departement,
@@ -26,6 +27,7 @@ __all__ = [
     "Booklet",
     "Departement",
     "IdempotentResponse",
+    "OutboxMessage",
     "PriorityPublic",
     "Programme",
     "ProgrammeQuota",

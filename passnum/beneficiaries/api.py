@@ -167,6 +167,14 @@ class ExportedEvent(ResponseModel):
     object_id: str
 
 
+class ExportedMessage(ResponseModel):
+    kind: str
+    channel: str
+    status: str
+    created_at: Stored
+    sent_at: Stored | None
+
+
 class BeneficiaryExport(ResponseModel):
     """Everything kept about the person (subject-access right)."""
 
@@ -182,6 +190,9 @@ class BeneficiaryExport(ResponseModel):
     events: list[ExportedEvent] = Field(
         description="Opérations sur la fiche, ses chéquiers et leurs encaissements : "
                     "action et date seulement.")
+    messages: list[ExportedMessage] = Field(
+        description="Messages envoyés à la personne (e-mail, SMS) : nature, moyen, dates "
+                    "et état, sans leur texte.")
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> BeneficiaryExport:

@@ -2,9 +2,10 @@
 
 ``subject_access_data`` is a pure read: identity, contact, need, consent (with the text
 agreed to), structure, booklets (with the free-text notes staff wrote about them) and
-each voucher's fate, and the audit events about this
-person's records (action and date only: event details may name staff or other people's
-vouchers). ``export_json`` turns it into JSON values; ``beneficiaries.pdf`` prints it.
+each voucher's fate, the messages sent to them (kind, channel, dates, status), and the
+audit events about this person's records (action and date only: event details may name
+staff or other people's vouchers). ``export_json`` turns it into JSON values;
+``beneficiaries.pdf`` prints it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet
 from passnum.booklets.queries import booklet_state, voucher_state
 from passnum.extensions import db
+from passnum.messages.models import OutboxMessage
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.venues.models import Venue, Workshop, WorkshopBooking
 
@@ -73,7 +75,20 @@ def subject_access_data(beneficiary: Beneficiary, *, at: datetime) -> dict[str, 
                       "departement": structure.departement.code},
         "booklets": [_booklet(b, redeemed) for b in booklets],
         "events": _events(beneficiary.id, [b.id for b in booklets], redemption_ids),
+        "messages": _messages(beneficiary.id),
     }
+
+
+def _messages(beneficiary_id: int) -> list[dict[str, Any]]:
+    """The messages sent (or to be sent) to the person: what, how, when, and where they
+    stand; not their text, which only repeats the data above."""
+    rows = db.session.execute(
+        select(OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.status,
+               OutboxMessage.created_at, OutboxMessage.sent_at)
+        .where(OutboxMessage.beneficiary_id == beneficiary_id).order_by(OutboxMessage.id)
+    ).all()
+    return [{"kind": kind, "channel": channel, "status": status, "created_at": created_at,
+             "sent_at": sent_at} for kind, channel, status, created_at, sent_at in rows]
 
 
 def _booklet(booklet: Booklet, redeemed: dict[int, tuple[datetime, str]]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from passnum.booklets.models import REVOKE_REASON_LABELS
 from passnum.booklets.queries import STATE_LABELS
 from passnum.core.formatting import date_fr, datetime_fr, euros
 from passnum.core.pdftext import markup
+from passnum.messages.models import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
 
 # --- Layout ---------------------------------------------------------------------------
 MARGIN = 16 * mm
@@ -36,6 +37,8 @@ VOUCHER_HEADERS = ("N° de chèque", "État", "Valeur", "Expire le", "Encaissé 
 VOUCHER_WIDTHS = (38 * mm, 20 * mm, 18 * mm, 20 * mm, 28 * mm, 54 * mm)
 EVENT_HEADERS = ("Date", "Opération", "Objet")
 EVENT_WIDTHS = (32 * mm, 90 * mm, 56 * mm)
+MESSAGE_HEADERS = ("Créé le", "Message", "Moyen", "État", "Envoyé le")
+MESSAGE_WIDTHS = (30 * mm, 60 * mm, 20 * mm, 38 * mm, 30 * mm)
 OBJECT_LABELS = {"beneficiary": "Fiche", "booklet": "Chéquier", "redemption": "Encaissement"}
 GRID = TableStyle([
     ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
@@ -188,6 +191,21 @@ def render_export(data: dict[str, Any], out: BinaryIO) -> None:
         _p(INTRO, styles.text),
         _p(f"Document établi le {datetime_fr(data['generated_at'])}.", styles.text),
         *_identity(data, styles), *_booklets(data, styles), *_bookings(data, styles),
+        *_messages(data, styles),
         *_events(data, styles),
     ]
     doc.build(flow)
+
+
+def _messages(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
+    """The messages sent to the person (kind, channel, dates, status)."""
+    rows = [[datetime_fr(m["created_at"]), KIND_LABELS.get(m["kind"], m["kind"]),
+             CHANNEL_LABELS.get(m["channel"], m["channel"]),
+             STATUS_LABELS.get(m["status"], m["status"]), datetime_fr(m["sent_at"])]
+            for m in data["messages"]]
+    flow: list[Flowable] = [Paragraph("Messages envoyés", styles.heading)]
+    if rows:
+        flow.append(_grid(MESSAGE_HEADERS, rows, MESSAGE_WIDTHS, styles))
+    else:
+        flow.append(_p("Aucun message.", styles.text))
+    return flow

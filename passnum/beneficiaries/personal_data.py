@@ -77,6 +77,7 @@ PERSON_LINKS: dict[str, str] = {
     "idempotent_responses": "beneficiary_id",
     "beneficiary_priority_publics": "beneficiary_id",
     "workshop_bookings": "beneficiary_id",
+    "outbox_messages": "beneficiary_id",
 }
 
 COLUMNS: dict[str, dict[str, Rule]] = {
@@ -195,6 +196,24 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "details": Rule(Treatment.NOT_PERSONAL, why="ids and codes only"),
         "ip": Rule(Treatment.STAFF, why="the acting account's address"),
         "prev_hash": NOT_PERSONAL, "hash": NOT_PERSONAL,
+    },
+    # messages to a person (or to a staff account, by ``user_id``): deleted with the
+    # person; what was sent to them, and when, is in their export
+    "outbox_messages": {
+        "id": NOT_PERSONAL,
+        "channel": Rule(Treatment.DELETED_ROW, export="messages[].channel"),
+        "recipient": Rule(Treatment.DELETED_ROW, derived_from="beneficiaries.email, phone"),
+        "subject": Rule(Treatment.DELETED_ROW, derived_from="beneficiaries, booklets"),
+        "body": Rule(Treatment.DELETED_ROW, derived_from="beneficiaries, booklets"),
+        "event_key": NOT_PERSONAL,
+        "kind": Rule(Treatment.DELETED_ROW, export="messages[].kind"),
+        "beneficiary_id": NOT_PERSONAL, "user_id": NOT_PERSONAL,
+        "status": Rule(Treatment.DELETED_ROW, export="messages[].status"),
+        "attempts": NOT_PERSONAL, "next_attempt_at": NOT_PERSONAL,
+        # a mail server's refusal may quote the address
+        "last_error": Rule(Treatment.DELETED_ROW, derived_from="recipient"),
+        "created_at": Rule(Treatment.DELETED_ROW, export="messages[].created_at"),
+        "sent_at": Rule(Treatment.DELETED_ROW, export="messages[].sent_at"),
     },
     "audit_head": {"id": NOT_PERSONAL, "last_seq": NOT_PERSONAL, "last_hash": NOT_PERSONAL},
     "users": {

@@ -35,6 +35,8 @@ from passnum.booklets.models import Booklet
 from passnum.core.clock import now, today
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
+from passnum.messages.models import Channel
+from passnum.messages.services import enqueue
 from passnum.programmes.models import Allocation, PriorityPublic, Programme
 from passnum.venues.models import WorkshopBooking
 from tests.api.conftest import API, api_client, bearer
@@ -121,6 +123,9 @@ def _person_with_a_revoked_booklet(client, headers: dict, tag: str, world: World
         db.session.add(WorkshopBooking(workshop_id=make_workshop(world.venue78, days=3).id,
                                        beneficiary_id=person["id"],
                                        booklet_id=booklet["id"]))
+        enqueue(channel=Channel.EMAIL, recipient=PRIVATE["email"], kind="booklet_handed_out",
+                event_key=f"booklet.handed_out:{booklet['id']}", subject="Votre chéquier",
+                body=f"Bonjour Jeanne{tag}", beneficiary_id=person["id"])
     return person
 
 
@@ -231,6 +236,8 @@ def test_every_column_about_the_person_is_in_their_export(scene):
         "booklets": [snapshot["booklets"][(i,)] for i in booklet_ids],
         "vouchers": [row for row in snapshot["vouchers"].values()
                      if row["booklet_id"] in booklet_ids],
+        "outbox_messages": [row for row in snapshot["outbox_messages"].values()
+                            if row["beneficiary_id"] == person.id],
         **{table: [row for row in snapshot[table].values()
                    if row["beneficiary_id"] == person.id]
            for table in ("beneficiary_priority_publics", "workshop_bookings")},

@@ -1,0 +1,1 @@
+"""Messages: the transactional outbox (e-mail and SMS) and its delivery."""
