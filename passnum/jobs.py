@@ -12,6 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
+from passnum.messages.notices import remind_expiring, remind_unused
+from passnum.messages.staff_notices import send_expiry_digests
+
 
 class Job(NamedTuple):
     """A named piece of scheduled work: ``function(now)`` returns the items it handled."""
@@ -20,4 +23,9 @@ class Job(NamedTuple):
     function: Callable[[datetime], int]
 
 
-SCHEDULED_JOBS: tuple[Job, ...] = ()
+SCHEDULED_JOBS: tuple[Job, ...] = (
+    # messages to beneficiaries (messages.notices) and to issuers (messages.staff_notices)
+    Job("booklet_unused_reminders", remind_unused),
+    Job("booklet_expiry_reminders", remind_expiring),
+    Job("expiry_digests", send_expiry_digests),
+)

@@ -1,0 +1,180 @@
+"""Messages to beneficiaries: the welcome at hand-out, the reminders at day 30 and 30 days
+before expiry, each once, only with consent and a contact, never a manual code."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from passnum.beneficiaries.models import Beneficiary
+from passnum.booklets.models import Booklet
+from passnum.booklets.services import hand_out, issue_stock
+from passnum.core import clock
+from passnum.core.clock import PARIS
+from passnum.core.db import unit_of_work
+from passnum.extensions import db
+from passnum.messages.models import Channel, OutboxMessage
+from passnum.messages.notices import remind_expiring, remind_unused
+from passnum.redemptions.services import redeem
+from passnum.venues.models import Venue, WorkshopBooking
+from tests.factories import World, issue, make_beneficiary, make_workshop
+
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=PARIS)  # a Monday: the booklets are handed out then
+SMS_CONFIG = {"SMS_PROVIDER": "brevo", "SMS_API_KEY": "key", "SMS_SENDER": "PassNum"}
+
+
+def person(issuer, *, email: str | None = "jeanne@example.org", phone: str | None = None,
+           consent: bool = True) -> Beneficiary:
+    """A beneficiary of the issuer's structure, with or without consent to messages."""
+    contact = {key: value for key, value in (("email", email), ("phone", phone)) if value}
+    beneficiary = make_beneficiary(issuer, first_name="Jeanne", **contact)
+    with unit_of_work():
+        beneficiary = db.session.get(Beneficiary, beneficiary.id)
+        beneficiary.messages_consent_at = clock.now() if consent else None
+    return beneficiary
+
+
+def given(world: World, beneficiary: Beneficiary) -> Booklet:
+    """A stock booklet of the issuer's structure handed out to ``beneficiary``."""
+    with unit_of_work():
+        booklet = issue_stock(world.issuer78, world.s78, count=1).booklets[0]
+    with unit_of_work():
+        return hand_out(world.issuer78, booklet, beneficiary)
+
+
+def messages(event_prefix: str = "") -> list[OutboxMessage]:
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.event_key.startswith(event_prefix))
+        .order_by(OutboxMessage.id)))
+
+
+def use(world: World, booklet: Booklet, count: int) -> None:
+    """Redeem ``count`` chèques of the booklet at the world's venue."""
+    codes = [v.manual_code for v in db.session.get(Booklet, booklet.id).vouchers[:count]]
+    with unit_of_work():
+        redeem(codes, venue=world.venue78, workshop=None, actor=world.agent78, channel="test")
+
+
+def job(function, at: datetime) -> int:
+    """Run a job function as the jobs command does: in its own unit of work."""
+    with clock.frozen(at), unit_of_work():
+        return function(at)
+
+
+@pytest.fixture
+def world(app):
+    with clock.frozen(T0):
+        world = World()
+        with unit_of_work():
+            venue = db.session.get(Venue, world.venue78.id)
+            venue.name, venue.address = "Médiathèque des Sablons", "3 rue des Écoles"
+        yield world
+
+
+def test_the_welcome_is_queued_at_hand_out_with_its_booklet_and_venues(app, world):
+    with clock.frozen(T0):
+        booklet = given(world, person(world.issuer78))
+    [message] = messages()
+    assert (message.channel, message.recipient, message.kind, message.event_key) == (
+        Channel.EMAIL, "jeanne@example.org", "booklet_welcome", f"booklet.welcome:{booklet.id}")
+    assert message.beneficiary_id == booklet.beneficiary_id
+    assert message.subject == f"Pass numérique : votre chéquier n° {booklet.number}"
+    body = message.body
+    assert body.startswith("Bonjour Jeanne,")
+    assert f"n° {booklet.number}" in body
+    assert "valables du 02/03/2026 au 02/03/2027" in body
+    assert "- Médiathèque des Sablons, 3 rue des Écoles, 78000 Commune" in body
+    assert "http://passnum.test/lieux" in body
+    assert "Pour ne plus recevoir de messages du Pass numérique : " \
+           "http://passnum.test/messages/arret/" in body
+    assert "réservé" not in body  # no booking
+    for voucher in db.session.get(Booklet, booklet.id).vouchers:
+        assert voucher.manual_code not in body
+        assert voucher.serial not in body
+    assert "/v/" not in body
+
+
+def test_no_welcome_without_consent_or_without_a_contact(app, world):
+    with clock.frozen(T0):
+        given(world, person(world.issuer78, consent=False))
+        given(world, person(world.issuer78, email=None, phone=None))
+        given(world, person(world.issuer78, email=None, phone="06 12 34 56 78"))  # SMS off
+    assert messages() == []
+
+
+def test_the_welcome_at_issue_names_the_booked_first_workshop(app, world):
+    with clock.frozen(T0):
+        beneficiary = person(world.issuer78)
+        workshop = make_workshop(world.venue78, days=3)
+        db.session.add(WorkshopBooking(workshop_id=workshop.id, beneficiary_id=beneficiary.id))
+        db.session.commit()
+        booklet = issue(world.issuer78, beneficiary)
+    [message] = messages()
+    assert message.event_key == f"booklet.welcome:{booklet.id}"
+    assert ("Votre premier atelier est réservé :\n« Atelier », le 05/03/2026 à 09 h 35,\n"
+            "Médiathèque des Sablons, 3 rue des Écoles, 78000 Commune.") in message.body
+
+
+def test_a_mobile_number_gets_an_sms_when_sms_is_configured(app, world):
+    app.config.update(SMS_CONFIG)
+    with clock.frozen(T0):
+        booklet = given(world, person(world.issuer78, phone="06 12 34 56 78"))
+    email, sms = messages()
+    assert (email.channel, sms.channel, sms.recipient) == (
+        Channel.EMAIL, Channel.SMS, "+33612345678")
+    assert sms.event_key == email.event_key == f"booklet.welcome:{booklet.id}"
+    assert sms.body.startswith(f"Pass numérique : votre chéquier n° {booklet.number} est "
+                               "valable jusqu'au 02/03/2027.")
+    assert "Stop : http://passnum.test/messages/arret/" in sms.body
+    assert len(sms.body) < 320  # two SMS at most
+
+
+def test_the_unused_reminder_comes_at_day_30_once_and_not_after_a_use(app, world):
+    with clock.frozen(T0):
+        idle = given(world, person(world.issuer78))
+        started = given(world, person(world.issuer78, email="paul@example.org"))
+        use(world, started, 1)
+    day30 = T0 + timedelta(days=30)
+    assert job(remind_unused, day30 - timedelta(minutes=1)) == 0
+    assert job(remind_unused, day30) == 1
+    assert job(remind_unused, day30 + timedelta(hours=1)) == 0
+    assert job(remind_unused, day30 + timedelta(days=3)) == 0
+    [reminder] = messages("booklet.unused_30d")
+    assert (reminder.event_key, reminder.recipient) == (
+        f"booklet.unused_30d:{idle.id}", "jeanne@example.org")
+    assert f"n° {idle.number}" in reminder.body and "jusqu'au 02/03/2027" in reminder.body
+    assert "http://passnum.test/messages/arret/" in reminder.body
+
+
+def test_an_unused_booklet_long_forgotten_gets_no_late_reminder(app, world):
+    with clock.frozen(T0):
+        given(world, person(world.issuer78))
+    assert job(remind_unused, T0 + timedelta(days=60)) == 0
+
+
+def test_the_expiry_reminder_comes_30_days_before_while_cheques_remain(app, world):
+    with clock.frozen(T0):
+        partly = given(world, person(world.issuer78))
+        used_up = given(world, person(world.issuer78, email="paul@example.org"))
+        use(world, partly, 3)
+        use(world, used_up, 10)
+    expires = datetime(2027, 3, 2, 8, 0, tzinfo=PARIS)  # the booklets' last day
+    assert job(remind_expiring, expires - timedelta(days=31)) == 0
+    assert job(remind_expiring, expires - timedelta(days=30)) == 1
+    assert job(remind_expiring, expires - timedelta(days=29)) == 0
+    [reminder] = messages("booklet.expiring_30d")
+    assert reminder.event_key == f"booklet.expiring_30d:{partly.id}"
+    assert reminder.subject == "Pass numérique : votre chéquier expire le 02/03/2027"
+    assert "Il vous reste 7 chèques à utiliser." in reminder.body
+
+
+def test_no_reminder_once_the_person_withdrew_consent(app, world):
+    with clock.frozen(T0):
+        booklet = given(world, person(world.issuer78))
+    with unit_of_work():
+        db.session.get(Beneficiary, booklet.beneficiary_id).messages_consent_at = None
+    assert job(remind_unused, T0 + timedelta(days=30)) == 0
+    assert job(remind_expiring, datetime(2027, 2, 1, 9, tzinfo=PARIS)) == 0
+    assert messages("booklet.welcome")  # the welcome went before
