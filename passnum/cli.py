@@ -28,13 +28,14 @@ def register_commands(app: Flask) -> None:
     from passnum.auth.commands import users_cli
     from passnum.beneficiaries.commands import purge_command
     from passnum.dashboard.commands import stats_cli
+    from passnum.jobs import jobs_cli
     from passnum.redemptions.commands import redemptions_cli
     from passnum.sample.commands import demo_command, seed_command
     from passnum.statements.commands import statements_cli
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
                     seed_command, stats_cli, statements_cli, purge_command,
-                    backup_command, restore_command):
+                    backup_command, restore_command, jobs_cli):
         app.cli.add_command(command)
 
 

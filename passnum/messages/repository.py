@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
@@ -53,4 +53,31 @@ def claim(message_id: int, *, seen_attempts: int, now: datetime, lease_until: da
                OutboxMessage.next_attempt_at <= now)
         .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
         .execution_options(synchronize_session=False)))
+    return result.rowcount == 1
+
+
+def due_messages(now: datetime, *, limit: int, ids: list[int] | None = None) -> list[Any]:
+    """Up to ``limit`` due pending messages, oldest due first (only ``ids``, if given).
+    On PostgreSQL the rows another sender is claiming are skipped, not waited for."""
+    statement = (select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.channel,
+                        OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
+                        OutboxMessage.kind)
+                 .where(OutboxMessage.status == MessageStatus.PENDING,
+                        OutboxMessage.next_attempt_at <= now)
+                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if ids is not None:
+        statement = statement.where(OutboxMessage.id.in_(ids))
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True, of=OutboxMessage)
+    return list(db.session.execute(statement).all())
+
+
+def finish(message_id: int, *, attempts: int, values: dict[str, Any]) -> bool:
+    """Write the outcome of the attempt ``attempts`` of a claimed message; False when
+    the claim was lost meanwhile (the lease ran out and another sender took it)."""
+    result = cast(CursorResult[Any], db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts,
+               OutboxMessage.status == MessageStatus.PENDING)
+        .values(**values).execution_options(synchronize_session=False)))
     return result.rowcount == 1
