@@ -44,6 +44,10 @@ SENTENCES: dict[str, str] = {
     "auth.password_change_failed": "Changement de mot de passe refusé pour {object} : mot "
                                    "de passe actuel erroné",
     "auth.sessions_ended": "Sessions et jetons d'API de {object} fermés",
+    "auth.password_reset_requested": "Lien de réinitialisation du mot de passe envoyé "
+                                     "à {object}",
+    "user.password_reset": "Mot de passe réinitialisé par lien e-mail pour {object}",
+    "message.retried": "Message en échec remis en file d'envoi",
     "api_token.created": "Jeton d'API créé pour {object}",
     "user.created": "Compte {object} créé",
     "booklet.issued": "Chéquier {object} émis par {structure}",
@@ -126,7 +130,8 @@ CODES: dict[str, str] = {  # stored codes shown as words
     "voucher_expired": "chèque expiré", "not_yet_valid": "chèque pas encore valable",
     "not_activated": "chèque pas encore remis", "programme_closed": "programme terminé",
     "invalid_code": "code illisible", "unknown_code": "code inconnu",
-    "password_changed": "mot de passe changé", "totp_reset": "double authentification "
+    "password_changed": "mot de passe changé", "password_reset": "mot de passe "
+    "réinitialisé", "totp_reset": "double authentification "
     "réinitialisée", "suspended": "compte suspendu",
 }
 MAX_ITEMS = 12  # a list longer than this is cut, with its length

@@ -35,3 +35,23 @@ class PasswordChangeForm(FrenchForm):
                                         EqualTo("new_password", message="Les deux mots de "
                                                 "passe ne correspondent pas.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForgottenForm(FrenchForm):
+    """The address of the account whose password is forgotten."""
+
+    email = EmailField("Adresse e-mail du compte", validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+
+
+class PasswordResetForm(FrenchForm):
+    """The new password, twice."""
+
+    password = PasswordField("Nouveau mot de passe",
+                             validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Confirmez le nouveau mot de passe",
+                            validators=[DataRequired(), Length(max=200),
+                                        EqualTo("password", message="Les deux mots de "
+                                                "passe ne correspondent pas.")],
+                            render_kw={"autocomplete": "new-password"})

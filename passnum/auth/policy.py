@@ -76,6 +76,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "health.healthz": PUBLIC,
     # accounts
     "auth.login": PUBLIC, "auth.code": PUBLIC, "auth.activation": PUBLIC,
+    "auth.password_forgotten": PUBLIC, "auth.password_reset_link": PUBLIC,
+    "auth.password_reset": PUBLIC,
     "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
     "venues.public_directory": PUBLIC,
@@ -125,6 +127,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "programme_admin.index": ADMIN, "programme_admin.edit": ADMIN,
     "programme_admin.quota": ADMIN,
     "audit.index": ADMIN, "audit.check_chain": ADMIN,
+    "messages.index": ADMIN, "messages.retry_message": ADMIN,
     # JSON API
     "api.openapi_endpoint": PUBLIC, "api.create_token_endpoint": PUBLIC,
     "api.check_voucher_endpoint": LOGGED_IN,

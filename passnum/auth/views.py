@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
+    Response,
+    after_this_request,
     current_app,
     flash,
     redirect,
@@ -20,8 +25,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from passnum.auth import totp
-from passnum.auth.forms import CodeForm, LoginForm, PasswordChangeForm
+from passnum.auth.forms import (
+    CodeForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordForgottenForm,
+    PasswordResetForm,
+)
 from passnum.auth.models import Role, User
+from passnum.auth.reset import RESET_PATH, request_password_reset, reset_password, user_for_token
 from passnum.auth.services import (
     authenticate,
     confirm_enrolment,
@@ -34,13 +46,20 @@ from passnum.auth.sessions import VERSION_KEY, change_password, ensure_account_w
 from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.core.forms import required_data
+from passnum.core.ratelimit import hit_limit
 from passnum.core.resume import resume_url
 from passnum.core.views import attempt
+from passnum.errors import DomainError
 from passnum.extensions import db
+from passnum.messages.delivery import deliver_due
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 PENDING = "pending_login"  # session key of a login waiting for its second factor
 PENDING_SECONDS = 300
+RESET_KEY = "password_reset_token"  # session key of the reset link being used
+RESET_SENT = "Si un compte existe pour cette adresse, un lien vient d'être envoyé."
+RESET_LIMITED = "Trop de demandes de réinitialisation : réessayez dans un moment."
 
 
 def _safe_next(target: str | None) -> str:
@@ -209,6 +228,87 @@ def _password_changed(form: PasswordChangeForm) -> User:
                     new=required_data(form.new_password.data),
                     ip=request.remote_addr)
     return user
+
+
+@bp.route("/mot-de-passe/oublie", methods=["GET", "POST"])
+def password_forgotten() -> ResponseReturnValue:
+    """Ask for a reset link; the answer is the same whether the account exists or not."""
+    form = PasswordForgottenForm()
+    if form.validate_on_submit():
+        email = required_data(form.email.data)
+        outcome = attempt(lambda: _reset_requested(email), form, field="email", reraise=())
+        if outcome.ok:
+            if outcome.value is not None:
+                _deliver_after_response(outcome.value)
+            flash(RESET_SENT, "info")
+            return redirect(url_for("auth.login"))
+        return render_template("auth/forgotten.html", form=form), outcome.status
+    return render_template("auth/forgotten.html", form=form), 200 if not form.errors else 422
+
+
+def _reset_requested(email: str) -> int | None:
+    """Count the request against the address's and the e-mail's budgets, then queue the
+    link (the e-mail is counted as a digest, known or not)."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    hit_limit("RATELIMIT_PASSWORD_RESET", "password-reset-ip", request.remote_addr or "-",
+              RESET_LIMITED)
+    hit_limit("RATELIMIT_PASSWORD_RESET_EMAIL", "password-reset-email", digest, RESET_LIMITED)
+    return request_password_reset(email, ip=request.remote_addr)
+
+
+def _deliver_after_response(message_id: int) -> None:
+    """Send the message once the response has left: the person need not wait for the
+    mail server, and the answer takes as long whether an account exists or not. A
+    failure leaves the message in the outbox, for ``jobs run`` to send."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def deliver() -> None:
+        with app.app_context():
+            report = deliver_due(ids=[message_id])
+            if report.sent != 1:
+                log.info("message %s left to the jobs command", message_id)
+
+    @after_this_request
+    def _on_close(response: Response) -> Response:
+        response.call_on_close(deliver)
+        return response
+
+
+@bp.route(f"{RESET_PATH}/<reset_token>")
+def password_reset_link(reset_token: str) -> ResponseReturnValue:
+    """Open the link of the e-mail: keep its token in the session, out of the address bar
+    (and of any Referer), and show the form."""
+    try:
+        user_for_token(reset_token)
+    except DomainError as err:
+        return render_template("auth/reset_invalid.html", message=err.message), 400
+    session[RESET_KEY] = reset_token
+    return redirect(url_for("auth.password_reset"))
+
+
+@bp.route(RESET_PATH, methods=["GET", "POST"])
+def password_reset() -> ResponseReturnValue:
+    """Choose the new password; then log in as usual (second factor included)."""
+    token = session.get(RESET_KEY)
+    if not isinstance(token, str):
+        flash("Ouvrez le lien reçu par e-mail, ou demandez-en un nouveau.", "info")
+        return redirect(url_for("auth.password_forgotten"))
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        new = required_data(form.password.data)
+        outcome = attempt(lambda: reset_password(token, new, ip=request.remote_addr), form,
+                          field="password", unplaced="none", reraise=())
+        if outcome.ok:
+            session.pop(RESET_KEY, None)
+            logout_user()  # whoever was logged in this browser: everyone logs in again
+            flash("Mot de passe enregistré : connectez-vous avec le nouveau.", "success")
+            return redirect(url_for("auth.login"))
+        if outcome.error is not None and outcome.error.code.startswith("reset_link_"):
+            session.pop(RESET_KEY, None)
+            return render_template("auth/reset_invalid.html",
+                                   message=outcome.error.message), 400
+        return render_template("auth/reset.html", form=form), outcome.status
+    return render_template("auth/reset.html", form=form), 200 if not form.errors else 422
 
 
 @bp.route("/")

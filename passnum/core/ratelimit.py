@@ -193,3 +193,15 @@ def limit_accepted(setting: str, scope: str,
         return wrapper
 
     return decorator
+
+
+def hit_limit(setting: str, scope: str, key: str, message: str) -> None:
+    """Count one hit of ``key`` against the budget of ``setting`` (its scope prefixed
+    with ``RATELIMIT_KEY_PREFIX``); raise ``RateLimited`` with ``message`` past it."""
+    if not _enabled():
+        return
+    config, limiter = current_app.config, strategy()
+    for item in _items(config[setting]):
+        budget = (item, f"{config['RATELIMIT_KEY_PREFIX']}{scope}", key)
+        if not limiter.hit(*budget):
+            raise _refuse(budget, message)

@@ -12,7 +12,9 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from passnum.audit.services import record
 from passnum.core.clock import now
+from passnum.errors import Conflict, NotFound
 from passnum.extensions import db
 from passnum.messages import repository
 from passnum.messages.models import Channel, MessageStatus, OutboxMessage
@@ -71,3 +73,20 @@ def render_message(template: str, **context: Any) -> tuple[str, str]:
     if not first.startswith(SUBJECT_PREFIX):
         raise ValueError(f"messages/{template}.txt: first line must be 'Subject: ...'")
     return first.removeprefix(SUBJECT_PREFIX).strip(), rest.lstrip("\n").rstrip() + "\n"
+
+
+def retry(message_id: int, *, actor_id: int, ip: str | None = None) -> None:
+    """Put a failed message back in the queue, due now, with a fresh count of attempts
+    (an administrator fixed the cause: the server, the account, the address); audited.
+    Raises ``NotFound`` for an unknown message and ``Conflict`` (``message_not_failed``)
+    for one that is not failed (sent meanwhile, or already back in the queue)."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("Message introuvable.")
+    if message.status != MessageStatus.FAILED:
+        raise Conflict("Ce message n'est pas en échec : rien à réessayer.",
+                       code="message_not_failed")
+    message.status, message.attempts = MessageStatus.PENDING, 0
+    message.next_attempt_at, message.last_error = now(), None
+    record("message.retried", actor_id=actor_id, object_type="message", object_id=message.id,
+           ip=ip, details={"kind": message.kind, "channel": message.channel})

@@ -27,9 +27,10 @@ from sqlalchemy import select
 
 from passnum.auth.models import User
 from passnum.auth.policy import policy_for
+from passnum.auth.reset import reset_token
 from passnum.booklets.models import Booklet
 from passnum.booklets.services import issue_booklet, issue_stock
-from passnum.core.clock import PARIS, frozen, today
+from passnum.core.clock import PARIS, frozen, now, today
 from passnum.core.db import unit_of_work
 from passnum.core.signing import sign_serial
 from passnum.extensions import db
@@ -141,6 +142,7 @@ def populate(live_server: LiveServer) -> dict[str, int | str]:
                     Workshop.venue_id == agent.venue_id)),
                 "statement_id": statement.id,
                 "token": sign_serial(vouchers[-1].serial),
+                "reset_token": reset_token(issuer, now()),
                 "redeemed_serial": vouchers[0].serial, "last_name": person.last_name,
             }
         finally:
