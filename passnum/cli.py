@@ -27,6 +27,7 @@ def register_commands(app: Flask) -> None:
     from passnum.audit.commands import audit_cli
     from passnum.auth.commands import users_cli
     from passnum.beneficiaries.commands import purge_command
+    from passnum.communes.commands import communes_cli
     from passnum.dashboard.commands import stats_cli
     from passnum.jobs import jobs_cli
     from passnum.redemptions.commands import redemptions_cli
@@ -35,7 +36,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
                     seed_command, stats_cli, statements_cli, purge_command,
-                    backup_command, restore_command, jobs_cli):
+                    backup_command, restore_command, jobs_cli, communes_cli):
         app.cli.add_command(command)
 
 

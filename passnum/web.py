@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from passnum.beneficiaries.views import bp as beneficiaries_bp
     from passnum.booklets.expiry_views import bp as expiry_bp
     from passnum.booklets.views import bp as booklets_bp
+    from passnum.communes.views import bp as communes_bp
     from passnum.core.health import bp as health_bp
     from passnum.dashboard.views import bp as dashboard_bp
     from passnum.messages.optout_views import bp as messages_optout_bp
@@ -67,7 +68,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
                venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, statements_bp,
-               audit_bp, messages_bp, messages_optout_bp, health_bp, api_bp):
+               audit_bp, messages_bp, messages_optout_bp, health_bp, communes_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -78,6 +78,9 @@ def test_the_wheel_holds_templates_static_files_and_migrations(wheel: Path):
     # the front-end libraries are built by npm (`make assets`), not committed
     for built in sorted((ROOT / "static" / "vendor").glob("*.js")):
         assert f"passnum/static/vendor/{built.name}" in names, built.name
+    # the commune reference ships with the package, never fetched at run time
+    for data in ("communes.csv.gz", "communes.source.txt"):
+        assert f"passnum/communes/data/{data}" in names, data
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
@@ -106,6 +109,9 @@ def test_a_plain_install_migrates_and_serves(wheel: Path, tmp_path: Path):
     assert Path(where).is_relative_to(site), where
     _run([str(python), "-m", "flask", "--app", "passnum", "db", "upgrade"],
          cwd=workdir, env=env)
+    found = _run([str(python), "-c", "from passnum.communes.reference import commune; "
+                  "print(commune('78646').name)"], cwd=workdir, env=env).stdout.strip()
+    assert found == "Versailles"
 
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(

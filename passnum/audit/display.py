@@ -76,6 +76,7 @@ SENTENCES: dict[str, str] = {
     "venue.applied": "Candidature au label déposée par {object}",
     "venue.label_changed": "Décision sur le label de {object}",
     "venue.agent_added": "Agent {object} ajouté à {venue}",
+    "venue.located": "Localisation de {object} modifiée",
     "venue.agent_deactivated": "Agent {object} de {venue} désactivé",
     "venue.agent_reactivated": "Agent {object} de {venue} réactivé",
     "voucher.redeemed": "Chèques encaissés par {venue}",
@@ -122,6 +123,9 @@ LABELS: dict[str, str] = {
     "target_beneficiaries": "Bénéficiaires visés", "vouchers_per_booklet": "Chèques par chéquier",
     "voucher_value_cents": "Valeur d'un chèque", "validity_months": "Validité (mois)",
     "title": "Titre", "description": "Description",
+    # a venue's location
+    "postal_code": "Code postal", "commune_insee": "Code INSEE de la commune",
+    "position": "Position",
 }
 CODES: dict[str, str] = {  # stored codes shown as words
     **{str(role): label for role, label in ROLE_LABELS.items()},
@@ -133,6 +137,7 @@ CODES: dict[str, str] = {  # stored codes shown as words
     "password_changed": "mot de passe changé", "password_reset": "mot de passe "
     "réinitialisé", "totp_reset": "double authentification "
     "réinitialisée", "suspended": "compte suspendu",
+    "commune_centroid": "centre de la commune",
 }
 MAX_ITEMS = 12  # a list longer than this is cut, with its length
 

@@ -81,6 +81,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
     "venues.public_directory": PUBLIC,
+    "communes.lookup": PUBLIC,  # reference data for the forms' commune choice
     "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
     "redemptions.check_voucher": LOGGED_IN,
     "redemptions.voucher_page": {"GET": PUBLIC, "POST": REDEEMING},
@@ -108,7 +109,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "history.index": AGENT, "history.find": AGENT, "history.export": AGENT,
     "history.undo_redemption": REDEEMING,
     "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
-    "venues.labels.toggle_agent": AGENT,
+    "venues.labels.toggle_agent": AGENT, "venues.labels.locate_my_venue": AGENT,
     # steering: dashboard, allocations, labels, statements
     "dashboard.index": STEERING, "dashboard.export_csv": STEERING,
     "dashboard.export_xlsx": STEERING, "dashboard.report_pdf": STEERING,
@@ -116,7 +117,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "expiry.closing": STEERING, "expiry.closing_csv": STEERING,
     "expiry.closing_pdf": STEERING,
     "venues.labels.manage": STEERING, "venues.labels.managed_venue": STEERING,
-    "venues.labels.decide": STEERING,
+    "venues.labels.decide": STEERING, "venues.labels.locate_managed_venue": STEERING,
     "statements.index": STATEMENTS_READ, "statements.detail": STATEMENTS_READ,
     "statements.pdf": STATEMENTS_READ, "statements.csv": STATEMENTS_READ,
     "statements.generate": STEERING, "statements.refresh": STEERING,

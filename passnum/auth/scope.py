@@ -249,6 +249,19 @@ def ensure_may_decide_label(actor: User, venue: Any) -> None:
     require_visible(can_decide_label(actor, venue), "Lieu")
 
 
+def can_locate_venue(actor: User, venue: Any) -> bool:
+    """True when ``actor`` sets that venue's location (commune, coordinates): its own
+    agents, a manager of its département, or an administrator."""
+    return is_agent_of(actor, venue.id) or in_departement(actor, venue.departement_id)
+
+
+def ensure_may_locate_venue(actor: User, venue: Any) -> None:
+    """Raise ``Forbidden`` for issuers, ``NotFound`` for another venue (agents) or a
+    venue of another département (managers)."""
+    require(actor.role in (Role.VENUE_AGENT, Role.MANAGER, Role.ADMIN))
+    require_visible(can_locate_venue(actor, venue), "Lieu")
+
+
 def manages_workshops(actor: User) -> bool:
     """True for the roles that manage workshops: venue agents (their venue's) and
     administrators."""

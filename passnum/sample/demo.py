@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from passnum.audit.services import record
 from passnum.auth.models import Role, User
 from passnum.auth.services import create_user
+from passnum.communes.reference import communes_for_postal_code
 from passnum.core.clock import PARIS, now, today
 from passnum.extensions import db
 from passnum.programmes.models import (
@@ -56,6 +57,14 @@ VENUES = [
     ("92", "centre-social-gennevilliers", "Centre social Aimé Césaire", "4 avenue de la Libération",
      "Gennevilliers", "92230", "31927407288189", "FR7616275001000800123456788"),
 ]
+# Where the demo venues are (WGS84, approximate): typed positions, so that distances work
+# although the commune reference carries no centroid (docs/communes.md).
+VENUE_POSITIONS = {
+    "mediatheque-sartrouville": (48.9372, 2.1644),
+    "espace-numerique-mantes": (48.9958, 1.6934),
+    "mediatheque-nanterre": (48.8924, 2.2071),
+    "centre-social-gennevilliers": (48.9326, 2.2994),
+}
 DEMO_APPROVAL = "Candidature complète, services conformes à la charte."
 # An application waiting for the Yvelines manager's decision. The demo keeps one
 # account per role and département, so this venue has no agent account.
@@ -135,14 +144,22 @@ def load_demo(day: date | None = None) -> bool:
     return True
 
 
+def commune_insee(postal_code: str, name: str) -> str:
+    """The code INSEE of the commune ``name`` among those of ``postal_code``."""
+    return next(c.insee for c in communes_for_postal_code(postal_code) if c.name == name)
+
+
 def _demo_venues(deps: dict[str, Departement]) -> list[Venue]:
     themes = [WorkshopTheme(name=name) for name in THEMES]
     db.session.add_all(themes)
     venues = []
     start = datetime.combine(today(), time(9, 30), PARIS)
     for i, (code, slug, name, address, commune, postal, siret, iban) in enumerate(VENUES):
+        latitude, longitude = VENUE_POSITIONS[slug]
         venue = Venue(slug=slug, name=name, departement=deps[code], address=address,
                       commune=commune, postal_code=postal, siret=siret, iban=iban,
+                      commune_insee=commune_insee(postal, commune), latitude=latitude,
+                      longitude=longitude,
                       legal_representative="Direction de l'établissement",
                       services="Ateliers collectifs, accompagnement individuel",
                       label_status=LabelStatus.ACTIVE, label_changed_at=now(),
@@ -163,6 +180,8 @@ def _demo_venues(deps: dict[str, Departement]) -> list[Venue]:
 def _demo_application(dep: Departement) -> None:
     """A venue whose application waits for a decision, as the online form leaves it."""
     venue = Venue(**PENDING_APPLICATION, departement=dep, label_status=LabelStatus.PENDING,
+                  commune_insee=commune_insee(PENDING_APPLICATION["postal_code"],
+                                              PENDING_APPLICATION["commune"]),
                   charter_accepted_at=now())
     db.session.add(venue)
     db.session.flush()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import url_for
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from passnum.communes.reference import commune_choices
 from passnum.core.clock import PARIS
 from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField, required_data
 from passnum.errors import InvalidInput
@@ -128,15 +130,27 @@ def _text(label: str, limit: int, *, required: bool = True, area: bool = False) 
     return kind(label, validators=[first, Length(max=limit)], render_kw={"maxlength": limit})
 
 
+def _postal_code_field() -> StringField:
+    """A required French postal code, checked as the services check it."""
+    return StringField("Code postal", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_postal_code)],
+        render_kw={"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 10})
+
+
+def _coordinate(label: str) -> StringField:
+    """An optional coordinate in decimal degrees (comma or point)."""
+    return StringField(label, validators=[Optional()],
+                       render_kw={"inputmode": "decimal", "maxlength": 20,
+                                  "autocomplete": "off"})
+
+
 class ApplicationForm(FrenchForm):
     """A venue's application for the label (public); the service re-checks everything."""
 
     name = _text("Nom du lieu", 160)
     address = _text("Adresse", 300)
-    postal_code = StringField("Code postal", validators=[
-        DataRequired(message=REQUIRED), _checked_by(check_postal_code)],
-        render_kw={"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 10})
-    commune = _text("Commune", 80)
+    postal_code = _postal_code_field()
+    commune_insee = SelectField("Commune", validators=[Optional()], validate_choice=False)
     departement_id = SelectField("Département", coerce=int,
                                  validators=[InputRequired(message=REQUIRED)])
     siret = StringField("Numéro SIRET (14 chiffres)", validators=[
@@ -164,12 +178,43 @@ class ApplicationForm(FrenchForm):
 
     def as_values(self) -> dict[str, Any]:
         """The values as ``apply_for_label`` takes them."""
-        names = ("name", "address", "postal_code", "commune", "departement_id", "siret",
+        names = ("name", "address", "postal_code", "commune_insee", "departement_id", "siret",
                  "legal_representative", "iban", "services", "phone", "applicant_name",
                  "email", "password")
         values = {name: self[name].data for name in names}
         return {**values, "phone": values["phone"] or "", "charter_accepted": bool(
             self.charter.data)}
+
+
+class LocationForm(FrenchForm):
+    """Where a venue is: postal code, commune among the code's, optional coordinates."""
+
+    postal_code = _postal_code_field()
+    commune_insee = SelectField("Commune", validators=[Optional()], validate_choice=False)
+    latitude = _coordinate("Latitude (facultatif, en degrés décimaux)")
+    longitude = _coordinate("Longitude (facultatif, en degrés décimaux)")
+
+    def as_values(self) -> dict[str, Any]:
+        """The values as ``set_venue_location`` takes them."""
+        return {"postal_code": self.postal_code.data or "",
+                "commune_insee": self.commune_insee.data or "",
+                "latitude": self.latitude.data or "", "longitude": self.longitude.data or ""}
+
+
+COMMUNE_STATUS_ID = "commune-status"
+
+
+def offer_communes(form: ApplicationForm | LocationForm) -> None:
+    """Give the form's commune field the communes of the postal code it holds (the
+    choice without JavaScript; the only one chosen), and the data attributes
+    ``static/js/communes.js`` reads to update them as the postal code is typed."""
+    choices = commune_choices(form.postal_code.data or "")
+    form.commune_insee.choices = [("", "Choisissez la commune"), *choices]
+    if not form.commune_insee.data and len(choices) == 1:
+        form.commune_insee.data = choices[0][0]  # as the service would choose
+    form.commune_insee.render_kw = {
+        "data-commune-for": form.postal_code.id, "data-commune-url": url_for("communes.lookup"),
+        "data-commune-status": COMMUNE_STATUS_ID, "autocomplete": "off"}
 
 
 class LabelDecisionForm(FrenchForm):

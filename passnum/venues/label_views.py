@@ -27,7 +27,14 @@ from passnum.core.ratelimit import limit_accepted
 from passnum.core.views import attempt
 from passnum.programmes.queries import departements
 from passnum.venues import queries
-from passnum.venues.forms import AddAgentForm, AgentToggleForm, ApplicationForm, LabelDecisionForm
+from passnum.venues.forms import (
+    AddAgentForm,
+    AgentToggleForm,
+    ApplicationForm,
+    LabelDecisionForm,
+    LocationForm,
+    offer_communes,
+)
 from passnum.venues.labels import (
     LABEL_ACTIONS,
     add_venue_agent,
@@ -36,6 +43,7 @@ from passnum.venues.labels import (
     change_label,
     set_agent_active,
 )
+from passnum.venues.location import set_venue_location
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue
 from passnum.venues.validation import mask_iban
 
@@ -81,6 +89,7 @@ def apply() -> ResponseReturnValue:
     """A venue applies for the label (no login); its lead agent account is created."""
     form = ApplicationForm()
     form.departement_id.choices = _departement_choices()
+    offer_communes(form)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         outcome = attempt(lambda: apply_for_label(**form.as_values()), form, unplaced="form",
@@ -135,12 +144,15 @@ def _decision_forms(venue: Venue, failed: LabelDecisionForm | None) -> list:
 
 
 def _manage_detail(venue: Venue, failed: LabelDecisionForm | None = None,
-                   status: int = 200) -> ResponseReturnValue:
-    """Render the manager's page of a venue: application, history, decisions."""
+                   status: int = 200, location: LocationForm | None = None
+                   ) -> ResponseReturnValue:
+    """Render the manager's page of a venue: application, location, history, decisions."""
     return render_template(
         "venues/manage_venue.html", venue=venue, iban=format_iban(venue.iban or ""),
         history=queries.label_history(venue.id), agents=queries.venue_agents(venue.id),
         decisions=_decision_forms(venue, failed), label_labels=LABEL_LABELS,
+        location=location or _location_form(venue),
+        position_source=queries.position_source(venue),
     ), status
 
 
@@ -178,6 +190,47 @@ def decide(venue_id: int, action: str) -> ResponseReturnValue:
     return redirect(url_for(".managed_venue", venue_id=venue_id))
 
 
+@bp.route("/lieux/gestion/<id:venue_id>/localisation", methods=["POST"])
+@login_required
+def locate_managed_venue(venue_id: int) -> ResponseReturnValue:
+    """A manager or an administrator sets a venue's commune and coordinates."""
+    venue = queries.get_managed_venue(current_user, venue_id)
+    form = _submitted_location()
+    if not form.validate_on_submit():
+        return _manage_detail(venue, status=400 if _csrf_failed(form) else 422, location=form)
+    outcome = attempt(lambda: set_venue_location(current_user, venue, **form.as_values()),
+                      form, unplaced="form", reraise=OUT_OF_PAGE)
+    if not outcome.ok:
+        return _manage_detail(venue, status=outcome.status, location=form)
+    flash("Localisation du lieu enregistrée.", "success")
+    return redirect(url_for(".managed_venue", venue_id=venue_id))
+
+
+# --- a venue's location ---------------------------------------------------------------
+
+
+def _coordinate_text(value: float | None) -> str:
+    """A stored coordinate as a French decimal (``48,8039``), "" when none."""
+    return "" if value is None else f"{value:g}".replace(".", ",")
+
+
+def _location_form(venue: Venue) -> LocationForm:
+    """The location form filled with the venue's current location."""
+    form = LocationForm(formdata=None, data={
+        "postal_code": venue.postal_code, "commune_insee": venue.commune_insee or "",
+        "latitude": _coordinate_text(venue.latitude),
+        "longitude": _coordinate_text(venue.longitude)})
+    offer_communes(form)
+    return form
+
+
+def _submitted_location() -> LocationForm:
+    """The location form as posted, with the communes of the posted postal code."""
+    form = LocationForm()
+    offer_communes(form)
+    return form
+
+
 # --- the venue's own page -------------------------------------------------------------
 
 
@@ -186,15 +239,17 @@ def _own_venue() -> Venue:
     return queries.get_venue(current_user.venue_id) or abort(404)
 
 
-def _my_venue(venue: Venue, form: AddAgentForm | None = None,
-              status: int = 200) -> ResponseReturnValue:
-    """Render the venue's page: identity, label and its latest decision, agents."""
+def _my_venue(venue: Venue, form: AddAgentForm | None = None, status: int = 200,
+              location: LocationForm | None = None) -> ResponseReturnValue:
+    """Render the venue's page: identity, location, label and its latest decision,
+    agents."""
     history = queries.label_history(venue.id)
     return render_template(
         "venues/my_venue.html", venue=venue, iban=mask_iban(venue.iban),
         history=history, latest=history[0] if history else None,
         agents=queries.venue_agents(venue.id), form=form or AddAgentForm(formdata=None),
-        label_labels=LABEL_LABELS,
+        label_labels=LABEL_LABELS, location=location or _location_form(venue),
+        position_source=queries.position_source(venue),
     ), status
 
 
@@ -220,6 +275,22 @@ def add_agent() -> ResponseReturnValue:
     if not outcome.ok:
         return _my_venue(venue, form, outcome.status)
     flash("Compte d'agent créé : communiquez-lui son mot de passe initial.", "success")
+    return redirect(url_for(".my_venue"))
+
+
+@bp.route("/mon-lieu/localisation", methods=["POST"])
+@login_required
+def locate_my_venue() -> ResponseReturnValue:
+    """A venue's agent sets its commune and coordinates."""
+    venue = _own_venue()
+    form = _submitted_location()
+    if not form.validate_on_submit():
+        return _my_venue(venue, status=400 if _csrf_failed(form) else 422, location=form)
+    outcome = attempt(lambda: set_venue_location(current_user, venue, **form.as_values()),
+                      form, unplaced="form", reraise=OUT_OF_PAGE)
+    if not outcome.ok:
+        return _my_venue(venue, status=outcome.status, location=form)
+    flash("Localisation du lieu enregistrée.", "success")
     return redirect(url_for(".my_venue"))
 
 

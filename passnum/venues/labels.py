@@ -29,6 +29,7 @@ from passnum.messages.staff_notices import notify_label_decision
 from passnum.programmes.models import Departement
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue, VenueLabelChange
 from passnum.venues.validation import (
+    check_commune,
     check_iban,
     check_phone,
     check_postal_code,
@@ -43,7 +44,6 @@ SERVICES_MAX = 2000
 TEXT_FIELDS = {
     "name": ("le nom du lieu", 160),
     "address": ("l'adresse", 300),
-    "commune": ("la commune", 80),
     "legal_representative": ("le représentant légal", 120),
     "services": ("les services proposés", SERVICES_MAX),
 }
@@ -188,24 +188,28 @@ def _insert_lead(venue: Venue, *, email: str, password: str, full_name: str) -> 
 
 
 def apply_for_label(
-    *, name: str, address: str, postal_code: str, commune: str, departement_id: int,
-    siret: str, legal_representative: str, iban: str, services: str, phone: str = "",
-    applicant_name: str, email: str, password: str, charter_accepted: bool,
+    *, name: str, address: str, postal_code: str, commune_insee: str | None = None,
+    departement_id: int, siret: str, legal_representative: str, iban: str, services: str,
+    phone: str = "", applicant_name: str, email: str, password: str, charter_accepted: bool,
 ) -> Venue:
     """Record a venue's application: a ``pending`` venue and its lead agent account
     (none when the e-mail already has one, answered alike: see ``_insert_lead``).
 
+    The commune is one of the postal code's (``validation.check_commune``: the only one
+    when the code serves a single commune and none is chosen); its name is the reference's.
     Raises ``InvalidInput`` naming the faulty field (text missing or too long, bad
-    postal code, phone, SIRET or IBAN, unknown département, short password, charter
-    not accepted) and ``Conflict`` (``siret_taken``).
+    postal code, commune, phone, SIRET or IBAN, unknown département, short password,
+    charter not accepted) and ``Conflict`` (``siret_taken``).
     """
-    values = {"name": name, "address": address, "commune": commune,
+    values = {"name": name, "address": address,
               "legal_representative": legal_representative, "services": services}
     texts = {key: _text(values, key) for key in TEXT_FIELDS}
     postal_code, departement = check_postal_code(postal_code), _departement(departement_id)
     check_postal_code_in_departement(postal_code, departement.code, departement.name)
+    commune = check_commune(postal_code, commune_insee)
     venue = Venue(
-        **texts, postal_code=postal_code, phone=check_phone(phone),
+        **texts, postal_code=postal_code, commune=commune.name, commune_insee=commune.insee,
+        phone=check_phone(phone),
         departement_id=departement.id, siret=check_siret(siret),
         iban=check_iban(iban), label_status=LabelStatus.PENDING,
     )

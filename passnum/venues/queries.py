@@ -18,6 +18,7 @@ from passnum.auth.scope import (
     steers,
 )
 from passnum.booklets.models import Voucher
+from passnum.communes.reference import centroid
 from passnum.core.clock import now, paris_day_bounds, today
 from passnum.errors import NotFound
 from passnum.extensions import db
@@ -229,3 +230,20 @@ def get_venue_agent(venue_id: int, user_id: int) -> User:
     if user is None or not is_agent_of(user, venue_id):
         raise NotFound("Compte introuvable.")
     return user
+
+
+def venue_position(venue: Venue) -> tuple[float, float] | None:
+    """Where ``venue`` is, as (latitude, longitude) in WGS84 degrees: its typed
+    coordinates, else its commune's centroid (when the commune reference has one), else
+    None (no distance can be given)."""
+    if venue.latitude is not None and venue.longitude is not None:
+        return venue.latitude, venue.longitude
+    return centroid(venue.commune_insee)
+
+
+def position_source(venue: Venue) -> str:
+    """Where ``venue_position`` takes the venue's position from: ``typed``,
+    ``commune`` (its commune's centroid) or ``none``."""
+    if venue.latitude is not None and venue.longitude is not None:
+        return "typed"
+    return "commune" if centroid(venue.commune_insee) is not None else "none"

@@ -1,4 +1,5 @@
-"""Checks on a venue's identity and bank details (SIRET, IBAN, postal code, phone).
+"""Checks on a venue's identity, bank details and location (SIRET, IBAN, postal code,
+phone, commune, coordinates).
 
 Each ``check_*`` function returns the normalised value to store, or raises
 ``InvalidInput`` naming the faulty ``field`` with a French message. The numbers' own
@@ -8,6 +9,7 @@ formats, ISO 13616 check digits) are python-stdnum's and schwifty's.
 
 from __future__ import annotations
 
+import math
 import re
 
 from schwifty import IBAN
@@ -19,6 +21,7 @@ from schwifty.exceptions import (
 )
 from stdnum.fr import siret as stdnum_siret
 
+from passnum.communes.reference import Commune, communes_for_postal_code
 from passnum.core.formatting import format_iban
 from passnum.errors import InvalidInput
 
@@ -159,3 +162,86 @@ def check_phone(value: str | None) -> str:
         raise InvalidInput("Le numéro de téléphone doit compter 10 chiffres "
                            "(par exemple 01 39 12 34 56).", code="phone_invalid", field="phone")
     return " ".join(phone[i:i + 2] for i in range(0, 10, 2))
+
+
+# --- location -------------------------------------------------------------------------
+
+# (south, north, west, east) in degrees: metropolitan France with Corsica, then each
+# overseas département and collectivité (the COG's communes all lie in one of them)
+FRANCE_BOXES = (
+    (41.3, 51.2, -5.3, 9.7),        # métropole, Corse
+    (15.8, 16.6, -61.9, -60.9),     # Guadeloupe
+    (14.3, 14.9, -61.3, -60.8),     # Martinique
+    (2.1, 5.8, -54.7, -51.6),       # Guyane
+    (-21.4, -20.8, 55.2, 55.9),     # La Réunion
+    (-13.1, -12.6, 44.9, 45.4),     # Mayotte
+    (46.7, 47.2, -56.5, -56.1),     # Saint-Pierre-et-Miquelon
+    (17.8, 18.2, -63.2, -62.7),     # Saint-Barthélemy, Saint-Martin
+    (-14.4, -13.1, -178.3, -176.1),  # Wallis-et-Futuna
+    (-28.0, -7.8, -154.8, -134.4),  # Polynésie française
+    (-22.8, -19.5, 163.5, 168.2),   # Nouvelle-Calédonie
+)
+
+
+def _degrees(value: str | float | None, what: str, field: str) -> float | None:
+    """A typed coordinate (decimal comma or point) as a float, None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value.strip().replace(",", ".") if isinstance(value, str) else value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise InvalidInput(f"La {what} doit être un nombre décimal de degrés (par exemple "
+                           f"{'48,8039' if field == 'latitude' else '2,1191'}).",
+                           code="coordinate_invalid", field=field)
+    return number
+
+
+def check_position(latitude: str | float | None,
+                   longitude: str | float | None) -> tuple[float, float] | None:
+    """Return an optional (latitude, longitude) in WGS84 degrees, None when both are empty.
+
+    Both or neither; the point must lie in France (metropolitan or overseas). Raises
+    ``InvalidInput`` (``coordinate_invalid``, ``position_incomplete``,
+    ``position_outside_france``).
+    """
+    lat = _degrees(latitude, "latitude", "latitude")
+    lon = _degrees(longitude, "longitude", "longitude")
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        raise InvalidInput("Indiquez la latitude et la longitude, ou aucune des deux.",
+                           code="position_incomplete",
+                           field="latitude" if lat is None else "longitude")
+    if not any(s <= lat <= n and w <= lon <= e for s, n, w, e in FRANCE_BOXES):
+        raise InvalidInput("Ce point n'est pas en France : vérifiez la latitude (nord, par "
+                           "exemple 48,8) et la longitude (est, par exemple 2,1) ; ne les "
+                           "inversez pas.", code="position_outside_france", field="latitude")
+    return round(lat, 6), round(lon, 6)
+
+
+def check_commune(postal_code: str, commune_insee: str | None) -> Commune:
+    """The commune chosen among those of a (checked) postal code; the only one when the
+    code serves a single commune and none was chosen.
+
+    Raises ``InvalidInput`` (``postal_code_unknown`` on the postal code,
+    ``commune_required``, ``commune_not_in_postal_code`` on ``commune_insee``).
+    """
+    communes = communes_for_postal_code(postal_code)
+    if not communes:
+        raise InvalidInput(f"Aucune commune n'a le code postal {postal_code} : vérifiez-le.",
+                           code="postal_code_unknown", field="postal_code")
+    chosen = (commune_insee or "").strip()
+    if not chosen and len(communes) == 1:
+        return communes[0]
+    if not chosen:
+        raise InvalidInput(f"Plusieurs communes ont le code postal {postal_code} : "
+                           "choisissez la vôtre dans la liste.",
+                           code="commune_required", field="commune_insee")
+    for found in communes:
+        if found.insee == chosen:
+            return found
+    raise InvalidInput(f"Cette commune n'a pas le code postal {postal_code} : choisissez-la "
+                       "dans la liste.", code="commune_not_in_postal_code",
+                       field="commune_insee")

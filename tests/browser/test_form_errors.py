@@ -32,7 +32,7 @@ def test_the_error_summary_takes_the_focus_and_links_to_each_field(
     summary.get_by_role("link", name="IBAN du compte à créditer").click()
     expect(page.locator("#iban")).to_be_focused()
     expect(page.locator("#iban")).to_have_value("FR76 3000 6000 0112 3456 7890 188")
-    expect(page.get_by_label("Commune")).to_have_value("Conflans-Sainte-Honorine")
+    expect(page.get_by_label("Commune")).to_have_value("78172")  # Conflans-Sainte-Honorine
     expect(page.get_by_label("Mot de passe")).to_have_value("")
 
 

@@ -57,7 +57,8 @@ def fill_application(page: Page, *, siret: str, iban: str) -> None:
     page.get_by_label("Nom du lieu", exact=True).fill(VENUE)
     page.get_by_label("Adresse", exact=True).fill("5 quai de la République")
     page.get_by_label("Code postal").fill("78700")
-    page.get_by_label("Commune").fill("Conflans-Sainte-Honorine")
+    # one commune for 78700: communes.js fills the list and chooses it
+    expect(page.get_by_label("Commune")).to_have_value("78172")
     page.get_by_label("Département").select_option(label="Yvelines (78)")
     page.get_by_label("Téléphone du lieu (facultatif)").fill("01 39 19 00 00")
     page.get_by_label("Services proposés").fill("Ateliers smartphone et démarches en ligne.")

@@ -69,7 +69,7 @@ def test_user_full_names(app):
     assert (err.code, err.field) == ("invalid_characters", "full_name")
 
 
-@pytest.mark.parametrize("field", ["name", "legal_representative", "commune", "address",
+@pytest.mark.parametrize("field", ["name", "legal_representative", "address",
                                    "applicant_name"])
 def test_venue_application_names(app, field):
     world = World()

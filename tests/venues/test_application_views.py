@@ -28,7 +28,7 @@ def error_of(page, field_id):
 def form(dep_id, **over):
     data = {
         "name": "Espace public numérique de Poissy", "address": "3 rue du Port",
-        "postal_code": "78300", "commune": "Poissy", "departement_id": str(dep_id),
+        "postal_code": "78300", "commune_insee": "78498", "departement_id": str(dep_id),
         "siret": "732 829 320 00074", "legal_representative": "Jean Martin, président",
         "iban": "FR76 3000 6000 0112 3456 7890 189", "services": "Ateliers tablette",
         "phone": "", "applicant_name": "Jean Martin", "email": "jean@example.org",
@@ -241,14 +241,14 @@ def test_a_postal_code_outside_the_chosen_departement_is_refused(client, app):
     """The issue's case: a 92000 address with département 78."""
     world = World()
     response = client.post("/lieux/candidature",
-                           data=form(world.d78.id, postal_code="92000", commune="Nanterre"))
+                           data=form(world.d78.id, postal_code="92000", commune_insee="92050"))
     assert response.status_code == 400
     assert error_of(response.text, "postal_code") == (
         "Le code postal 92000 n'est pas dans le département choisi, Yvelines (78) : "
         "corrigez le code postal ou le département.")
     assert db.session.scalar(select(Venue).where(Venue.siret == "73282932000074")) is None
     response = client.post("/lieux/candidature",
-                           data=form(world.d92.id, postal_code="92000", commune="Nanterre"))
+                           data=form(world.d92.id, postal_code="92000", commune_insee="92050"))
     assert response.status_code == 302
 
 
@@ -275,11 +275,12 @@ def test_an_invalid_application_shows_a_summary_on_top_and_keeps_the_input(clien
     assert all(f'id="{field_id}"' in page for field_id, _ in links)
     assert "SIRET" in html.unescape(links[0][1])
     # every typed value is kept, the password is not (and the page says so)
-    for name in ("name", "address", "postal_code", "commune", "legal_representative",
+    for name in ("name", "address", "postal_code", "legal_representative",
                  "applicant_name", "email", "phone"):
         assert f'value="{html.escape(typed[name])}"' in page, name
     assert "Ateliers tablette et smartphone</textarea>" in page
     assert f'<option selected value="{world.d78.id}">' in page
+    assert '<option selected value="78498">Poissy</option>' in page
     assert "phrase-de-passe-longue" not in page
     assert "retapez votre mot de passe" in page
 

@@ -24,7 +24,7 @@ def application(dep_id: int, **over: Any) -> dict[str, Any]:
     """Valid application values."""
     values: dict[str, Any] = {
         "name": "Médiathèque de Poissy", "address": "1 place de la République",
-        "postal_code": "78300", "commune": "Poissy", "departement_id": dep_id,
+        "postal_code": "78300", "commune_insee": "78498", "departement_id": dep_id,
         "siret": SIRET, "legal_representative": "Marie Curie, directrice", "iban": IBAN,
         "services": "Ateliers smartphone le mardi.", "phone": "01 39 22 33 44",
         "applicant_name": "Marie Curie", "email": "Marie@Example.org",
