@@ -21,6 +21,7 @@ from passnum.core.formatting import (
     agree,
     date_fr,
     datetime_fr,
+    distance_fr,
     euros,
     format_iban,
     number,
@@ -77,6 +78,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         fromjson=json.loads,
         euros=euros, datetime_fr=datetime_fr, date_fr=date_fr, code_group=group, iban=format_iban,
+        distance_fr=distance_fr,
         number=number, plural=plural, agree=agree,
         state_label=lambda s: STATE_LABELS.get(s, s),
         revoke_label=lambda r: REVOKE_REASON_LABELS.get(r, r) if r else "",

@@ -21,3 +21,4 @@ from passnum.booklets import api as _booklets_api  # noqa: E402, F401
 from passnum.dashboard import api as _dashboard_api  # noqa: E402, F401
 from passnum.redemptions import api as _redemptions_api  # noqa: E402, F401
 from passnum.statements import api as _statements_api  # noqa: E402, F401
+from passnum.venues import api as _venues_api  # noqa: E402, F401

@@ -106,6 +106,10 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "venues.workshops": VENUE, "venues.workshop": VENUE, "venues.new_workshop": VENUE,
     "venues.edit_workshop": VENUE, "venues.cancel_workshop": VENUE,
     "redemptions.scan": REDEEMING,
+    # the first workshop, booked at the desk; cancelled by the desk or the venue
+    "venues.bookings.choose": ISSUING,
+    "venues.bookings.cancel": allow(ISS, ADM, AGT, scope="issuer: own structure; agent: "
+                                    "own venue (scope.may_cancel_booking); admin: all"),
     "history.index": AGENT, "history.find": AGENT, "history.export": AGENT,
     "history.undo_redemption": REDEEMING,
     "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
@@ -140,6 +144,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "api.get_booklet_endpoint": hidden(PEOPLE),
     "api.booklet_pdf_endpoint": hidden(PEOPLE), "api.revoke_booklet_endpoint": hidden(PEOPLE),
     "api.replace_booklet_endpoint": ISSUING,
+    "api.create_booking_endpoint": ISSUING,
+    "api.cancel_booking_endpoint": hidden(allow(ISS, ADM, AGT, scope="as venues.bookings.cancel")),
     "api.redeem_endpoint": REDEEMING, "api.undo_endpoint": hidden(REDEEMING),
     "api.stats_endpoint": STEERING,
     "api.generate_statement_endpoint": STEERING,

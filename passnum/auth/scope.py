@@ -296,6 +296,27 @@ def can_manage_venue(actor: User, venue_id: int) -> bool:
     return is_admin(actor) or is_agent_of(actor, venue_id)
 
 
+# --- Workshop bookings --------------------------------------------------------------------
+#
+# The first workshop is booked at the issuer's desk, for a person of their structure;
+# the venue sees who is expected at its own workshops (a name) and may cancel a booking.
+
+
+def ensure_may_book_for(actor: User, beneficiary: Any) -> None:
+    """Book a workshop seat for ``beneficiary``: issuers of the person's structure and
+    administrators. Raises ``Forbidden`` for other roles, ``NotFound`` out of scope."""
+    require(issues_booklets(actor))
+    ensure_sees_person(actor, beneficiary)
+
+
+def may_cancel_booking(actor: User, beneficiary: Any, venue_id: int) -> bool:
+    """True when ``actor`` may cancel a booking of ``beneficiary`` at venue ``venue_id``:
+    an issuer of the person's structure, an agent of the venue, an administrator."""
+    if can_manage_venue(actor, venue_id):
+        return True
+    return issues_booklets(actor) and can_see_person(actor, beneficiary)
+
+
 # --- Redemptions --------------------------------------------------------------------------
 #
 # Taking vouchers is a venue's act, paid to that venue: only its own agents redeem

@@ -32,7 +32,7 @@ from passnum.beneficiaries.pdf import render_export
 from passnum.beneficiaries.services import create_beneficiary, export_beneficiary
 from passnum.beneficiaries.services import override_duplicate as confirm_not_duplicate
 from passnum.beneficiaries.services import override_eligibility as allow_outside_criteria
-from passnum.booklets.forms import IssueForm
+from passnum.booklets.forms import EmptyForm, IssueForm
 from passnum.booklets.queries import booklet_state
 from passnum.booklets.services import issue_booklet
 from passnum.core.db import unit_of_work
@@ -40,6 +40,7 @@ from passnum.core.formatting import date_fr
 from passnum.core.forms import required_data
 from passnum.core.views import attempt
 from passnum.programmes.queries import active_structures
+from passnum.venues.queries import bookings_of, upcoming_booking
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaires")
 
@@ -114,6 +115,8 @@ def detail(beneficiary_id: int):
     """A beneficiary's record and booklets, with the issue button."""
     beneficiary = queries.get_beneficiary(current_user, beneficiary_id)
     return render_template("beneficiaries/detail.html", beneficiary=beneficiary,
+                           bookings=bookings_of(beneficiary.id), cancel_form=EmptyForm(),
+                           booking_open=upcoming_booking(beneficiary.id) is None,
                            form=IssueForm(), override_form=OverrideForm(),
                            eligibility_form=EligibilityOverrideForm(),
                            booklet_state=booklet_state,

@@ -13,7 +13,9 @@ its booklet's own facts and QR codes. Text is measured with reportlab's font met
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 from flask import current_app
@@ -25,7 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from passnum.booklets.models import Booklet, Voucher
 from passnum.booklets.pdfwriter import Content, PdfWriter
 from passnum.core.codes import group
-from passnum.core.formatting import date_fr, euros
+from passnum.core.formatting import date_fr, datetime_fr, distance_fr, euros
 from passnum.core.pdftext import fit
 from passnum.core.qr import qr_path
 from passnum.core.signing import sign_serial, voucher_url
@@ -86,16 +88,25 @@ PROGRAMME_TITLE = "Pass numérique"
 STOCK_BENEFICIARY = "Chéquier en stock — à remettre"
 REPLACES_TEXT = "remplace le n°"
 COVER_LABELS = ("Bénéficiaire", "Structure", "Chéquier n°", "Validité", "Contenu")
-# the venue list: the beneficiary's commune first (when known), then the département;
-# venues have no coordinates, so the cover never claims to list the nearest
-VENUES_HEADING = {True: "Lieux labellisés de votre commune, puis du département",
-                  False: "Lieux labellisés du département"}
+# two more rows when the document carries a booked first workshop
+BOOKING_LABELS = ("Premier atelier", "Lieu de l'atelier")
+NO_BOOKING_TEXT = "aucun atelier réservé"
+# the venue list: the nearest, with their distance, when the person's commune and the
+# venues' positions give one; else the beneficiary's commune first (when known), then
+# the département
+VENUES_HEADING = {"nearest": "Lieux labellisés les plus proches de chez vous",
+                  "commune": "Lieux labellisés de votre commune, puis du département",
+                  "departement": "Lieux labellisés du département"}
 VENUES_STEP = {
-    True: "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne ceux de "
-          "votre commune, puis d'autres lieux du département ; le site indiqué plus bas les "
-          "donne tous, avec leurs ateliers.",
-    False: "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne des lieux "
-           "du département ; le site indiqué plus bas les donne tous, avec leurs ateliers.",
+    "nearest": "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne les "
+               "plus proches de votre commune (distance à vol d'oiseau) ; le site indiqué "
+               "plus bas les donne tous, avec leurs ateliers.",
+    "commune": "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne ceux "
+               "de votre commune, puis d'autres lieux du département ; le site indiqué plus "
+               "bas les donne tous, avec leurs ateliers.",
+    "departement": "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne "
+                   "des lieux du département ; le site indiqué plus bas les donne tous, avec "
+                   "leurs ateliers.",
 }
 HOW_TO_STEPS = (
     "Inscrivez-vous à un atelier, puis présentez votre chèque le jour de l'atelier.",
@@ -128,28 +139,46 @@ STRIP_CODE_X = STRIP_TEXT_X + stringWidth(CODE_LABEL, FONT, VOUCHER_TEXT_SIZE) +
 STRIP_EXPIRY_Y = STRIP_CODE_Y - VOUCHER_TEXT_SIZE * 1.6
 
 
+@dataclass(frozen=True)
+class CoverBooking:
+    """A workshop booked for the booklet's holder, as printed on its cover."""
+
+    title: str
+    starts_at: datetime
+    venue_name: str
+    address: str  # street, postal code and commune, as one line
+
+
 def render_booklets(
     booklets: Iterable[Booklet], out: BinaryIO, *, nearby_venues: Sequence[Venue] = (),
-    commune_first: bool = False,
+    commune_first: bool = False, distances_km: Sequence[float | None] = (),
+    bookings: Mapping[int, CoverBooking] | None = None,
 ) -> None:
     """Write one PDF with, for each booklet, its cover page then its voucher pages.
 
     ``booklets`` is consumed once, lazily, so a caller may stream them from a query;
     each page is written to ``out`` as soon as it is drawn, and nothing of a booklet is
-    kept once its pages are out. ``nearby_venues`` are listed on every cover, announced as
-    the beneficiary's commune's then the département's with ``commune_first``, as the
-    département's otherwise. Needs an
-    app context (config only).
+    kept once its pages are out. ``nearby_venues`` are listed on every cover: with
+    ``distances_km`` (in the same order, None where unknown) as the nearest, each with
+    its distance; else as the beneficiary's commune's then the département's with
+    ``commune_first``, as the département's otherwise. ``bookings`` (by booklet id):
+    the first workshop booked for a booklet's holder, printed in its cover's box. Needs
+    an app context (config only).
     """
     base_url = current_app.config["BASE_URL"].rstrip("/")
+    bookings = bookings or {}
+    rows = len(COVER_LABELS) + (len(BOOKING_LABELS) if bookings else 0)
+    mode = ("nearest" if any(d is not None for d in distances_km)
+            else "commune" if commune_first else "departement")
     writer = PdfWriter(out, page_size=A4, title=f"Chéquiers {PROGRAMME_TITLE}",
                        author=PROGRAMME_TITLE, creator="passnum")
-    writer.add_form(COVER_FORM, _cover_frame(nearby_venues, base_url, commune_first),
-                    (0, 0, PAGE_WIDTH, PAGE_HEIGHT))
+    writer.add_form(COVER_FORM, _cover_frame(nearby_venues, distances_km, base_url, mode,
+                                             rows), (0, 0, PAGE_WIDTH, PAGE_HEIGHT))
     writer.add_form(STRIP_FORM, _strip_frame(),
                     (0, -VOUCHER_HEIGHT, PAGE_WIDTH, CUT_LABEL_SIZE))
     for booklet in booklets:
-        writer.add_page(_cover_page(booklet))
+        booking = bookings.get(booklet.id) if bookings else None
+        writer.add_page(_cover_page(booklet, booking, with_booking=bool(bookings)))
         vouchers = list(booklet.vouchers)
         for first in range(0, len(vouchers), VOUCHERS_PER_PAGE):
             page = vouchers[first : first + VOUCHERS_PER_PAGE]
@@ -160,8 +189,10 @@ def render_booklets(
 # --- Cover ----------------------------------------------------------------------------
 
 
-def _cover_page(booklet: Booklet) -> Content:
-    """The cover of ``booklet``: its own facts at the top, then the shared cover form."""
+def _cover_page(booklet: Booklet, booking: CoverBooking | None, *,
+                with_booking: bool) -> Content:
+    """The cover of ``booklet``: its own facts (and, ``with_booking``, its holder's
+    booked workshop) at the top, then the shared cover form."""
     page = Content()
     page.text(MARGIN_X, COVER_TITLE_Y, PROGRAMME_TITLE, FONT_BOLD, COVER_TITLE_SIZE)
     page.text_right(PAGE_WIDTH - MARGIN_X, COVER_TITLE_Y, f"Chéquier n° {booklet.number}",
@@ -169,19 +200,32 @@ def _cover_page(booklet: Booklet) -> Content:
     page.text(MARGIN_X, COVER_PROGRAMME_Y,
               fit(booklet.programme.name, FONT, COVER_SUBTITLE_SIZE, CONTENT_WIDTH),
               FONT, COVER_SUBTITLE_SIZE)
-    _draw_identity_box(page, _booklet_values(booklet))
+    labels: tuple[str, ...] = COVER_LABELS
+    values = _booklet_values(booklet)
+    if with_booking:
+        labels, values = (*labels, *BOOKING_LABELS), [*values, *_booking_values(booking)]
+    _draw_identity_box(page, labels, values)
     page.place(COVER_FORM)
     return page
 
 
-def _cover_frame(venues: Sequence[Venue], base_url: str, commune_first: bool) -> Content:
+def _booking_values(booking: CoverBooking | None) -> list[str]:
+    """The booked workshop's rows of the cover's box, in the order of ``BOOKING_LABELS``."""
+    if booking is None:
+        return [NO_BOOKING_TEXT, ""]
+    return [f"{datetime_fr(booking.starts_at)} — {booking.title}",
+            f"{booking.venue_name}, {booking.address}"]
+
+
+def _cover_frame(venues: Sequence[Venue], distances: Sequence[float | None], base_url: str,
+                 mode: str, rows: int) -> Content:
     """What every cover of a document shares: how to use the booklet, and where."""
     frame = Content()
     y = _draw_heading(frame, "Comment utiliser votre chéquier",
-                      COVER_BOX_TOP - _identity_box_height() - 8 * mm)
-    y = _draw_steps(frame, (VENUES_STEP[commune_first], *HOW_TO_STEPS), y)
-    y = _draw_heading(frame, VENUES_HEADING[commune_first], y - 6 * mm)
-    y = _draw_venues(frame, venues, y, COVER_FOOTER_Y + 16 * mm)
+                      COVER_BOX_TOP - _identity_box_height(rows) - 8 * mm)
+    y = _draw_steps(frame, (VENUES_STEP[mode], *HOW_TO_STEPS), y)
+    y = _draw_heading(frame, VENUES_HEADING[mode], y - 6 * mm)
+    y = _draw_venues(frame, venues, distances, y, COVER_FOOTER_Y + 16 * mm)
     _draw_directory_link(frame, base_url, max(y - 5 * mm, COVER_FOOTER_Y + 8 * mm))
     frame.text(MARGIN_X, COVER_FOOTER_Y, COVER_FOOTER, FONT, COVER_SMALL_SIZE)
     return frame
@@ -215,20 +259,19 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' if number > 1 else ''}"
 
 
-def _identity_box_height() -> float:
-    """Height of the framed box of booklet facts."""
-    rows = len(COVER_LABELS)
+def _identity_box_height(rows: int = len(COVER_LABELS)) -> float:
+    """Height of the framed box of booklet facts, with ``rows`` rows."""
     return rows * COVER_BOX_LINE + 2 * COVER_BOX_PADDING - (COVER_BOX_LINE - COVER_TEXT_SIZE)
 
 
-def _draw_identity_box(page: Content, values: Sequence[str]) -> None:
+def _draw_identity_box(page: Content, labels: Sequence[str], values: Sequence[str]) -> None:
     """Draw the framed box of booklet facts, labels left and values in bold."""
-    height = _identity_box_height()
+    height = _identity_box_height(len(labels))
     page.rect(MARGIN_X, COVER_BOX_TOP - height, CONTENT_WIDTH, height, line=1)
     y = COVER_BOX_TOP - COVER_BOX_PADDING - COVER_TEXT_SIZE
     value_x = MARGIN_X + COVER_BOX_PADDING + COVER_LABEL_WIDTH
     value_width = MARGIN_X + CONTENT_WIDTH - value_x
-    for label, value in zip(COVER_LABELS, values, strict=True):
+    for label, value in zip(labels, values, strict=True):
         page.text(MARGIN_X + COVER_BOX_PADDING, y, f"{label} :", FONT, COVER_TEXT_SIZE)
         page.text(value_x, y, fit(value, FONT_BOLD, COVER_TEXT_SIZE, value_width),
                   FONT_BOLD, COVER_TEXT_SIZE)
@@ -257,8 +300,10 @@ def _draw_steps(frame: Content, steps: Sequence[str], top: float) -> float:
     return y + leading - COVER_TEXT_SIZE
 
 
-def _draw_venues(frame: Content, venues: Sequence[Venue], top: float, bottom: float) -> float:
-    """List the venues in two columns, as many as fit above ``bottom``; return the y under."""
+def _draw_venues(frame: Content, venues: Sequence[Venue], distances: Sequence[float | None],
+                 top: float, bottom: float) -> float:
+    """List the venues in two columns, as many as fit above ``bottom``, each with its
+    distance when ``distances`` gives one; return the y under."""
     line = COVER_TEXT_SIZE * COVER_LEADING
     y = top - COVER_TEXT_SIZE
     if not venues:
@@ -272,13 +317,15 @@ def _draw_venues(frame: Content, venues: Sequence[Venue], top: float, bottom: fl
         if entry_y - 2 * line < bottom:
             break
         x = MARGIN_X + column * (column_width + 6 * mm)
-        _draw_venue(frame, venue, x, entry_y, column_width)
+        distance = distances[index] if index < len(distances) else None
+        _draw_venue(frame, venue, distance, x, entry_y, column_width)
     rows = (len(venues) + 1) // 2
     return max(y - rows * entry_height + line, bottom)
 
 
-def _draw_venue(frame: Content, venue: Venue, x: float, y: float, width: float) -> None:
-    """Draw one venue: name, street address, postal code and commune."""
+def _draw_venue(frame: Content, venue: Venue, distance: float | None, x: float, y: float,
+                width: float) -> None:
+    """Draw one venue: name, street address, postal code, commune and distance."""
     line = COVER_TEXT_SIZE * COVER_LEADING
     frame.text(x, y, fit(venue.name, FONT_BOLD, COVER_TEXT_SIZE, width),
                FONT_BOLD, COVER_TEXT_SIZE)
@@ -286,6 +333,8 @@ def _draw_venue(frame: Content, venue: Venue, x: float, y: float, width: float) 
         frame.text(x, y - line, fit(venue.address, FONT, COVER_TEXT_SIZE, width),
                    FONT, COVER_TEXT_SIZE)
     town = " ".join(part for part in (venue.postal_code, venue.commune) if part)
+    if distance is not None:
+        town = f"{town} · {distance_fr(distance)}" if town else distance_fr(distance)
     frame.text(x, y - 2 * line, fit(town, FONT, COVER_TEXT_SIZE, width),
                FONT, COVER_TEXT_SIZE)
 

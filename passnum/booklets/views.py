@@ -270,7 +270,7 @@ def handout_booklet(booklet_id: int):
 @bp.route("/stock/remettre/<id:booklet_id>/<id:beneficiary_id>", methods=["POST"])
 @login_required
 def handout_confirm(booklet_id: int, beneficiary_id: int):
-    """Hand-out, step 3: give the booklet to the person, then show the booklet."""
+    """Hand-out, step 3: give the booklet to the person, then offer their first workshop."""
     form = HandOutForm()
     if not form.validate_on_submit():
         abort(400)
@@ -282,4 +282,6 @@ def handout_confirm(booklet_id: int, beneficiary_id: int):
                                 beneficiaire=beneficiary_id))
     # no name: flashed messages travel in the (only signed) session cookie
     flash(f"Chéquier n° {outcome.value.number} remis.", "success")
-    return redirect(url_for("booklets.detail", booklet_id=booklet_id))
+    # step 4: the first workshop, printed on the cover when booked before printing
+    return redirect(url_for("venues.bookings.choose", beneficiary_id=beneficiary_id,
+                            chequier=booklet_id))

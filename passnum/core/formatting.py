@@ -27,6 +27,15 @@ def number(value: int | float) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+def distance_fr(km: float | None) -> str:
+    """``à 3,2 km`` (one decimal; ``à moins de 100 m`` below that); "" when unknown."""
+    if km is None:
+        return ""
+    if km < 0.1:
+        return "à moins de 100 m"
+    return f"à {format_decimal(round(km, 1), format='#,##0.0', locale=LOCALE)} km"
+
+
 def agree(count: int, singular: str, plural_form: str | None = None) -> str:
     """The word agreed with ``count`` by French plural rules (Babel: 0 and 1 take the
     singular); ``plural_form`` defaults to ``singular`` + "s"."""

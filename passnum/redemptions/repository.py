@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, String, any_, bindparam, insert, or_, select, text, update
+from sqlalchemy import ARRAY, String, any_, bindparam, exists, insert, or_, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.util import identity_key
 
@@ -34,6 +34,7 @@ from passnum.programmes.models import Programme
 from passnum.redemptions import tallies
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.tallies import Taken
+from passnum.venues.models import WorkshopBooking
 
 # --- Results -------------------------------------------------------------------------------
 
@@ -368,3 +369,40 @@ def find_redemption(redemption_id: int) -> RedemptionResult | None:
 def find_redemption_by_key(actor_id: int, key: str) -> RedemptionResult | None:
     """The redemption ``actor_id`` made with the Idempotency-Key ``key``, or None."""
     return _result(db.session.execute(_BY_KEY, {"actor_id": actor_id, "key": key}).all())
+
+
+# --- Bookings attended ---------------------------------------------------------------------
+
+_K = WorkshopBooking.__table__
+_HOLDERS = select(_B.c.beneficiary_id).where(_B.c.id.in_(bindparam("booklet_ids",
+                                                                     expanding=True)))
+_ATTEND = (update(_K)
+           .where(_K.c.workshop_id == bindparam("booked_workshop"), _K.c.cancelled_at.is_(None),
+                  _K.c.attended_at.is_(None), _K.c.beneficiary_id.in_(_HOLDERS))
+           .values(attended_at=bindparam("at", type_=_K.c.attended_at.type)))
+# the person still has a live redemption for the workshop (another basket of theirs)
+_STILL_CAME = exists().select_from(
+    _R.join(_L, _L.c.redemption_id == _R.c.id).join(_V, _V.c.id == _L.c.voucher_id)
+    .join(_B, _B.c.id == _V.c.booklet_id)
+).where(_R.c.workshop_id == _K.c.workshop_id, _R.c.undone_at.is_(None),
+        _L.c.undone_at.is_(None), _B.c.beneficiary_id == _K.c.beneficiary_id)
+_UNATTEND = (update(_K)
+             .where(_K.c.workshop_id == bindparam("booked_workshop"),
+                    _K.c.attended_at.is_not(None), _K.c.beneficiary_id.in_(_HOLDERS),
+                    ~_STILL_CAME)
+             .values(attended_at=None))
+
+
+def mark_attended(workshop_id: int, booklet_ids: Sequence[int], at: datetime) -> None:
+    """Mark attended, at ``at``, the live booking for the workshop of the person holding
+    one of ``booklet_ids`` (a basket just redeemed for it), if there is one: one
+    statement, run only when a redemption names a workshop."""
+    db.session.execute(_ATTEND, {"booked_workshop": workshop_id, "booklet_ids": list(booklet_ids),
+                                 "at": at})
+
+
+def unmark_attended(workshop_id: int, booklet_ids: Sequence[int]) -> None:
+    """Undo ``mark_attended`` for an undone redemption (already flushed as undone),
+    unless the person still has another live redemption for the workshop."""
+    db.session.execute(_UNATTEND, {"booked_workshop": workshop_id,
+                                   "booklet_ids": list(booklet_ids)})

@@ -27,7 +27,7 @@ from passnum.errors import (
 from passnum.extensions import db
 from passnum.redemptions import repository, tallies
 from passnum.redemptions.models import Redemption
-from passnum.redemptions.queries import in_closed_statement, live_redemption_of, registered_count
+from passnum.redemptions.queries import in_closed_statement, live_redemption_of
 from passnum.redemptions.repository import (
     HeldVoucher,
     LockedBasket,
@@ -43,6 +43,7 @@ from passnum.redemptions.validation import (
     refusal_message,
     unknown_code,
 )
+from passnum.venues import capacity
 from passnum.venues.models import Venue, Workshop
 
 MAX_BASKET = 20
@@ -133,8 +134,11 @@ def _refuse(error: type[DomainError], code: str, message: str, *, actor: User, v
 
 
 def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | None,
-                              count: int, refuse: Any) -> None:
-    """Venue label active; workshop of this venue, open, not full, priced ``count``."""
+                              basket: list[HeldVoucher], refuse: Any) -> None:
+    """Venue label active; workshop of this venue, open, priced as many vouchers as the
+    basket holds, and with a seat for its holder (``venues.capacity``: a seat booked
+    for them is theirs)."""
+    count = len(basket)
     if not may_redeem_at(actor, venue.id):
         raise Forbidden("Vous ne pouvez encaisser que pour votre propre lieu.")
     if not venue.is_label_active:
@@ -145,7 +149,7 @@ def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | No
     if workshop.venue_id != venue.id:
         raise NotFound("Atelier introuvable.", code="not_found")
     # lock the workshop: two baskets for its last seat are decided one after the other
-    db.session.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update())
+    capacity.lock_workshop(workshop.id)
     if workshop.cancelled_at is not None:
         raise refuse(RuleRefused, "workshop_cancelled", "Cet atelier a été annulé.")
     if workshop.starts_at.astimezone(PARIS).date() < today():
@@ -154,7 +158,9 @@ def _check_venue_and_workshop(actor: User, venue: Venue, workshop: Workshop | No
         raise refuse(RuleRefused, "wrong_voucher_count",
                      f"Cet atelier coûte {plural(workshop.price_vouchers, 'chèque')} : "
                      f"présentez-en {workshop.price_vouchers}, pas {count}.")
-    if registered_count(workshop.id) >= workshop.capacity:
+    taken = capacity.seats_taken(workshop.id,
+                                 holder_booklet_ids=sorted({h.booklet_id for h in basket}))
+    if capacity.is_full(workshop, taken):
         raise refuse(RuleRefused, "workshop_full",
                      f"Cet atelier est complet ({workshop.capacity} places).")
 
@@ -254,7 +260,8 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
     redemption unchanged (``replayed`` set), provided it names the same vouchers and was
     not undone. Signatures are verified before any write; the vouchers' rows are
     locked, checked, then updated conditionally, and a unique index allows one live line
-    per voucher.
+    per voucher. For a workshop, a seat booked for the basket's holder is theirs
+    (``venues.capacity``), and their booking is marked attended.
     Raises ``DomainError`` subclasses with codes ``invalid_code``, ``unknown_code``,
     ``duplicate_code``, ``already_redeemed``, ``voucher_revoked``, ``voucher_expired``,
     ``not_yet_valid``, ``not_activated``, ``programme_closed``, ``venue_not_active``,
@@ -274,7 +281,7 @@ def redeem(codes: list[str], *, venue: Venue, workshop: Workshop | None, actor: 
     if locked.known_redemption_id is not None:
         return _replay(_known(locked.known_redemption_id), locked.vouchers, refuse)
     basket = _match(parsed, locked.vouchers, refuse)
-    _check_venue_and_workshop(actor, venue, workshop, len(basket), refuse)
+    _check_venue_and_workshop(actor, venue, workshop, basket, refuse)
     day = today()
     verdicts: list[dict[str, Any]] = [
         {"index": i, "serial": h.serial, "code": _reason_of(h, day) or "ok", "message": ""}
@@ -321,6 +328,8 @@ def _record(basket: list[HeldVoucher], *, venue: Venue, workshop: Workshop | Non
         workshop_id=new.workshop_id, redeemed_at=at, undone_at=None,
         lines=tuple(RedeemedLine(h.id, h.serial, h.value_cents, h.departement_id)
                     for h in basket))
+    if workshop is not None:
+        repository.mark_attended(workshop.id, sorted({h.booklet_id for h in basket}), at)
     record("voucher.redeemed", actor_id=actor.id, object_type="redemption",
            object_id=redemption.id, ip=ip,
            details={"venue_id": venue.id, "workshop_id": new.workshop_id,
@@ -361,7 +370,8 @@ def undo(redemption_id: int, *, actor: User, ip: str | None = None) -> Redemptio
 
     Only an agent of the redemption's venue undoes it (``scope.may_undo_at``); for
     anyone else, as for an unknown id, ``NotFound``. The vouchers become usable again
-    (revoked if their booklet was revoked meanwhile). Raises ``Conflict``
+    (revoked if their booklet was revoked meanwhile); a booking the redemption marked
+    attended is no longer so. Raises ``Conflict``
     (``already_undone``, ``statement_validated``) and ``RuleRefused`` (``undo_expired``).
     """
     redemption = db.session.get(Redemption, redemption_id)
@@ -390,6 +400,9 @@ def undo(redemption_id: int, *, actor: User, ip: str | None = None) -> Redemptio
     redemption.undone_at, redemption.undone_by_id = at, actor.id
     db.session.flush()
     uncount_redemption(redemption)
+    if redemption.workshop_id is not None:
+        repository.unmark_attended(redemption.workshop_id,
+                                   sorted({line.voucher.booklet_id for line in redemption.lines}))
     serials = [line.voucher.serial for line in redemption.lines]
     record("redemption.undone", actor_id=actor.id, object_type="redemption",
            object_id=redemption.id, ip=ip, details={"serials": serials})

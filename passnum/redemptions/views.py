@@ -32,8 +32,8 @@ from passnum.core.views import Outcome, attempt
 from passnum.errors import DomainError, Forbidden
 from passnum.extensions import db
 from passnum.redemptions.forms import CheckForm
-from passnum.redemptions.queries import registered_counts
 from passnum.redemptions.services import VoucherCheck, check, redeem
+from passnum.venues.capacity import seats_taken_counts
 from passnum.venues.models import Venue, Workshop
 from passnum.venues.queries import todays_workshops, workshop_state
 
@@ -124,7 +124,7 @@ def _workshop_choices(venue_id: int, *, max_price: int | None = None) -> list[Wo
     """Today's workshops of the venue (those costing at most ``max_price`` vouchers)."""
     workshops = [w for w in todays_workshops(venue_id)
                  if max_price is None or w.price_vouchers <= max_price]
-    counts = registered_counts([w.id for w in workshops])
+    counts = seats_taken_counts([w.id for w in workshops])  # booked seats included
     default = _default_workshop(workshops)
     return [WorkshopChoice(w.id, _workshop_label(w, counts[w.id]), w.price_vouchers,
                            w.id == default) for w in workshops]

@@ -13,6 +13,7 @@ from wtforms import (
     Field,
     Form,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -240,3 +241,10 @@ class AddAgentForm(FrenchForm):
 
 class AgentToggleForm(FrenchForm):
     """Deactivate or reactivate an agent account (a button: CSRF only)."""
+
+
+class BookingForm(FrenchForm):
+    """Choose the person's first workshop among those offered (radio buttons)."""
+
+    workshop = RadioField("Atelier", coerce=int,
+                          validators=[DataRequired(message="Choisissez un atelier.")])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
@@ -17,13 +18,22 @@ from passnum.auth.scope import (
     is_agent_of,
     steers,
 )
+from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Voucher
-from passnum.communes.reference import centroid
+from passnum.communes.reference import centroid, communes_for_postal_code, distance_km
 from passnum.core.clock import now, paris_day_bounds, today
 from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.redemptions.models import Redemption, RedemptionLine
-from passnum.venues.models import LabelStatus, Venue, VenueLabelChange, Workshop, WorkshopTheme
+from passnum.venues.capacity import seats_left, seats_taken_counts
+from passnum.venues.models import (
+    LabelStatus,
+    Venue,
+    VenueLabelChange,
+    Workshop,
+    WorkshopBooking,
+    WorkshopTheme,
+)
 
 COVER_VENUES = 6
 
@@ -247,3 +257,140 @@ def position_source(venue: Venue) -> str:
     if venue.latitude is not None and venue.longitude is not None:
         return "typed"
     return "commune" if centroid(venue.commune_insee) is not None else "none"
+
+
+# --- distances ----------------------------------------------------------------------
+
+Position = tuple[float, float]  # (latitude, longitude), WGS84 degrees
+NEAREST_VENUES = 5  # on a handed-out booklet's cover
+NEAREST_WORKSHOPS = 12  # offered at the desk
+BOOKING_HORIZON = timedelta(days=60)  # how far ahead the desk looks for a first workshop
+
+
+def person_position(beneficiary: Beneficiary) -> Position | None:
+    """The centroid of the person's commune: the one chosen (code INSEE), else the only
+    commune of their postal code; None when neither gives one. Never a finer place."""
+    if beneficiary.commune_insee:
+        return centroid(beneficiary.commune_insee)
+    communes = communes_for_postal_code(beneficiary.postal_code or "")
+    return centroid(communes[0].insee) if len(communes) == 1 else None
+
+
+def distance_between(origin: Position | None, venue: Any) -> float | None:
+    """Kilometres from ``origin`` to the venue, or None when either has no position."""
+    position = venue_position(venue)
+    if origin is None or position is None:
+        return None
+    return distance_km(origin, position)
+
+
+@dataclass(frozen=True)
+class NearVenue:
+    """An active venue and its distance from the person (None: unknown)."""
+
+    venue: Venue
+    distance_km: float | None
+
+
+def _nearest_first(distance: float | None) -> tuple[bool, float]:
+    """Sort key: known distances first, nearest first; unknown ones last."""
+    return distance is None, distance or 0.0
+
+
+def nearest_venues(beneficiary: Beneficiary, *, limit: int = NEAREST_VENUES
+                   ) -> list[NearVenue]:
+    """The active venues nearest the person's commune, with their distance; venues
+    without a position come last (by name), after those of the person's département."""
+    origin = person_position(beneficiary)
+    venues = db.session.scalars(select(Venue).where(Venue.label_status == LabelStatus.ACTIVE))
+    home = beneficiary.structure.departement_id
+    near = [NearVenue(v, distance_between(origin, v)) for v in venues]
+    near.sort(key=lambda n: (*_nearest_first(n.distance_km),
+                             n.venue.departement_id != home, n.venue.name, n.venue.id))
+    return near[:limit]
+
+
+@dataclass(frozen=True)
+class OfferedWorkshop:
+    """An upcoming workshop offered at the desk: seats left and distance (None: unknown)."""
+
+    workshop: Workshop
+    seats_left: int
+    distance_km: float | None
+
+
+def nearest_workshops(beneficiary: Beneficiary, *, at: datetime | None = None,
+                      limit: int = NEAREST_WORKSHOPS,
+                      horizon: timedelta = BOOKING_HORIZON) -> list[OfferedWorkshop]:
+    """Upcoming workshops (not cancelled, within ``horizon``, at active venues, with a
+    seat left) nearest the person's commune first, then soonest; venues without a
+    position last (those of the person's postal code first among them)."""
+    at = at or now()
+    workshops = db.session.scalars(
+        select(Workshop).join(Venue, Venue.id == Workshop.venue_id)
+        .options(selectinload(Workshop.theme), selectinload(Workshop.venue))
+        .where(Venue.label_status == LabelStatus.ACTIVE, Workshop.cancelled_at.is_(None),
+               Workshop.starts_at > at, Workshop.starts_at <= at + horizon)
+    ).all()
+    taken = seats_taken_counts([w.id for w in workshops])
+    origin = person_position(beneficiary)
+    offered = [OfferedWorkshop(w, seats_left(w, taken[w.id]), distance_between(origin, w.venue))
+               for w in workshops]
+    offered = [o for o in offered if o.seats_left > 0]
+    # without distances, the venues of the person's postal code first
+    home = beneficiary.postal_code
+    offered.sort(key=lambda o: (*_nearest_first(o.distance_km), o.workshop.venue.postal_code
+                                != home, o.workshop.starts_at, o.workshop.id))
+    return offered[:limit]
+
+
+# --- bookings -----------------------------------------------------------------------
+
+
+def bookings_of(beneficiary_id: int) -> list[WorkshopBooking]:
+    """The person's bookings, live ones first, then by workshop date (latest first)."""
+    return list(db.session.scalars(
+        select(WorkshopBooking).join(Workshop, Workshop.id == WorkshopBooking.workshop_id)
+        .options(selectinload(WorkshopBooking.workshop).selectinload(Workshop.venue),
+                 selectinload(WorkshopBooking.workshop).selectinload(Workshop.theme))
+        .where(WorkshopBooking.beneficiary_id == beneficiary_id)
+        .order_by(WorkshopBooking.cancelled_at.is_not(None), Workshop.starts_at.desc(),
+                  WorkshopBooking.id)
+    ))
+
+
+def upcoming_booking(beneficiary_id: int, *, at: datetime | None = None
+                     ) -> WorkshopBooking | None:
+    """The person's live booking of a workshop not yet started and not cancelled (the
+    first workshop booked at the desk), if any."""
+    return db.session.scalar(
+        select(WorkshopBooking).join(Workshop, Workshop.id == WorkshopBooking.workshop_id)
+        .options(selectinload(WorkshopBooking.workshop).selectinload(Workshop.venue))
+        .where(WorkshopBooking.beneficiary_id == beneficiary_id,
+               WorkshopBooking.cancelled_at.is_(None), WorkshopBooking.attended_at.is_(None),
+               Workshop.cancelled_at.is_(None), Workshop.starts_at > (at or now()))
+        .order_by(Workshop.starts_at).limit(1)
+    )
+
+
+class ExpectedPerson(NamedTuple):
+    """Someone booked for a workshop, as its venue sees them: a name and whether they
+    came, nothing else about the person."""
+
+    booking_id: int
+    name: str
+    attended_at: datetime | None
+
+
+def expected(workshop_id: int) -> list[ExpectedPerson]:
+    """Who is expected at the workshop (live bookings), by name ("NOM Prénom")."""
+    rows = db.session.execute(
+        select(WorkshopBooking.id, Beneficiary.last_name, Beneficiary.first_name,
+               WorkshopBooking.attended_at)
+        .join(Beneficiary, Beneficiary.id == WorkshopBooking.beneficiary_id)
+        .where(WorkshopBooking.workshop_id == workshop_id,
+               WorkshopBooking.cancelled_at.is_(None))
+        .order_by(Beneficiary.last_name, Beneficiary.first_name, WorkshopBooking.id)
+    )
+    return [ExpectedPerson(booking_id, f"{last.upper()} {first}", attended)
+            for booking_id, last, first, attended in rows]

@@ -20,6 +20,8 @@ from passnum.core.formatting import agree, datetime_fr, plural
 from passnum.errors import Conflict, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
 from passnum.redemptions.queries import registered_count
+from passnum.venues.bookings import cancel_workshop_bookings
+from passnum.venues.capacity import seats_taken
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
 from passnum.venues.queries import workshop_ends_at, workshop_state
 
@@ -187,7 +189,7 @@ def update_workshop(
     values = _clean(theme_id=theme_id, title=title, description=description,
                     starts_at=starts_at, duration_minutes=duration_minutes,
                     capacity=capacity, price_vouchers=price_vouchers, current=workshop)
-    registered = registered_count(workshop.id)
+    registered = seats_taken(workshop.id)  # booked seats included
     if values.capacity < registered:
         who = f"{plural(registered, 'personne')} déjà {agree(registered, 'inscrite')}"
         raise RuleRefused(f"{who} : le nombre de places ne peut pas être inférieur.",
@@ -229,7 +231,8 @@ def cancel_workshop(actor: User, workshop: Workshop, *, reason: str) -> Workshop
     Raises ``NotFound`` out of scope, ``InvalidInput`` (``reason_required``,
     ``reason_too_long``), ``workshop_cancelled`` / ``workshop_past``, and ``Conflict``
     (``workshop_has_redemptions``) while vouchers are redeemed for it: those must be
-    undone first so that their holders can use them again.
+    undone first so that their holders can use them again. Its live bookings are
+    cancelled with it.
     """
     _ensure_manages(actor, workshop)
     reason = " ".join((reason or "").split())
@@ -248,7 +251,8 @@ def cancel_workshop(actor: User, workshop: Workshop, *, reason: str) -> Workshop
                        "pour que leurs chèques redeviennent utilisables.",
                        code="workshop_has_redemptions", details={"registered": registered})
     workshop.cancelled_at = now()
-    db.session.flush()
+    bookings = cancel_workshop_bookings(workshop)
     record("workshop.cancelled", actor_id=actor.id, object_type="workshop",
-           object_id=workshop.id, details={"venue_id": workshop.venue_id, "reason": reason})
+           object_id=workshop.id, details={"venue_id": workshop.venue_id, "reason": reason,
+                                           "bookings_cancelled": bookings})
     return workshop

@@ -9,12 +9,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from passnum.auth.scope import is_admin, own_venue_id
+from passnum.booklets.forms import EmptyForm
 from passnum.core.clock import now
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.forms import required_data
 from passnum.core.views import attempt
-from passnum.redemptions.queries import registered_counts
 from passnum.venues import queries
+from passnum.venues.booking_views import bp as bookings_bp
+from passnum.venues.capacity import seats_taken, seats_taken_counts
 from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
 from passnum.venues.label_views import bp as labels_bp
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
@@ -28,6 +30,7 @@ from passnum.venues.services import (
 
 bp = Blueprint("venues", __name__)
 bp.register_blueprint(labels_bp)  # qualification pages: ``venues.labels.*``
+bp.register_blueprint(bookings_bp)  # first workshop booked at the desk: ``venues.bookings.*``
 
 MAX_ID = 2**31 - 1
 EDITABLE_STATES = ("upcoming", "ongoing")
@@ -77,7 +80,7 @@ def workshops() -> ResponseReturnValue:
     venues = queries.all_venues() if is_admin(current_user) else []
     return render_template(
         "venues/workshops.html", venue=venue, venues=venues, workshops=items,
-        include_past=include_past, counts=registered_counts([w.id for w in items]),
+        include_past=include_past, counts=seats_taken_counts([w.id for w in items]),
         state=queries.workshop_state, labels=WORKSHOP_STATE_LABELS,
     )
 
@@ -119,6 +122,8 @@ def _detail(
     state = queries.workshop_state(workshop)
     return render_template(
         "venues/workshop.html", workshop=workshop, rows=rows, state=state,
+        expected=queries.expected(workshop.id), seats=seats_taken(workshop.id),
+        booking_form=EmptyForm(),
         labels=WORKSHOP_STATE_LABELS, editable=state in EDITABLE_STATES,
         ends_at=queries.workshop_ends_at(workshop), cancel_form=cancel_form,
         people=len(rows), vouchers=sum(row.vouchers for row in rows),

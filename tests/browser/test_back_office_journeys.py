@@ -117,6 +117,8 @@ def test_issuer_prints_stock_booklets_and_hands_one_out(
 
     expect(page.locator(".flash-success")).to_have_text(
         re.compile(rf"^Chéquier n° {re.escape(number)} remis\.\s*$"))
+    expect_heading(page, "4. Premier atelier")
+    page.get_by_role("link", name="Passer cette étape").click()
     expect_heading(page, f"Chéquier n° {number}")
     expect(page).to_have_url(re.compile(r"/chequiers/\d+$"))
     expect(page.locator(".title-row .badge")).to_have_text("Remis")

@@ -232,7 +232,8 @@ def test_cancel_records_the_reason_and_freezes_the_workshop(app):
     assert db.session.get(Workshop, workshop.id).cancelled_at is not None
     [event] = events("workshop.cancelled")
     assert json.loads(event.details) == {"venue_id": world.venue78.id,
-                                         "reason": "Salle indisponible"}
+                                         "reason": "Salle indisponible",
+                                         "bookings_cancelled": 0}
     with pytest.raises(Conflict) as err:
         update(world.agent78, workshop, capacity=10)
     assert err.value.code == "workshop_cancelled"
