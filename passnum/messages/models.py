@@ -43,6 +43,7 @@ KIND_LABELS: dict[str, str] = {
     "booklet_welcome": "Bienvenue (remise du chéquier)",
     "booklet_unused": "Rappel : aucun chèque utilisé après 30 jours",
     "booklet_expiring": "Rappel : chéquier expirant dans 30 jours",
+    "workshop_booked": "Atelier réservé",
     "venue_label_decision": "Décision sur le label d'un lieu",
     "statement_validated": "Relevé de remboursement validé",
     "statement_paid": "Relevé de remboursement payé",

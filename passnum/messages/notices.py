@@ -7,7 +7,9 @@ ends with the person's stop link; none ever holds a voucher's manual code or lin
 
 Each is queued once per booklet and event (the outbox's key):
 ``booklet.welcome:<id>`` at hand-out (or at issue, for a booklet issued to a named
-person), in the transaction of the hand-out; ``booklet.unused_30d:<id>`` when no chèque
+person), in the transaction of the hand-out; ``workshop.booked:<booking id>:<time>``
+when the desk books a first workshop after the welcome has left (before, the welcome
+is written again with the booking instead); ``booklet.unused_30d:<id>`` when no chèque
 is used 30 days after hand-out; ``booklet.expiring_30d:<id>`` 30 days before expiry while
 chèques remain. The two reminders are jobs (``passnum.jobs``): each selects what is due
 with one query, leaving out what was already queued, so running it again queues nothing.
@@ -15,22 +17,23 @@ with one query, leaving out what was already queued, so running it again queues 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, delete, exists, literal, or_, select
 
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet, BookletStatus
-from passnum.core.clock import PARIS, now
-from passnum.core.formatting import date_fr
+from passnum.core.clock import PARIS
+from passnum.core.formatting import date_fr, distance_fr
 from passnum.extensions import db
-from passnum.messages.models import Channel, OutboxMessage
+from passnum.messages.models import Channel, MessageStatus, OutboxMessage
 from passnum.messages.optout import public_url, stop_url
 from passnum.messages.services import enqueue, render_message, sms_enabled
-from passnum.venues.models import Venue, Workshop, WorkshopBooking
-from passnum.venues.queries import venues_for_cover
+from passnum.venues.models import WorkshopBooking
+from passnum.venues.queries import nearest_venues, upcoming_booking
 
 WELCOME_VENUES = 3
 UNUSED_AFTER_DAYS = 30
@@ -40,9 +43,11 @@ EXPIRY_NOTICE_DAYS = 30
 CATCH_UP_DAYS = 7
 
 WELCOME, UNUSED, EXPIRING = "booklet.welcome", "booklet.unused_30d", "booklet.expiring_30d"
-KINDS = {WELCOME: "booklet_welcome", UNUSED: "booklet_unused", EXPIRING: "booklet_expiring"}
+BOOKED = "workshop.booked"
+KINDS = {WELCOME: "booklet_welcome", UNUSED: "booklet_unused", EXPIRING: "booklet_expiring",
+         BOOKED: "workshop_booked"}
 TEMPLATES = {WELCOME: "booklet_welcome", UNUSED: "booklet_unused",
-             EXPIRING: "booklet_expiring"}
+             EXPIRING: "booklet_expiring", BOOKED: "workshop_booked"}
 
 
 @dataclass(frozen=True)
@@ -65,20 +70,30 @@ def _contact(beneficiary: Beneficiary) -> Contact | None:
                    beneficiary.phone)
 
 
-def _queue(event: str, booklet_id: int, contact: Contact, **context: Any) -> int:
-    """Queue the event's message to each channel of ``contact``; the number queued."""
+def _channels(contact: Contact) -> dict[Channel, str]:
+    """The channels that reach the person, with their address or number."""
+    channels = {}
+    if contact.email:
+        channels[Channel.EMAIL] = contact.email
+    if contact.phone and sms_enabled():
+        channels[Channel.SMS] = contact.phone
+    return channels
+
+
+def _queue(event: str, key: str, contact: Contact, *,
+           channels: Collection[Channel] | None = None, **context: Any) -> int:
+    """Queue the event's message (event key ``<event>:<key>``) on each channel of
+    ``contact`` (those of ``channels`` only, when given); the number queued."""
     context.update(first_name=contact.first_name, stop_url=stop_url(contact.beneficiary_id),
                    directory_url=_directory_url())
-    targets: list[tuple[Channel, str, str]] = []
-    if contact.email:
-        targets.append((Channel.EMAIL, contact.email, TEMPLATES[event]))
-    if contact.phone and sms_enabled():
-        targets.append((Channel.SMS, contact.phone, f"{TEMPLATES[event]}_sms"))
     queued = 0
-    for channel, recipient, template in targets:
-        subject, body = render_message(template, **context)
+    for channel, recipient in _channels(contact).items():
+        if channels is not None and channel not in channels:
+            continue
+        suffix = "_sms" if channel == Channel.SMS else ""
+        subject, body = render_message(f"{TEMPLATES[event]}{suffix}", **context)
         message = enqueue(channel=channel, recipient=recipient, kind=KINDS[event],
-                          event_key=f"{event}:{booklet_id}", subject=subject, body=body,
+                          event_key=f"{event}:{key}", subject=subject, body=body,
                           beneficiary_id=contact.beneficiary_id)
         queued += message is not None
     return queued
@@ -92,49 +107,70 @@ def _directory_url() -> str:
 # --- welcome ----------------------------------------------------------------------------
 
 
-def _first_booking(beneficiary_id: int, at: datetime) -> tuple[Workshop, Venue] | None:
-    """The person's next booked workshop (not cancelled, not past), with its venue."""
-    row = db.session.execute(
-        select(Workshop, Venue)
-        .join(WorkshopBooking, WorkshopBooking.workshop_id == Workshop.id)
-        .join(Venue, Venue.id == Workshop.venue_id)
-        .where(WorkshopBooking.beneficiary_id == beneficiary_id,
-               WorkshopBooking.cancelled_at.is_(None), Workshop.cancelled_at.is_(None),
-               Workshop.starts_at >= at)
-        .order_by(Workshop.starts_at, Workshop.id).limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
-
-
-def queue_welcome(booklet: Booklet, beneficiary: Beneficiary) -> int:
+def queue_welcome(booklet: Booklet, beneficiary: Beneficiary, *,
+                  channels: Collection[Channel] | None = None) -> int:
     """Queue the welcome of a booklet just handed out (or issued) to ``beneficiary``,
-    in the caller's unit of work: the booklet's number and validity, the venues near
-    the person, and their booked first workshop if any. Returns the number queued
-    (none without consent or contact)."""
+    in the caller's unit of work: the booklet's number and validity, the active venues
+    nearest the person's commune (with their distance when known), and their booked
+    first workshop if any. Returns the number queued (none without consent or contact)."""
     contact = _contact(beneficiary)
     if contact is None:
         return 0
-    at = now()
-    venues = venues_for_cover(booklet.departement_id, postal_code=beneficiary.postal_code,
-                              limit=WELCOME_VENUES)
-    booking = _first_booking(beneficiary.id, at)
-    return _queue(WELCOME, booklet.id, contact, number=booklet.number,
-                  vouchers=booklet.vouchers_total, valid_from=date_fr(booklet.valid_from),
+    venues = [{"venue": near.venue, "distance": distance_fr(near.distance_km)}
+              for near in nearest_venues(beneficiary, limit=WELCOME_VENUES)]
+    booking = upcoming_booking(beneficiary.id)
+    return _queue(WELCOME, str(booklet.id), contact, channels=channels,
+                  number=booklet.number, vouchers=booklet.vouchers_total,
+                  valid_from=date_fr(booklet.valid_from),
                   expires_on=date_fr(booklet.expires_on), venues=venues,
-                  booking=_booking_context(booking))
+                  booking=_booking_context(booking) if booking else None)
 
 
-def _booking_context(booking: tuple[Workshop, Venue] | None) -> dict[str, str] | None:
-    """What the welcome says of a booked workshop."""
-    if booking is None:
-        return None
-    workshop, venue = booking
+def _booking_context(booking: WorkshopBooking) -> dict[str, str]:
+    """What a message says of a booked workshop."""
+    workshop, venue = booking.workshop, booking.workshop.venue
     starts = workshop.starts_at.astimezone(PARIS)
     place = ", ".join(part for part in (venue.address, f"{venue.postal_code} {venue.commune}"
                                         .strip()) if part)
     return {"title": workshop.title, "day": date_fr(starts.date()),
-            "time": starts.strftime("%H h %M"), "venue": venue.name,
-            "place": place}
+            "time": starts.strftime("%H h %M"), "venue": venue.name, "place": place}
+
+
+def _withdraw_unsent_welcome(booklet_id: int) -> set[Channel]:
+    """Delete the booklet's welcome messages that no sender has taken yet (still
+    pending, no attempt: a sender's claim and this delete exclude each other); the
+    channels they were on."""
+    channels = db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.event_key == f"{WELCOME}:{booklet_id}",
+               OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.attempts == 0)
+        .returning(OutboxMessage.channel)
+        .execution_options(synchronize_session=False)).scalars()
+    return {Channel(channel) for channel in channels}
+
+
+def queue_booking_notice(booking: WorkshopBooking) -> int:
+    """Tell the person of the first workshop just booked for them (in the booking's unit
+    of work). Where the welcome of the booking's booklet has not left yet, it is written
+    again with the booking (one message, same event key); elsewhere a short message of
+    its own names the workshop. Returns the number queued."""
+    beneficiary = db.session.get(Beneficiary, booking.beneficiary_id)
+    contact = _contact(beneficiary) if beneficiary is not None else None
+    if beneficiary is None or contact is None:
+        return 0
+    booklet = db.session.get(Booklet, booking.booklet_id) if booking.booklet_id else None
+    rewritten: set[Channel] = set()
+    queued = 0
+    if booklet is not None and booklet.beneficiary_id == beneficiary.id:
+        rewritten = _withdraw_unsent_welcome(booklet.id)
+        if rewritten:
+            queued += queue_welcome(booklet, beneficiary, channels=rewritten)
+    others = [channel for channel in _channels(contact) if channel not in rewritten]
+    if others:
+        booked_at = int(booking.booked_at.timestamp())
+        queued += _queue(BOOKED, f"{booking.id}:{booked_at}", contact, channels=others,
+                         booking=_booking_context(booking))
+    return queued
 
 
 # --- reminders (jobs) -------------------------------------------------------------------
@@ -174,7 +210,7 @@ def _send_reminders(event: str, rows: list[Any]) -> int:
     """Queue the event's reminder for each due row; the number of messages queued."""
     queued = 0
     for booklet_id, number, expires_on, left, person_id, first_name, email, phone in rows:
-        queued += _queue(event, booklet_id, Contact(person_id, first_name, email, phone),
+        queued += _queue(event, str(booklet_id), Contact(person_id, first_name, email, phone),
                          number=number, expires_on=date_fr(expires_on), left=left)
     return queued
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,10 +26,10 @@ SMS_CONFIG = {"SMS_PROVIDER": "brevo", "SMS_API_KEY": "key", "SMS_SENDER": "Pass
 
 
 def person(issuer, *, email: str | None = "jeanne@example.org", phone: str | None = None,
-           consent: bool = True) -> Beneficiary:
+           consent: bool = True, **over: Any) -> Beneficiary:
     """A beneficiary of the issuer's structure, with or without consent to messages."""
     contact = {key: value for key, value in (("email", email), ("phone", phone)) if value}
-    beneficiary = make_beneficiary(issuer, first_name="Jeanne", **contact)
+    beneficiary = make_beneficiary(issuer, first_name="Jeanne", **contact, **over)
     with unit_of_work():
         beneficiary = db.session.get(Beneficiary, beneficiary.id)
         beneficiary.messages_consent_at = clock.now() if consent else None

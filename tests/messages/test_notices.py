@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from passnum.beneficiaries.models import Beneficiary
 from passnum.booklets.models import Booklet
@@ -13,10 +14,12 @@ from passnum.core import clock
 from passnum.core.clock import PARIS
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
-from passnum.messages.models import Channel
+from passnum.messages.models import Channel, OutboxMessage
 from passnum.messages.notices import remind_expiring, remind_unused
-from passnum.venues.models import WorkshopBooking
-from tests.factories import issue, make_workshop
+from passnum.venues.bookings import book
+from passnum.venues.models import Venue, Workshop, WorkshopBooking
+from tests.communes.helpers import RAMBOUILLET, VERSAILLES, use_communes
+from tests.factories import issue, make_venue, make_workshop
 from tests.messages.helpers import (
     SMS_CONFIG,
     T0,
@@ -139,3 +142,68 @@ def test_no_reminder_once_the_person_withdrew_consent(app, world):
     assert job(remind_unused, T0 + timedelta(days=30)) == 0
     assert job(remind_expiring, datetime(2027, 2, 1, 9, tzinfo=PARIS)) == 0
     assert messages("booklet.welcome")  # the welcome went before
+
+
+def test_the_welcome_lists_the_nearest_venues_with_their_distance(app, world, monkeypatch):
+    use_communes(monkeypatch)
+    with clock.frozen(T0):
+        far = make_venue(world.d78)
+        far.name, far.commune_insee = "Maison de quartier", RAMBOUILLET.insee
+        near = db.session.get(Venue, world.venue78.id)
+        near.latitude, near.longitude = 48.80, 2.13
+        db.session.commit()
+        beneficiary = person(world.issuer78, postal_code="78000")
+        with unit_of_work():
+            db.session.get(Beneficiary, beneficiary.id).commune_insee = VERSAILLES.insee
+        given(world, beneficiary)
+    [welcome] = messages()
+    lines = [line for line in welcome.body.splitlines() if line.startswith("- ")]
+    assert lines[0] == "- Médiathèque des Sablons, 3 rue des Écoles, 78000 Commune (à 0,9 km)"
+    assert lines[1].startswith("- Maison de quartier, 78000 Commune (à 2")
+
+
+def _book(world, beneficiary, workshop):
+    with clock.frozen(T0), unit_of_work():
+        return book(world.issuer78, db.session.get(Beneficiary, beneficiary.id),
+                    db.session.get(Workshop, workshop.id))
+
+
+def test_a_booking_made_before_the_welcome_left_is_written_into_it(app, world):
+    app.config.update(SMS_CONFIG)
+    with clock.frozen(T0):
+        beneficiary = person(world.issuer78, phone="06 12 34 56 78")
+        booklet = given(world, beneficiary)
+        workshop = make_workshop(world.venue78, days=2)
+    _book(world, beneficiary, workshop)
+    email, sms = messages()  # still one welcome per channel, no other message
+    assert email.event_key == sms.event_key == f"booklet.welcome:{booklet.id}"
+    assert "Votre premier atelier est réservé :\n« Atelier », le 04/03/2026 à 09 h 35" \
+        in email.body
+    assert "Atelier réservé le 04/03/2026 à 09 h 35, Médiathèque des Sablons." in sms.body
+
+
+def test_a_booking_made_after_the_welcome_left_gets_a_message_of_its_own(app, world):
+    with clock.frozen(T0):
+        beneficiary = person(world.issuer78)
+        booklet = given(world, beneficiary)
+        workshop = make_workshop(world.venue78, days=2)
+    with unit_of_work():  # a sender has taken the welcome
+        db.session.execute(update(OutboxMessage).values(attempts=1))
+    booking = _book(world, beneficiary, workshop)
+    welcome, booked = messages()
+    assert welcome.event_key == f"booklet.welcome:{booklet.id}"
+    assert "réservé" not in welcome.body
+    assert booked.event_key.startswith(f"workshop.booked:{booking.id}:")
+    assert (booked.kind, booked.recipient) == ("workshop_booked", "jeanne@example.org")
+    assert booked.subject == "Pass numérique : votre atelier du 04/03/2026 est réservé"
+    assert "« Atelier », le 04/03/2026 à 09 h 35,\nMédiathèque des Sablons" in booked.body
+    assert "http://passnum.test/messages/arret/" in booked.body
+
+
+def test_no_booking_message_without_consent(app, world):
+    with clock.frozen(T0):
+        beneficiary = person(world.issuer78, consent=False)
+        given(world, beneficiary)
+        workshop = make_workshop(world.venue78, days=2)
+    _book(world, beneficiary, workshop)
+    assert messages() == []
