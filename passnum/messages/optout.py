@@ -43,7 +43,7 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 def stop_url(beneficiary_id: int) -> str:
     """The public stop link printed in every message to the person."""
-    return public_url("messages_optout.stop", token=stop_token(beneficiary_id))
+    return public_url("messages_optout.stop", stop_token=stop_token(beneficiary_id))
 
 
 def read_stop_token(token: str) -> int:

@@ -1,4 +1,4 @@
-"""The public page that stops messages (``/messages/arret/<token>``, from a message).
+"""The public page that stops messages (``/messages/arret/<stop_token>``, from a message).
 
 GET asks to confirm with a button, so that a mail client or a link preview that opens
 the link stops nothing; POST (with its CSRF token) withdraws the consent. The page shows
@@ -18,10 +18,10 @@ from passnum.messages.optout import read_stop_token, stop_messages
 bp = Blueprint("messages_optout", __name__)
 
 
-@bp.route("/messages/arret/<token>", methods=["GET", "POST"])
-def stop(token: str) -> ResponseReturnValue:
+@bp.route("/messages/arret/<stop_token>", methods=["GET", "POST"])
+def stop(stop_token: str) -> ResponseReturnValue:
     """Confirm (GET), then stop (POST) the messages of the link's person."""
-    beneficiary_id = read_stop_token(token)  # a forged link: 404 before any read
+    beneficiary_id = read_stop_token(stop_token)  # a forged link: 404 before any read
     if request.method == "GET":
         return render_template("messages/stop.html")
     attempt(lambda: stop_messages(beneficiary_id))
