@@ -81,12 +81,18 @@ def exclusive() -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def run_jobs(jobs: tuple[Job, ...]) -> list[tuple[str, int]]:
-    """Run ``jobs``, each in its own unit of work; (name, items done) for each."""
-    done = []
+def run_jobs(jobs: tuple[Job, ...]) -> list[tuple[str, int | None]]:
+    """Run ``jobs``, each in its own unit of work; (name, items done) for each, None for
+    a job that failed (rolled back and logged: the others and the delivery still run)."""
+    done: list[tuple[str, int | None]] = []
     for job in jobs:
-        with unit_of_work():
-            count = job.function(now())
+        try:
+            with unit_of_work():
+                count = job.function(now())
+        except Exception:
+            log.exception("job %s failed; its changes were rolled back", job.name)
+            done.append((job.name, None))
+            continue
         log.info("job %s: %s item(s)", job.name, count)
         done.append((job.name, count))
     return done
@@ -109,8 +115,13 @@ def run_command(only: str | None) -> None:
         if not alone:
             click.echo("Travaux déjà en cours dans un autre processus : rien à faire.")
             return
-        for name, count in run_jobs(jobs):
-            click.echo(f"{name} : {count} élément(s) traité(s)")
+        done = run_jobs(jobs)
+        for name, count in done:
+            click.echo(f"{name} : " + (f"{count} élément(s) traité(s)" if count is not None
+                                       else "ÉCHEC (voir le journal), rien d'enregistré"))
         report = deliver_due()
     click.echo(f"Messages : {report.sent} envoyé(s), {report.retried} à réessayer, "
                f"{report.failed} en échec.")
+    failed = [name for name, count in done if count is None]
+    if failed:  # cron and systemd report a failed run
+        raise click.ClickException(f"Travaux en échec : {', '.join(failed)}.")

@@ -98,11 +98,13 @@ class MailServer:
     """An aiosmtpd server on 127.0.0.1; ``url`` is its ``PASSNUM_SMTP_URL``."""
 
     def __init__(self, *, accounts: dict[str, str] | None = None,
-                 tls: tuple[Path, Path] | None = None) -> None:
-        """Listen on a free port (``start``), with the given accounts and certificate."""
+                 tls: tuple[Path, Path] | None = None, implicit_tls: bool = False) -> None:
+        """Listen on a free port (``start``), with the given accounts and certificate:
+        offered by STARTTLS, or from the first byte with ``implicit_tls``."""
         self.port = free_port()
         self.accounts = accounts or {}
         self.tls = tls
+        self.implicit_tls = implicit_tls
         self.handler = _Handler()
         self.controller: Controller | None = None
 
@@ -129,14 +131,19 @@ class MailServer:
         """Start listening (again)."""
         kwargs: dict[str, Any] = {}
         if self.accounts:
-            # AUTH is offered; required only with TLS (aiosmtpd warns otherwise): the
-            # ``authenticated`` flag of each message tells whether the client logged in
-            kwargs.update(authenticator=self._authenticate, auth_required=self.tls is not None,
-                          auth_require_tls=self.tls is not None)
+            # AUTH is offered; required only after STARTTLS (aiosmtpd warns otherwise, and
+            # does not count implicit TLS as TLS): the ``authenticated`` flag of each
+            # message tells whether the client logged in
+            starttls = self.tls is not None and not self.implicit_tls
+            kwargs.update(authenticator=self._authenticate, auth_required=starttls,
+                          auth_require_tls=starttls)
         if self.tls is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*self.tls)
-            kwargs.update(tls_context=context, require_starttls=True)
+            if self.implicit_tls:
+                kwargs.update(ssl_context=context)
+            else:
+                kwargs.update(tls_context=context, require_starttls=True)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      ready_timeout=10, **kwargs)
         self.controller.start()

@@ -44,8 +44,8 @@ SENTENCES: dict[str, str] = {
     "auth.password_change_failed": "Changement de mot de passe refusé pour {object} : mot "
                                    "de passe actuel erroné",
     "auth.sessions_ended": "Sessions et jetons d'API de {object} fermés",
-    "auth.password_reset_requested": "Lien de réinitialisation du mot de passe envoyé "
-                                     "à {object}",
+    "auth.password_reset_requested": "Réinitialisation du mot de passe demandée pour "
+                                     "{object}",
     "user.password_reset": "Mot de passe réinitialisé par lien e-mail pour {object}",
     "message.retried": "Message en échec remis en file d'envoi",
     "api_token.created": "Jeton d'API créé pour {object}",
@@ -113,6 +113,7 @@ LABELS: dict[str, str] = {
     "reason": "Motif", "why": "Cause", "override": "Doublon confirmé",
     "copy": "Exemplaire", "format": "Format", "role": "Rôle",
     "tokens_revoked": "Jetons d'API révoqués", "known_account": "Compte existant",
+    "sent": "Lien envoyé", "kind": "Message",
     "before": "Avant", "after": "Après", "booklet_quota": "Quota de chéquiers",
     "target": "Bénéficiaires visés", "budget_cents": "Budget", "code": "Code",
     "siret": "SIRET", "lead_account": "Compte du responsable", "from": "Statut avant",

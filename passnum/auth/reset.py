@@ -69,6 +69,11 @@ def request_password_reset(email: str, *, ip: str | None = None) -> int | None:
     email = normalise_email(email or "")[:254]
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or not user.is_active_account:
+        # audited like a known one (a series of requests for unknown addresses is a
+        # probe worth seeing), and the request costs about the same
+        record("auth.password_reset_requested", actor_id=None, object_type="user",
+               object_id=user.id if user else None, ip=ip,
+               details={"known_account": user is not None, "sent": False})
         return None
     at = now()
     subject, body = render_message("password_reset", name=user.full_name,
@@ -77,7 +82,7 @@ def request_password_reset(email: str, *, ip: str | None = None) -> int | None:
                       event_key=f"auth.password_reset:{user.id}:{int(at.timestamp())}",
                       subject=subject, body=body, user_id=user.id)
     record("auth.password_reset_requested", actor_id=None, object_type="user",
-           object_id=user.id, ip=ip)
+           object_id=user.id, ip=ip, details={"known_account": True, "sent": True})
     return message.id if message is not None else None
 
 

@@ -264,7 +264,12 @@ def _deliver_after_response(message_id: int) -> None:
 
     def deliver() -> None:
         with app.app_context():
-            report = deliver_due(ids=[message_id])
+            try:
+                report = deliver_due(ids=[message_id])
+            except Exception:  # the database went away: the message waits in the outbox
+                log.exception("message %s: not sent after the response, left to the jobs "
+                              "command", message_id)
+                return
             if report.sent != 1:
                 log.info("message %s left to the jobs command", message_id)
 

@@ -154,7 +154,8 @@ def _record(message: Outgoing, attempt: int, report: DeliveryReport, *,
         values = {"status": MessageStatus.SENT, "sent_at": at, "last_error": None}
         report.sent += 1
     elif final:
-        values = {"status": MessageStatus.FAILED, "last_error": error}
+        # a failed message is never due again: its next_attempt_at keeps when it failed
+        values = {"status": MessageStatus.FAILED, "last_error": error, "next_attempt_at": at}
         report.failed += 1
         log.warning("message %s (%s) failed after %s attempt(s): %s", message.id,
                     message.kind, attempt, error)

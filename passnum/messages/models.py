@@ -78,6 +78,7 @@ class OutboxMessage(Model):
         ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
+    # pending: when it is due (again); failed: when it failed
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -29,6 +29,7 @@ class FailedMessage:
     attempts: int
     last_error: str
     created_at: datetime
+    failed_at: datetime
 
 
 def counts_by_status() -> dict[str, int]:
@@ -47,7 +48,7 @@ def failed_messages(limit: int = FAILED_SHOWN) -> list[FailedMessage]:
                               .order_by(OutboxMessage.id.desc()).limit(limit))
     return [FailedMessage(id=m.id, kind=m.kind, channel=m.channel, recipient=mask(m.recipient),
                           attempts=m.attempts, last_error=m.last_error or "",
-                          created_at=m.created_at)
+                          created_at=m.created_at, failed_at=m.next_attempt_at)
             for m in rows]
 
 

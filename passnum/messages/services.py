@@ -54,7 +54,8 @@ def enqueue(*, channel: Channel, recipient: str, kind: str, event_key: str, subj
         recipient = recipient.strip().lower()
     at = now()
     values: dict[str, Any] = {
-        "channel": str(channel), "recipient": recipient, "subject": subject[:200],
+        "channel": str(channel), "recipient": recipient,
+        "subject": " ".join(subject.split())[:200],  # one line: it becomes a header
         "body": body, "event_key": event_key, "kind": kind,
         "beneficiary_id": beneficiary_id, "user_id": user_id,
         "status": str(MessageStatus.PENDING), "attempts": 0, "next_attempt_at": at,

@@ -68,7 +68,15 @@ def _short(error: object, recipient: str) -> str:
 
 
 def build_email(message: Outgoing, *, sender: str, at: datetime) -> EmailMessage:
-    """The e-mail of ``message``: UTF-8, with Date, Message-ID and From."""
+    """The e-mail of ``message``: UTF-8, with Date, Message-ID and From; ``Permanent``
+    when it cannot be written (an address or subject holding a line break)."""
+    try:
+        return _email(message, sender=sender, at=at)
+    except (ValueError, TypeError) as err:
+        raise Permanent(f"message impossible à écrire : {_short(err, message.recipient)}") from err
+
+
+def _email(message: Outgoing, *, sender: str, at: datetime) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
@@ -208,9 +216,10 @@ class FileTransport:
         self.written += 1
 
     def close(self) -> None:
-        """Say where the files went (the folder, never a recipient)."""
+        """Say where the files went (the folder, never a recipient): a warning, as the
+        e-mails did not leave the machine."""
         if self.written:
-            log.info("%s e-mail(s) written as .eml files in %s (PASSNUM_SMTP_URL unset)",
+            log.warning("%s e-mail(s) written as .eml files in %s (PASSNUM_SMTP_URL unset)",
                      self.written, self.folder)
 
 

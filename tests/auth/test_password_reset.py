@@ -94,6 +94,8 @@ def test_the_login_page_offers_the_reset(client):
 
 
 def test_forgotten_password_delivers_one_email_whose_link_works_once(app, mail):
+    """With a real SMTP server, *Mot de passe oublié* delivers one e-mail, its link sets a
+    new password once, a second use is refused, the old sessions are gone."""
     user = make_user(Role.ADMIN, totp=False)
     old = _client(app)
     assert login(old, user).status_code == 302

@@ -55,6 +55,7 @@ def test_the_page_shows_counts_and_failures_without_bodies(app, client, mail):
     assert "Réinitialisation du mot de passe" in text
     assert "r…@example.org" in text and REFUSED not in text
     assert "SMTP 550 5.1.1" in text
+    assert text.count("02/03/2026 10:00") == 2  # created and failed at T0 (Paris time)
     assert "Jeanne" not in text and "Lenoir" not in text  # the body is never shown
     assert re.search(r"<dt>En attente d&#39;envoi</dt><dd>1</dd>", text)
     assert re.search(r"<dt>Échec</dt><dd>1</dd>", text)

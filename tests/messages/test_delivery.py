@@ -92,6 +92,21 @@ def test_starttls_with_the_servers_certificate(app, tmp_path, monkeypatch):
         server.stop()
 
 
+def test_smtps_speaks_tls_from_the_start(app, tmp_path, monkeypatch):
+    cert, key = self_signed(tmp_path)
+    server = MailServer(accounts={"passnum": "s3cret"}, tls=(cert, key),
+                        implicit_tls=True).start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        app.config["SMTP_URL"] = f"smtps://passnum:s3cret@127.0.0.1:{server.port}"
+        with frozen(T0):
+            _queue()
+            assert deliver_due().sent == 1
+        assert [got.authenticated for got in server.received] == [True]
+    finally:
+        server.stop()
+
+
 def test_an_untrusted_certificate_is_refused(app, tmp_path):
     server = MailServer(accounts={"passnum": "s3cret"}, tls=self_signed(tmp_path)).start()
     try:
@@ -106,6 +121,8 @@ def test_an_untrusted_certificate_is_refused(app, tmp_path):
 
 
 def test_nothing_is_lost_while_the_server_is_down(app, mail):
+    """With the SMTP server down, nothing is lost and delivery completes when it returns:
+    pending with backoff meanwhile, each message delivered once."""
     mail.stop()
     with frozen(T0):
         ids = [_queue(key="test.event:1"), _queue(key="test.event:2")]
@@ -220,3 +237,15 @@ def test_only_pending_messages_are_sent(app, mail, status):
         assert deliver_due().attempted == 0
     assert mail.received == []
     assert db.session.scalars(select(OutboxMessage.status)).all() == [status]
+
+
+def test_a_message_that_cannot_be_written_fails_without_stopping_the_others(app, mail):
+    with frozen(T0):
+        broken = _queue("jeanne@example.org\nBcc: everyone@example.org", "test.event:1")
+        fine = _queue("paul@example.org", "test.event:2")
+        report = deliver_due()
+    assert (report.sent, report.failed) == (1, 1)
+    assert _message(broken).status == MessageStatus.FAILED
+    assert _message(broken).last_error.startswith("message impossible à écrire")
+    assert _message(fine).status == MessageStatus.SENT
+    assert [got.rcpt_tos for got in mail.received] == [["paul@example.org"]]

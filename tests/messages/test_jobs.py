@@ -44,6 +44,7 @@ def _run(app, *args: str):
 
 
 def test_run_twice_sends_each_reminder_once(app, mail, reminders):
+    """The jobs command run twice sends each reminder once."""
     with frozen(T0):
         first = _run(app)
         second = _run(app)
@@ -56,6 +57,7 @@ def test_run_twice_sends_each_reminder_once(app, mail, reminders):
 
 
 def test_with_the_server_down_nothing_is_lost(app, mail, reminders):
+    """With the SMTP server down, nothing is lost and delivery completes when it returns."""
     mail.stop()
     with frozen(T0):
         assert "Messages : 0 envoyé(s), 3 à réessayer, 0 en échec." in _run(app)
@@ -85,3 +87,24 @@ def test_only_runs_the_named_job(app, mail, reminders):
     result = app.test_cli_runner().invoke(args=["jobs", "run", "--only", "nope"])
     assert result.exit_code != 0
     assert "Travail inconnu : nope (connus : test_reminders)" in result.output
+
+
+def test_a_failing_job_is_rolled_back_and_the_others_still_run(app, mail, monkeypatch):
+    make_user(Role.ADMIN, totp=False)
+
+    def broken(at: datetime) -> int:
+        enqueue(channel=Channel.EMAIL, recipient="lost@example.org", kind="test",
+                event_key="test.broken:1", subject="Objet", body="Bonjour")
+        raise RuntimeError("a bug in this job")
+
+    monkeypatch.setattr(jobs, "SCHEDULED_JOBS", (Job("broken", broken),
+                                                 Job("test_reminders", remind_everyone)))
+    with frozen(T0):
+        result = app.test_cli_runner().invoke(args=["jobs", "run"])
+    assert result.exit_code == 1
+    assert "broken : ÉCHEC (voir le journal), rien d'enregistré" in result.output
+    assert "test_reminders : 1 élément(s) traité(s)" in result.output
+    assert "Messages : 1 envoyé(s)" in result.output
+    assert "Travaux en échec : broken." in result.output
+    assert len(mail.received) == 1 and mail.received[0].rcpt_tos != ["lost@example.org"]
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
