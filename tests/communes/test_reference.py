@@ -96,9 +96,15 @@ def test_centroid_when_the_source_gives_one(monkeypatch: pytest.MonkeyPatch):
     assert centroid(RAMBOUILLET.insee) == (RAMBOUILLET.latitude, RAMBOUILLET.longitude)
 
 
-def test_the_shipped_reference_has_no_centroid_yet():
-    # docs/communes.md: no offline source with coordinates was found
-    assert centroid("78646") is None
+@pytest.mark.parametrize(("insee", "known"), [
+    ("78646", (48.8049, 2.1204)),  # Versailles: the château's Cour de marbre
+    ("92050", (48.8924, 2.2069)),  # Nanterre: the hôtel de ville
+])
+def test_the_shipped_reference_places_versailles_and_nanterre(
+        insee: str, known: tuple[float, float]):
+    # positions from GeoNames (docs/communes.md), within 2 km of the town's centre
+    position = centroid(insee)
+    assert position is not None and distance_km(position, known) < 2
 
 
 def test_the_file_is_read_once_however_many_threads_ask_first(

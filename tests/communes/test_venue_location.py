@@ -168,6 +168,10 @@ def test_a_manager_sets_a_venues_location_from_its_page(app, client):
         "postal_code": "78000", "commune_insee": "", "latitude": "", "longitude": ""})
     assert response.status_code == 302
     assert db.session.get(Venue, venue_id).commune_insee == "78646"
+    # Versailles's centroid stands for the venue, with its source's attribution
+    page = client.get(f"/lieux/gestion/{venue_id}").text
+    assert "centre de la commune, en attendant la position du lieu" in page
+    assert "Positions des communes : GeoNames (CC BY 4.0)" in page
     venue92 = make_venue(world.d92)
     assert client.post(f"/lieux/gestion/{venue92.id}/localisation", data={
         "postal_code": "92000"}).status_code == 404
