@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import zxingcpp
 from flask import Flask
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from passnum.audit.models import AuditEvent
 from passnum.booklets.models import Booklet, BookletStatus, Voucher
-from passnum.booklets.pdf import render_booklets
+from passnum.booklets.pdf import CoverBooking, render_booklets
 from passnum.core.clock import today
 from passnum.core.codes import group, new_manual_code
 from passnum.core.formatting import date_fr, euros
@@ -307,3 +307,28 @@ def test_cover_lists_the_communes_venues_first_then_the_departements(app: Flask)
     assert "Bbb Lieu du 92" not in cover
     assert "proche" not in cover
     assert "Lieux labellisés de votre commune, puis du département" in cover
+
+
+def test_a_batch_prints_each_booklets_own_booking_and_the_venues_distances(app: Flask) -> None:
+    """The booking is the booklet's own (the others say none is booked); distances follow
+    the venues in order, an unknown one prints none; the heading says "nearest"."""
+    world = World()
+    booked = issue(world.issuer78, make_beneficiary(world.issuer78))
+    other = issue(world.issuer78, make_beneficiary(world.issuer78))
+    near, unplaced = make_venue(world.d78), make_venue(world.d78)
+    near.name, unplaced.name = "Lieu Proche", "Lieu Sans Position"
+    starts_at = datetime(2027, 3, 9, 13, 30, tzinfo=UTC)
+    booking = CoverBooking(title="Premiers pas sur tablette", starts_at=starts_at,
+                           venue_name="Lieu Proche", address="3 rue Neuve, 78000 Versailles")
+
+    pdf = render([booked, other], nearby_venues=[near, unplaced], distances_km=[3.24, None],
+                 bookings={booked.id: booking})
+
+    first, second = (flat(page_texts(pdf)[i]) for i in (0, 3))
+    assert "Premier atelier : 09/03/2027 14:30 — Premiers pas sur tablette" in first
+    assert "Lieu de l'atelier : Lieu Proche, 3 rue Neuve, 78000 Versailles" in first
+    assert "Premier atelier : aucun atelier réservé" in second
+    assert "Premiers pas" not in second
+    for cover in (first, second):
+        assert "Lieux labellisés les plus proches de chez vous" in cover
+        assert "· à 3,2 km" in cover and cover.count(" km") == 1
