@@ -31,6 +31,7 @@ from passnum.core.formatting import date_fr, distance_fr
 from passnum.extensions import db
 from passnum.messages.models import Channel, MessageStatus, OutboxMessage
 from passnum.messages.optout import public_url, stop_url
+from passnum.messages.phones import to_e164
 from passnum.messages.services import enqueue, render_message, sms_enabled
 from passnum.venues.models import WorkshopBooking
 from passnum.venues.queries import nearest_venues, upcoming_booking
@@ -71,11 +72,12 @@ def _contact(beneficiary: Beneficiary) -> Contact | None:
 
 
 def _channels(contact: Contact) -> dict[Channel, str]:
-    """The channels that reach the person, with their address or number."""
+    """The channels that reach the person, with their address or number (SMS to a
+    mobile number, while SMS is configured)."""
     channels = {}
     if contact.email:
         channels[Channel.EMAIL] = contact.email
-    if contact.phone and sms_enabled():
+    if contact.phone and sms_enabled() and to_e164(contact.phone) is not None:
         channels[Channel.SMS] = contact.phone
     return channels
 

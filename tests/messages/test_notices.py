@@ -207,3 +207,16 @@ def test_no_booking_message_without_consent(app, world):
         workshop = make_workshop(world.venue78, days=2)
     _book(world, beneficiary, workshop)
     assert messages() == []
+
+
+def test_a_landline_gets_no_sms_and_no_warning_each_run(app, world, caplog):
+    app.config.update(SMS_CONFIG)
+    with clock.frozen(T0):
+        given(world, person(world.issuer78, email=None, phone="01 39 22 33 44"))
+        mobile = given(world, person(world.issuer78, email=None, phone="07 81 23 45 67"))
+    assert [(m.channel, m.event_key) for m in messages()] == [
+        (Channel.SMS, f"booklet.welcome:{mobile.id}")]
+    with caplog.at_level("WARNING"):
+        assert job(remind_unused, T0 + timedelta(days=30)) == 1
+        assert job(remind_unused, T0 + timedelta(days=30, minutes=5)) == 0
+    assert "not a mobile phone number" not in caplog.text
