@@ -14,6 +14,7 @@ from passnum.core import clock
 from passnum.core.clock import PARIS
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
+from passnum.messages import repository
 from passnum.messages.models import Channel, OutboxMessage
 from passnum.messages.notices import remind_expiring, remind_unused
 from passnum.venues.bookings import book
@@ -220,3 +221,24 @@ def test_a_landline_gets_no_sms_and_no_warning_each_run(app, world, caplog):
         assert job(remind_unused, T0 + timedelta(days=30)) == 1
         assert job(remind_unused, T0 + timedelta(days=30, minutes=5)) == 0
     assert "not a mobile phone number" not in caplog.text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_sender_and_a_booking_never_both_have_the_welcome(app, world):
+    """A sender read the unsent welcome (PostgreSQL, read committed), then the desk's
+    booking committed: the booking replaced the welcome by a new row, so the sender's
+    claim of the row it read fails, and the new one, with the booking, is the only
+    welcome sent. (SQLite serialises the sender's read and claim with any writer.)"""
+    with clock.frozen(T0):
+        beneficiary = person(world.issuer78)
+        given(world, beneficiary)
+        workshop = make_workshop(world.venue78, days=2)
+    [read] = messages()  # what a sender read before the booking
+    read_id, seen = read.id, read.attempts
+    _book(world, beneficiary, workshop)
+    with unit_of_work():
+        assert not repository.claim(read_id, seen_attempts=seen, now=T0 + timedelta(minutes=1),
+                                    lease_until=T0 + timedelta(minutes=16))
+    [welcome] = messages()
+    assert welcome.id != read_id and "Votre premier atelier est réservé" in welcome.body
