@@ -27,6 +27,8 @@ from passnum.core.clock import now
 from passnum.core.db import unit_of_work
 from passnum.extensions import db
 from passnum.messages.delivery import deliver_due
+from passnum.messages.notices import remind_expiring, remind_unused
+from passnum.messages.staff_notices import send_expiry_digests
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,12 @@ class Job(NamedTuple):
     function: Callable[[datetime], int]
 
 
-SCHEDULED_JOBS: tuple[Job, ...] = ()
+SCHEDULED_JOBS: tuple[Job, ...] = (
+    # messages to beneficiaries (messages.notices) and to issuers (messages.staff_notices)
+    Job("booklet_unused_reminders", remind_unused),
+    Job("booklet_expiry_reminders", remind_expiring),
+    Job("expiry_digests", send_expiry_digests),
+)
 
 
 @contextmanager

@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from passnum.core.health import bp as health_bp
     from passnum.dashboard.indicator_views import bp as indicators_bp
     from passnum.dashboard.views import bp as dashboard_bp
+    from passnum.messages.optout_views import bp as messages_optout_bp
     from passnum.messages.views import bp as messages_bp
     from passnum.programmes.admin_views import bp as programme_admin_bp
     from passnum.programmes.views import bp as programmes_bp
@@ -69,7 +70,8 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
                venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, statements_bp,
-               audit_bp, messages_bp, health_bp, communes_bp, indicators_bp, api_bp):
+               audit_bp, messages_bp, messages_optout_bp, health_bp, communes_bp,
+               indicators_bp, api_bp):
         app.register_blueprint(bp)
 
 

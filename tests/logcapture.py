@@ -68,6 +68,10 @@ def install() -> None:
     # per-checkout debug lines hold no data and would only swell the capture.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     logging.getLogger("sqlalchemy.pool").setLevel(logging.INFO)
+    # The tests' SMTP server (aiosmtpd, tests/mailserver.py) logs every line it receives
+    # at DEBUG and INFO: that is the mail server's own log of the e-mails passnum sends
+    # (to a beneficiary, with their name), not a log of passnum's.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     if not event.contains(Beneficiary, "before_insert", _note_beneficiary):
         event.listen(Beneficiary, "before_insert", _note_beneficiary)
 

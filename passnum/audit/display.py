@@ -61,6 +61,8 @@ SENTENCES: dict[str, str] = {
                                         "distincte d'un doublon probable",
     "beneficiary.eligibility_overridden": "Bénéficiaire {object} admis hors des critères "
                                           "d'éligibilité du programme (exception motivée)",
+    "beneficiary.messages_stopped": "Bénéficiaire {object} : messages arrêtés par le lien "
+                                    "de désinscription",
     "beneficiary.exported": "Données du bénéficiaire {object} exportées (droit d'accès)",
     "beneficiary.updated": "Fiche du bénéficiaire {object} corrigée",
     "beneficiary.pseudonymised": "Bénéficiaires pseudonymisés au terme de leur durée de "

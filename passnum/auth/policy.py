@@ -86,6 +86,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "redemptions.check_voucher": LOGGED_IN,
     "redemptions.voucher_page": {"GET": PUBLIC, "POST": REDEEMING},
     "redemptions.service_worker": PUBLIC,
+    # the stop link of the messages to beneficiaries (a signed token, no personal data)
+    "messages_optout.stop": PUBLIC,
     # beneficiaries and booklets
     "beneficiaries.search": PEOPLE, "beneficiaries.detail": PEOPLE,
     "beneficiaries.people_list": PEOPLE,

@@ -34,6 +34,7 @@ from passnum.core.clock import now, today
 from passnum.core.formatting import date_fr
 from passnum.errors import Conflict, InvalidInput, RuleRefused
 from passnum.extensions import db
+from passnum.messages.notices import queue_welcome
 from passnum.programmes.eligibility import eligibility_problem
 from passnum.programmes.models import Allocation, Programme, ProgrammeQuota, Structure
 from passnum.programmes.queries import allocation_for, open_programme, quota_for
@@ -203,7 +204,8 @@ def _expiry(programme: Programme) -> date:
 def issue_booklet(
     actor: User, beneficiary: Beneficiary, *, override_reason: str | None = None
 ) -> Booklet:
-    """Issue a booklet to a beneficiary within allocation and quota (all or nothing).
+    """Issue a booklet to a beneficiary within allocation and quota (all or nothing);
+    the welcome message is queued with it (``messages.notices``).
 
     Raises ``Conflict`` (``booklet_already_issued``, ``duplicate_beneficiary``) and
     ``RuleRefused`` (``programme_closed``, ``allocation_exhausted``, ``quota_exhausted``).
@@ -226,6 +228,7 @@ def issue_booklet(
            details={"number": booklet.number, "programme_id": programme.id,
                     "structure_id": booklet.structure_id, "override": override is not None,
                     "vouchers": programme.vouchers_per_booklet})
+    queue_welcome(booklet, beneficiary)
     return booklet
 
 
@@ -356,7 +359,8 @@ def issue_stock(actor: User, structure: Structure, *, count: int) -> StockBatch:
 
 def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
              override_reason: str | None = None) -> Booklet:
-    """Give a stock booklet to a beneficiary of its structure; its dates are kept.
+    """Give a stock booklet to a beneficiary of its structure; its dates are kept, and
+    the welcome message is queued with it (``messages.notices``).
 
     The booklet's row then the person's are locked, so two hand-outs of one booklet, or
     to one person, are decided one after the other. Raises ``NotFound`` (out of scope),
@@ -391,4 +395,5 @@ def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
     record("booklet.handed_out", actor_id=actor.id, object_type="booklet", object_id=booklet.id,
            details={"number": booklet.number, "beneficiary_id": beneficiary.id,
                     "structure_id": booklet.structure_id, "override": override is not None})
+    queue_welcome(booklet, beneficiary)
     return booklet

@@ -40,6 +40,14 @@ STATUS_LABELS = {MessageStatus.PENDING: "En attente d'envoi", MessageStatus.SENT
 # French names of the kinds of message (a kind missing here shows as its code)
 KIND_LABELS: dict[str, str] = {
     "password_reset": "Réinitialisation du mot de passe",
+    "booklet_welcome": "Bienvenue (remise du chéquier)",
+    "booklet_unused": "Rappel : aucun chèque utilisé après 30 jours",
+    "booklet_expiring": "Rappel : chéquier expirant dans 30 jours",
+    "workshop_booked": "Atelier réservé",
+    "venue_label_decision": "Décision sur le label d'un lieu",
+    "statement_validated": "Relevé de remboursement validé",
+    "statement_paid": "Relevé de remboursement payé",
+    "expiry_digest": "Chéquiers expirant dans 30 jours (hebdomadaire)",
 }
 
 

@@ -22,6 +22,7 @@ from passnum.auth.scope import can_steer_statements, generates_all_statements, r
 from passnum.core.clock import PARIS, now, today
 from passnum.errors import Conflict, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
+from passnum.messages.staff_notices import notify_statement
 from passnum.programmes.models import Departement
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.statements import queries
@@ -231,7 +232,7 @@ def _generate_pair(actor: User | None, venue_id: int, departement_id: int,
 
 def validate(actor: User, statement: Statement) -> Statement:
     """draft → validated, once the month is over: the draft is brought up to date in the
-    same transaction, under its row lock, then frozen.
+    same transaction, under its row lock, then frozen; the venue's agents are told.
 
     Raises ``Forbidden`` (not the paying département's manager nor an admin),
     ``Conflict`` (``illegal_transition``) and ``RuleRefused`` (``period_not_over``,
@@ -255,12 +256,14 @@ def validate(actor: User, statement: Statement) -> Statement:
     _audit("statement.validated", actor, statement,
            voucher_count=statement.voucher_count, total_cents=statement.total_cents,
            adjustment_cents=statement.adjustment_cents)
+    notify_statement(statement)
     return statement
 
 
 def mark_paid(actor: User, statement: Statement, paid_on: date | None,
               reference: str | None) -> Statement:
-    """validated → paid, with the payment's date and reference.
+    """validated → paid, with the payment's date and reference; the venue's agents are
+    told.
 
     Raises ``Forbidden``, ``Conflict`` (``illegal_transition``) and ``InvalidInput``
     (``invalid_reference``: empty or over 80 characters; ``invalid_paid_on``: missing,
@@ -286,6 +289,7 @@ def mark_paid(actor: User, statement: Statement, paid_on: date | None,
     db.session.flush()
     _audit("statement.paid", actor, statement, paid_on=paid_on.isoformat(),
            payment_reference=reference)
+    notify_statement(statement)
     return statement
 
 

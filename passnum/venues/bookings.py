@@ -28,6 +28,7 @@ from passnum.core.clock import now
 from passnum.core.formatting import datetime_fr
 from passnum.errors import Conflict, RuleRefused
 from passnum.extensions import db
+from passnum.messages.notices import queue_booking_notice
 from passnum.venues import capacity
 from passnum.venues.models import Workshop, WorkshopBooking
 from passnum.venues.queries import upcoming_booking
@@ -35,7 +36,8 @@ from passnum.venues.queries import upcoming_booking
 
 def book(actor: User, beneficiary: Beneficiary, workshop: Workshop, *,
          booklet: Booklet | None = None) -> WorkshopBooking:
-    """Book a seat of ``workshop`` for ``beneficiary``; audited as ``workshop.booked``.
+    """Book a seat of ``workshop`` for ``beneficiary``; audited as ``workshop.booked``;
+    the person is told (``messages.notices.queue_booking_notice``).
 
     ``booklet``: the booklet just handed out (else the person's live booklet, if any).
     Raises ``Forbidden`` / ``NotFound`` (scope), ``RuleRefused`` (``person_pseudonymised``,
@@ -70,6 +72,7 @@ def book(actor: User, beneficiary: Beneficiary, workshop: Workshop, *,
     db.session.flush()
     record("workshop.booked", actor_id=actor.id, object_type="workshop",
            object_id=workshop.id, details=_ids(booking, workshop))
+    queue_booking_notice(booking)
     return booking
 
 

@@ -25,6 +25,7 @@ from passnum.core.clock import now
 from passnum.core.text import check_name_characters
 from passnum.errors import Conflict, InvalidInput, NotFound, RuleRefused
 from passnum.extensions import db
+from passnum.messages.staff_notices import notify_label_decision
 from passnum.programmes.models import Departement
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue, VenueLabelChange
 from passnum.venues.validation import (
@@ -260,7 +261,8 @@ def _locked_venue(venue_id: int) -> Venue:
 
 
 def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLabelChange:
-    """Approve, suspend, reactivate or withdraw a venue's label, with a reason.
+    """Approve, suspend, reactivate or withdraw a venue's label, with a reason; the
+    venue's agents are told by e-mail (``messages.staff_notices``).
 
     Raises ``Forbidden`` for roles other than manager and admin, ``NotFound`` for a
     venue of another département, ``InvalidInput`` (``unknown_label_action``,
@@ -291,6 +293,7 @@ def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLa
     record("venue.label_changed", actor_id=actor.id, object_type="venue", object_id=venue.id,
            details={"action": chosen.name, "from": current.value,
                     "to": chosen.target.value, "reason": reason})
+    notify_label_decision(change)
     return change
 
 

@@ -34,6 +34,7 @@ from passnum.core.clock import PARIS, frozen, now, today
 from passnum.core.db import unit_of_work
 from passnum.core.signing import sign_serial
 from passnum.extensions import db
+from passnum.messages.optout import stop_token
 from passnum.programmes.models import Programme
 from passnum.redemptions.services import redeem
 from passnum.statements.services import generate
@@ -143,6 +144,7 @@ def populate(live_server: LiveServer) -> dict[str, int | str]:
                 "statement_id": statement.id,
                 "token": sign_serial(vouchers[-1].serial),
                 "reset_token": reset_token(issuer, now()),
+                "stop_token": stop_token(person.id),
                 "redeemed_serial": vouchers[0].serial, "last_name": person.last_name,
             }
         finally:

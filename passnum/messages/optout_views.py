@@ -1,0 +1,28 @@
+"""The public page that stops messages (``/messages/arret/<stop_token>``, from a message).
+
+GET asks to confirm with a button, so that a mail client or a link preview that opens
+the link stops nothing; POST (with its CSRF token) withdraws the consent. The page shows
+no personal data, and answers alike whether or not the person still gets messages. The
+token is as good as the link: the access log shows the path as ``/messages/arret/…``
+(``core.logging.loggable_path``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from passnum.core.views import attempt
+from passnum.messages.optout import read_stop_token, stop_messages
+
+bp = Blueprint("messages_optout", __name__)
+
+
+@bp.route("/messages/arret/<stop_token>", methods=["GET", "POST"])
+def stop(stop_token: str) -> ResponseReturnValue:
+    """Confirm (GET), then stop (POST) the messages of the link's person."""
+    beneficiary_id = read_stop_token(stop_token)  # a forged link: 404 before any read
+    if request.method == "GET":
+        return render_template("messages/stop.html")
+    attempt(lambda: stop_messages(beneficiary_id))
+    return render_template("messages/stop_done.html")
