@@ -62,6 +62,9 @@ class Beneficiary(Model):
     # the separate consent to receive messages (welcome, reminders) on the phone or
     # e-mail given; None: no messages
     messages_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the opaque code of the person's stop link (messages/optout.py), from ``secrets``;
+    # written with the first message to them, None before
+    messages_stop_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     # normalised "last|first|birth date": what duplicate detection compares
     identity_key: Mapped[str | None] = mapped_column(String(200))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())

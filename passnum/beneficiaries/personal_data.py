@@ -106,6 +106,9 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "priority_area": _blanked("beneficiary.priority_area"),
         "messages_consent_at": _kept("consent.messages_given_at",
                                      "proof the messages were lawfully sent"),
+        "messages_stop_code": Rule(Treatment.NOT_PERSONAL,
+                                   why="a bearer secret, not a fact; kept, the purged "
+                                       "person's stop link answers as any other's"),
         "created_by_id": NOT_PERSONAL,
         "created_at": _kept("beneficiary.created_at"),
         "pseudonymised_at": Rule(Treatment.SET_BY_PURGE),

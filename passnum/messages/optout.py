@@ -1,18 +1,21 @@
 """Stopping messages: the link at the foot of every message to a beneficiary.
 
-The link's token is signed with itsdangerous (HMAC, the application's secret key, a salt
-of its own) and holds only the person's id and the link's purpose; it never expires, as
-a message may be read months later. Following it withdraws the consent to messages
-(``messages_consent_at``), nothing else: the person keeps their booklet and their record.
+The link carries an opaque code of the person's own (``messages_stop_code``, 128 random
+bits from ``secrets``), written with the first message to them, in the same unit of
+work; it names nothing and derives from nothing (no id, no signature to strip). It never
+expires, as a message may be read months later. Following it withdraws the consent to
+messages (``messages_consent_at``), nothing else: the person keeps their booklet and
+their record.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any, cast
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
 
 from passnum.audit.services import record
 from passnum.beneficiaries.models import Beneficiary
@@ -20,18 +23,30 @@ from passnum.errors import NotFound
 from passnum.extensions import db
 from passnum.messages.models import MessageStatus, OutboxMessage
 
-SALT = "passnum.messages.stop.v1"
-PURPOSE = "stop"
-MAX_TOKEN_LENGTH = 200
+CODE_BYTES = 16
+# what ``secrets.token_urlsafe(CODE_BYTES)`` writes: 22 characters of the URL-safe alphabet
+CODE_FORM = re.compile(r"[A-Za-z0-9_-]{22}")
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def stop_code(beneficiary_id: int) -> str:
+    """The code of the person's stop link, written now when they have none yet (in the
+    caller's unit of work). Two units of work writing it at once keep the first one's:
+    the second's update finds it set and writes nothing."""
+    code = _code_of(beneficiary_id)
+    if code is None:
+        db.session.execute(
+            update(Beneficiary)
+            .where(Beneficiary.id == beneficiary_id, Beneficiary.messages_stop_code.is_(None))
+            .values(messages_stop_code=secrets.token_urlsafe(CODE_BYTES)))
+        code = _code_of(beneficiary_id)
+    if code is None:
+        raise LookupError(f"no beneficiary {beneficiary_id}")
+    return code
 
 
-def stop_token(beneficiary_id: int) -> str:
-    """The signed token of the person's stop link: ``[id, "stop"]`` and its MAC."""
-    return str(_serializer().dumps([beneficiary_id, PURPOSE]))
+def _code_of(beneficiary_id: int) -> str | None:
+    return db.session.scalar(select(Beneficiary.messages_stop_code)
+                             .where(Beneficiary.id == beneficiary_id))
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -43,24 +58,21 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 def stop_url(beneficiary_id: int) -> str:
     """The public stop link printed in every message to the person."""
-    return public_url("messages_optout.stop", stop_token=stop_token(beneficiary_id))
+    return public_url("messages_optout.stop", stop_code=stop_code(beneficiary_id))
 
 
-def read_stop_token(token: str) -> int:
-    """The person's id carried by a stop token. A forged, altered, truncated or
-    malformed token raises ``NotFound`` (``invalid_link``), before any database read."""
+def holder_of(code: str) -> int:
+    """The id of the person whose stop link holds ``code``. A malformed code raises
+    ``NotFound`` (``invalid_link``) before any database read, an unknown one the same."""
     refused = NotFound("Ce lien n'est pas valide : il a peut-être été mal copié. Utilisez le "
                        "lien complet du message reçu.", code="invalid_link")
-    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+    if not CODE_FORM.fullmatch(code):
         raise refused
-    try:
-        data = _serializer().loads(token)
-    except BadData as err:
-        raise refused from err
-    if not (isinstance(data, list) and len(data) == 2 and data[1] == PURPOSE
-            and isinstance(data[0], int) and not isinstance(data[0], bool) and data[0] > 0):
+    beneficiary_id = db.session.scalar(select(Beneficiary.id)
+                                       .where(Beneficiary.messages_stop_code == code))
+    if beneficiary_id is None:
         raise refused
-    return data[0]
+    return beneficiary_id
 
 
 def stop_messages(beneficiary_id: int) -> bool:
@@ -74,7 +86,8 @@ def stop_messages(beneficiary_id: int) -> bool:
     beneficiary = db.session.execute(
         select(Beneficiary).where(Beneficiary.id == beneficiary_id).with_for_update()
     ).scalar_one_or_none()
-    if beneficiary is None or beneficiary.messages_consent_at is None:
+    if (beneficiary is None or beneficiary.messages_consent_at is None
+            or beneficiary.pseudonymised_at is not None):  # the purge keeps the consent
         return False
     beneficiary.messages_consent_at = None
     # a DELETE's result is a CursorResult: Session.execute() is typed for any statement

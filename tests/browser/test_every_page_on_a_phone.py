@@ -34,7 +34,7 @@ from passnum.core.clock import PARIS, frozen, now, today
 from passnum.core.db import unit_of_work
 from passnum.core.signing import sign_serial
 from passnum.extensions import db
-from passnum.messages.optout import stop_token
+from passnum.messages.optout import stop_code
 from passnum.programmes.models import Programme
 from passnum.redemptions.services import redeem
 from passnum.statements.services import generate
@@ -132,6 +132,7 @@ def populate(live_server: LiveServer) -> dict[str, int | str]:
                 statement = generate(None, agent.venue, agent.venue.departement,
                                      last_month.replace(day=1)).statement
                 issue_stock(issuer, issuer.structure, count=1)
+                code = stop_code(person.id)
             stock_id = db.session.scalar(select(Booklet.id).where(
                 Booklet.beneficiary_id.is_(None), Booklet.structure_id == issuer.structure_id))
             return {
@@ -144,7 +145,7 @@ def populate(live_server: LiveServer) -> dict[str, int | str]:
                 "statement_id": statement.id,
                 "token": sign_serial(vouchers[-1].serial),
                 "reset_token": reset_token(issuer, now()),
-                "stop_token": stop_token(person.id),
+                "stop_code": code,
                 "redeemed_serial": vouchers[0].serial, "last_name": person.last_name,
             }
         finally:
