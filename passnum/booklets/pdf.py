@@ -97,10 +97,12 @@ NO_BOOKING_TEXT = "aucun atelier réservé"
 VENUES_HEADING = {"nearest": "Lieux labellisés les plus proches de chez vous",
                   "commune": "Lieux labellisés de votre commune, puis du département",
                   "departement": "Lieux labellisés du département"}
+# the distances start from the person's commune, placed by GeoNames (docs/communes.md)
+POSITIONS_CREDIT = "Positions des communes : GeoNames (CC BY 4.0)"
 VENUES_STEP = {
     "nearest": "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne les "
                "plus proches de votre commune (distance à vol d'oiseau) ; le site indiqué "
-               "plus bas les donne tous, avec leurs ateliers.",
+               f"plus bas les donne tous, avec leurs ateliers. {POSITIONS_CREDIT}.",
     "commune": "Choisissez un lieu labellisé Pass numérique : la liste ci-dessous donne ceux "
                "de votre commune, puis d'autres lieux du département ; le site indiqué plus "
                "bas les donne tous, avec leurs ateliers.",

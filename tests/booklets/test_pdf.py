@@ -305,7 +305,7 @@ def test_cover_lists_the_communes_venues_first_then_the_departements(app: Flask)
     assert "Zzz Lieu de la commune" in cover and "Aaa Lieu du 78" in cover
     assert cover.index("Zzz Lieu de la commune") < cover.index("Aaa Lieu du 78")
     assert "Bbb Lieu du 92" not in cover
-    assert "proche" not in cover
+    assert "proche" not in cover and "GeoNames" not in cover
     assert "Lieux labellisés de votre commune, puis du département" in cover
 
 
@@ -332,3 +332,5 @@ def test_a_batch_prints_each_booklets_own_booking_and_the_venues_distances(app: 
     for cover in (first, second):
         assert "Lieux labellisés les plus proches de chez vous" in cover
         assert "· à 3,2 km" in cover and cover.count(" km") == 1
+        # the source of the person's commune's position, in the note over the list
+        assert "Positions des communes : GeoNames (CC BY 4.0)." in " ".join(cover.split())

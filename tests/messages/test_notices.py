@@ -55,6 +55,7 @@ def test_the_welcome_is_queued_at_hand_out_with_its_booklet_and_venues(app, worl
     assert "Pour ne plus recevoir de messages du Pass numérique : " \
            "http://passnum.test/messages/arret/" in body
     assert "réservé" not in body  # no booking
+    assert "GeoNames" not in body and " km" not in body  # no distance, no credit for one
     for voucher in db.session.get(Booklet, booklet.id).vouchers:
         assert voucher.manual_code not in body
         assert voucher.serial not in body
@@ -161,6 +162,10 @@ def test_the_welcome_lists_the_nearest_venues_with_their_distance(app, world, mo
     lines = [line for line in welcome.body.splitlines() if line.startswith("- ")]
     assert lines[0] == "- Médiathèque des Sablons, 3 rue des Écoles, 78000 Commune (à 0,9 km)"
     assert lines[1].startswith("- Maison de quartier, 78000 Commune (à 2")
+    # the source of the communes' positions, once, at the foot
+    foot = welcome.body.split("\n-- \n")[1]
+    assert welcome.body.count("GeoNames") == 1
+    assert "Distances à vol d'oiseau ; positions des communes : GeoNames (CC BY 4.0)" in foot
 
 
 def _book(world, beneficiary, workshop):

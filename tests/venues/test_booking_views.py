@@ -68,6 +68,7 @@ def test_booking_at_hand_out_is_on_the_cover_the_day_list_and_attended_by_the_sc
     assert re.search(r"Médiathèque du Centre, Versailles — à \d,\d km", page.text)
     assert re.search(r"Espace Rambouillet, Commune — à 2\d,\d km", page.text)
     assert "2 places libres" in page.text
+    assert "positions des communes : GeoNames (CC BY 4.0)</p>" in page.text
 
     response = client.post(step, data={"workshop": str(scene.workshop.id)})
     assert response.status_code == 302 and response.location == f"/chequiers/{booklet.id}"
@@ -82,6 +83,7 @@ def test_booking_at_hand_out_is_on_the_cover_the_day_list_and_attended_by_the_sc
     assert "Lieux labellisés les plus proches de chez vous" in cover
     assert re.search(r"Versailles · à \d,\d km", cover)
     assert re.search(r"Commune · à 2\d,\d km", cover)
+    assert "Positions des communes : GeoNames (CC BY 4.0)." in cover
     assert cover.index("Médiathèque du Centre ") < cover.index("Espace Rambouillet")
 
     # the person's page shows it, and offers no second booking
@@ -123,6 +125,7 @@ def test_skipping_the_step_keeps_the_departement_list_without_distances(client, 
     assert skip == f"/chequiers/{booklet.id}"
     cover = " ".join(page_texts(client.post(f"/chequiers/{booklet.id}/pdf").data)[0].split())
     assert "Premier atelier" not in cover and " km" not in cover
+    assert "GeoNames" not in cover and "GeoNames" not in client.get(step).text
     assert "Lieux labellisés de votre commune, puis du département" in cover
 
 
