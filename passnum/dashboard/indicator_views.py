@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -24,7 +24,14 @@ from passnum.dashboard.indicator_exports import (
 )
 from passnum.dashboard.indicators import FUNNEL_STAGES, Indicators, programme_indicators
 from passnum.dashboard.presentation import scope_label
-from passnum.dashboard.views import XLSX_TYPE, Filters, export_filters, page_filters
+from passnum.dashboard.views import (
+    XLSX_TYPE,
+    Filters,
+    attachment,
+    export_filename,
+    export_filters,
+    page_filters,
+)
 from passnum.programmes.models import Programme
 from passnum.programmes.queries import departements as all_departements
 from passnum.programmes.queries import open_programme
@@ -67,18 +74,6 @@ def index() -> ResponseReturnValue:
     ), 400 if filters.errors else 200
 
 
-def _filename(filters: Filters, name: str, extension: str) -> str:
-    """``indicateurs-78-2025-01-01-2025-06-30.csv``."""
-    parts = [name, filters.departement.code if filters.departement else "tous"]
-    parts += [d.isoformat() for d in (filters.start, filters.end) if d]
-    return "-".join(parts) + f".{extension}"
-
-
-def _attachment(body: str | bytes, mimetype: str, name: str) -> Response:
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @bp.route("/export.csv")
 @login_required
 def export_csv() -> ResponseReturnValue:
@@ -88,8 +83,8 @@ def export_csv() -> ResponseReturnValue:
     if key not in INDICATOR_TABLE_KEYS:
         abort(404)
     table = indicator_tables(_indicators(filters))[key]
-    return _attachment(table_csv(table), "text/csv",
-                       _filename(filters, f"indicateurs-{key}", "csv"))
+    return attachment(table_csv(table), "text/csv",
+                       export_filename(filters, f"indicateurs-{key}", "csv"))
 
 
 @bp.route("/export.xlsx")
@@ -97,8 +92,8 @@ def export_csv() -> ResponseReturnValue:
 def export_xlsx() -> ResponseReturnValue:
     """Every table of the indicators in one workbook."""
     filters = export_filters()
-    return _attachment(workbook_xlsx(indicator_tables(_indicators(filters))), XLSX_TYPE,
-                       _filename(filters, "indicateurs", "xlsx"))
+    return attachment(workbook_xlsx(indicator_tables(_indicators(filters))), XLSX_TYPE,
+                       export_filename(filters, "indicateurs", "xlsx"))
 
 
 @bp.route("/barometre.csv")
@@ -110,5 +105,5 @@ def barometer() -> ResponseReturnValue:
     start, end = period(filters, programme)
     table = barometer_table(programme.id, filters.departement.id if filters.departement
                             else None, start, end)
-    return _attachment(barometer_csv(table), "text/csv",
-                       _filename(filters, "accompagnements-par-departement", "csv"))
+    return attachment(barometer_csv(table), "text/csv",
+                       export_filename(filters, "accompagnements-par-departement", "csv"))

@@ -119,11 +119,18 @@ def index() -> ResponseReturnValue:
     ), 400 if filters.errors else 200
 
 
-def _filename(filters: Filters, extension: str) -> str:
-    """``tableau-de-bord-78-2025-01-01-2025-06-30.csv``."""
-    parts = ["tableau-de-bord", filters.departement.code if filters.departement else "tous"]
+def export_filename(filters: Filters, name: str, extension: str) -> str:
+    """An export's file name: ``name``, the département (or ``tous``) and the period,
+    as ``tableau-de-bord-78-2025-01-01-2025-06-30.csv``."""
+    parts = [name, filters.departement.code if filters.departement else "tous"]
     parts += [d.isoformat() for d in (filters.start, filters.end) if d]
     return "-".join(parts) + f".{extension}"
+
+
+def attachment(body: str | bytes, mimetype: str, name: str) -> Response:
+    """A download named ``name``."""
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/export.csv")
@@ -135,9 +142,8 @@ def export_csv() -> ResponseReturnValue:
     if key not in TABLE_KEYS:
         abort(404)
     table = tables(_stats(filters))[key]
-    name = _filename(filters, "csv").replace("tableau-de-bord", f"tableau-de-bord-{key}")
-    return Response(table_csv(table), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return attachment(table_csv(table), "text/csv",
+                      export_filename(filters, f"tableau-de-bord-{key}", "csv"))
 
 
 @bp.route("/export.xlsx")
@@ -145,9 +151,8 @@ def export_csv() -> ResponseReturnValue:
 def export_xlsx() -> ResponseReturnValue:
     """Every table of the dashboard in one workbook."""
     filters = export_filters()
-    name = _filename(filters, "xlsx")
-    return Response(workbook_xlsx(tables(_stats(filters))), mimetype=XLSX_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return attachment(workbook_xlsx(tables(_stats(filters))), XLSX_TYPE,
+                      export_filename(filters, "tableau-de-bord", "xlsx"))
 
 
 @bp.route("/rapport.pdf")
@@ -157,5 +162,5 @@ def report_pdf() -> ResponseReturnValue:
     filters = export_filters()
     out = io.BytesIO()
     render_report(_stats(filters), out, scope=scope_label(filters.departement))
-    return Response(out.getvalue(), mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{_filename(filters, "pdf")}"'})
+    return attachment(out.getvalue(), "application/pdf",
+                      export_filename(filters, "tableau-de-bord", "pdf"))
