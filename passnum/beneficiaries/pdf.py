@@ -172,11 +172,28 @@ def _events(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
     rows = [[datetime_fr(e["at"]), e["label"],
              f"{OBJECT_LABELS.get(e['object_type'], e['object_type'])} {e['object_id']}"]
             for e in data["events"]]
-    flow: list[Flowable] = [Paragraph("Historique des opérations", styles.heading)]
+    return _table_section("Historique des opérations", EVENT_HEADERS, rows, EVENT_WIDTHS,
+                          "Aucune opération enregistrée.", styles)
+
+
+def _messages(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
+    """The messages sent to the person (kind, channel, dates, status)."""
+    rows = [[datetime_fr(m["created_at"]), KIND_LABELS.get(m["kind"], m["kind"]),
+             CHANNEL_LABELS.get(m["channel"], m["channel"]),
+             STATUS_LABELS.get(m["status"], m["status"]), datetime_fr(m["sent_at"])]
+            for m in data["messages"]]
+    return _table_section("Messages envoyés", MESSAGE_HEADERS, rows, MESSAGE_WIDTHS,
+                          "Aucun message.", styles)
+
+
+def _table_section(heading: str, headers: tuple[str, ...], rows: list[list[str]],
+                   widths: tuple[float, ...], empty: str, styles: _Styles) -> list[Flowable]:
+    """A heading, then the rows as a grid, or ``empty`` when there are none."""
+    flow: list[Flowable] = [Paragraph(heading, styles.heading)]
     if rows:
-        flow.append(_grid(EVENT_HEADERS, rows, EVENT_WIDTHS, styles))
+        flow.append(_grid(headers, rows, widths, styles))
     else:
-        flow.append(_p("Aucune opération enregistrée.", styles.text))
+        flow.append(_p(empty, styles.text))
     return flow
 
 
@@ -195,17 +212,3 @@ def render_export(data: dict[str, Any], out: BinaryIO) -> None:
         *_events(data, styles),
     ]
     doc.build(flow)
-
-
-def _messages(data: dict[str, Any], styles: _Styles) -> list[Flowable]:
-    """The messages sent to the person (kind, channel, dates, status)."""
-    rows = [[datetime_fr(m["created_at"]), KIND_LABELS.get(m["kind"], m["kind"]),
-             CHANNEL_LABELS.get(m["channel"], m["channel"]),
-             STATUS_LABELS.get(m["status"], m["status"]), datetime_fr(m["sent_at"])]
-            for m in data["messages"]]
-    flow: list[Flowable] = [Paragraph("Messages envoyés", styles.heading)]
-    if rows:
-        flow.append(_grid(MESSAGE_HEADERS, rows, MESSAGE_WIDTHS, styles))
-    else:
-        flow.append(_p("Aucun message.", styles.text))
-    return flow

@@ -5,6 +5,8 @@ Nested in the ``venues`` blueprint: endpoints are ``venues.labels.*``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     abort,
@@ -195,15 +197,8 @@ def decide(venue_id: int, action: str) -> ResponseReturnValue:
 def locate_managed_venue(venue_id: int) -> ResponseReturnValue:
     """A manager or an administrator sets a venue's commune and coordinates."""
     venue = queries.get_managed_venue(current_user, venue_id)
-    form = _submitted_location()
-    if not form.validate_on_submit():
-        return _manage_detail(venue, status=400 if _csrf_failed(form) else 422, location=form)
-    outcome = attempt(lambda: set_venue_location(current_user, venue, **form.as_values()),
-                      form, unplaced="form", reraise=OUT_OF_PAGE)
-    if not outcome.ok:
-        return _manage_detail(venue, status=outcome.status, location=form)
-    flash("Localisation du lieu enregistrée.", "success")
-    return redirect(url_for(".managed_venue", venue_id=venue_id))
+    return _save_location(venue, lambda status, form: _manage_detail(
+        venue, status=status, location=form), url_for(".managed_venue", venue_id=venue_id))
 
 
 # --- a venue's location ---------------------------------------------------------------
@@ -224,11 +219,21 @@ def _location_form(venue: Venue) -> LocationForm:
     return form
 
 
-def _submitted_location() -> LocationForm:
-    """The location form as posted, with the communes of the posted postal code."""
+def _save_location(venue: Venue,
+                   page: Callable[[int, LocationForm], ResponseReturnValue],
+                   done: str) -> ResponseReturnValue:
+    """Set the venue's commune and coordinates from the posted location form, then go to
+    ``done``; a refused form goes back to ``page`` (status, form) with its errors."""
     form = LocationForm()
-    offer_communes(form)
-    return form
+    offer_communes(form)  # the communes of the posted postal code
+    if not form.validate_on_submit():
+        return page(400 if _csrf_failed(form) else 422, form)
+    outcome = attempt(lambda: set_venue_location(current_user, venue, **form.as_values()),
+                      form, unplaced="form", reraise=OUT_OF_PAGE)
+    if not outcome.ok:
+        return page(outcome.status, form)
+    flash("Localisation du lieu enregistrée.", "success")
+    return redirect(done)
 
 
 # --- the venue's own page -------------------------------------------------------------
@@ -283,15 +288,8 @@ def add_agent() -> ResponseReturnValue:
 def locate_my_venue() -> ResponseReturnValue:
     """A venue's agent sets its commune and coordinates."""
     venue = _own_venue()
-    form = _submitted_location()
-    if not form.validate_on_submit():
-        return _my_venue(venue, status=400 if _csrf_failed(form) else 422, location=form)
-    outcome = attempt(lambda: set_venue_location(current_user, venue, **form.as_values()),
-                      form, unplaced="form", reraise=OUT_OF_PAGE)
-    if not outcome.ok:
-        return _my_venue(venue, status=outcome.status, location=form)
-    flash("Localisation du lieu enregistrée.", "success")
-    return redirect(url_for(".my_venue"))
+    return _save_location(venue, lambda status, form: _my_venue(
+        venue, status=status, location=form), url_for(".my_venue"))
 
 
 @bp.route("/mon-lieu/agents/<id:user_id>/<any(desactiver, reactiver):what>",
