@@ -7,6 +7,8 @@ unreachable server makes them fail instead.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,8 +23,10 @@ from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 from passnum import create_app
+from passnum.core.logging import JsonFormatter
 from passnum.extensions import db
 from tests import logcapture
+from tests.mailserver import MailServer
 
 PG_URL = os.environ.get("PASSNUM_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI") == "true"
@@ -177,3 +181,42 @@ def client(app: Flask) -> IsolatedClient:
     """An isolated test client of ``app``."""
     app.test_client_class = IsolatedClient
     return app.test_client()
+
+
+@pytest.fixture
+def mail(app: Flask) -> Iterator[MailServer]:
+    """An SMTP server (no account, no TLS: a local relay) that ``app`` sends through."""
+    server = MailServer().start()
+    app.config["SMTP_URL"] = server.url
+    yield server
+    server.stop()
+
+
+class JsonLines(logging.Handler):
+    """Keep each record as the JSON line production would write."""
+
+    def __init__(self) -> None:
+        """Format with the production formatter."""
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the formatted line."""
+        self.lines.append(self.format(record))
+
+    def entries(self) -> list[dict]:
+        """Every line parsed (each must be one JSON object)."""
+        return [json.loads(line) for line in self.lines]
+
+
+@pytest.fixture
+def json_lines() -> Iterator[JsonLines]:
+    """The JSON lines of the ``passnum`` loggers during the test."""
+    handler = JsonLines()
+    logger = logging.getLogger("passnum")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)

@@ -6,42 +6,13 @@ import json
 import logging
 import logging.config
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from passnum.core.logging import JsonFormatter, json_log_config
 from tests.api.conftest import API, bearer
+from tests.conftest import JsonLines
 from tests.factories import beneficiary_data, issue, make_beneficiary
-
-
-class JsonLines(logging.Handler):
-    """Keep each record as the JSON line production would write."""
-
-    def __init__(self) -> None:
-        """Format with the production formatter."""
-        super().__init__(logging.DEBUG)
-        self.setFormatter(JsonFormatter())
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the formatted line."""
-        self.lines.append(self.format(record))
-
-    def entries(self) -> list[dict]:
-        """Every line parsed (each must be one JSON object)."""
-        return [json.loads(line) for line in self.lines]
-
-
-@pytest.fixture
-def json_lines() -> Iterator[JsonLines]:
-    handler = JsonLines()
-    logger = logging.getLogger("passnum")
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
 
 
 def access_entry(lines: JsonLines, path: str) -> dict:

@@ -3,13 +3,9 @@ once within the hour, every old session ended, the second factor still asked."""
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -17,7 +13,6 @@ from passnum.auth.models import ApiToken, Role, User
 from passnum.auth.services import issue_api_token
 from passnum.core.clock import frozen
 from passnum.core.db import unit_of_work
-from passnum.core.logging import JsonFormatter
 from passnum.extensions import db
 from passnum.messages.models import MessageStatus, OutboxMessage
 from tests.conftest import IsolatedClient, make_app
@@ -28,37 +23,6 @@ NEW_PASSWORD = "un matin de brume sur la Seine"
 SENT = "Si un compte existe pour cette adresse, un lien vient d&#39;être envoyé."
 LINK = re.compile(r"http://passnum\.test(/mot-de-passe/nouveau/\S+)")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def mail(app: Flask) -> Iterator[MailServer]:
-    server = MailServer().start()
-    app.config["SMTP_URL"] = server.url
-    yield server
-    server.stop()
-
-
-class _Lines(logging.Handler):
-    """Every record of the ``passnum`` loggers, as production writes it (JSON)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.setFormatter(JsonFormatter())
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def log_lines() -> Iterator[_Lines]:
-    handler = _Lines()
-    logger = logging.getLogger("passnum")
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
 
 
 def _client(app: Flask) -> IsolatedClient:
@@ -240,14 +204,14 @@ def test_with_the_mail_server_down_the_link_is_sent_by_the_jobs_command(app, mai
     assert len(mail.received) == 1
 
 
-def test_the_link_is_never_logged(app, mail, log_lines):
+def test_the_link_is_never_logged(app, mail, json_lines):
     user = make_user(Role.ADMIN, totp=False)
     client = _client(app)
     _ask(client, user.email)
     link = _link(mail)
     _set(client, link)
     token = link.rsplit("/", 1)[1]
-    assert token not in "\n".join(log_lines.lines)
-    entries = [json.loads(line) for line in log_lines.lines]
+    assert token not in "\n".join(json_lines.lines)
+    entries = json_lines.entries()
     paths = [e["path"] for e in entries if e["logger"] == "passnum.access"]
     assert "/mot-de-passe/nouveau/…" in paths
