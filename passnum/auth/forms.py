@@ -6,6 +6,21 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from passnum.core.forms import FrenchForm
 
 
+def _new_password() -> PasswordField:
+    """A new password (the password manager offers to make one)."""
+    return PasswordField("Nouveau mot de passe", validators=[DataRequired(), Length(max=200)],
+                         render_kw={"autocomplete": "new-password"})
+
+
+def _confirmation_of(field: str) -> PasswordField:
+    """The new password typed again, equal to ``field``."""
+    return PasswordField("Confirmez le nouveau mot de passe",
+                         validators=[DataRequired(), Length(max=200),
+                                     EqualTo(field, message="Les deux mots de passe ne "
+                                             "correspondent pas.")],
+                         render_kw={"autocomplete": "new-password"})
+
+
 class LoginForm(FrenchForm):
     """E-mail and password."""
 
@@ -27,14 +42,8 @@ class PasswordChangeForm(FrenchForm):
     current_password = PasswordField("Mot de passe actuel",
                                      validators=[DataRequired(), Length(max=200)],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("Nouveau mot de passe",
-                                 validators=[DataRequired(), Length(max=200)],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Confirmez le nouveau mot de passe",
-                            validators=[DataRequired(), Length(max=200),
-                                        EqualTo("new_password", message="Les deux mots de "
-                                                "passe ne correspondent pas.")],
-                            render_kw={"autocomplete": "new-password"})
+    new_password = _new_password()
+    confirm = _confirmation_of("new_password")
 
 
 class PasswordForgottenForm(FrenchForm):
@@ -47,11 +56,5 @@ class PasswordForgottenForm(FrenchForm):
 class PasswordResetForm(FrenchForm):
     """The new password, twice."""
 
-    password = PasswordField("Nouveau mot de passe",
-                             validators=[DataRequired(), Length(max=200)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Confirmez le nouveau mot de passe",
-                            validators=[DataRequired(), Length(max=200),
-                                        EqualTo("password", message="Les deux mots de "
-                                                "passe ne correspondent pas.")],
-                            render_kw={"autocomplete": "new-password"})
+    password = _new_password()
+    confirm = _confirmation_of("password")
