@@ -239,15 +239,16 @@ def median(days: Counter[int]) -> float | None:
 
 
 STAGES = ("issued", "handed_out", "first_used", "fully_used", "expired")
-FUNNEL_SETS = (("structure_id",), ("venue_id",), ("structure_id", "days"),
-               ("venue_id", "days"))
+# per structure and per venue, by days to first use (None: not used); a structure's or
+# a venue's stage counts are the sums over its days
+FUNNEL_SETS = (("structure_id", "days"), ("venue_id", "days"))
 
 
 def _funnel(scope: Scope, day: date
             ) -> tuple[FunnelRow, tuple[FunnelRow, ...], tuple[FunnelRow, ...]]:
     """The funnel of every booklet in scope, per structure and per venue of first use,
-    in one statement: stage counts, and days to first use counted per structure and per
-    venue (the medians are taken from those counts)."""
+    in one statement: stage counts per structure and per venue, by days to first use
+    (the stage counts are summed over the days, the medians taken from the counts)."""
     live = figures.booklet_live()
     used = and_(live, Booklet.vouchers_redeemed > 0)
     full = and_(live, Booklet.vouchers_total > 0,
@@ -262,17 +263,18 @@ def _funnel(scope: Scope, day: date
             ("issued", live), ("handed_out", Booklet.status == BookletStatus.HANDED_OUT),
             ("first_used", used), ("fully_used", full), ("expired", expired))),
     ).where(scope.booklets())
-    counts: dict[tuple[str, int], tuple[int, ...]] = {}
+    counts: dict[tuple[str, int], list[int]] = {}
     delays: dict[tuple[str, int], Counter[int]] = {}
     for index, keys, values in grouped_sets(source, FUNNEL_SETS, lambda columns: [
             *(func.sum(columns[name]) for name in STAGES), func.count()]):
-        kind = "s" if "structure_id" in keys else "v"
+        kind = "s" if index == 0 else "v"
         key = keys["structure_id" if kind == "s" else "venue_id"]
         if key is None:
             continue
-        if index < 2:
-            counts[(kind, int(key))] = tuple(int(v) for v in values[:5])
-        elif keys["days"] is not None:
+        found = counts.setdefault((kind, int(key)), [0] * len(STAGES))
+        for i, value in enumerate(values[:len(STAGES)]):
+            found[i] += int(value)
+        if keys["days"] is not None:
             delays.setdefault((kind, int(key)), Counter())[int(keys["days"])] += int(values[5])
     names = {("s", i): (name, code) for i, name, code in db.session.execute(
         select(Structure.id, Structure.name, Departement.code)
@@ -296,9 +298,9 @@ def _funnel(scope: Scope, day: date
     venues = sorted((row(key) for key in counts if key[0] == "v"),
                     key=lambda r: (-r.first_used, r.name, r.id))
     everything: Counter[int] = Counter()
-    for key, found in delays.items():
+    for key, days in delays.items():
         if key[0] == "s":
-            everything.update(found)
+            everything.update(days)
     issued, handed, first, fully, gone = (
         sum(counts[key][i] for key in counts if key[0] == "s") for i in range(5))
     total = FunnelRow(None, "Total", "", issued, handed, first, fully, gone,
