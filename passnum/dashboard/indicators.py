@@ -25,7 +25,7 @@ dashboard's own (``figures`` for booklet states, ``beneficiaries.reached`` for p
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -264,18 +264,22 @@ def _funnel(scope: Scope, day: date
             ("first_used", used), ("fully_used", full), ("expired", expired))),
     ).where(scope.booklets())
     counts: dict[tuple[str, int], list[int]] = {}
-    delays: dict[tuple[str, int], Counter[int]] = {}
+    delays: defaultdict[tuple[str, int], Counter[int]] = defaultdict(Counter)
+    # thousands of groups at full scale: the loop stays plain
     for index, keys, values in grouped_sets(source, FUNNEL_SETS, lambda columns: [
             *(func.sum(columns[name]) for name in STAGES), func.count()]):
-        kind = "s" if index == 0 else "v"
-        key = keys["structure_id" if kind == "s" else "venue_id"]
+        key = keys["structure_id"] if index == 0 else keys["venue_id"]
         if key is None:
             continue
-        found = counts.setdefault((kind, int(key)), [0] * len(STAGES))
-        for i, value in enumerate(values[:len(STAGES)]):
-            found[i] += int(value)
+        place = ("s" if index == 0 else "v", int(key))
+        found = counts.get(place)
+        if found is None:
+            counts[place] = [int(value) for value in values[:len(STAGES)]]
+        else:
+            for i in range(len(STAGES)):
+                found[i] += int(values[i])
         if keys["days"] is not None:
-            delays.setdefault((kind, int(key)), Counter())[int(keys["days"])] += int(values[5])
+            delays[place][int(keys["days"])] += int(values[len(STAGES)])
     names = {("s", i): (name, code) for i, name, code in db.session.execute(
         select(Structure.id, Structure.name, Departement.code)
         .join(Departement, Departement.id == Structure.departement_id)

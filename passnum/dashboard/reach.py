@@ -158,7 +158,7 @@ def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]],
     # each set's columns and their places in a row (thousands of rows: no ORM, no zip)
     places = [[(c, 1 + columns.index(c)) for c in names] for names in sets]
     result = []
-    for row in db.session.connection().execute(statement):
+    for row in db.session.connection().execute(statement).all():
         index = bits[row[0]]
         result.append((index, {c: row[i] for c, i in places[index]},
                        row[1 + len(columns):]))
@@ -193,11 +193,12 @@ def reach(scope: Scope) -> Reach:
     two groupings (GROUPING SETS on PostgreSQL, one pass; two SELECTs on SQLite). Each
     combination adds to each of its values here."""
     result = Reach()
-    codes = list(db.session.scalars(select(PriorityPublic.code).where(
-        PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)))
+    publics = db.session.execute(select(PriorityPublic.id, PriorityPublic.code).where(
+        PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)).all()
+    codes = [code for _id, code in publics]
     few = ("departement_id", "age_band", "gender", "social_status", "priority_area",
            "publics")
-    for _index, values, (people,) in grouped_sets(_live_people(scope, codes),
+    for _index, values, (people,) in grouped_sets(_live_people(scope, [i for i, _code in publics]),
                                                   [few, ("commune",)],
                                                   lambda _columns: [func.count()]):
         n = int(people)
@@ -233,20 +234,19 @@ def _first_reached(scope: Scope) -> Any:
             .group_by(Booklet.beneficiary_id).subquery("reached"))
 
 
-def _live_people(scope: Scope, codes: list[str]) -> Any:
+def _live_people(scope: Scope, publics: list[int]) -> Any:
     """The live (not pseudonymised) people reached, one row each with their values
-    ("" for not given) and the priority publics of the programme they belong to, as a
-    bit mask (bit ``i`` for ``codes[i]``; 0 for none)."""
+    ("" for not given) and the priority publics of the programme they belong to (ids
+    ``publics``), as a bit mask (bit ``i`` for ``publics[i]``; 0 for none)."""
     first = _first_reached(scope)
     links = beneficiary_priority_publics
     bits: Any = literal(0)
-    if codes:
-        bits = case(*((PriorityPublic.code == code, 1 << i) for i, code in enumerate(codes)),
-                    else_=0)
+    if publics:
+        bits = case({public: 1 << i for i, public in enumerate(publics)},
+                    value=links.c.priority_public_id, else_=0)
     # a person is linked to a public at most once: the sum of the bits is their mask
     ticked = (select(links.c.beneficiary_id.label("id"), func.sum(bits).label("publics"))
-              .join(PriorityPublic, PriorityPublic.id == links.c.priority_public_id)
-              .where(PriorityPublic.programme_id == scope.programme_id)
+              .where(links.c.priority_public_id.in_(publics))
               .group_by(links.c.beneficiary_id).subquery("ticked"))
     return (select(
         first.c.departement_id,
