@@ -61,6 +61,8 @@ COLUMN_DIMENSIONS = ("gender", "social_status", "priority_area", "commune")
 # every dimension a person counts in; "people" (value "") counts each person once
 DIMENSIONS = ("people", "age_band", *COLUMN_DIMENSIONS, "priority", "priority_public")
 YES, NO = "yes", "no"
+# priority publics per bit mask: a sum of distinct bits stays an exact integer in SQL
+MASK_BITS = 30
 
 def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
@@ -189,19 +191,28 @@ def reach(scope: Scope) -> Reach:
     columns (one statement), plus the pseudonymised ones' totals.
 
     The people are counted per combination of their few-valued columns (a few thousand
-    groups at full scale; their priority publics as one bit mask), and per commune:
+    groups at full scale; their priority publics as bit masks), and per commune:
     two groupings (GROUPING SETS on PostgreSQL, one pass; two SELECTs on SQLite). Each
     combination adds to each of its values here."""
     result = Reach()
     publics = db.session.execute(select(PriorityPublic.id, PriorityPublic.code).where(
         PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)).all()
-    codes = [code for _id, code in publics]
+    # the priority publics as bit masks of MASK_BITS publics each (integers stay exact)
+    masks = [publics[i:i + MASK_BITS] for i in range(0, len(publics), MASK_BITS)]
+    mask_columns = [f"publics_{k}" for k in range(len(masks))]
     few = ("departement_id", "age_band", "gender", "social_status", "priority_area",
-           "publics")
-    for _index, values, (people,) in grouped_sets(_live_people(scope, [i for i, _code in publics]),
-                                                  [few, ("commune",)],
-                                                  lambda _columns: [func.count()]):
+           *mask_columns)
+    people_rows = _live_people(scope, [[i for i, _code in mask] for mask in masks])
+    for index, values, (people,) in grouped_sets(people_rows, [few, ("commune",)],
+                                                 lambda _columns: [func.count()]):
         n = int(people)
+        if index == 0:  # the combinations: each person once
+            ticked = [int(values.pop(column)) for column in mask_columns]
+            result.values["priority"][YES if any(ticked) else NO] += n
+            for mask, bits in zip(masks, ticked, strict=True):
+                for i, (_id, code) in enumerate(mask):
+                    if bits & (1 << i):
+                        result.values["priority_public"][code] += n
         for column, value in values.items():
             if column == "departement_id":  # in one grouping only: each person once
                 result.values["people"][""] += n
@@ -209,12 +220,6 @@ def reach(scope: Scope) -> Reach:
             elif column == "age_band":  # "non communiqué" is "", as for the others
                 band = BANDS_BY_INDEX[int(value)]
                 result.values[column]["" if band == AgeBand.UNKNOWN else band.value] += n
-            elif column == "publics":
-                mask = int(value)
-                result.values["priority"][YES if mask else NO] += n
-                for i, code in enumerate(codes):
-                    if mask & (1 << i):
-                        result.values["priority_public"][code] += n
             else:
                 result.values[column][str(value)] += n
     for dimension, value, departement_id, people in db.session.execute(_kept(scope)):
@@ -234,19 +239,18 @@ def _first_reached(scope: Scope) -> Any:
             .group_by(Booklet.beneficiary_id).subquery("reached"))
 
 
-def _live_people(scope: Scope, publics: list[int]) -> Any:
+def _live_people(scope: Scope, masks: list[list[int]]) -> Any:
     """The live (not pseudonymised) people reached, one row each with their values
-    ("" for not given) and the priority publics of the programme they belong to (ids
-    ``publics``), as a bit mask (bit ``i`` for ``publics[i]``; 0 for none)."""
+    ("" for not given) and the priority publics of the programme they belong to, as
+    bit masks: column ``publics_k`` has bit ``i`` for the public ``masks[k][i]`` (id)."""
     first = _first_reached(scope)
     links = beneficiary_priority_publics
-    bits: Any = literal(0)
-    if publics:
-        bits = case({public: 1 << i for i, public in enumerate(publics)},
-                    value=links.c.priority_public_id, else_=0)
     # a person is linked to a public at most once: the sum of the bits is their mask
-    ticked = (select(links.c.beneficiary_id.label("id"), func.sum(bits).label("publics"))
-              .where(links.c.priority_public_id.in_(publics))
+    ticked = (select(links.c.beneficiary_id.label("id"), *(
+        func.sum(case({public: 1 << i for i, public in enumerate(mask)},
+                      value=links.c.priority_public_id, else_=0)).label(f"publics_{k}")
+        for k, mask in enumerate(masks)))
+              .where(links.c.priority_public_id.in_([i for mask in masks for i in mask]))
               .group_by(links.c.beneficiary_id).subquery("ticked"))
     return (select(
         first.c.departement_id,
@@ -255,7 +259,8 @@ def _live_people(scope: Scope, publics: list[int]) -> Any:
             ("gender", Beneficiary.gender), ("social_status", Beneficiary.social_status),
             ("priority_area", Beneficiary.priority_area),
             ("commune", Beneficiary.commune_insee))),
-        func.coalesce(ticked.c.publics, 0).label("publics"))
+        *(func.coalesce(ticked.c[f"publics_{k}"], 0).label(f"publics_{k}")
+          for k in range(len(masks))))
         .join(first, first.c.id == Beneficiary.id)
         .outerjoin(ticked, ticked.c.id == Beneficiary.id)
         .where(Beneficiary.pseudonymised_at.is_(None)))
