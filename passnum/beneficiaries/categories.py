@@ -80,8 +80,9 @@ AGE_BAND_LABELS = {
     AgeBand.UNKNOWN: NOT_GIVEN,
 }
 
-# lower bound (age in whole years) of each band, oldest first
-_BAND_FLOORS = (
+# lower bound (age in whole years) of each band, oldest first (the indicators' SQL
+# buckets ages by the same floors)
+BAND_FLOORS = (
     (70, AgeBand.FROM_70),
     (60, AgeBand.FROM_60_TO_69),
     (40, AgeBand.FROM_40_TO_59),
@@ -97,7 +98,7 @@ def age_band(birth_date: date | None, day: date) -> AgeBand:
     if birth_date is None:
         return AgeBand.UNKNOWN
     age = age_on(birth_date, day)
-    for floor, band in _BAND_FLOORS:
+    for floor, band in BAND_FLOORS:
         if age >= floor:
             return band
     return AgeBand.UNKNOWN

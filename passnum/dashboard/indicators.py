@@ -25,7 +25,7 @@ dashboard's own (``figures`` for booklet states, ``beneficiaries.reached`` for p
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -239,15 +239,16 @@ def median(days: Counter[int]) -> float | None:
 
 
 STAGES = ("issued", "handed_out", "first_used", "fully_used", "expired")
-FUNNEL_SETS = (("structure_id",), ("venue_id",), ("structure_id", "days"),
-               ("venue_id", "days"))
+# per structure and per venue, by days to first use (None: not used); a structure's or
+# a venue's stage counts are the sums over its days
+FUNNEL_SETS = (("structure_id", "days"), ("venue_id", "days"))
 
 
 def _funnel(scope: Scope, day: date
             ) -> tuple[FunnelRow, tuple[FunnelRow, ...], tuple[FunnelRow, ...]]:
     """The funnel of every booklet in scope, per structure and per venue of first use,
-    in one statement: stage counts, and days to first use counted per structure and per
-    venue (the medians are taken from those counts)."""
+    in one statement: stage counts per structure and per venue, by days to first use
+    (the stage counts are summed over the days, the medians taken from the counts)."""
     live = figures.booklet_live()
     used = and_(live, Booklet.vouchers_redeemed > 0)
     full = and_(live, Booklet.vouchers_total > 0,
@@ -262,18 +263,23 @@ def _funnel(scope: Scope, day: date
             ("issued", live), ("handed_out", Booklet.status == BookletStatus.HANDED_OUT),
             ("first_used", used), ("fully_used", full), ("expired", expired))),
     ).where(scope.booklets())
-    counts: dict[tuple[str, int], tuple[int, ...]] = {}
-    delays: dict[tuple[str, int], Counter[int]] = {}
+    counts: dict[tuple[str, int], list[int]] = {}
+    delays: defaultdict[tuple[str, int], Counter[int]] = defaultdict(Counter)
+    # thousands of groups at full scale: the loop stays plain
     for index, keys, values in grouped_sets(source, FUNNEL_SETS, lambda columns: [
             *(func.sum(columns[name]) for name in STAGES), func.count()]):
-        kind = "s" if "structure_id" in keys else "v"
-        key = keys["structure_id" if kind == "s" else "venue_id"]
+        key = keys["structure_id"] if index == 0 else keys["venue_id"]
         if key is None:
             continue
-        if index < 2:
-            counts[(kind, int(key))] = tuple(int(v) for v in values[:5])
-        elif keys["days"] is not None:
-            delays.setdefault((kind, int(key)), Counter())[int(keys["days"])] += int(values[5])
+        place = ("s" if index == 0 else "v", int(key))
+        found = counts.get(place)
+        if found is None:
+            counts[place] = [int(value) for value in values[:len(STAGES)]]
+        else:
+            for i in range(len(STAGES)):
+                found[i] += int(values[i])
+        if keys["days"] is not None:
+            delays[place][int(keys["days"])] += int(values[len(STAGES)])
     names = {("s", i): (name, code) for i, name, code in db.session.execute(
         select(Structure.id, Structure.name, Departement.code)
         .join(Departement, Departement.id == Structure.departement_id)
@@ -296,9 +302,9 @@ def _funnel(scope: Scope, day: date
     venues = sorted((row(key) for key in counts if key[0] == "v"),
                     key=lambda r: (-r.first_used, r.name, r.id))
     everything: Counter[int] = Counter()
-    for key, found in delays.items():
+    for key, days in delays.items():
         if key[0] == "s":
-            everything.update(found)
+            everything.update(days)
     issued, handed, first, fully, gone = (
         sum(counts[key][i] for key in counts if key[0] == "s") for i in range(5))
     total = FunnelRow(None, "Total", "", issued, handed, first, fully, gone,

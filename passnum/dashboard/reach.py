@@ -48,7 +48,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from passnum.beneficiaries.categories import AgeBand, age_band
+from passnum.beneficiaries.categories import BAND_FLOORS, AgeBand, age_band
 from passnum.beneficiaries.models import Beneficiary, ReachTally, beneficiary_priority_publics
 from passnum.booklets.models import Booklet
 from passnum.core.clock import PARIS
@@ -61,13 +61,8 @@ COLUMN_DIMENSIONS = ("gender", "social_status", "priority_area", "commune")
 # every dimension a person counts in; "people" (value "") counts each person once
 DIMENSIONS = ("people", "age_band", *COLUMN_DIMENSIONS, "priority", "priority_public")
 YES, NO = "yes", "no"
-
-# lower bound (whole years) of each age band, oldest first: categories.age_band's bands
-BAND_FLOORS = ((70, AgeBand.FROM_70), (60, AgeBand.FROM_60_TO_69),
-               (40, AgeBand.FROM_40_TO_59), (25, AgeBand.FROM_25_TO_39),
-               (18, AgeBand.FROM_18_TO_24), (12, AgeBand.FROM_12_TO_17),
-               (0, AgeBand.UNDER_12))
-
+# priority publics per bit mask: a sum of distinct bits stays an exact integer in SQL
+MASK_BITS = 30
 
 def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
@@ -162,12 +157,13 @@ def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]],
             select(literal(i), *(source.c[c] if c in names else null() for c in columns),
                    *measures(source.c)).group_by(*(source.c[c] for c in names))
             for i, names in enumerate(sets)))
+    # each set's columns and their places in a row (thousands of rows: no ORM, no zip)
+    places = [[(c, 1 + columns.index(c)) for c in names] for names in sets]
     result = []
-    for row in db.session.execute(statement):
+    for row in db.session.connection().execute(statement).all():
         index = bits[row[0]]
-        values = dict(zip(columns, row[1:1 + len(columns)], strict=True))
-        result.append((index, {c: values[c] for c in sets[index]},
-                       tuple(row[1 + len(columns):])))
+        result.append((index, {c: row[i] for c, i in places[index]},
+                       row[1 + len(columns):]))
     return result
 
 
@@ -194,20 +190,29 @@ def reach(scope: Scope) -> Reach:
     """The people reached in ``scope`` by every dimension: the live people from their
     columns (one statement), plus the pseudonymised ones' totals.
 
-    PostgreSQL groups the people by each column (GROUPING SETS, one pass). SQLite runs
-    one SELECT per grouping: it counts them per combination of their few-valued
-    columns (a few thousand groups at full scale), then per commune, and each
+    The people are counted per combination of their few-valued columns (a few thousand
+    groups at full scale; their priority publics as bit masks), and per commune:
+    two groupings (GROUPING SETS on PostgreSQL, one pass; two SELECTs on SQLite). Each
     combination adds to each of its values here."""
     result = Reach()
-    codes = list(db.session.scalars(select(PriorityPublic.code).where(
-        PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)))
-    ticks = [f"public_{i}" for i in range(len(codes))]
+    publics = db.session.execute(select(PriorityPublic.id, PriorityPublic.code).where(
+        PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)).all()
+    # the priority publics as bit masks of MASK_BITS publics each (integers stay exact)
+    masks = [publics[i:i + MASK_BITS] for i in range(0, len(publics), MASK_BITS)]
+    mask_columns = [f"publics_{k}" for k in range(len(masks))]
     few = ("departement_id", "age_band", "gender", "social_status", "priority_area",
-           "priority", *ticks)
-    sets = ([(column,) for column in few] if _postgres() else [few]) + [("commune",)]
-    for _index, values, (people,) in grouped_sets(_live_people(scope, codes), sets,
-                                                  lambda _columns: [func.count()]):
+           *mask_columns)
+    people_rows = _live_people(scope, [[i for i, _code in mask] for mask in masks])
+    for index, values, (people,) in grouped_sets(people_rows, [few, ("commune",)],
+                                                 lambda _columns: [func.count()]):
         n = int(people)
+        if index == 0:  # the combinations: each person once
+            ticked = [int(values.pop(column)) for column in mask_columns]
+            result.values["priority"][YES if any(ticked) else NO] += n
+            for mask, bits in zip(masks, ticked, strict=True):
+                for i, (_id, code) in enumerate(mask):
+                    if bits & (1 << i):
+                        result.values["priority_public"][code] += n
         for column, value in values.items():
             if column == "departement_id":  # in one grouping only: each person once
                 result.values["people"][""] += n
@@ -215,9 +220,6 @@ def reach(scope: Scope) -> Reach:
             elif column == "age_band":  # "non communiqué" is "", as for the others
                 band = BANDS_BY_INDEX[int(value)]
                 result.values[column]["" if band == AgeBand.UNKNOWN else band.value] += n
-            elif column in ticks:
-                if value:
-                    result.values["priority_public"][codes[ticks.index(column)]] += n
             else:
                 result.values[column][str(value)] += n
     for dimension, value, departement_id, people in db.session.execute(_kept(scope)):
@@ -237,17 +239,18 @@ def _first_reached(scope: Scope) -> Any:
             .group_by(Booklet.beneficiary_id).subquery("reached"))
 
 
-def _live_people(scope: Scope, codes: list[str]) -> Any:
+def _live_people(scope: Scope, masks: list[list[int]]) -> Any:
     """The live (not pseudonymised) people reached, one row each with their values
-    ("" for not given), whether they belong to any priority public of the programme
-    and, per public (``codes``), 1 or 0."""
+    ("" for not given) and the priority publics of the programme they belong to, as
+    bit masks: column ``publics_k`` has bit ``i`` for the public ``masks[k][i]`` (id)."""
     first = _first_reached(scope)
     links = beneficiary_priority_publics
-    ticked = (select(links.c.beneficiary_id.label("id"),
-                     *(func.max(case((PriorityPublic.code == code, 1), else_=0))
-                       .label(f"public_{i}") for i, code in enumerate(codes)))
-              .join(PriorityPublic, PriorityPublic.id == links.c.priority_public_id)
-              .where(PriorityPublic.programme_id == scope.programme_id)
+    # a person is linked to a public at most once: the sum of the bits is their mask
+    ticked = (select(links.c.beneficiary_id.label("id"), *(
+        func.sum(case({public: 1 << i for i, public in enumerate(mask)},
+                      value=links.c.priority_public_id, else_=0)).label(f"publics_{k}")
+        for k, mask in enumerate(masks)))
+              .where(links.c.priority_public_id.in_([i for mask in masks for i in mask]))
               .group_by(links.c.beneficiary_id).subquery("ticked"))
     return (select(
         first.c.departement_id,
@@ -256,9 +259,8 @@ def _live_people(scope: Scope, codes: list[str]) -> Any:
             ("gender", Beneficiary.gender), ("social_status", Beneficiary.social_status),
             ("priority_area", Beneficiary.priority_area),
             ("commune", Beneficiary.commune_insee))),
-        case((ticked.c.id.is_not(None), YES), else_=NO).label("priority"),
-        *(func.coalesce(ticked.c[f"public_{i}"], 0).label(f"public_{i}")
-          for i in range(len(codes))))
+        *(func.coalesce(ticked.c[f"publics_{k}"], 0).label(f"publics_{k}")
+          for k in range(len(masks))))
         .join(first, first.c.id == Beneficiary.id)
         .outerjoin(ticked, ticked.c.id == Beneficiary.id)
         .where(Beneficiary.pseudonymised_at.is_(None)))

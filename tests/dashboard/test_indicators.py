@@ -8,18 +8,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from passnum.beneficiaries.categories import AgeBand, age_band
-from passnum.beneficiaries.models import Beneficiary, ReachTally
+from passnum.beneficiaries.models import Beneficiary, ReachTally, beneficiary_priority_publics
 from passnum.beneficiaries.retention import months_before, pseudonymise
 from passnum.booklets.models import Booklet
 from passnum.core import clock
 from passnum.core.clock import PARIS
 from passnum.core.db import unit_of_work
+from passnum.dashboard import reach as reach_module
 from passnum.dashboard.indicators import Indicators, median, programme_indicators
 from passnum.extensions import db
-from passnum.programmes.models import Programme
+from passnum.programmes.models import PriorityPublic, Programme
 from passnum.redemptions.services import undo
 from tests.dashboard.conftest import T0, person, take
 from tests.factories import World, issue
@@ -72,6 +73,26 @@ def test_people_appear_in_each_category(scene):
     shares = {c.key: sum(n.share for n in c.counts) for c in found.categories
               if c.key not in ("priority_public",)}
     assert all(abs(total - 1) < 1e-9 for total in shares.values()), shares
+
+
+@pytest.mark.parametrize("mask_bits", [30, 1])
+def test_priority_publics_count_across_their_bit_masks(scene, monkeypatch, mask_bits):
+    """The priority publics reach SQL as bit masks of ``MASK_BITS`` publics each: with
+    one public per mask, each public is still counted, and each person once."""
+    world = scene["world"]
+    monkeypatch.setattr(reach_module, "MASK_BITS", mask_bits)
+    jeune = db.session.scalar(select(PriorityPublic.id).where(PriorityPublic.code == "jeune"))
+    ticked = db.session.scalars(select(beneficiary_priority_publics.c.beneficiary_id)).one()
+    other = db.session.scalars(select(Beneficiary.id).where(Beneficiary.id != ticked)
+                               .order_by(Beneficiary.id)).first()
+    with unit_of_work():
+        db.session.execute(insert(beneficiary_priority_publics).values(
+            [{"beneficiary_id": ticked, "priority_public_id": jeune},
+             {"beneficiary_id": other, "priority_public_id": jeune}]))
+    found = programme_indicators(world.programme.id)
+    counts = {c.key: {n.code: n.people for n in c.counts} for c in found.categories}
+    assert counts["priority_public"] == {"minima": 1, "jeune": 2}
+    assert (found.reached, found.priority_people) == (5, 2)
 
 
 def test_first_use_follows_redemptions_and_their_undo(scene):
