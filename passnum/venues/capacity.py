@@ -13,13 +13,13 @@ serialises writers).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
 from sqlalchemy import bindparam, func, select
 
 from passnum.booklets.models import Booklet
 from passnum.extensions import db
 from passnum.redemptions.models import Redemption
+from passnum.redemptions.queries import registered_counts
 from passnum.venues.models import Workshop, WorkshopBooking
 
 _R, _W, _K, _B = (Redemption.__table__, Workshop.__table__, WorkshopBooking.__table__,
@@ -59,21 +59,18 @@ def seats_taken(workshop_id: int, *, holder_booklet_ids: Sequence[int] = ()) -> 
 
 
 def seats_taken_counts(workshop_ids: Sequence[int]) -> dict[int, int]:
-    """``seats_taken`` of several workshops at once (absent ones count 0)."""
-    counts = {workshop_id: 0 for workshop_id in workshop_ids}
+    """``seats_taken`` of several workshops at once (absent ones count 0): their live
+    redemptions (``registered_counts``) plus the bookings still holding a seat."""
+    counts = registered_counts(list(workshop_ids))
     if not workshop_ids:
         return counts
-    redeemed = db.session.execute(
-        select(Redemption.workshop_id, func.count())
-        .where(Redemption.workshop_id.in_(workshop_ids), Redemption.undone_at.is_(None))
-        .group_by(Redemption.workshop_id))
     booked = db.session.execute(
         select(WorkshopBooking.workshop_id, func.count())
         .where(WorkshopBooking.workshop_id.in_(workshop_ids),
                WorkshopBooking.cancelled_at.is_(None), WorkshopBooking.attended_at.is_(None))
         .group_by(WorkshopBooking.workshop_id))
-    for workshop_id, n in (*redeemed, *booked):
-        counts[cast(int, workshop_id)] += n
+    for workshop_id, n in booked:
+        counts[workshop_id] += n
     return counts
 
 
