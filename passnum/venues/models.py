@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passnum.core.clock import now
@@ -28,6 +39,20 @@ LABEL_LABELS = {
     LabelStatus.SUSPENDED: "Suspendu",
     LabelStatus.WITHDRAWN: "Retiré",
 }
+
+
+def _text(type_: String | Text) -> Mapped[str]:
+    """A text column of the profile, "" when not given."""
+    return mapped_column(type_, default="", server_default=text("''"))
+
+
+# a list of codes: JSON (JSONB on PostgreSQL, whose values compare)
+CODES = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _codes() -> Mapped[list[str]]:
+    """A list of the vocabulary's codes, [] when none."""
+    return mapped_column(CODES, default=list, server_default=text("'[]'"))
 
 
 class Venue(Model):
@@ -63,6 +88,27 @@ class Venue(Model):
     label_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     charter_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    # the public profile, in the national standard's terms (vocabulary.py): the lists
+    # hold the vocabulary's codes; opening hours are OpenStreetMap's syntax (hours.py);
+    # profile_updated_at is the standard's ``date_maj``, set on each change
+    address_complement: Mapped[str] = _text(String(160))
+    opening_hours: Mapped[str] = _text(Text())
+    email: Mapped[str] = _text(String(254))
+    website: Mapped[str] = _text(String(300))
+    booking_url: Mapped[str] = _text(String(300))
+    acceslibre_url: Mapped[str] = _text(String(300))
+    summary: Mapped[str] = _text(String(280))
+    description: Mapped[str] = _text(Text())
+    typologies: Mapped[list[str]] = _codes()
+    mediation_services: Mapped[list[str]] = _codes()
+    specific_publics: Mapped[list[str]] = _codes()
+    specific_support: Mapped[list[str]] = _codes()
+    national_programmes: Mapped[list[str]] = _codes()
+    labels: Mapped[list[str]] = _codes()
+    other_labels: Mapped[str] = _text(Text())
+    access_modes: Mapped[list[str]] = _codes()
+    support_modes: Mapped[list[str]] = _codes()
+    profile_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     departement = relationship("Departement")
     workshops: Mapped[list[Workshop]] = relationship(
