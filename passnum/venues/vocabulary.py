@@ -164,3 +164,14 @@ def codes_of(labels: list[str], words: dict[str, str]) -> tuple[list[str], list[
         elif code not in codes:
             codes.append(code)
     return [code for code in words if code in codes], unknown
+
+# the standard's columns, in its order (the CSV header of /lieux.csv and of an import)
+LIEUX_COLUMNS = (
+    "id", "pivot", "nom", "commune", "code_postal", "code_insee", "adresse",
+    "complement_adresse", "latitude", "longitude", "typologie", "telephone", "courriels",
+    "site_web", "horaires", "presentation_resume", "presentation_detail", "source",
+    "itinerance", "structure_parente", "date_maj", "services",
+    "publics_specifiquement_adresses", "prise_en_charge_specifique", "frais_a_charge",
+    "dispositif_programmes_nationaux", "formations_labels", "autres_formations_labels",
+    "modalites_acces", "modalites_accompagnement", "fiche_acces_libre", "prise_rdv",
+)
