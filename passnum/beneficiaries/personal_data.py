@@ -278,6 +278,14 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "label_changed_at": NOT_PERSONAL, "charter_accepted_at": NOT_PERSONAL,
         "created_at": NOT_PERSONAL, "commune_insee": NOT_PERSONAL,
         "latitude": NOT_PERSONAL, "longitude": NOT_PERSONAL,
+        # the public profile: the venue's own contacts and words, published
+        "address_complement": STAFF, "opening_hours": NOT_PERSONAL, "email": STAFF,
+        "website": NOT_PERSONAL, "booking_url": NOT_PERSONAL, "acceslibre_url": NOT_PERSONAL,
+        "summary": NOT_PERSONAL, "description": NOT_PERSONAL, "typologies": NOT_PERSONAL,
+        "mediation_services": NOT_PERSONAL, "specific_publics": NOT_PERSONAL,
+        "specific_support": NOT_PERSONAL, "national_programmes": NOT_PERSONAL,
+        "labels": NOT_PERSONAL, "other_labels": NOT_PERSONAL, "access_modes": NOT_PERSONAL,
+        "support_modes": NOT_PERSONAL, "profile_updated_at": NOT_PERSONAL,
     },
     "venue_label_changes": {
         "id": NOT_PERSONAL, "venue_id": NOT_PERSONAL, "from_status": NOT_PERSONAL,
