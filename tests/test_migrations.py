@@ -239,3 +239,24 @@ def test_upgrade_refuses_to_key_a_damaged_log(empty_app: Flask,
     with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
         flask_migrate.upgrade()
     assert "Journal d'audit altéré à l'entrée n° 3" in caplog.text
+
+
+def test_upgrade_fills_the_reach_facts_of_the_booklets_already_issued(empty_app: Flask) -> None:
+    """c4e8a1f2b9d6 writes, for booklets issued before it, the facts the issue writes."""
+    from passnum.booklets import reach_facts
+    from passnum.booklets.models import Booklet
+    from passnum.core import clock
+    from tests.factories import World, issue, make_beneficiary
+
+    flask_migrate.upgrade()
+    world = World()
+    person = make_beneficiary(world.issuer78, birth_date="1965-04-01")
+    with clock.frozen(datetime(2026, 3, 31, 22, 30, tzinfo=UTC)):  # 1 April in Paris
+        booklet_id = issue(world.issuer78, person).id
+    db.session.remove()
+    flask_migrate.downgrade(revision="b7c1d9e2f3a4")
+    flask_migrate.upgrade()
+    booklet = db.session.get(Booklet, booklet_id)
+    assert booklet is not None
+    assert (booklet.reached_on.isoformat(), booklet.holder_age) == ("2026-04-01", 61)
+    assert reach_facts.differences() == []

@@ -95,9 +95,13 @@ BAND_FLOORS = (
 
 def age_band(birth_date: date | None, day: date) -> AgeBand:
     """The band of a person born on ``birth_date`` on ``day`` (``UNKNOWN`` without a date)."""
-    if birth_date is None:
+    return band_of_age(None if birth_date is None else age_on(birth_date, day))
+
+
+def band_of_age(age: int | None) -> AgeBand:
+    """The band of an age in whole years (``UNKNOWN`` without one)."""
+    if age is None:
         return AgeBand.UNKNOWN
-    age = age_on(birth_date, day)
     for floor, band in BAND_FLOORS:
         if age >= floor:
             return band

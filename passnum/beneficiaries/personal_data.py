@@ -139,6 +139,10 @@ COLUMNS: dict[str, dict[str, Rule]] = {
                               why="the indicators' funnel"),
         "first_used_venue_id": Rule(Treatment.KEPT, derived_from="redemptions.venue_id",
                                     why="the indicators' funnel"),
+        # the day it reached its holder and their age that day, for the indicators
+        "reached_on": Rule(Treatment.KEPT, derived_from="handed_out_at, issued_at",
+                           why="the indicators' funnel and age bands"),
+        "holder_age": _blanked(derived_from="beneficiary.birth_date"),
     },
     # anonymous totals the purge keeps of the people it pseudonymises (numbers of
     # people per category value, structure and month): about no one

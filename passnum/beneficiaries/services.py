@@ -26,6 +26,7 @@ from passnum.beneficiaries.validation import (
     clean_beneficiary,
     clean_categories,
 )
+from passnum.booklets.reach_facts import note_birth_date
 from passnum.core.clock import now
 from passnum.core.formatting import date_fr
 from passnum.errors import Conflict, InvalidInput, RuleRefused
@@ -92,6 +93,8 @@ def update_beneficiary(actor: User, beneficiary: Beneficiary, data: dict[str, An
     _apply(beneficiary, clean, categories, kept=list(beneficiary.priority_publics))
     db.session.flush()
     changed = sorted(k for k, v in _snapshot(beneficiary).items() if before[k] != v)
+    if "birth_date" in changed:
+        note_birth_date(beneficiary)
     if changed:
         record("beneficiary.updated", actor_id=actor.id, object_type="beneficiary",
                object_id=beneficiary.id, details={"fields": changed})

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -114,6 +115,10 @@ class Booklet(Model):
     # and its undo, so the indicators' funnel reads booklets instead of every voucher
     first_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_used_venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    # the Paris day it reached its holder (hand-out, else issue) and the holder's age
+    # in whole years that day, written by the issue and the hand-out (reach_facts.py)
+    reached_on: Mapped[date | None] = mapped_column(Date)
+    holder_age: Mapped[int | None] = mapped_column(SmallInteger)
 
     programme = relationship("Programme")
     structure = relationship("Structure")

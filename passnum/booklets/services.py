@@ -29,6 +29,7 @@ from passnum.booklets.models import (
     VoucherStatus,
 )
 from passnum.booklets.queries import likely_duplicate, live_booklet_of, replaceable_vouchers
+from passnum.booklets.reach_facts import note_reach
 from passnum.core import codes
 from passnum.core.clock import now, today
 from passnum.core.formatting import date_fr
@@ -182,6 +183,7 @@ def _build(programme: Programme, structure: Structure, actor: User, expires_on: 
         replaces_booklet_id=replaces.id if replaces else None,
         vouchers_total=len(sources),
     )
+    note_reach(booklet, beneficiary)
     db.session.add(booklet)
     db.session.flush()
     manual_codes = _new_manual_codes(len(sources))
@@ -390,6 +392,7 @@ def hand_out(actor: User, booklet: Booklet, beneficiary: Beneficiary, *,
     booklet.status = BookletStatus.HANDED_OUT
     booklet.beneficiary_id = beneficiary.id
     booklet.handed_out_at = now()
+    note_reach(booklet, beneficiary)
     booklet.duplicate_override_reason = override
     db.session.flush()
     record("booklet.handed_out", actor_id=actor.id, object_type="booklet", object_id=booklet.id,

@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from passnum.booklets import reach_facts
 from passnum.core.db import unit_of_work
 from passnum.redemptions import tallies
 
@@ -15,8 +16,9 @@ stats_cli = AppGroup("stats", help="Cumuls du tableau de bord.")
 
 @stats_cli.command("verify")
 def verify_command() -> None:
-    """Compare the monthly tallies and booklet counters with the rows; exit 1 if apart."""
-    problems = tallies.differences()
+    """Compare the monthly tallies, booklet counters and reach facts with the rows;
+    exit 1 if apart."""
+    problems = tallies.differences() + reach_facts.differences()[:20]
     if not problems:
         click.echo("Cumuls exacts : ils correspondent aux encaissements et aux chèques.")
         return
@@ -28,8 +30,11 @@ def verify_command() -> None:
 
 @stats_cli.command("rebuild")
 def rebuild_command() -> None:
-    """Recompute the monthly tallies and booklet counters from the rows."""
+    """Recompute the monthly tallies, booklet counters and reach facts from the rows."""
     with unit_of_work():
         venue_rows, structure_rows = tallies.rebuild()
+        booklets = reach_facts.rebuild()
+    mended = "aucun chéquier" if not booklets else (
+        "1 chéquier" if booklets == 1 else f"{booklets} chéquiers")
     click.echo(f"Cumuls recalculés : {venue_rows} lignes par lieu, {structure_rows} lignes "
-               "par structure.")
+               f"par structure ; jour et âge d'atteinte corrigés sur {mended}.")

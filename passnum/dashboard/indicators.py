@@ -48,11 +48,10 @@ from passnum.dashboard.line_facts import Scope
 from passnum.dashboard.reach import (
     YES,
     Reach,
-    days_between,
+    days_since,
     grouped_sets,
     hash_groupings_in_memory,
     reach,
-    reached_at,
 )
 from passnum.dashboard.stats import Period, ProgrammeInfo
 from passnum.extensions import db
@@ -258,7 +257,7 @@ def _funnel(scope: Scope, day: date
     source = select(
         Booklet.structure_id.label("structure_id"),
         Booklet.first_used_venue_id.label("venue_id"),
-        case((used, days_between(Booklet.first_used_at, reached_at()))).label("days"),
+        case((used, days_since(Booklet.first_used_at, Booklet.reached_on))).label("days"),
         *(case((condition, 1), else_=0).label(name) for name, condition in (
             ("issued", live), ("handed_out", Booklet.status == BookletStatus.HANDED_OUT),
             ("first_used", used), ("fully_used", full), ("expired", expired))),

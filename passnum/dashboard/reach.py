@@ -8,7 +8,10 @@ Definitions (docs/indicators.md):
   département; the same condition (``line_facts.Scope.booklets``) selects them here;
 - **the day a person was reached** is the earliest hand-out (``handed_out_at``, else
   ``issued_at``) of those booklets, in Paris; their **age band** is
-  ``categories.age_band`` of their birth date on that day;
+  ``categories.age_band`` of their birth date on that day. Both are read from what the
+  issue and the hand-out wrote on each booklet (``booklets.reach_facts``: the day, and
+  the holder's age that day); ages only grow, so the youngest age among a person's
+  booklets is their age on the first day;
 - a person counts in their structure and its département, once per dimension: age
   band, genre, statut social, commune (code INSEE), QPV/FRR, each priority public of
   the programme ticked, and "priority" (at least one of them ticked);
@@ -48,7 +51,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from passnum.beneficiaries.categories import BAND_FLOORS, AgeBand, age_band
+from passnum.beneficiaries.categories import BAND_FLOORS, AgeBand, band_of_age
 from passnum.beneficiaries.models import Beneficiary, ReachTally, beneficiary_priority_publics
 from passnum.booklets.models import Booklet
 from passnum.core.clock import PARIS
@@ -88,41 +91,27 @@ def paris_day(column: Any) -> Any:
     return func.date(column, offset)
 
 
-def _ymd(day: Any) -> Any:
-    """A day as the integer YYYYMMDD (SQLite stores days as ``YYYY-MM-DD`` text)."""
+def days_since(later: Any, day: Any) -> Any:
+    """Whole Paris calendar days from the day ``day`` (a date column) to the instant
+    ``later``, in SQL."""
     if _postgres():
-        return cast(func.to_char(day, "YYYYMMDD"), Integer)
-    return cast(func.replace(day, "-", ""), Integer)
+        return paris_day(later) - day
+    return cast(func.julianday(paris_day(later)) - func.julianday(day), Integer)
 
 
-def days_between(later: Any, earlier: Any) -> Any:
-    """Whole Paris calendar days from the instant ``earlier`` to ``later``, in SQL."""
-    if _postgres():
-        return paris_day(later) - paris_day(earlier)
-    return cast(func.julianday(paris_day(later)) - func.julianday(paris_day(earlier)),
-                Integer)
-
-
-# the bands by index of ``age_band_index``: below the first floor (a birth after the
-# day), then each floor upwards
+# the bands by index of ``age_band_index``: no age (or below the first floor), then
+# each floor upwards
 BANDS_BY_INDEX = (AgeBand.UNKNOWN, *(band for _floor, band in reversed(BAND_FLOORS)))
 
 
-def age_band_index(birth_date: Any, day: Any) -> Any:
-    """The index in ``BANDS_BY_INDEX`` of ``categories.age_band(birth_date, day)`` (0
-    without a birth date), in SQL; ``day`` should be a computed column (it is read
-    twice). PostgreSQL: the age in whole years (``age``), bucketed by ``width_bucket``
-    (a CASE would compute it in every branch). SQLite: the gap between the days as
-    YYYYMMDD integers, at least N × 10000 from N years of age on."""
+def age_band_index(age: Any) -> Any:
+    """The index in ``BANDS_BY_INDEX`` of the band of ``age`` (whole years; 0 when
+    NULL), in SQL: ``categories.age_band`` on the day the age was taken."""
     floors = sorted(floor for floor, _band in BAND_FLOORS)
     if _postgres():
-        years = case((birth_date > day, -1),
-                     else_=func.date_part("year", func.age(day, birth_date)))
-        return func.coalesce(func.width_bucket(years, array([float(f) for f in floors])), 0)
-    gap = _ymd(day) - _ymd(birth_date)
-    whens = [(gap >= floor * 10000, index)
-             for index, floor in reversed(list(enumerate(floors, 1)))]
-    return case((gap.is_(None), 0), *whens, else_=0)
+        return func.coalesce(func.width_bucket(age, array(floors)), 0)
+    whens = [(age >= floor, index) for index, floor in reversed(list(enumerate(floors, 1)))]
+    return case((age.is_(None), 0), *whens, else_=0)
 
 
 def hash_groupings_in_memory() -> None:
@@ -165,11 +154,6 @@ def grouped_sets(source: Any, sets: Sequence[tuple[str, ...]],
         result.append((index, {c: row[i] for c, i in places[index]},
                        row[1 + len(columns):]))
     return result
-
-
-def reached_at() -> Any:
-    """When a booklet reached its person: its hand-out, else its issue."""
-    return func.coalesce(Booklet.handed_out_at, Booklet.issued_at)
 
 
 @dataclass
@@ -230,10 +214,11 @@ def reach(scope: Scope) -> Reach:
 
 
 def _first_reached(scope: Scope) -> Any:
-    """Per person reached in ``scope``: the Paris day of the first hand-out (computed
-    once per person) and the booklets' département."""
+    """Per person reached in ``scope``: their age on the first day a booklet in scope
+    reached them (ages only grow: the youngest of their booklets' ``holder_age``) and
+    the booklets' département."""
     return (select(Booklet.beneficiary_id.label("id"),
-                   paris_day(func.min(reached_at())).label("day"),
+                   func.min(Booklet.holder_age).label("age"),
                    func.min(Booklet.departement_id).label("departement_id"))
             .where(scope.booklets(), Booklet.beneficiary_id.is_not(None))
             .group_by(Booklet.beneficiary_id).subquery("reached"))
@@ -254,7 +239,7 @@ def _live_people(scope: Scope, masks: list[list[int]]) -> Any:
               .group_by(links.c.beneficiary_id).subquery("ticked"))
     return (select(
         first.c.departement_id,
-        age_band_index(Beneficiary.birth_date, first.c.day).label("age_band"),
+        age_band_index(first.c.age).label("age_band"),
         *(func.coalesce(column, "").label(name) for name, column in (
             ("gender", Beneficiary.gender), ("social_status", Beneficiary.social_status),
             ("priority_area", Beneficiary.priority_area),
@@ -295,14 +280,15 @@ def tally_people(ids: Iterable[int]) -> Counter[TallyKey]:
         return totals
     rows = db.session.execute(
         select(Booklet.programme_id, Beneficiary.id, Beneficiary.structure_id,
-               Structure.departement_id, Beneficiary.birth_date, Beneficiary.gender,
+               Structure.departement_id, Beneficiary.gender,
                Beneficiary.social_status, Beneficiary.priority_area,
-               Beneficiary.commune_insee, func.min(reached_at()), func.min(Booklet.issued_at))
+               Beneficiary.commune_insee, func.min(Booklet.holder_age),
+               func.min(Booklet.issued_at))
         .join(Beneficiary, Beneficiary.id == Booklet.beneficiary_id)
         .join(Structure, Structure.id == Beneficiary.structure_id)
         .where(Booklet.beneficiary_id.in_(ids), Beneficiary.pseudonymised_at.is_(None))
         .group_by(Booklet.programme_id, Beneficiary.id, Beneficiary.structure_id,
-                  Structure.departement_id, Beneficiary.birth_date, Beneficiary.gender,
+                  Structure.departement_id, Beneficiary.gender,
                   Beneficiary.social_status, Beneficiary.priority_area,
                   Beneficiary.commune_insee)).all()
     ticked: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -313,12 +299,12 @@ def tally_people(ids: Iterable[int]) -> Counter[TallyKey]:
                   PriorityPublic.id == beneficiary_priority_publics.c.priority_public_id)
             .where(beneficiary_priority_publics.c.beneficiary_id.in_(ids))):
         ticked[(programme_id, person_id)].append(code)
-    for (programme_id, person_id, structure_id, departement_id, birth, gender, status,
-         area, insee, first_reached, first_issued) in rows:
+    for (programme_id, person_id, structure_id, departement_id, gender, status,
+         area, insee, first_age, first_issued) in rows:
         month = _paris(first_issued).date().replace(day=1)
         key = (programme_id, structure_id, departement_id, month)
         codes = ticked.get((programme_id, person_id), [])
-        band = age_band(birth, _paris(first_reached).date())
+        band = band_of_age(first_age)
         values = {"people": "", "gender": gender or "", "social_status": status or "",
                   "priority_area": area or "", "commune": insee or "",
                   "age_band": "" if band == AgeBand.UNKNOWN else band.value,

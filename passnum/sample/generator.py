@@ -19,6 +19,7 @@ from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStat
 from passnum.core import codes
 from passnum.core.clock import PARIS
 from passnum.extensions import Base
+from passnum.programmes.eligibility import age_on
 from passnum.programmes.models import (
     Allocation,
     PriorityPublic,
@@ -158,6 +159,7 @@ class Generator:
                 "id": self.publics[code], "programme_id": self.programme_id, "code": code,
                 "label": label, "position": position, "is_active": True})
         self.links: list[dict[str, Any]] = []  # beneficiary_priority_publics rows
+        self.births: dict[int, date | None] = {}  # birth dates, for the booklets' ages
         self.structures: dict[str, list[int]] = {}
         n_structures = min(30, max(6, self.size // 1200))
         n_venues = min(60, max(6, self.size // 600))
@@ -277,6 +279,7 @@ class Generator:
             "created_by_id": self.users.get(f"issuer-{structure_id}"), "created_at": created,
             "pseudonymised_at": None,
         })
+        self.births[beneficiary_id] = mix.birth_date
         self.links += [{"beneficiary_id": beneficiary_id,
                         "priority_public_id": self.publics[code]}
                        for code in mix.priority_publics]
@@ -311,6 +314,7 @@ class Generator:
             reason = self.rng.choices(("lost", "stolen", "cancelled"), (45, 35, 20))[0]
         status = (BookletStatus.IN_STOCK if stock else
                   BookletStatus.REVOKED if revoked_at else BookletStatus.HANDED_OUT)
+        birth = None if beneficiary_id is None else self.births.get(beneficiary_id)
         row = {
             "id": booklet_id, "number": number, "programme_id": self.programme_id,
             "structure_id": structure_id, "departement_id": self.dep_ids[code],
@@ -323,6 +327,9 @@ class Generator:
             "duplicate_override_reason": None,
             "vouchers_total": len(moved) if replaces else VOUCHERS_PER_BOOKLET,
             "vouchers_redeemed": 0, "first_used_at": None, "first_used_venue_id": None,
+            # as reach_facts.facts: stock is dated by its issue, a holder by the hand-out
+            "reached_on": day,
+            "holder_age": None if birth is None else age_on(birth, day),
         }
         self.data.add(Booklet, row)
         sources = moved if replaces else [None] * VOUCHERS_PER_BOOKLET
