@@ -38,6 +38,11 @@ LABEL_SENTENCE = ("Lieu labellisé pass numérique : ses ateliers numériques so
                  "les chèques du pass numérique, que remettent les services sociaux et les "
                  "structures partenaires.")
 
+# every labelled venue runs the pass numérique's workshops, which teach the everyday
+# digital tools: the service written for a venue that has listed none (the national
+# map reads a place without services as one that "n'accueille pas de public")
+DEFAULT_SERVICES = ["outils_quotidien"]
+
 # the columns a person types freely: in the CSV, such a cell never starts a formula
 FREE_TEXT = frozenset({
     "nom", "commune", "adresse", "complement_adresse", "presentation_resume",
@@ -98,6 +103,8 @@ def _listed(venue: Venue, attribute: str) -> str | None:
     empty). Typologies are written as their codes, which is what the standard reads."""
     _column, words = PROFILE_LISTS[attribute]
     codes = getattr(venue, attribute) or []
+    if attribute == "mediation_services" and not codes:
+        codes = DEFAULT_SERVICES
     if words is TYPOLOGIES:
         values = [code for code in TYPOLOGIES if code in set(codes)]
     else:

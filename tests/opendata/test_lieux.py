@@ -113,7 +113,8 @@ def test_missing_values_are_left_out_and_the_commune_gives_the_position(client, 
     assert {key for key, value in bare.items() if value is not None} == {
         "id", "pivot", "nom", "commune", "code_postal", "code_insee", "adresse", "latitude",
         "longitude", "presentation_detail", "source", "itinerance", "date_maj",
-        "frais_a_charge"}
+        "frais_a_charge", "services"}
+    assert bare["services"] == "Maîtrise des outils numériques du quotidien"
     assert nowhere["latitude"] is None and nowhere["code_insee"] is None
     assert nowhere["date_maj"] == "2024-04-01"  # the venue's creation
     assert nowhere["telephone"] == "+590590123456"
