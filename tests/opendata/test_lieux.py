@@ -13,9 +13,13 @@ from frictionless import Schema
 from frictionless.resources import TableResource
 from werkzeug.test import TestResponse
 
+from passnum.auth.models import Role
+from passnum.core.db import unit_of_work
 from passnum.opendata.lieux import LABEL_SENTENCE, PIVOT_UNKNOWN, standard_phone
 from passnum.opendata.schema_files import LIEUX_SCHEMA, load
+from passnum.venues.labels import change_label
 from passnum.venues.vocabulary import LIEUX_COLUMNS, PROFILE_LISTS, TYPOLOGIES
+from tests.factories import make_user
 from tests.opendata.helpers import FULL_DESCRIPTION, PUBLISHED
 
 LIST_COLUMNS = {column: words for column, words in PROFILE_LISTS.values()}
@@ -158,3 +162,13 @@ def test_standard_phone_is_the_international_form_or_nothing():
 def test_no_venue_gives_a_header_only_csv_and_an_empty_array(client, fixed_day):
     assert client.get("/lieux.csv").data.decode().splitlines() == [",".join(LIEUX_COLUMNS)]
     assert json.loads(client.get("/lieux.json").data) == []
+
+
+def test_a_label_decision_shows_in_the_next_download(client, venues):
+    manager = make_user(Role.MANAGER, departement_id=venues["full"].departement_id)
+    before = client.get("/lieux.json")
+    with unit_of_work():
+        change_label(manager, venues["full"], "suspend", "Locaux fermés pour travaux")
+    after = client.get("/lieux.json", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert "espace-le-lien-poissy" not in {row["id"] for row in after.get_json()}
