@@ -33,10 +33,11 @@ SOURCE = "passnum"
 # fourteen zeros for a place whose number is not known
 PIVOT_UNKNOWN = "00000000000000"
 ITINERANCE = "Fixe"
+SUMMARY_MAX = 280  # the standard's ``presentation_resume``
 # the sentence that names the pass numérique in every venue's detailed presentation
-LABEL_SENTENCE = ("Lieu labellisé pass numérique : ses ateliers numériques sont gratuits avec "
-                 "les chèques du pass numérique, que remettent les services sociaux et les "
-                 "structures partenaires.")
+LABEL_SENTENCE = ("Lieu labellisé pass numérique : ses ateliers numériques sont gratuits "
+                  "avec les chèques du pass numérique, que remettent les services sociaux et "
+                  "les structures partenaires.")
 
 # every labelled venue runs the pass numérique's workshops, which teach the everyday
 # digital tools: the service written for a venue that has listed none (the national
@@ -106,7 +107,8 @@ def _listed(venue: Venue, attribute: str) -> str | None:
     if attribute == "mediation_services" and not codes:
         codes = DEFAULT_SERVICES
     if words is TYPOLOGIES:
-        values = [code for code in TYPOLOGIES if code in set(codes)]
+        chosen = set(codes)
+        values = [code for code in TYPOLOGIES if code in chosen]
     else:
         values = labels_of(codes, words)
     return MULTIPLE_SEPARATOR.join(values) or None
@@ -142,7 +144,7 @@ def lieu_row(venue: Venue) -> Row:
         "courriels": email_address(venue.email),
         "site_web": http_url(venue.website),
         "horaires": _text(venue.opening_hours),
-        "presentation_resume": _text(venue.summary),
+        "presentation_resume": _text((venue.summary or "")[:SUMMARY_MAX]),
         "presentation_detail": presentation_detail(venue),
         "source": SOURCE,
         "itinerance": ITINERANCE,
