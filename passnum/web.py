@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from passnum.dashboard.views import bp as dashboard_bp
     from passnum.messages.optout_views import bp as messages_optout_bp
     from passnum.messages.views import bp as messages_bp
+    from passnum.opendata.views import bp as opendata_bp
     from passnum.programmes.admin_views import bp as programme_admin_bp
     from passnum.programmes.views import bp as programmes_bp
     from passnum.redemptions.history_views import bp as history_bp
@@ -71,7 +72,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, beneficiaries_bp, booklets_bp, programmes_bp, programme_admin_bp,
                venues_bp, history_bp, redemptions_bp, expiry_bp, dashboard_bp, statements_bp,
                audit_bp, messages_bp, messages_optout_bp, health_bp, communes_bp,
-               indicators_bp, api_bp):
+               indicators_bp, opendata_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -81,6 +81,9 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
     "venues.public_directory": PUBLIC,
+    # open data of the active venues (passnum.opendata): public by design, no personal data
+    "opendata.lieux_csv_file": PUBLIC, "opendata.lieux_json_file": PUBLIC,
+    "opendata.data_inclusion_structures": PUBLIC, "opendata.data_inclusion_services": PUBLIC,
     "communes.lookup": PUBLIC,  # reference data for the forms' commune choice
     "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
     "redemptions.check_voucher": LOGGED_IN,
