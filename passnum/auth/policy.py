@@ -80,7 +80,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "auth.password_reset": PUBLIC,
     "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
-    "venues.public_directory": PUBLIC,
+    "venues.public_directory": PUBLIC, "venues.public_venue": PUBLIC,
     "communes.lookup": PUBLIC,  # reference data for the forms' commune choice
     "venues.labels.apply": PUBLIC, "venues.labels.applied": PUBLIC,
     "redemptions.check_voucher": LOGGED_IN,
