@@ -95,7 +95,7 @@
     if (venues.length === 1) {
       map.setView([venues[0].lat, venues[0].lon], SINGLE_ZOOM);
     } else {
-      map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: SINGLE_ZOOM });
+      map.fitBounds(layer.getBounds(), { padding: [40, 40], maxZoom: SINGLE_ZOOM });
     }
   }
 
