@@ -37,14 +37,23 @@ def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
     return {"width": request.param, "height": 800}
 
 
+VERSAILLES_VENUES = 3  # placed by their commune's centroid: one spot, always a cluster
+
+
 @pytest.fixture
 def profiled(live_server: LiveServer) -> Iterator[None]:
-    """The demo's Nanterre venue with opening hours and services for its page."""
+    """The demo's Nanterre venue with opening hours and services for its page, and
+    three venues of Versailles without typed coordinates."""
     with live_server.app_context():
         venue = db.session.scalar(select(Venue).where(Venue.slug == "mediatheque-nanterre"))
         venue.opening_hours = "Mo-Sa 09:00-18:00"
         venue.mediation_services = ["demarches", "securite"]
         venue.summary = "Ateliers numériques pour tous."
+        for n in range(1, VERSAILLES_VENUES + 1):
+            db.session.add(Venue(slug=f"versailles-{n}", name=f"Espace numérique {n}",
+                                 departement_id=venue.departement_id, commune="Versailles",
+                                 postal_code="78000", commune_insee="78646",
+                                 label_status=LabelStatus.ACTIVE))
         db.session.commit()
         db.session.remove()
     yield
@@ -56,10 +65,12 @@ def axe_idle(page: Page) -> None:
     page.wait_for_function("() => window.axe && !window.axe._running")
 
 
-def marker_total(page: Page) -> int:
-    """Venues on the map: single markers plus the counts of the clusters."""
+def marker_total(page: Page, *, clusters: bool = False) -> int:
+    """Venues on the map: single markers plus the counts of the clusters (at least one
+    cluster with ``clusters``)."""
     page.wait_for_selector(".leaflet-marker-icon")
     found = page.evaluate(MARKERS_JS)
+    assert not clusters or found["clusters"], found
     return found["single"] + sum(found["clusters"])
 
 
@@ -90,8 +101,8 @@ def test_the_map_shows_every_listed_venue_and_the_search_sorts(
     page.goto("/lieux")
     expect(page.locator("[data-map-block]")).to_be_visible()
     venues = listed(page)
-    assert len(venues) == 4  # the demo's active venues
-    assert marker_total(page) == len(venues)
+    assert len(venues) == 4 + VERSAILLES_VENUES  # the demo's active venues and ours
+    assert marker_total(page, clusters=True) == len(venues)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"directory-{viewport['width']}.png"), full_page=True)
     if viewport["width"] == PHONE_WIDTH:
@@ -110,7 +121,7 @@ def test_the_map_shows_every_listed_venue_and_the_search_sorts(
     assert page.locator("article.venue .distance").all_inner_texts() == [
         text for _, text in order]
     expect(page.locator("#resultats")).to_contain_text("du plus proche au plus loin de Nanterre")
-    assert marker_total(page) == 4
+    assert marker_total(page, clusters=True) == 4 + VERSAILLES_VENUES
 
     # a filter narrows the list and the map alike
     page.get_by_label("Service").select_option(label="Aide aux démarches administratives")
