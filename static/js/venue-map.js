@@ -64,6 +64,7 @@
     venues.forEach(function (venue) {
       var marker = L.marker([venue.lat, venue.lon], { title: venue.name, alt: venue.name });
       marker.bindPopup(popupOf(venue));
+      marker.on('popupclose', focusBack);
       layer.addLayer(marker);
     });
     return layer;
@@ -75,6 +76,37 @@
     if (typeof layer.getChildCount !== 'function' || !layer.getElement()) return;
     layer.getElement().setAttribute('aria-label',
       layer.getChildCount() + ' lieux ici : afficher le détail');
+  }
+
+  function popupKeyboard(map) {
+    // the popup's link takes the focus (its pane comes after every marker in the tab
+    // order) and its close button speaks French; closing gives the focus back (focusBack)
+    map.on('popupopen', function (event) {
+      var popup = event.popup.getElement();
+      var close = popup && popup.querySelector('.leaflet-popup-close-button');
+      if (close) {
+        close.setAttribute('aria-label', 'Fermer');
+        close.title = 'Fermer';
+      }
+      var link = popup && popup.querySelector('.leaflet-popup-content a');
+      if (link) link.focus();
+      // Leaflet hears Escape only while the map itself has the focus
+      if (popup && !popup.hasAttribute('data-escape')) {
+        popup.setAttribute('data-escape', '');
+        popup.addEventListener('keydown', function (key) {
+          if (key.key === 'Escape') map.closePopup();
+        });
+      }
+    });
+  }
+
+  function focusBack(event) {
+    // the popup's element may be gone already: focus left in it (or lost) returns
+    var marker = event.target;
+    var popup = event.popup && event.popup.getElement();
+    var active = document.activeElement;
+    var lost = !active || active === document.body || (popup && popup.contains(active));
+    if (lost && marker.getElement()) marker.getElement().focus();
   }
 
   function draw(block) {
@@ -90,6 +122,7 @@
       attribution: attributionOf(element), maxZoom: 19
     }).addTo(map);
     map.on('layeradd', labelCluster);
+    popupKeyboard(map);
     var layer = layerOf(venues);
     map.addLayer(layer);
     if (venues.length === 1) {

@@ -128,9 +128,18 @@ def test_the_map_shows_every_listed_venue_and_the_search_sorts(
     page.get_by_role("button", name="Chercher").click()
     assert listed(page) == ["mediatheque-nanterre"]
     assert marker_total(page) == 1
-    page.locator(".leaflet-marker-icon").first.click()
+    # with the keyboard: Enter on the marker opens its popup on its link, Escape closes it
+    marker = page.get_by_role("button", name="Médiathèque Pierre et Marie Curie")
+    marker.focus()
+    page.keyboard.press("Enter")
     popup = page.locator(".leaflet-popup-content a")
     expect(popup).to_have_text("Médiathèque Pierre et Marie Curie")
+    expect(popup).to_be_focused()
+    expect(page.get_by_role("button", name="Fermer")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(popup).to_have_count(0)
+    expect(marker).to_be_focused()
+    marker.click()
     popup.click()
     expect(page).to_have_url(re.compile(r"/lieu/mediatheque-nanterre$"))
     axe_idle(page)
