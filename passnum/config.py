@@ -78,10 +78,18 @@ DEFAULTS: dict[str, Any] = {
     # password reset requests per e-mail address and per client address
     "RATELIMIT_PASSWORD_RESET_EMAIL": "3 per hour",
     "RATELIMIT_PASSWORD_RESET": "20 per hour",
+    # the public directory's map (docs/directory.md): a tile server's URL template
+    # ({z}/{x}/{y}, optional {s} subdomain, {r} for high-density screens) whose origin
+    # the Content-Security-Policy admits; empty: no map, the list alone. The attribution
+    # is the tile licence's duty, shown on the map with a link to its terms.
+    "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "MAP_ATTRIBUTION": "© les contributeurs d’OpenStreetMap",
+    "MAP_ATTRIBUTION_URL": "https://www.openstreetmap.org/copyright",
 }
 SMS_PROVIDERS = ("brevo",)
 SMS_SENDER_MAX = 11
 ISSUER_MAX = 200
+ATTRIBUTION_MAX = 200
 
 SECRETS_FILE = "secrets.json"
 RATE_LIMITS = ("RATELIMIT_CODE_CHECKS", "RATELIMIT_CODE_CHECKS_ADDRESS",
@@ -235,6 +243,7 @@ def validate(cfg: dict[str, Any]) -> None:
                               "« 60 per minute;1000 per day »).") from err
     cfg["SESSION_COOKIE_SECURE"] = base.scheme == "https"
     validate_messages(cfg, base.hostname or "localhost")
+    validate_map(cfg)
 
 
 def validate_messages(cfg: dict[str, Any], host: str) -> None:
@@ -275,3 +284,50 @@ def validate_messages(cfg: dict[str, Any], host: str) -> None:
     if api.scheme not in ("http", "https") or not api.netloc:
         raise ConfigError("PASSNUM_SMS_API_URL doit être une URL http(s) complète.")
     cfg["SMS_API_URL"] = str(cfg["SMS_API_URL"]).rstrip("/")
+
+
+def validate_map(cfg: dict[str, Any]) -> None:
+    """Check the map's tile URL and attribution, and set ``MAP_TILE_ORIGIN``: the
+    Content-Security-Policy source that admits the tiles ("" for none or this site's
+    own; ``https://*.tile.example.org`` when the host starts with ``{s}``)."""
+    url = str(cfg["MAP_TILE_URL"]).strip()
+    cfg["MAP_TILE_URL"], cfg["MAP_TILE_ORIGIN"] = url, ""
+    if not url:
+        return
+    example = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    if any(part not in url for part in ("{z}", "{x}", "{y}")) or not url.isprintable() \
+            or " " in url:
+        raise ConfigError(f"PASSNUM_MAP_TILE_URL doit contenir {{z}}, {{x}} et {{y}} "
+                          f"(exemple : {example}).")
+    if not url.startswith("/"):
+        cfg["MAP_TILE_ORIGIN"] = _tile_origin(url, example)
+    text = " ".join(str(cfg["MAP_ATTRIBUTION"]).split())
+    if not text or len(text) > ATTRIBUTION_MAX or not text.isprintable():
+        raise ConfigError("PASSNUM_MAP_ATTRIBUTION doit être un texte d'une ligne, non vide, "
+                          f"de {ATTRIBUTION_MAX} caractères au plus : la licence des tuiles "
+                          "demande de citer leur source.")
+    cfg["MAP_ATTRIBUTION"] = text
+    link = urlsplit(str(cfg["MAP_ATTRIBUTION_URL"]).strip())
+    if link.geturl() and (link.scheme not in ("http", "https") or not link.netloc):
+        raise ConfigError("PASSNUM_MAP_ATTRIBUTION_URL doit être une URL http(s) complète, "
+                          "ou vide.")
+    cfg["MAP_ATTRIBUTION_URL"] = link.geturl()
+
+
+def _tile_origin(url: str, example: str) -> str:
+    """The CSP source of an absolute tile URL; ``{s}`` may stand for the host's first
+    label only."""
+    parts = urlsplit(url.replace("{s}", "s-placeholder"))
+    host = parts.hostname or ""
+    labels = host.split(".")
+    if (parts.scheme not in ("http", "https") or not host or parts.username
+            or "s-placeholder" in ".".join(labels[1:]) or "{" in host):
+        raise ConfigError(f"PASSNUM_MAP_TILE_URL doit être une URL http(s) complète (exemple : "
+                          f"{example}) ou un chemin de ce site (/tuiles/{{z}}/{{x}}/{{y}}.png) ; "
+                          "{s} ne peut remplacer que le début du nom du serveur.")
+    if labels[0] == "s-placeholder":
+        host = "*." + ".".join(labels[1:])
+    elif "s-placeholder" in labels[0]:
+        host = "*." + ".".join(labels[1:])  # a{s}.tiles.example.org: any first label
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"

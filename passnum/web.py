@@ -88,13 +88,14 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals.update(Role=Role)
 
+    # the map's tiles come from the configured tile server (config.validate_map)
+    img_src = " ".join(filter(None, ("'self' data:", app.config.get("MAP_TILE_ORIGIN"))))
+    policy = (f"default-src 'self'; img-src {img_src}; style-src 'self'; script-src 'self'; "
+              "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -80,7 +80,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "auth.password_reset": PUBLIC,
     "auth.logout": LOGGED_IN, "auth.home": LOGGED_IN, "auth.password": LOGGED_IN,
     # public pages
-    "venues.public_directory": PUBLIC,
+    "venues.public_directory": PUBLIC, "venues.public_venue": PUBLIC,
     # open data of the active venues (passnum.opendata): public by design, no personal data
     "opendata.lieux_csv_file": PUBLIC, "opendata.lieux_json_file": PUBLIC,
     "opendata.data_inclusion_structures": PUBLIC, "opendata.data_inclusion_services": PUBLIC,

@@ -166,3 +166,38 @@ def commune_choices(postal_code: str) -> list[tuple[str, str]]:
     """(code INSEE, name) choices for a form's commune field, sorted by name; [] for an
     unknown or malformed postal code."""
     return [(c.insee, c.name) for c in communes_for_postal_code(postal_code)]
+
+
+def _name_key(name: str) -> str:
+    """A commune name compared the way people type it: no accents or case, hyphens and
+    apostrophes as spaces, "St"/"Ste" as "Saint"/"Sainte" (« saint germain en laye »
+    finds Saint-Germain-en-Laye)."""
+    words = re.sub(r"[\s\-'’]+", " ", sort_key(name)).split()
+    spelled = {"st": "saint", "ste": "sainte"}
+    return " ".join(spelled.get(word, word) for word in words)
+
+
+def communes_named(name: str, *, limit: int = 20) -> list[Commune]:
+    """The communes whose name is ``name`` (see ``_name_key``), most populous first;
+    when none has that exact name, those whose name starts with it. At most ``limit``;
+    [] for a blank name."""
+    key = _name_key(name or "")
+    if not key:
+        return []
+    keyed = _names()
+    exact = [c for k, c in keyed if k == key]
+    found = exact or [c for k, c in keyed if k.startswith(key)]
+    found.sort(key=lambda c: (-(c.population or 0), sort_key(c.name), c.insee))
+    return found[:limit]
+
+
+_keyed: list[tuple[str, Commune]] | None = None
+
+
+def _names() -> list[tuple[str, Commune]]:
+    """Every commune with its name's comparison key, computed once per process (a
+    list of immutable pairs, assigned in one step: safe from any thread)."""
+    global _keyed
+    if _keyed is None:
+        _keyed = [(_name_key(c.name), c) for c in _reference().by_insee.values()]
+    return _keyed

@@ -111,3 +111,48 @@ def describe(text: str, at: datetime) -> str:
     if state.next_change is None:
         return "Fermé"
     return f"Fermé, ouvre {_when(state.next_change, local)}{comment}"
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """One day of the opening table: its name ("lundi 7 décembre"), its opening spans
+    in French ("9 h – 12 h"; "" when closed) and the rules' comments."""
+
+    day: str
+    spans: tuple[str, ...]
+    comment: str
+
+    @property
+    def closed(self) -> bool:
+        """True when the venue does not open that day."""
+        return not self.spans
+
+
+def _span_end(end: datetime, day_end: datetime) -> str:
+    """An opening span's end, ``24 h`` at midnight."""
+    return "24 h" if end >= day_end else _clock(end)
+
+
+def week(text: str, at: datetime, *, days: int = 7) -> list[DayHours]:
+    """The opening spans of the ``days`` days from ``at``'s day (Paris time), public
+    holidays included; [] without usable hours. Spans the hours leave unsure
+    (``unknown``) are marked "(à confirmer)"."""
+    if not text or not opening_hours.validate(text):
+        return []
+    expression = _expression(text)
+    start = at.astimezone(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
+    table = []
+    for n in range(days):
+        # wall-clock midnights (aware arithmetic in one zone keeps the wall clock)
+        day_start, day_end = start + timedelta(days=n), start + timedelta(days=n + 1)
+        spans, comments = [], []
+        for begin, end, state, comment in expression.intervals(day_start, day_end):
+            if state == opening_hours.State.CLOSED:
+                continue
+            unsure = " (à confirmer)" if state == opening_hours.State.UNKNOWN else ""
+            spans.append(f"{_clock(begin)} – {_span_end(end, day_end)}{unsure}")
+            if comment and comment not in comments:
+                comments.append(comment)
+        name = f"{WEEKDAYS[day_start.weekday()]} {day_start.day} {MONTHS[day_start.month - 1]}"
+        table.append(DayHours(name, tuple(spans), ", ".join(comments)))
+    return table

@@ -56,28 +56,6 @@ def venues_for_cover(departement_id: int, *, postal_code: str | None = None,
     )
 
 
-def directory(*, now_at: datetime, per_venue: int = 5) -> list[tuple[Venue, list[Workshop]]]:
-    """Active venues by commune, each with its next workshops (public page)."""
-    venues = db.session.scalars(
-        select(Venue)
-        .where(Venue.label_status == LabelStatus.ACTIVE)
-        .order_by(Venue.commune, Venue.name)
-    ).all()
-    upcoming = db.session.scalars(
-        select(Workshop)
-        .options(selectinload(Workshop.theme))
-        .where(Workshop.venue_id.in_([v.id for v in venues]), Workshop.starts_at >= now_at,
-               Workshop.cancelled_at.is_(None))
-        .order_by(Workshop.starts_at)
-    ).all()
-    by_venue: dict[int, list[Workshop]] = {}
-    for workshop in upcoming:
-        items = by_venue.setdefault(workshop.venue_id, [])
-        if len(items) < per_venue:
-            items.append(workshop)
-    return [(venue, by_venue.get(venue.id, [])) for venue in venues]
-
-
 # --- workshops ---------------------------------------------------------------------
 
 WORKSHOP_STATE_LABELS = {

@@ -10,22 +10,34 @@ from flask_login import current_user, login_required
 
 from passnum.auth.scope import is_admin, own_venue_id
 from passnum.booklets.forms import EmptyForm
-from passnum.core.clock import now
+from passnum.core.clock import PARIS, now
 from passnum.core.confirm import confirmation_page, is_confirmed
 from passnum.core.forms import required_data
 from passnum.core.views import attempt
-from passnum.venues import queries
+from passnum.venues import directory, queries
 from passnum.venues.booking_views import bp as bookings_bp
 from passnum.venues.capacity import seats_taken, seats_taken_counts
 from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
+from passnum.venues.hours import describe, week
 from passnum.venues.label_views import bp as labels_bp
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
-from passnum.venues.queries import WORKSHOP_STATE_LABELS, directory
+from passnum.venues.queries import WORKSHOP_STATE_LABELS
 from passnum.venues.services import (
     cancel_workshop,
     check_editable,
     create_workshop,
     update_workshop,
+)
+from passnum.venues.vocabulary import (
+    ACCESS_MODES,
+    LABELS,
+    MEDIATION_SERVICES,
+    NATIONAL_PROGRAMMES,
+    SPECIFIC_PUBLICS,
+    SPECIFIC_SUPPORT,
+    SUPPORT_MODES,
+    TYPOLOGIES,
+    labels_of,
 )
 
 bp = Blueprint("venues", __name__)
@@ -38,11 +50,81 @@ EDITABLE_STATES = ("upcoming", "ongoing")
 
 @bp.route("/lieux")
 def public_directory() -> ResponseReturnValue:
-    """Where beneficiaries can use their chéquier, by commune (no login)."""
-    entries = directory(now_at=now())
-    by_commune = [(commune, list(items))
-                  for commune, items in groupby(entries, key=lambda e: e[0].commune)]
-    return render_template("venues/directory.html", by_commune=by_commune)
+    """Where beneficiaries can use their chéquier (no login): every active venue by
+    commune, or nearest a commune first (``?lieu=`` a name or a postal code), narrowed
+    by the filters (``service``, ``ouvert``, ``atelier``)."""
+    search = directory.read_search(request.args)
+    origin = directory.origin_of(search.place)
+    entries = directory.search_directory(now_at=now(), origin=origin, filters=search.filters)
+    by_commune = [] if search.place else [
+        (commune, list(items)) for commune, items in groupby(entries,
+                                                             key=lambda e: e.venue.commune)]
+    return render_template(
+        "venues/directory.html", search=search, entries=entries, by_commune=by_commune,
+        origin=origin, services=MEDIATION_SERVICES, map_data=_map_data(entries),
+        choice_args=_choice_args(search),
+        service_labels=lambda codes: labels_of(codes, MEDIATION_SERVICES))
+
+
+def _map_data(entries: list[directory.DirectoryEntry]) -> list[dict[str, object]]:
+    """One marker per listed venue that has a position: its name, commune and page."""
+    return [{"name": e.venue.name, "commune": e.venue.commune,
+             "url": url_for("venues.public_venue", slug=e.venue.slug),
+             "lat": e.position[0], "lon": e.position[1]}
+            for e in entries if e.position is not None]
+
+
+def _choice_args(search: directory.DirectorySearch) -> dict[str, str]:
+    """The filters a choice among several communes keeps, as GET parameters."""
+    filters = search.filters
+    args = {"service": filters.service, "ouvert": "1" if filters.open_now else "",
+            "atelier": "1" if filters.with_workshop else ""}
+    return {key: value for key, value in args.items() if value}
+
+
+@bp.route("/lieu/<slug>")
+def public_venue(slug: str) -> ResponseReturnValue:
+    """A labelled venue's public page: address, map, opening hours, contacts, services
+    and upcoming workshops (404 unless its label is active)."""
+    venue = directory.public_venue(slug)
+    at = now()
+    position = queries.venue_position(venue)
+    map_data = [] if position is None else [
+        {"name": venue.name, "commune": venue.commune, "url": "", "lat": position[0],
+         "lon": position[1]}]
+    return render_template(
+        "venues/public_venue.html", venue=venue, position=position,
+        position_source=queries.position_source(venue), map_data=map_data,
+        coordinates=[f"{c:.5f}".replace(".", ",") for c in position or ()],
+        tel="".join(ch for ch in venue.phone if ch.isdigit() or ch == "+"),
+        links={name: _web_link(getattr(venue, name))
+               for name in ("website", "booking_url", "acceslibre_url")},
+        updated_on=venue.profile_updated_at.astimezone(PARIS).date()
+        if venue.profile_updated_at else None,
+        opening=describe(venue.opening_hours, at), week=week(venue.opening_hours, at),
+        workshops=directory.upcoming_workshops(venue, now_at=at),
+        lists=[(words, labels_of(getattr(venue, attribute), vocabulary))
+               for attribute, words, vocabulary in PUBLIC_LISTS])
+
+
+def _web_link(url: str) -> str:
+    """``url`` when it is a web address (http or https), else "": a stored value never
+    becomes a link of another scheme (``javascript:``)."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+# the profile's lists on the public page: attribute, heading, the standard's words
+PUBLIC_LISTS = (
+    ("typologies", "Type de lieu", TYPOLOGIES),
+    ("mediation_services", "Services", MEDIATION_SERVICES),
+    ("specific_publics", "Publics accueillis en particulier", SPECIFIC_PUBLICS),
+    ("specific_support", "Accompagnements adaptés", SPECIFIC_SUPPORT),
+    ("access_modes", "Comment venir", ACCESS_MODES),
+    ("support_modes", "Comment on vous accompagne", SUPPORT_MODES),
+    ("national_programmes", "Dispositifs nationaux", NATIONAL_PROGRAMMES),
+    ("labels", "Labels et formations", LABELS),
+)
 
 
 def _chosen_venue() -> Venue | None:

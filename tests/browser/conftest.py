@@ -7,6 +7,7 @@ skip with a one-line reason; under ``CI=true`` they fail instead.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -16,7 +17,15 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import update
 
 from passnum.auth.models import User
@@ -147,6 +156,7 @@ def page(
         locale="fr-FR", timezone_id="Europe/Paris",
     )
     context.set_default_timeout(ACTION_TIMEOUT_MS)
+    serve_blank_tiles(context, live_server.app)
     page = context.new_page()
 
     def on_console(message: ConsoleMessage) -> None:
@@ -163,6 +173,22 @@ def page(
     context.close()
     if problems := browser_errors.unexpected():
         pytest.fail("The browser reported errors:\n" + "\n".join(problems), pytrace=False)
+
+
+# a 1 × 1 transparent PNG: every map tile in tests (the network is closed)
+BLANK_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+
+def serve_blank_tiles(context: BrowserContext, app: Flask) -> None:
+    """Answer the map's tile requests (``MAP_TILE_ORIGIN``, the CSP's source) with a
+    blank tile, so that no test needs the network and no failed load is reported."""
+    origin = app.config.get("MAP_TILE_ORIGIN")
+    if not origin:
+        return
+    pattern = re.compile("^" + re.escape(origin).replace(r"\*", "[^/]+") + "/")
+    context.route(pattern, lambda route: route.fulfill(
+        status=200, content_type="image/png", body=BLANK_TILE))
 
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"

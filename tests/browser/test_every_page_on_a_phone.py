@@ -140,6 +140,7 @@ def populate(live_server: LiveServer) -> dict[str, int | str]:
                 "handout_booklet_id": stock_id,
                 "programme_id": db.session.scalar(select(Programme.id)),
                 "venue_id": db.session.scalar(select(Venue.id).order_by(Venue.id.desc())),
+                "slug": agent.venue.slug,  # a venue with an active label: its public page
                 "workshop_id": db.session.scalar(select(Workshop.id).where(
                     Workshop.venue_id == agent.venue_id)),
                 "statement_id": statement.id,
