@@ -28,7 +28,7 @@ from passnum.programmes.models import (
 )
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.sample.mixes import PRIORITY_PUBLICS, PRIORITY_TARGET_PERCENT, draw
-from passnum.sample.profiles import SEED_PROFILES
+from passnum.sample.profiles import seed_profile
 from passnum.sample.shapes import (
     COMMUNES,
     DEPARTEMENTS,
@@ -205,7 +205,7 @@ class Generator:
             "departement_id": self.dep_ids[code], "address": f"{i + 2} rue de la République",
             "postal_code": postal, "commune": commune, "siret": f"{21000000000000 + venue_id}",
             "legal_representative": "Direction de l'établissement",
-            "phone": "", **SEED_PROFILES[kind], "profile_updated_at": self.at,
+            "phone": "", **seed_profile(kind), "profile_updated_at": self.at,
             "label_status": LabelStatus.ACTIVE.value, "label_changed_at": self.at,
             "charter_accepted_at": self.at, "created_at": self.at,
         })

@@ -5,6 +5,7 @@ place, so that the directory, the venue pages and the open-data files show real 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # The demo venues' public profiles (docs/venue-profile.md), in the standard's codes
@@ -99,3 +100,10 @@ SEED_PROFILES: dict[str, dict[str, Any]] = {
         "support_modes": ["individuel", "atelier"],
     },
 }
+
+
+def seed_profile(kind: str) -> dict[str, Any]:
+    """The profile columns of a seed venue of ``kind``, as the seed's bulk insert writes
+    them (COPY, executemany: the DBAPI's own values, so each list as its JSON text)."""
+    return {name: json.dumps(value) if isinstance(value, list) else value
+            for name, value in SEED_PROFILES[kind].items()}
