@@ -118,6 +118,11 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "history.undo_redemption": REDEEMING,
     "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
     "venues.labels.toggle_agent": AGENT, "venues.labels.locate_my_venue": AGENT,
+    # the public profile: the venue proposes (scope.can_propose_profile), a manager of
+    # its département checks or edits it (scope.can_check_profile)
+    "venues.profile.my_profile": AGENT,
+    "venues.profile.managed_profile": STEERING, "venues.profile.approve": STEERING,
+    "venues.profile.refuse": STEERING,
     # steering: dashboard, allocations, labels, statements
     "dashboard.index": STEERING, "dashboard.export_csv": STEERING,
     "dashboard.export_xlsx": STEERING, "dashboard.report_pdf": STEERING,

@@ -262,6 +262,32 @@ def ensure_may_locate_venue(actor: User, venue: Any) -> None:
     require_visible(can_locate_venue(actor, venue), "Lieu")
 
 
+def can_propose_profile(actor: User, venue: Any) -> bool:
+    """True when ``actor`` proposes changes to that venue's public profile, which wait
+    for a manager's check: its own agents."""
+    return is_agent_of(actor, venue.id)
+
+
+def ensure_may_propose_profile(actor: User, venue: Any) -> None:
+    """Raise ``Forbidden`` for roles other than venue agents (managers and
+    administrators edit directly), ``NotFound`` for another venue."""
+    require(actor.role == Role.VENUE_AGENT)
+    require_visible(can_propose_profile(actor, venue), "Lieu")
+
+
+def can_check_profile(actor: User, venue: Any) -> bool:
+    """True when ``actor`` approves, refuses or directly edits that venue's public
+    profile: a manager of its département, or an administrator."""
+    return in_departement(actor, venue.departement_id)
+
+
+def ensure_may_check_profile(actor: User, venue: Any) -> None:
+    """Raise ``Forbidden`` for roles that never check profiles, ``NotFound`` for a venue
+    of another département."""
+    require(steers(actor))
+    require_visible(can_check_profile(actor, venue), "Lieu")
+
+
 def manages_workshops(actor: User) -> bool:
     """True for the roles that manage workshops: venue agents (their venue's) and
     administrators."""

@@ -277,19 +277,25 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "id": NOT_PERSONAL, "slug": NOT_PERSONAL, "name": NOT_PERSONAL,
         "departement_id": NOT_PERSONAL, "address": STAFF, "postal_code": NOT_PERSONAL,
         "commune": NOT_PERSONAL, "siret": STAFF, "iban": STAFF,
-        "legal_representative": STAFF, "services": NOT_PERSONAL, "phone": STAFF,
+        "legal_representative": STAFF, "phone": STAFF,
         "label_status": NOT_PERSONAL, "label_reason": NOT_PERSONAL,
         "label_changed_at": NOT_PERSONAL, "charter_accepted_at": NOT_PERSONAL,
         "created_at": NOT_PERSONAL, "commune_insee": NOT_PERSONAL,
         "latitude": NOT_PERSONAL, "longitude": NOT_PERSONAL,
-        # the public profile: the venue's own contacts and words, published
-        "address_complement": STAFF, "opening_hours": NOT_PERSONAL, "email": STAFF,
-        "website": NOT_PERSONAL, "booking_url": NOT_PERSONAL, "acceslibre_url": NOT_PERSONAL,
-        "summary": NOT_PERSONAL, "description": NOT_PERSONAL, "typologies": NOT_PERSONAL,
-        "mediation_services": NOT_PERSONAL, "specific_publics": NOT_PERSONAL,
-        "specific_support": NOT_PERSONAL, "national_programmes": NOT_PERSONAL,
-        "labels": NOT_PERSONAL, "other_labels": NOT_PERSONAL, "access_modes": NOT_PERSONAL,
-        "support_modes": NOT_PERSONAL, "profile_updated_at": NOT_PERSONAL,
+        # the public profile: a place's published details, no one's personal data
+        **dict.fromkeys((
+            "address_complement", "opening_hours", "email", "website", "booking_url",
+            "acceslibre_url", "summary", "description", "typologies", "mediation_services",
+            "specific_publics", "specific_support", "national_programmes", "labels",
+            "other_labels", "access_modes", "support_modes", "profile_updated_at"),
+            NOT_PERSONAL),
+    },
+    # a venue's proposed public profile, its submitter and the manager who decided
+    "venue_profile_changes": {
+        "id": NOT_PERSONAL, "venue_id": NOT_PERSONAL, "values": NOT_PERSONAL,
+        "status": NOT_PERSONAL, "submitted_by_id": NOT_PERSONAL,
+        "submitted_at": NOT_PERSONAL, "decided_by_id": NOT_PERSONAL,
+        "decided_at": NOT_PERSONAL, "reason": NOT_PERSONAL,
     },
     "venue_label_changes": {
         "id": NOT_PERSONAL, "venue_id": NOT_PERSONAL, "from_status": NOT_PERSONAL,

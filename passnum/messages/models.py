@@ -45,6 +45,7 @@ KIND_LABELS: dict[str, str] = {
     "booklet_expiring": "Rappel : chéquier expirant dans 30 jours",
     "workshop_booked": "Atelier réservé",
     "venue_label_decision": "Décision sur le label d'un lieu",
+    "venue_profile_decision": "Décision sur la fiche publique d'un lieu",
     "statement_validated": "Relevé de remboursement validé",
     "statement_paid": "Relevé de remboursement payé",
     "expiry_digest": "Chéquiers expirant dans 30 jours (hebdomadaire)",

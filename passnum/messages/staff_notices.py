@@ -1,11 +1,13 @@
-"""Messages to venues and staff: label decisions, statements, the weekly expiry digest.
+"""Messages to venues and staff: label and profile decisions, statements, the weekly
+expiry digest.
 
 E-mails to the accounts concerned, queued in the transaction of the decision that causes
-them (``venue.label_changed:<decision id>``, ``statement.validated:<id>``,
-``statement.paid:<id>``) and sent to the venue's enabled agent accounts (its lead, the
-applicant, among them). The weekly digest is a job: each enabled issuer account gets,
-once per ISO week (``booklets.expiring_digest:<structure id>:<week>``), the numbers of
-its structure's handed-out booklets that expire within 30 days with chèques left.
+them (``venue.label_changed:<decision id>``, ``venue.profile_decided:<proposal id>``,
+``statement.validated:<id>``, ``statement.paid:<id>``) and sent to the venue's enabled
+agent accounts (its lead, the applicant, among them). The weekly digest is a job: each
+enabled issuer account gets, once per ISO week
+(``booklets.expiring_digest:<structure id>:<week>``), the numbers of its structure's
+handed-out booklets that expire within 30 days with chèques left.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from passnum.messages.services import enqueue, render_message
 from passnum.programmes.models import Structure
 from passnum.statements.models import Statement, StatementStatus
 from passnum.statements.queries import amount_due, period_label, reference
-from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue, VenueLabelChange
+from passnum.venues.models import (
+    LABEL_LABELS,
+    LabelStatus,
+    ProfileChangeStatus,
+    Venue,
+    VenueLabelChange,
+    VenueProfileChange,
+)
 
 DIGEST_WINDOW_DAYS = 30
 DIGEST = "booklets.expiring_digest"
@@ -68,6 +77,19 @@ def notify_label_decision(change: VenueLabelChange) -> int:
                       reactivated=change.from_status == LabelStatus.SUSPENDED,
                       reason=change.reason, day=date_fr(change.changed_at.astimezone(PARIS)
                                                         .date()))
+
+
+def notify_profile_decision(change: VenueProfileChange) -> int:
+    """Tell the venue's agents that its proposed public profile was published or
+    refused, with the reason (in the decision's unit of work)."""
+    venue = db.session.get(Venue, change.venue_id)
+    assert venue is not None  # the proposal's venue, locked by the decision
+    assert change.decided_at is not None  # called once decided
+    approved = change.status == ProfileChangeStatus.APPROVED
+    return _to_agents(venue, kind="venue_profile_decision",
+                      event_key=f"venue.profile_decided:{change.id}",
+                      template="venue_profile", approved=approved, reason=change.reason,
+                      day=date_fr(change.decided_at.astimezone(PARIS).date()))
 
 
 def notify_statement(statement: Statement) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import click
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from passnum.programmes.models import (
 )
 from passnum.sample.accounts import SAMPLE_CODE_HELP, enable_sample_second_factor
 from passnum.sample.mixes import PRIORITY_PUBLICS, PRIORITY_TARGET_PERCENT
+from passnum.sample.profiles import VENUE_PROFILES
 from passnum.sample.shapes import (
     DEPARTEMENTS,
     FULL_BENEFICIARIES,
@@ -70,13 +72,14 @@ VENUE_POSITIONS = {
 DEMO_APPROVAL = "Candidature complète, services conformes à la charte."
 # An application waiting for the Yvelines manager's decision. The demo keeps one
 # account per role and département, so this venue has no agent account.
-PENDING_APPLICATION = {
+PENDING_APPLICATION: dict[str, Any] = {
     "slug": "connexions-solidaires-poissy", "name": "Association Connexions solidaires",
     "address": "12 rue de la Gare", "postal_code": "78300", "commune": "Poissy",
     "siret": "45321098100016", "iban": "FR7630003036900005011223395",
     "legal_representative": "Claire Dupont, présidente",
-    "services": "Initiation au smartphone, démarches en ligne, permanences le mercredi.",
-    "phone": "01 39 00 00 00",
+    "mediation_services": ["outils_quotidien", "demarches"],
+    "summary": "Initiation au smartphone, démarches en ligne, permanences le mercredi.",
+    "phone": "+33139000000",
 }
 ALLOCATION_PER_STRUCTURE = 200
 # the convention's priority publics (docs/reach.md) and its target share:
@@ -167,7 +170,7 @@ def _demo_venues(deps: dict[str, Departement]) -> list[Venue]:
                       commune_insee=commune_insee(postal, commune), latitude=latitude,
                       longitude=longitude,
                       legal_representative="Direction de l'établissement",
-                      services="Ateliers collectifs, accompagnement individuel",
+                      **VENUE_PROFILES[slug], profile_updated_at=now(),
                       label_status=LabelStatus.ACTIVE, label_changed_at=now(),
                       label_reason=DEMO_APPROVAL, charter_accepted_at=now())
         venues.append(venue)
@@ -188,7 +191,7 @@ def _demo_application(dep: Departement) -> None:
     venue = Venue(**PENDING_APPLICATION, departement=dep, label_status=LabelStatus.PENDING,
                   commune_insee=commune_insee(PENDING_APPLICATION["postal_code"],
                                               PENDING_APPLICATION["commune"]),
-                  charter_accepted_at=now())
+                  charter_accepted_at=now(), profile_updated_at=now())
     db.session.add(venue)
     db.session.flush()
     record("venue.applied", actor_id=None, object_type="venue", object_id=venue.id,

@@ -29,6 +29,7 @@ from passnum.programmes.models import (
 )
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.sample.mixes import PRIORITY_PUBLICS, PRIORITY_TARGET_PERCENT, draw
+from passnum.sample.profiles import seed_profile
 from passnum.sample.shapes import (
     COMMUNES,
     DEPARTEMENTS,
@@ -47,6 +48,8 @@ from passnum.sample.shapes import (
     paris_instant,
 )
 from passnum.venues.models import LabelStatus, Venue, Workshop, WorkshopTheme
+
+VENUE_KINDS = ("Médiathèque", "Espace numérique", "Centre social")
 
 PROGRAMME_NAME = "Pass numérique 78-92 (données générées)"
 PROGRAMME_MONTHS = 48
@@ -198,13 +201,13 @@ class Generator:
         """One labelled venue of département ``code``; returns its id."""
         venue_id = self.ids.next("venues")
         commune, postal = self.rng.choice(COMMUNES[code])
-        kind = ["Médiathèque", "Espace numérique", "Centre social"][i % 3]
+        kind = VENUE_KINDS[i % len(VENUE_KINDS)]
         self.data.add(Venue, {
             "id": venue_id, "slug": f"lieu-{code}-{venue_id}", "name": f"{kind} de {commune}",
             "departement_id": self.dep_ids[code], "address": f"{i + 2} rue de la République",
             "postal_code": postal, "commune": commune, "siret": f"{21000000000000 + venue_id}",
             "legal_representative": "Direction de l'établissement",
-            "services": "Ateliers collectifs, accompagnement individuel", "phone": "",
+            "phone": "", **seed_profile(kind), "profile_updated_at": self.at,
             "label_status": LabelStatus.ACTIVE.value, "label_changed_at": self.at,
             "charter_accepted_at": self.at, "created_at": self.at,
         })

@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
     BooleanField,
     EmailField,
     Field,
     Form,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -25,9 +27,10 @@ from passnum.communes.reference import commune_choices
 from passnum.core.clock import PARIS
 from passnum.core.forms import FrenchForm, IsoDateField, WholeNumberField, required_data
 from passnum.errors import InvalidInput
-from passnum.venues.labels import PASSWORD_MIN, SERVICES_MAX
+from passnum.venues.labels import PASSWORD_MIN
 from passnum.venues.labels import REASON_MAX as LABEL_REASON_MAX
 from passnum.venues.models import Workshop
+from passnum.venues.profile_checks import TEXTS, URL_MAX
 from passnum.venues.services import (
     CAPACITY_MAX,
     CAPACITY_MIN,
@@ -40,8 +43,18 @@ from passnum.venues.services import (
     TITLE_MAX,
 )
 from passnum.venues.validation import check_iban, check_phone, check_postal_code, check_siret
+from passnum.venues.vocabulary import MEDIATION_SERVICES, PROFILE_LISTS
+
+SUMMARY_MAX = TEXTS["summary"][1]
 
 REQUIRED = "Ce champ est obligatoire."
+
+
+def CodesField(label: str, words: dict[str, str]) -> SelectMultipleField:  # noqa: N802
+    """A group of checkboxes, one per code of a vocabulary (the template draws them in a
+    fieldset); unknown codes are left to the service, which names them in French."""
+    return SelectMultipleField(label, choices=[SelectChoice(code, word) for code, word
+                                               in words.items()], validate_choice=False)
 
 
 def _number(label: str, low: int, high: int) -> WholeNumberField:
@@ -161,8 +174,9 @@ class ApplicationForm(FrenchForm):
     iban = StringField("IBAN du compte à créditer", validators=[
         DataRequired(message=REQUIRED), _checked_by(check_iban)],
         render_kw={"maxlength": 50, "autocomplete": "off"})
-    services = _text("Services proposés (ateliers, accompagnements, publics, horaires)",
-                     SERVICES_MAX, area=True)
+    mediation_services = CodesField("Services proposés", MEDIATION_SERVICES)
+    summary = _text("Présentation courte du lieu (facultatif)", SUMMARY_MAX, required=False,
+                    area=True)
     phone = StringField("Téléphone du lieu (facultatif)",
                         validators=[Optional(), _checked_by(check_phone)],
                         render_kw={"type": "tel", "autocomplete": "tel", "maxlength": 20})
@@ -180,10 +194,12 @@ class ApplicationForm(FrenchForm):
     def as_values(self) -> dict[str, Any]:
         """The values as ``apply_for_label`` takes them."""
         names = ("name", "address", "postal_code", "commune_insee", "departement_id", "siret",
-                 "legal_representative", "iban", "services", "phone", "applicant_name",
-                 "email", "password")
+                 "legal_representative", "iban", "mediation_services", "summary", "phone",
+                 "applicant_name", "email", "password")
         values = {name: self[name].data for name in names}
-        return {**values, "phone": values["phone"] or "", "charter_accepted": bool(
+        return {**values, "phone": values["phone"] or "", "summary": values["summary"] or "",
+                "mediation_services": values["mediation_services"] or [],
+                "charter_accepted": bool(
             self.charter.data)}
 
 
@@ -205,7 +221,7 @@ class LocationForm(FrenchForm):
 COMMUNE_STATUS_ID = "commune-status"
 
 
-def offer_communes(form: ApplicationForm | LocationForm) -> None:
+def offer_communes(form: ApplicationForm | LocationForm | ProfileForm) -> None:
     """Give the form's commune field the communes of the postal code it holds (the
     choice without JavaScript; the only one chosen), and the data attributes
     ``static/js/communes.js`` reads to update them as the postal code is typed."""
@@ -248,3 +264,80 @@ class BookingForm(FrenchForm):
 
     workshop = RadioField("Atelier", coerce=int,
                           validators=[DataRequired(message="Choisissez un atelier.")])
+
+
+# --- the public profile -----------------------------------------------------------------
+
+
+def _optional(label: str, limit: int, **render: Any) -> StringField:
+    """An optional one-line text; its rules are the profile's (``profile_checks``)."""
+    return StringField(label, validators=[Optional()],
+                       render_kw={"maxlength": limit, **render})
+
+
+class ProfileForm(FrenchForm):
+    """A venue's public profile (the service checks every value: ``profile.check_profile``;
+    the form only carries them)."""
+
+    address = StringField("Adresse (numéro et rue)", validators=[Optional()],
+                          render_kw={"maxlength": TEXTS["address"][1],
+                                     "autocomplete": "street-address"})
+    address_complement = _optional("Complément d'adresse (facultatif)",
+                                   TEXTS["address_complement"][1])
+    postal_code = StringField("Code postal", validators=[Optional()], render_kw={
+        "inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 10})
+    commune_insee = SelectField("Commune", validators=[Optional()], validate_choice=False)
+    latitude = _coordinate("Latitude (facultatif, en degrés décimaux)")
+    longitude = _coordinate("Longitude (facultatif, en degrés décimaux)")
+    phone = _optional("Téléphone (facultatif)", 20, type="tel", autocomplete="tel")
+    email = _optional("Adresse e-mail de contact (facultatif)", 254, type="email",
+                      autocomplete="email")
+    website = _optional("Site internet (facultatif)", URL_MAX, type="url")
+    booking_url = _optional("Prise de rendez-vous en ligne (facultatif)", URL_MAX, type="url")
+    acceslibre_url = _optional("Fiche Acceslibre (facultatif)", URL_MAX, type="url")
+    summary = TextAreaField("Présentation courte (facultatif)", validators=[Optional()],
+                            render_kw={"maxlength": SUMMARY_MAX, "rows": 3})
+    description = TextAreaField("Présentation détaillée (facultatif)",
+                                validators=[Optional()],
+                                render_kw={"maxlength": TEXTS["description"][1], "rows": 6})
+    opening_hours = _optional("Horaires d'ouverture (facultatif)", 500, autocomplete="off",
+                              spellcheck="false")
+    typologies = CodesField("Typologie du lieu", PROFILE_LISTS["typologies"][1])
+    mediation_services = CodesField("Services proposés", PROFILE_LISTS["mediation_services"][1])
+    specific_publics = CodesField("Publics spécifiquement accueillis",
+                                  PROFILE_LISTS["specific_publics"][1])
+    specific_support = CodesField("Prise en charge spécifique",
+                                  PROFILE_LISTS["specific_support"][1])
+    access_modes = CodesField("Modalités d'accès", PROFILE_LISTS["access_modes"][1])
+    support_modes = CodesField("Modalités d'accompagnement",
+                               PROFILE_LISTS["support_modes"][1])
+    national_programmes = CodesField("Dispositifs nationaux",
+                                     PROFILE_LISTS["national_programmes"][1])
+    labels = CodesField("Formations et labels", PROFILE_LISTS["labels"][1])
+    other_labels = _optional("Autres formations et labels (facultatif)",
+                             TEXTS["other_labels"][1])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The coordinates carry ``data-map-pick`` for a map picker, if one is loaded."""
+        super().__init__(*args, **kwargs)
+        for name in ("latitude", "longitude"):
+            self[name].render_kw = {**(self[name].render_kw or {}), "data-map-pick": name}
+
+    def values(self) -> dict[str, Any]:
+        """The typed values, by ``ProfileInput`` field name (lists as ticked)."""
+        names = ("address", "address_complement", "postal_code", "commune_insee",
+                 "latitude", "longitude", "phone", "email", "website", "booking_url",
+                 "acceslibre_url", "summary", "description", "opening_hours",
+                 "other_labels")
+        values: dict[str, Any] = {name: self[name].data or "" for name in names}
+        for name in PROFILE_LISTS:
+            values[name] = list(self[name].data or [])
+        return values
+
+
+class RefuseProfileForm(FrenchForm):
+    """A manager refuses a proposed profile, with the reason shown to the venue."""
+
+    reason = TextAreaField("Motif du refus (affiché au lieu)", validators=[
+        DataRequired(message="Indiquez le motif du refus : il sera affiché au lieu."),
+        Length(max=LABEL_REASON_MAX)], render_kw={"maxlength": LABEL_REASON_MAX, "rows": 3})

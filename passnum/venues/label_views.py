@@ -35,6 +35,7 @@ from passnum.venues.forms import (
     ApplicationForm,
     LabelDecisionForm,
     LocationForm,
+    RefuseProfileForm,
     offer_communes,
 )
 from passnum.venues.labels import (
@@ -47,6 +48,7 @@ from passnum.venues.labels import (
 )
 from passnum.venues.location import set_venue_location
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue
+from passnum.venues.profile import compare
 from passnum.venues.validation import mask_iban
 
 bp = Blueprint("labels", __name__)
@@ -132,6 +134,7 @@ def manage() -> ResponseReturnValue:
     return render_template(
         "venues/manage.html", venues=venues, departements=departements, is_admin=admin,
         departement_id=departement_id, status=status, label_labels=LABEL_LABELS,
+        proposals=queries.pending_profile_changes(current_user),
     )
 
 
@@ -146,15 +149,19 @@ def _decision_forms(venue: Venue, failed: LabelDecisionForm | None) -> list:
 
 
 def _manage_detail(venue: Venue, failed: LabelDecisionForm | None = None,
-                   status: int = 200, location: LocationForm | None = None
-                   ) -> ResponseReturnValue:
-    """Render the manager's page of a venue: application, location, history, decisions."""
+                   status: int = 200, location: LocationForm | None = None,
+                   profile_form: RefuseProfileForm | None = None) -> ResponseReturnValue:
+    """Render the manager's page of a venue: application, location, the proposed public
+    profile beside the published one, history, decisions."""
+    proposal = queries.pending_change(venue.id)
     return render_template(
         "venues/manage_venue.html", venue=venue, iban=format_iban(venue.iban or ""),
         history=queries.label_history(venue.id), agents=queries.venue_agents(venue.id),
         decisions=_decision_forms(venue, failed), label_labels=LABEL_LABELS,
         location=location or _location_form(venue),
-        position_source=queries.position_source(venue),
+        position_source=queries.position_source(venue), proposal=proposal,
+        proposal_rows=compare(venue, proposal.values) if proposal else [],
+        refuse_form=profile_form or RefuseProfileForm(formdata=None),
     ), status
 
 
@@ -255,6 +262,8 @@ def _my_venue(venue: Venue, form: AddAgentForm | None = None, status: int = 200,
         agents=queries.venue_agents(venue.id), form=form or AddAgentForm(formdata=None),
         label_labels=LABEL_LABELS, location=location or _location_form(venue),
         position_source=queries.position_source(venue),
+        proposal=queries.pending_change(venue.id),
+        latest_proposal=queries.latest_profile_change(venue.id),
     ), status
 
 

@@ -28,10 +28,10 @@ from passnum.extensions import db
 from passnum.messages.staff_notices import notify_label_decision
 from passnum.programmes.models import Departement
 from passnum.venues.models import LABEL_LABELS, LabelStatus, Venue, VenueLabelChange
+from passnum.venues.profile_checks import check_codes, check_profile_phone, check_text
 from passnum.venues.validation import (
     check_commune,
     check_iban,
-    check_phone,
     check_postal_code,
     check_postal_code_in_departement,
     check_siret,
@@ -39,13 +39,11 @@ from passnum.venues.validation import (
 
 PASSWORD_MIN = 12
 REASON_MAX = 500
-SERVICES_MAX = 2000
 # field: (label in messages, maximum length)
 TEXT_FIELDS = {
     "name": ("le nom du lieu", 160),
     "address": ("l'adresse", 300),
     "legal_representative": ("le représentant légal", 120),
-    "services": ("les services proposés", SERVICES_MAX),
 }
 
 
@@ -85,9 +83,8 @@ def _text(values: dict[str, Any], name: str) -> str:
     """A required free-text value, spaces tidied, within its maximum length."""
     what, limit = TEXT_FIELDS[name]
     raw = values.get(name) or ""
-    if name != "services":
-        check_name_characters(raw, field=name, label=f"Le champ « {what} »")
-    text = raw.strip() if name == "services" else " ".join(raw.split())
+    check_name_characters(raw, field=name, label=f"Le champ « {what} »")
+    text = " ".join(raw.split())
     if not text:
         raise InvalidInput(f"Indiquez {what}.", code="value_required", field=name)
     if len(text) > limit:
@@ -189,27 +186,37 @@ def _insert_lead(venue: Venue, *, email: str, password: str, full_name: str) -> 
 
 def apply_for_label(
     *, name: str, address: str, postal_code: str, commune_insee: str | None = None,
-    departement_id: int, siret: str, legal_representative: str, iban: str, services: str,
-    phone: str = "", applicant_name: str, email: str, password: str, charter_accepted: bool,
+    departement_id: int, siret: str, legal_representative: str, iban: str,
+    mediation_services: list[str], summary: str = "", phone: str = "",
+    applicant_name: str, email: str, password: str, charter_accepted: bool,
 ) -> Venue:
     """Record a venue's application: a ``pending`` venue and its lead agent account
     (none when the e-mail already has one, answered alike: see ``_insert_lead``).
 
     The commune is one of the postal code's (``validation.check_commune``: the only one
     when the code serves a single commune and none is chosen); its name is the reference's.
-    Raises ``InvalidInput`` naming the faulty field (text missing or too long, bad
-    postal code, commune, phone, SIRET or IBAN, unknown département, short password,
-    charter not accepted) and ``Conflict`` (``siret_taken``).
+    The services are the standard's (``vocabulary.MEDIATION_SERVICES``), one at least;
+    the short presentation is optional. Both start the venue's public profile, whose
+    phone is stored as the standard writes it (``+33…``).
+    Raises ``InvalidInput`` naming the faulty field (text missing or too long, no or
+    unknown service, bad postal code, commune, phone, SIRET or IBAN, unknown
+    département, short password, charter not accepted) and ``Conflict``
+    (``siret_taken``).
     """
     values = {"name": name, "address": address,
-              "legal_representative": legal_representative, "services": services}
+              "legal_representative": legal_representative}
     texts = {key: _text(values, key) for key in TEXT_FIELDS}
+    services = check_codes(mediation_services, "mediation_services")
+    if not services:
+        raise InvalidInput("Cochez au moins un des services proposés par le lieu.",
+                           code="services_required", field="mediation_services")
+    summary = check_text(summary, "summary")
     postal_code, departement = check_postal_code(postal_code), _departement(departement_id)
     check_postal_code_in_departement(postal_code, departement.code, departement.name)
     commune = check_commune(postal_code, commune_insee)
     venue = Venue(
         **texts, postal_code=postal_code, commune=commune.name, commune_insee=commune.insee,
-        phone=check_phone(phone),
+        phone=check_profile_phone(phone), mediation_services=services, summary=summary,
         departement_id=departement.id, siret=check_siret(siret),
         iban=check_iban(iban), label_status=LabelStatus.PENDING,
     )
@@ -226,7 +233,7 @@ def apply_for_label(
         raise _siret_taken()
     email = normalise_email(email or "")
     venue.slug = unique_slug(venue.name)
-    venue.charter_accepted_at = now()
+    venue.charter_accepted_at = venue.profile_updated_at = now()
     _insert_venue(venue)
     lead = _insert_lead(venue, email=email, password=password, full_name=full_name)
     db.session.flush()

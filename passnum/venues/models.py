@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -81,7 +82,6 @@ class Venue(Model):
     siret: Mapped[str | None] = mapped_column(String(14), unique=True)
     iban: Mapped[str | None] = mapped_column(String(34))
     legal_representative: Mapped[str] = mapped_column(String(120), default="")
-    services: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     label_status: Mapped[str] = mapped_column(String(20), default=LabelStatus.PENDING)
     label_reason: Mapped[str | None] = mapped_column(Text)
@@ -139,6 +139,50 @@ class VenueLabelChange(Model):
 
     venue = relationship("Venue")
     actor = relationship("User")
+
+
+class ProfileChangeStatus(StrEnum):
+    """Where a venue agent's proposed profile stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+PROFILE_CHANGE_LABELS = {
+    ProfileChangeStatus.PENDING: "En attente de vérification",
+    ProfileChangeStatus.APPROVED: "Publiée",
+    ProfileChangeStatus.REFUSED: "Refusée",
+}
+
+
+class VenueProfileChange(Model):
+    """A venue agent's proposed public profile (every field, checked and normalised), kept
+    apart from the published columns until a manager of the venue's département or an
+    administrator approves it. One pending proposal per venue: a newer one replaces it."""
+
+    __tablename__ = "venue_profile_changes"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'refused')",
+                        name="status_known"),
+        Index("ix_venue_profile_changes_venue_id_submitted_at", "venue_id", "submitted_at"),
+        # the managers' list of proposals to check
+        Index("ix_venue_profile_changes_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default=ProfileChangeStatus.PENDING)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    venue: Mapped[Venue] = relationship()
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
 class WorkshopTheme(Model):

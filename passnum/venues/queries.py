@@ -28,8 +28,10 @@ from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.venues.capacity import seats_left, seats_taken_counts
 from passnum.venues.models import (
     LabelStatus,
+    ProfileChangeStatus,
     Venue,
     VenueLabelChange,
+    VenueProfileChange,
     Workshop,
     WorkshopBooking,
     WorkshopTheme,
@@ -202,6 +204,35 @@ def label_history(venue_id: int) -> list[VenueLabelChange]:
         .where(VenueLabelChange.venue_id == venue_id)
         .order_by(VenueLabelChange.changed_at.desc(), VenueLabelChange.id.desc())
     ))
+
+
+def pending_change(venue_id: int) -> VenueProfileChange | None:
+    """The venue's proposed public profile waiting for a manager, if any."""
+    return db.session.scalar(
+        select(VenueProfileChange)
+        .where(VenueProfileChange.venue_id == venue_id,
+               VenueProfileChange.status == ProfileChangeStatus.PENDING)
+        .order_by(VenueProfileChange.id.desc()).limit(1))
+
+
+def latest_profile_change(venue_id: int) -> VenueProfileChange | None:
+    """The venue's latest proposal, whatever became of it (its refusal's reason is
+    shown to the venue until it proposes again)."""
+    return db.session.scalar(
+        select(VenueProfileChange).where(VenueProfileChange.venue_id == venue_id)
+        .order_by(VenueProfileChange.submitted_at.desc(), VenueProfileChange.id.desc())
+        .limit(1))
+
+
+def pending_profile_changes(actor: User) -> list[VenueProfileChange]:
+    """Proposals waiting for a check in the département ``actor`` steers (all for an
+    administrator), oldest first."""
+    return list(db.session.scalars(
+        select(VenueProfileChange).join(Venue, Venue.id == VenueProfileChange.venue_id)
+        .where(VenueProfileChange.status == ProfileChangeStatus.PENDING,
+               departement_filter(actor, Venue.departement_id))
+        .options(selectinload(VenueProfileChange.venue))
+        .order_by(VenueProfileChange.submitted_at, VenueProfileChange.id)))
 
 
 def venue_agents(venue_id: int) -> list[User]:

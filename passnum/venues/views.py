@@ -21,6 +21,7 @@ from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
 from passnum.venues.hours import describe, week
 from passnum.venues.label_views import bp as labels_bp
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
+from passnum.venues.profile_views import bp as profile_bp
 from passnum.venues.queries import WORKSHOP_STATE_LABELS
 from passnum.venues.services import (
     cancel_workshop,
@@ -42,6 +43,7 @@ from passnum.venues.vocabulary import (
 
 bp = Blueprint("venues", __name__)
 bp.register_blueprint(labels_bp)  # qualification pages: ``venues.labels.*``
+bp.register_blueprint(profile_bp)  # the public profile: ``venues.profile.*``
 bp.register_blueprint(bookings_bp)  # first workshop booked at the desk: ``venues.bookings.*``
 
 MAX_ID = 2**31 - 1

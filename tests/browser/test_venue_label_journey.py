@@ -61,7 +61,10 @@ def fill_application(page: Page, *, siret: str, iban: str) -> None:
     expect(page.get_by_label("Commune")).to_have_value("78172")
     page.get_by_label("Département").select_option(label="Yvelines (78)")
     page.get_by_label("Téléphone du lieu (facultatif)").fill("01 39 19 00 00")
-    page.get_by_label("Services proposés").fill("Ateliers smartphone et démarches en ligne.")
+    page.get_by_label("Maîtrise des outils numériques du quotidien").check()
+    page.get_by_label("Aide aux démarches administratives").check()
+    page.get_by_label("Présentation courte du lieu").fill(
+        "Ateliers smartphone et démarches en ligne.")
     page.get_by_label("Numéro SIRET").fill(siret)
     page.get_by_label("Représentant légal").fill("Sam Leroy, président")
     page.get_by_label("IBAN du compte à créditer").fill(iban)

@@ -184,7 +184,7 @@ def test_an_application_names_its_commune_from_the_reference(app, client):
         "name": "Espace numérique de Rambouillet", "address": "1 rue Chasles",
         "postal_code": "78120", "commune_insee": "", "departement_id": str(world.d78.id),
         "siret": "732 829 320 00074", "legal_representative": "Jean Martin, président",
-        "iban": "FR76 3000 6000 0112 3456 7890 189", "services": "Ateliers tablette",
+        "iban": "FR76 3000 6000 0112 3456 7890 189", "mediation_services": "outils_quotidien",
         "phone": "", "applicant_name": "Jean Martin", "email": "jean@example.org",
         "password": "phrase-de-passe-longue", "charter": "y",
     }

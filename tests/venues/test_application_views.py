@@ -30,7 +30,7 @@ def form(dep_id, **over):
         "name": "Espace public numérique de Poissy", "address": "3 rue du Port",
         "postal_code": "78300", "commune_insee": "78498", "departement_id": str(dep_id),
         "siret": "732 829 320 00074", "legal_representative": "Jean Martin, président",
-        "iban": "FR76 3000 6000 0112 3456 7890 189", "services": "Ateliers tablette",
+        "iban": "FR76 3000 6000 0112 3456 7890 189", "mediation_services": "outils_quotidien",
         "phone": "", "applicant_name": "Jean Martin", "email": "jean@example.org",
         "password": "phrase-de-passe-longue", "charter": "y",
     }
@@ -258,7 +258,7 @@ def test_an_invalid_application_shows_a_summary_on_top_and_keeps_the_input(clien
     comes back except the password (asked again, and said so)."""
     world = World()
     typed = form(world.d78.id, siret="732 829 320 00075", iban="FR00 1234",
-                 phone="01 39 12 34 56", services="Ateliers tablette et smartphone")
+                 phone="01 39 12 34 56", summary="Ateliers tablette et smartphone")
     response = client.post("/lieux/candidature", data=typed)
     assert response.status_code == 422
     page = response.text

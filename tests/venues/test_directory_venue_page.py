@@ -39,7 +39,7 @@ def full(dep):
         specific_publics=["seniors"], specific_support=["surdite"],
         national_programmes=["conseillers_numeriques"], labels=["duplex"],
         access_modes=["se_presenter", "telephoner"], support_modes=["atelier"],
-        other_labels="Label Numérique inclusif", services="ancien texte libre",
+        other_labels="Label Numérique inclusif",
         profile_updated_at=datetime(2031, 6, 1, 22, 30, tzinfo=UTC),
     )
 

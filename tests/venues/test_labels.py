@@ -26,7 +26,8 @@ def application(dep_id: int, **over: Any) -> dict[str, Any]:
         "name": "Médiathèque de Poissy", "address": "1 place de la République",
         "postal_code": "78300", "commune_insee": "78498", "departement_id": dep_id,
         "siret": SIRET, "legal_representative": "Marie Curie, directrice", "iban": IBAN,
-        "services": "Ateliers smartphone le mardi.", "phone": "01 39 22 33 44",
+        "mediation_services": ["outils_quotidien", "demarches"],
+        "summary": "Ateliers smartphone le mardi.", "phone": "01 39 22 33 44",
         "applicant_name": "Marie Curie", "email": "Marie@Example.org",
         "password": "une-phrase-longue", "charter_accepted": True,
     }
@@ -67,7 +68,11 @@ def test_application_creates_a_pending_venue_its_lead_agent_and_an_audit_entry(a
     assert venue.label_status == LabelStatus.PENDING and not venue.is_label_active
     assert venue.siret == "73282932000074" and venue.iban == "FR7630006000011234567890189"
     assert venue.slug == "mediatheque-de-poissy" and venue.charter_accepted_at is not None
-    assert venue.phone == "01 39 22 33 44" and venue.departement_id == dep.id
+    assert venue.phone == "+33139223344" and venue.departement_id == dep.id
+    # the services and the presentation start the public profile
+    assert venue.mediation_services == ["demarches", "outils_quotidien"]
+    assert venue.summary == "Ateliers smartphone le mardi."
+    assert venue.profile_updated_at is not None
     lead = db.session.scalars(select(User).where(User.venue_id == venue.id)).one()
     assert lead.email == "marie@example.org" and lead.role == Role.VENUE_AGENT
     assert lead.is_venue_lead and lead.full_name == "Marie Curie"
@@ -127,7 +132,9 @@ def test_an_already_used_email_gets_no_second_account_and_no_tell(app):
     ({"postal_code": "7830"}, "postal_code_invalid", "postal_code"),
     ({"phone": "12"}, "phone_invalid", "phone"),
     ({"name": "   "}, "value_required", "name"),
-    ({"services": "x" * 2001}, "value_too_long", "services"),
+    ({"summary": "x" * 281}, "value_too_long", "summary"),
+    ({"mediation_services": []}, "services_required", "mediation_services"),
+    ({"mediation_services": ["demarches", "cuisine"]}, "code_unknown", "mediation_services"),
     ({"departement_id": 999}, "departement_unknown", "departement_id"),
     ({"departement_id": "78"}, "departement_unknown", "departement_id"),
     ({"password": "court"}, "password_too_short", "password"),
