@@ -6,7 +6,7 @@ was copied into ``description`` by b7c1d9e2f3a4 and is dropped; a downgrade brin
 column back from ``description``.
 
 Revision ID: c4e8a1f05b37
-Revises: b7c1d9e2f3a4
+Revises: c4e8a1f2b9d6
 Create Date: 2026-12-07 11:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c4e8a1f05b37'
-down_revision = 'b7c1d9e2f3a4'
+down_revision = 'c4e8a1f2b9d6'
 branch_labels = None
 depends_on = None
 
