@@ -42,13 +42,18 @@ VERSAILLES_VENUES = 3  # placed by their commune's centroid: one spot, always a 
 
 @pytest.fixture
 def profiled(live_server: LiveServer) -> Iterator[None]:
-    """The demo's Nanterre venue with opening hours and services for its page, and
-    three venues of Versailles without typed coordinates."""
+    """The demo's Nanterre venue with opening hours and services for its page (the only
+    one helping with procedures), and three venues of Versailles without typed
+    coordinates."""
     with live_server.app_context():
         venue = db.session.scalar(select(Venue).where(Venue.slug == "mediatheque-nanterre"))
         venue.opening_hours = "Mo-Sa 09:00-18:00"
         venue.mediation_services = ["demarches", "securite"]
         venue.summary = "Ateliers numériques pour tous."
+        # the only one offering help with procedures, for the filter below
+        for other in db.session.scalars(select(Venue).where(Venue.id != venue.id)):
+            other.mediation_services = [code for code in other.mediation_services
+                                        if code != "demarches"]
         for n in range(1, VERSAILLES_VENUES + 1):
             db.session.add(Venue(slug=f"versailles-{n}", name=f"Espace numérique {n}",
                                  departement_id=venue.departement_id, commune="Versailles",
