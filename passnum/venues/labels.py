@@ -73,6 +73,37 @@ LABEL_ACTIONS = {
 }
 
 
+# what an application holds before its label can be approved: a venue that applied
+# online has it all; an imported one (imports.py) has none of the bank details yet
+APPROVAL_REQUIREMENTS = {
+    "siret": "le numéro SIRET",
+    "iban": "l'IBAN",
+    "legal_representative": "le représentant légal",
+    "charter_accepted_at": "l'acceptation de la charte",
+}
+
+
+def missing_for_approval(venue: Venue) -> list[str]:
+    """The attributes of ``APPROVAL_REQUIREMENTS`` that ``venue`` lacks."""
+    return [name for name in APPROVAL_REQUIREMENTS if not getattr(venue, name)]
+
+
+def _listed(words: list[str]) -> str:
+    """``a``, ``a et b``, ``a, b et c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} et {words[-1]}"
+
+
+def _ensure_complete(venue: Venue) -> None:
+    """Raise ``RuleRefused`` (``application_incomplete``) when the venue lacks what
+    approval requires."""
+    missing = missing_for_approval(venue)
+    if missing:
+        raise RuleRefused(
+            f"Impossible d'approuver ce lieu : son dossier est incomplet, il manque "
+            f"{_listed([APPROVAL_REQUIREMENTS[name] for name in missing])}.",
+            code="application_incomplete", details={"missing": missing})
+
+
 def allowed_actions(status: str) -> list[LabelAction]:
     """The decisions that may be taken on a label in ``status``."""
     return [action for action in LABEL_ACTIONS.values() if status in action.sources]
@@ -268,7 +299,9 @@ def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLa
     venue of another département, ``InvalidInput`` (``unknown_label_action``,
     ``reason_required``, ``reason_too_long``) and ``RuleRefused``
     (``illegal_label_transition``) when the label's current state does not allow the
-    action, e.g. after another manager's decision on the same venue.
+    action, e.g. after another manager's decision on the same venue, or
+    (``application_incomplete``) when approving a venue that lacks what
+    ``APPROVAL_REQUIREMENTS`` lists (an imported venue, until completed).
     """
     ensure_may_decide_label(actor, venue)
     chosen = LABEL_ACTIONS.get(action)
@@ -283,6 +316,8 @@ def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLa
             f"l'action « {chosen.label} » ne s'applique pas.",
             code="illegal_label_transition",
             details={"from": current.value, "action": chosen.name})
+    if chosen.name == "approve":
+        _ensure_complete(venue)
     change = VenueLabelChange(venue_id=venue.id, from_status=current.value,
                               to_status=chosen.target.value, reason=reason, actor_id=actor.id,
                               changed_at=now())
