@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
     Field,
     Form,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -248,3 +250,20 @@ class BookingForm(FrenchForm):
 
     workshop = RadioField("Atelier", coerce=int,
                           validators=[DataRequired(message="Choisissez un atelier.")])
+
+
+class VenueImportForm(FrenchForm):
+    """A file of venues to check (the dry run); administrators choose its département,
+    a manager's is their own."""
+
+    file = FileField("Fichier des lieux (CSV ou JSON)", validators=[
+        FileRequired(message="Choisissez le fichier des lieux à vérifier.")],
+        render_kw={"accept": ".csv,.json,text/csv,application/json"})
+    departement_id = SelectField("Département des lieux", coerce=int, validate_choice=False,
+                                 validators=[Optional()])
+
+
+class VenueImportRunForm(FrenchForm):
+    """Import the file that the dry run kept (its token, from the page only)."""
+
+    token = HiddenField(validators=[DataRequired()])

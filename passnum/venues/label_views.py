@@ -38,11 +38,13 @@ from passnum.venues.forms import (
     offer_communes,
 )
 from passnum.venues.labels import (
+    APPROVAL_REQUIREMENTS,
     LABEL_ACTIONS,
     add_venue_agent,
     allowed_actions,
     apply_for_label,
     change_label,
+    missing_for_approval,
     set_agent_active,
 )
 from passnum.venues.location import set_venue_location
@@ -155,6 +157,7 @@ def _manage_detail(venue: Venue, failed: LabelDecisionForm | None = None,
         decisions=_decision_forms(venue, failed), label_labels=LABEL_LABELS,
         location=location or _location_form(venue),
         position_source=queries.position_source(venue),
+        missing=[APPROVAL_REQUIREMENTS[name] for name in missing_for_approval(venue)],
     ), status
 
 
