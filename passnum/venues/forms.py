@@ -267,3 +267,17 @@ class VenueImportRunForm(FrenchForm):
     """Import the file that the dry run kept (its token, from the page only)."""
 
     token = HiddenField(validators=[DataRequired()])
+
+
+class CompleteApplicationForm(FrenchForm):
+    """A manager completes a pending application (an imported venue's): what the venue
+    sent them, and its signature of the charter."""
+
+    siret = StringField("Numéro SIRET (14 chiffres)", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_siret)],
+        render_kw={"inputmode": "numeric", "maxlength": 20})
+    legal_representative = _text("Représentant légal (nom et qualité)", 120)
+    iban = StringField("IBAN du compte à créditer", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_iban)],
+        render_kw={"maxlength": 50, "autocomplete": "off"})
+    charter = BooleanField("Le lieu a signé la charte des lieux labellisés.")

@@ -268,6 +268,47 @@ def apply_for_label(
     return venue
 
 
+def complete_application(actor: User, venue: Venue, *, siret: str, iban: str,
+                         legal_representative: str, charter_signed: bool) -> Venue:
+    """A manager completes a pending application that lacks what approval requires (a
+    venue imported from a file): its SIRET, IBAN and legal representative as the venue
+    gave them, and the charter the venue signed (on paper or by e-mail).
+
+    Raises ``Forbidden`` / ``NotFound`` as label decisions do, ``RuleRefused``
+    (``application_decided``) once the label is no longer pending, ``InvalidInput``
+    (SIRET, IBAN, legal representative, ``charter_required``) and ``Conflict``
+    (``siret_taken``).
+    """
+    ensure_may_decide_label(actor, venue)
+    venue = _locked_venue(venue.id)
+    if venue.label_status != LabelStatus.PENDING:
+        raise RuleRefused("Le dossier se complète avant la décision sur le label.",
+                          code="application_decided")
+    values = {"siret": check_siret(siret), "iban": check_iban(iban),
+              "legal_representative": _text({"legal_representative": legal_representative},
+                                            "legal_representative")}
+    if not charter_signed and venue.charter_accepted_at is None:
+        raise InvalidInput("Cochez la case une fois la charte signée par le lieu.",
+                           code="charter_required", field="charter")
+    if db.session.scalar(select(Venue.id).where(Venue.siret == values["siret"],
+                                                Venue.id != venue.id)) is not None:
+        raise _siret_taken()
+    changed = sorted(name for name, value in values.items() if getattr(venue, name) != value)
+    for name, value in values.items():
+        setattr(venue, name, value)
+    if venue.charter_accepted_at is None:
+        venue.charter_accepted_at = now()
+        changed.append("charter_accepted_at")
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as err:  # the same SIRET registered at the same moment
+        raise _siret_taken() from err
+    record("venue.application_completed", actor_id=actor.id, object_type="venue",
+           object_id=venue.id, details={"siret": venue.siret, "changed": changed})
+    return venue
+
+
 # --- label decisions ------------------------------------------------------------------
 
 

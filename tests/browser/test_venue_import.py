@@ -52,3 +52,11 @@ def test_a_manager_checks_then_imports_a_file_on_a_phone(page: Page, live_server
     assert imported(live_server) == 6
     page.get_by_role("link", name="Espace numérique n° 1").click()
     expect(page.get_by_text("Dossier incomplet")).to_be_visible()
+    page.get_by_label("Numéro SIRET (14 chiffres)").fill("732 829 320 00074")
+    page.get_by_label("Représentant légal (nom et qualité)").fill("Jeanne Martin, présidente")
+    page.get_by_label("IBAN du compte à créditer").fill("FR76 3000 6000 0112 3456 7890 189")
+    page.get_by_label("Le lieu a signé la charte des lieux labellisés.").check()
+    page.get_by_role("button", name="Enregistrer le dossier").click()
+    expect(page.get_by_text("Dossier complété.")).to_be_visible()
+    expect(page.get_by_text("Dossier incomplet")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH

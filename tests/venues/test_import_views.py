@@ -179,3 +179,31 @@ def test_an_imported_venue_shows_what_its_application_lacks(client, world):
     db.session.expire_all()
     assert db.session.get(Venue, venue.id).label_status == LabelStatus.PENDING
     assert "Importer des lieux depuis un fichier" in client.get("/lieux/gestion").text
+
+
+def test_the_manager_completes_the_application_on_the_venues_page(client, world):
+    login(client, world.manager78)
+    token = TOKEN.search(upload(client, as_csv([venue_row(1)])).text)[1]
+    client.post("/lieux/gestion/import/executer", data={"token": token})
+    venue = db.session.scalar(select(Venue).where(Venue.import_ref == "mednum-0001"))
+    assert "Compléter le dossier" in client.get(f"/lieux/gestion/{venue.id}").text
+    data = {"siret": "732 829 320 00074", "iban": "FR76 3000 6000 0112 3456 7890 188",
+            "legal_representative": "Jeanne Martin"}
+    wrong = client.post(f"/lieux/gestion/{venue.id}/dossier", data=data)
+    assert wrong.status_code == 422
+    assert "clé de contrôle ne correspond pas" in html.unescape(wrong.text)
+    unsigned = client.post(f"/lieux/gestion/{venue.id}/dossier",
+                           data=data | {"iban": "FR76 3000 6000 0112 3456 7890 189"})
+    assert unsigned.status_code == 400
+    assert "Cochez la case une fois la charte signée" in html.unescape(unsigned.text)
+    done = client.post(f"/lieux/gestion/{venue.id}/dossier", data=data | {
+        "iban": "FR76 3000 6000 0112 3456 7890 189", "charter": "y"})
+    assert done.status_code == 302
+    page = html.unescape(client.get(f"/lieux/gestion/{venue.id}").text)
+    assert "Dossier complété." in page and "Dossier incomplet" not in page
+    assert "Compléter le dossier" not in page
+    approved = client.post(f"/lieux/gestion/{venue.id}/approve",
+                           data={"approve-reason": "Bienvenue"})
+    assert approved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Venue, venue.id).label_status == LabelStatus.ACTIVE

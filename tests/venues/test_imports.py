@@ -12,7 +12,7 @@ from passnum.core.db import unit_of_work
 from passnum.errors import Conflict, DomainError, Forbidden
 from passnum.extensions import db
 from passnum.venues.imports import plan_import, read_rows, run_import
-from passnum.venues.labels import change_label
+from passnum.venues.labels import change_label, complete_application
 from passnum.venues.models import LabelStatus, Venue
 from tests.factories import World, make_user, make_venue
 from tests.venues.import_files import (
@@ -215,3 +215,32 @@ def test_rows_outside_the_chosen_departement_are_refused(world):
     assert plan.rows[0].reasons == [
         "« code_postal » : Le code postal 78300 n'est pas dans le département choisi, "
         "Hauts-de-Seine (92) : corrigez le code postal ou le département."]
+
+
+def test_a_manager_completes_an_imported_application_then_approves_it(world):
+    plan = run(None, world.d78, as_csv([venue_row(2)]))
+    venue = db.session.get(Venue, plan.rows[0].venue_id)
+    values = {"siret": "732 829 320 00074", "iban": "FR76 3000 6000 0112 3456 7890 189",
+              "legal_representative": "Jeanne Martin, présidente"}
+    with pytest.raises(DomainError) as unsigned, unit_of_work():
+        complete_application(world.manager78, venue, **values, charter_signed=False)
+    assert unsigned.value.code == "charter_required"
+    with pytest.raises(DomainError) as taken, unit_of_work():
+        complete_application(world.manager78, venue, **values | {"siret": TAKEN_SIRET},
+                             charter_signed=True)
+    assert taken.value.code == "siret_taken"
+    with pytest.raises(DomainError) as other, unit_of_work():
+        complete_application(world.manager92, venue, **values, charter_signed=True)
+    assert other.value.http_status == 404
+    with unit_of_work():
+        complete_application(world.manager78, venue, **values, charter_signed=True)
+    venue = db.session.get(Venue, venue.id)
+    assert (venue.siret, venue.iban) == ("73282932000074", "FR7630006000011234567890189")
+    assert venue.charter_accepted_at is not None
+    assert audit_count("venue.application_completed") == 1
+    with unit_of_work():
+        change_label(world.manager78, venue, "approve", "Dossier complet")
+    assert db.session.get(Venue, venue.id).label_status == LabelStatus.ACTIVE
+    with pytest.raises(DomainError) as decided, unit_of_work():
+        complete_application(world.manager78, venue, **values, charter_signed=True)
+    assert decided.value.code == "application_decided"
