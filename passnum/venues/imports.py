@@ -185,6 +185,9 @@ def _texts(row: ImportRow, values: dict[str, Any], reasons: list[str]) -> None:
         text = raw if attribute == "description" else " ".join(raw.split())
         if column in ("nom", "adresse") and not text:
             reasons.append(f"« {column} » manquant.")
+        elif any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in text):
+            reasons.append(f"« {column} » contient des caractères de contrôle (copie d'un "
+                           "fichier binaire ?).")
         elif len(text) > limit:
             reasons.append(f"« {column} » dépasse {limit} caractères.")
         values[attribute] = text

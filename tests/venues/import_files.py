@@ -86,6 +86,14 @@ def as_csv(rows: list[dict[str, Any]], *, delimiter: str = ",", bom: bool = Fals
     return ("\ufeff" if bom else "").encode() + out.getvalue().encode()
 
 
+def _number(cell: str) -> float | str | None:
+    """A coordinate as a JSON number (a faulty one as it is)."""
+    try:
+        return float(cell) if cell else None
+    except ValueError:
+        return cell
+
+
 def as_json(rows: list[dict[str, Any]]) -> bytes:
     """The rows as a JSON array of objects: lists as arrays, coordinates as numbers."""
     items = []
@@ -96,6 +104,6 @@ def as_json(rows: list[dict[str, Any]]) -> bytes:
                 item[key] = [v for v in row[key].split("|") if v]
         for key in ("latitude", "longitude"):
             if key in row:
-                item[key] = float(row[key]) if row[key] else None
+                item[key] = _number(row[key])
         items.append(item)
     return json.dumps(items, ensure_ascii=False).encode()

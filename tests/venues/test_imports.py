@@ -167,7 +167,8 @@ def test_a_row_gives_all_its_reasons_and_other_duplicates_are_caught(world):
     existing.name, existing.postal_code = "Médiathèque  du Centre", "78000"
     db.session.commit()
     faulty = venue_row(1) | {"nom": "", "telephone": "0", "site_web": "ftp://lieu.fr",
-                             "horaires": "toujours", "latitude": "abc"}
+                             "horaires": "toujours", "latitude": "abc",
+                             "adresse": "1 rue\x07 Haute"}
     twin = venue_row(2) | {"nom": "MEDIATHEQUE du centre", "code_postal": "78000",
                            "commune": "versailles", "code_insee": ""}
     twice = [venue_row(3), venue_row(4) | {"nom": venue_row(3)["nom"],
@@ -175,9 +176,10 @@ def test_a_row_gives_all_its_reasons_and_other_duplicates_are_caught(world):
                                            "commune": venue_row(3)["commune"]}]
     with unit_of_work():
         plan = plan_import(world.manager78, world.d78,
-                           read_rows(as_csv([faulty, twin, *twice]), "a.csv"))
+                           read_rows(as_json([faulty, twin, *twice]), "a.json"))
     first, second, third, fourth = plan.rows
-    assert len(first.reasons) == 5 and first.name == "—"
+    assert len(first.reasons) == 6 and first.name == "—"
+    assert "« adresse » contient des caractères de contrôle" in first.reasons[1]
     assert any("« site_web »" in r for r in first.reasons)
     assert any("« latitude »" in r for r in first.reasons)
     assert second.reasons == ["Doublon : un lieu « MEDIATHEQUE du centre » existe déjà au code "
