@@ -5,7 +5,7 @@ imported twice) and ``import_source`` its ``source``; ``venue_import_files`` kee
 file between its dry run and its import (one user's, under a token's hash).
 
 Revision ID: 4c8e2a9d1f37
-Revises: b7c1d9e2f3a4
+Revises: c4e8a1f2b9d6
 Create Date: 2026-12-07 11:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '4c8e2a9d1f37'
-down_revision = 'b7c1d9e2f3a4'
+down_revision = 'c4e8a1f2b9d6'
 branch_labels = None
 depends_on = None
 

@@ -290,6 +290,17 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "specific_support": NOT_PERSONAL, "national_programmes": NOT_PERSONAL,
         "labels": NOT_PERSONAL, "other_labels": NOT_PERSONAL, "access_modes": NOT_PERSONAL,
         "support_modes": NOT_PERSONAL, "profile_updated_at": NOT_PERSONAL,
+        # where an imported venue comes from (docs/venue-import.md)
+        "import_ref": NOT_PERSONAL, "import_source": NOT_PERSONAL,
+    },
+    # a file of venues between its dry run and its import (deleted within the hour):
+    # the venues' published profiles and contacts, the staff's upload
+    "venue_import_files": {
+        "id": NOT_PERSONAL, "token_hash": NOT_PERSONAL, "user_id": NOT_PERSONAL,
+        "departement_id": NOT_PERSONAL, "filename": STAFF,
+        "content": Rule(Treatment.STAFF, why="venues' contacts, as the national map "
+                                             "publishes them"),
+        "created_at": NOT_PERSONAL,
     },
     "venue_label_changes": {
         "id": NOT_PERSONAL, "venue_id": NOT_PERSONAL, "from_status": NOT_PERSONAL,
