@@ -363,7 +363,7 @@ def run_import(actor: User | None, departement: Departement,
             db.session.flush()
             row.venue_id = venue.id
             record("venue.created", actor_id=actor_id, object_type="venue",
-                   object_id=venue.id, details={"via": "import", "line": row.line,
+                   object_id=venue.id, details={"line": row.line,
                                                 "import_ref": venue.import_ref,
                                                 "departement_id": departement.id})
     except IntegrityError as err:
@@ -373,6 +373,6 @@ def run_import(actor: User | None, departement: Departement,
     plan.done = True
     record("venue.imported", actor_id=actor_id, object_type="departement",
            object_id=departement.id, details={"rows": len(plan.rows),
-                                              "created": len(plan.accepted),
-                                              "refused": len(plan.refused)})
+                                              "venues_created": len(plan.accepted),
+                                              "rows_refused": len(plan.refused)})
     return plan

@@ -103,7 +103,8 @@ def test_the_import_creates_190_pending_venues_with_their_profile(world):
     assert [r.line for r in plan.refused] == sorted(FAULTS)
     assert audit_count("venue.created") == GOOD and audit_count("venue.imported") == 1
     summary = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "venue.imported"))
-    assert '"created": 190' in summary.details and '"refused": 10' in summary.details
+    assert '"venues_created": 190' in summary.details
+    assert '"rows_refused": 10' in summary.details
     assert summary.actor_id == world.manager78.id
 
 
