@@ -33,10 +33,11 @@ def register_commands(app: Flask) -> None:
     from passnum.redemptions.commands import redemptions_cli
     from passnum.sample.commands import demo_command, seed_command
     from passnum.statements.commands import statements_cli
+    from passnum.venues.commands import venues_cli
 
     for command in (users_cli, keys_cli, audit_cli, redemptions_cli, demo_command,
                     seed_command, stats_cli, statements_cli, purge_command,
-                    backup_command, restore_command, communes_cli, jobs_cli):
+                    backup_command, restore_command, communes_cli, jobs_cli, venues_cli):
         app.cli.add_command(command)
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from stdnum import luhn
 
 from passnum.auth import totp
 from passnum.auth.models import Role, User
@@ -80,11 +81,23 @@ def make_structure(dep: Departement, programme: Programme | None = None, *,
     return structure
 
 
+def valid_siret(n: int) -> str:
+    """A SIRET that python-stdnum accepts, distinct for each ``n``."""
+    siren = f"{700000000 + n:09d}"[:8]
+    siren += luhn.calc_check_digit(siren)
+    body = f"{siren}{n % 10000:04d}"
+    return body + luhn.calc_check_digit(body)
+
+
 def make_venue(dep: Departement, *, status: str = LabelStatus.ACTIVE) -> Venue:
-    """A labelled venue of ``dep``."""
+    """A labelled venue of ``dep``; a pending one holds a complete application (SIRET,
+    IBAN, legal representative, charter), so that it can be approved."""
     n = next(_seq)
     venue = Venue(slug=f"lieu-{n}", name=f"Lieu {n}", departement=dep, commune="Commune",
                   postal_code="78000", label_status=status)
+    if status == LabelStatus.PENDING:
+        venue.siret, venue.iban = valid_siret(n), "FR7630006000011234567890189"
+        venue.legal_representative, venue.charter_accepted_at = "Camille Dupont", clock.now()
     db.session.add(venue)
     db.session.commit()
     return venue

@@ -90,6 +90,9 @@ SENTENCES: dict[str, str] = {
     "venue.label_changed": "Décision sur le label de {object}",
     "venue.agent_added": "Agent {object} ajouté à {venue}",
     "venue.located": "Localisation de {object} modifiée",
+    "venue.created": "Lieu {object} créé par l'import d'un fichier",
+    "venue.imported": "Lieux importés d'un fichier dans {object}",
+    "venue.application_completed": "Dossier de candidature de {object} complété",
     "venue.agent_deactivated": "Agent {object} de {venue} désactivé",
     "venue.agent_reactivated": "Agent {object} de {venue} réactivé",
     "voucher.redeemed": "Chèques encaissés par {venue}",
@@ -133,6 +136,10 @@ LABELS: dict[str, str] = {
     "capacity": "Places", "price_vouchers": "Prix (chèques)", "ids": "Bénéficiaires n°",
     "retention_months": "Conservation (mois)", "previous_anchor": "Ancre précédente",
     "restored_head": "Tête rétablie", "seed": "Graine",
+    # venues imported from a file
+    "rows": "Lignes du fichier", "venues_created": "Lieux créés",
+    "rows_refused": "Lignes refusées", "line": "Ligne du fichier",
+    "import_ref": "Identifiant d'origine", "changed": "Champs complétés",
     # programme and workshop fields, in before/after and changes
     "name": "Nom", "starts_on": "Début", "ends_on": "Fin",
     "target_beneficiaries": "Bénéficiaires visés", "vouchers_per_booklet": "Chèques par chéquier",

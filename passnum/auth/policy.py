@@ -133,6 +133,8 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "expiry.closing_pdf": STEERING,
     "venues.labels.manage": STEERING, "venues.labels.managed_venue": STEERING,
     "venues.labels.decide": STEERING, "venues.labels.locate_managed_venue": STEERING,
+    "venues.labels.complete": STEERING,
+    "venues.imports.upload": STEERING, "venues.imports.run": STEERING,
     "statements.index": STATEMENTS_READ, "statements.detail": STATEMENTS_READ,
     "statements.pdf": STATEMENTS_READ, "statements.csv": STATEMENTS_READ,
     "statements.generate": STEERING, "statements.refresh": STEERING,

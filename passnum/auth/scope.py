@@ -394,3 +394,22 @@ def ensure_admin(actor: User | None, message: str = ROLE_REFUSED, *,
     """Raise ``Forbidden`` unless ``actor`` is an administrator (or, with ``system``,
     the command line acting without an account)."""
     require(is_admin(actor) or (system and actor is None), message)
+
+
+# --- Venue imports ------------------------------------------------------------------------
+
+
+def may_import_venues(actor: User | None, departement_id: int) -> bool:
+    """True when ``actor`` imports venues into that département: its managers, an
+    administrator, or the system itself (``actor`` None: the command line)."""
+    return actor is None or (steers(actor) and in_departement(actor, departement_id))
+
+
+def ensure_may_import_venues(actor: User | None, departement_id: int) -> None:
+    """Raise ``Forbidden`` for roles that never import venues, and
+    ``departement_out_of_scope`` for a manager importing into another département."""
+    if actor is not None:
+        require(steers(actor))
+    require(may_import_venues(actor, departement_id),
+            "Vous ne pouvez importer des lieux que dans votre département.",
+            code="departement_out_of_scope")

@@ -289,6 +289,17 @@ COLUMNS: dict[str, dict[str, Rule]] = {
             "specific_publics", "specific_support", "national_programmes", "labels",
             "other_labels", "access_modes", "support_modes", "profile_updated_at"),
             NOT_PERSONAL),
+        # where an imported venue comes from (docs/venue-import.md)
+        "import_ref": NOT_PERSONAL, "import_source": NOT_PERSONAL,
+    },
+    # a file of venues between its dry run and its import (deleted within the hour):
+    # the venues' published profiles and contacts, the staff's upload
+    "venue_import_files": {
+        "id": NOT_PERSONAL, "token_hash": NOT_PERSONAL, "user_id": NOT_PERSONAL,
+        "departement_id": NOT_PERSONAL, "filename": STAFF,
+        "content": Rule(Treatment.STAFF, why="venues' contacts, as the national map "
+                                             "publishes them"),
+        "created_at": NOT_PERSONAL,
     },
     # a venue's proposed public profile, its submitter and the manager who decided
     "venue_profile_changes": {

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
     BooleanField,
     EmailField,
     Field,
     Form,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -341,3 +343,34 @@ class RefuseProfileForm(FrenchForm):
     reason = TextAreaField("Motif du refus (affiché au lieu)", validators=[
         DataRequired(message="Indiquez le motif du refus : il sera affiché au lieu."),
         Length(max=LABEL_REASON_MAX)], render_kw={"maxlength": LABEL_REASON_MAX, "rows": 3})
+
+
+class VenueImportForm(FrenchForm):
+    """A file of venues to check (the dry run); administrators choose its département,
+    a manager's is their own."""
+
+    file = FileField("Fichier des lieux (CSV ou JSON)", validators=[
+        FileRequired(message="Choisissez le fichier des lieux à vérifier.")],
+        render_kw={"accept": ".csv,.json,text/csv,application/json"})
+    departement_id = SelectField("Département des lieux", coerce=int, validate_choice=False,
+                                 validators=[Optional()])
+
+
+class VenueImportRunForm(FrenchForm):
+    """Import the file that the dry run kept (its token, from the page only)."""
+
+    token = HiddenField(validators=[DataRequired()])
+
+
+class CompleteApplicationForm(FrenchForm):
+    """A manager completes a pending application (an imported venue's): what the venue
+    sent them, and its signature of the charter."""
+
+    siret = StringField("Numéro SIRET (14 chiffres)", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_siret)],
+        render_kw={"inputmode": "numeric", "maxlength": 20})
+    legal_representative = _text("Représentant légal (nom et qualité)", 120)
+    iban = StringField("IBAN du compte à créditer", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_iban)],
+        render_kw={"maxlength": 50, "autocomplete": "off"})
+    charter = BooleanField("Le lieu a signé la charte des lieux labellisés.")

@@ -33,17 +33,21 @@ from passnum.venues.forms import (
     AddAgentForm,
     AgentToggleForm,
     ApplicationForm,
+    CompleteApplicationForm,
     LabelDecisionForm,
     LocationForm,
     RefuseProfileForm,
     offer_communes,
 )
 from passnum.venues.labels import (
+    APPROVAL_REQUIREMENTS,
     LABEL_ACTIONS,
     add_venue_agent,
     allowed_actions,
     apply_for_label,
     change_label,
+    complete_application,
+    missing_for_approval,
     set_agent_active,
 )
 from passnum.venues.location import set_venue_location
@@ -148,9 +152,18 @@ def _decision_forms(venue: Venue, failed: LabelDecisionForm | None) -> list:
     return forms
 
 
+def _completion_form(venue: Venue) -> CompleteApplicationForm:
+    """The form completing an application, filled with what the venue has."""
+    return CompleteApplicationForm(formdata=None, data={
+        "siret": venue.siret or "", "iban": format_iban(venue.iban or ""),
+        "legal_representative": venue.legal_representative,
+        "charter": venue.charter_accepted_at is not None})
+
+
 def _manage_detail(venue: Venue, failed: LabelDecisionForm | None = None,
                    status: int = 200, location: LocationForm | None = None,
-                   profile_form: RefuseProfileForm | None = None) -> ResponseReturnValue:
+                   profile_form: RefuseProfileForm | None = None,
+                   completion: CompleteApplicationForm | None = None) -> ResponseReturnValue:
     """Render the manager's page of a venue: application, location, the proposed public
     profile beside the published one, history, decisions."""
     proposal = queries.pending_change(venue.id)
@@ -162,6 +175,8 @@ def _manage_detail(venue: Venue, failed: LabelDecisionForm | None = None,
         position_source=queries.position_source(venue), proposal=proposal,
         proposal_rows=compare(venue, proposal.values) if proposal else [],
         refuse_form=profile_form or RefuseProfileForm(formdata=None),
+        missing=[APPROVAL_REQUIREMENTS[name] for name in missing_for_approval(venue)],
+        completion=completion or _completion_form(venue),
     ), status
 
 
@@ -196,6 +211,26 @@ def decide(venue_id: int, action: str) -> ResponseReturnValue:
         return _manage_detail(venue, form, outcome.status)
     to_status = LabelStatus(outcome.value.to_status)
     flash(f"Décision enregistrée : label « {LABEL_LABELS[to_status]} ».", "success")
+    return redirect(url_for(".managed_venue", venue_id=venue_id))
+
+
+@bp.route("/lieux/gestion/<id:venue_id>/dossier", methods=["POST"])
+@login_required
+def complete(venue_id: int) -> ResponseReturnValue:
+    """A manager completes a pending application (SIRET, IBAN, representative, charter)."""
+    venue = queries.get_managed_venue(current_user, venue_id)
+    form = CompleteApplicationForm()
+    if not form.validate_on_submit():
+        return _manage_detail(venue, status=400 if _csrf_failed(form) else 422,
+                              completion=form)
+    outcome = attempt(lambda: complete_application(
+        current_user, venue, siret=required_data(form.siret.data),
+        iban=required_data(form.iban.data),
+        legal_representative=required_data(form.legal_representative.data),
+        charter_signed=bool(form.charter.data)), form, unplaced="form", reraise=OUT_OF_PAGE)
+    if not outcome.ok:
+        return _manage_detail(venue, status=outcome.status, completion=form)
+    flash("Dossier complété.", "success")
     return redirect(url_for(".managed_venue", venue_id=venue_id))
 
 

@@ -71,6 +71,37 @@ LABEL_ACTIONS = {
 }
 
 
+# what an application holds before its label can be approved: a venue that applied
+# online has it all; an imported one (imports.py) has none of the bank details yet
+APPROVAL_REQUIREMENTS = {
+    "siret": "le numéro SIRET",
+    "iban": "l'IBAN",
+    "legal_representative": "le représentant légal",
+    "charter_accepted_at": "l'acceptation de la charte",
+}
+
+
+def missing_for_approval(venue: Venue) -> list[str]:
+    """The attributes of ``APPROVAL_REQUIREMENTS`` that ``venue`` lacks."""
+    return [name for name in APPROVAL_REQUIREMENTS if not getattr(venue, name)]
+
+
+def _listed(words: list[str]) -> str:
+    """``a``, ``a et b``, ``a, b et c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} et {words[-1]}"
+
+
+def _ensure_complete(venue: Venue) -> None:
+    """Raise ``RuleRefused`` (``application_incomplete``) when the venue lacks what
+    approval requires."""
+    missing = missing_for_approval(venue)
+    if missing:
+        raise RuleRefused(
+            f"Impossible d'approuver ce lieu : son dossier est incomplet, il manque "
+            f"{_listed([APPROVAL_REQUIREMENTS[name] for name in missing])}.",
+            code="application_incomplete", details={"missing": missing})
+
+
 def allowed_actions(status: str) -> list[LabelAction]:
     """The decisions that may be taken on a label in ``status``."""
     return [action for action in LABEL_ACTIONS.values() if status in action.sources]
@@ -244,6 +275,47 @@ def apply_for_label(
     return venue
 
 
+def complete_application(actor: User, venue: Venue, *, siret: str, iban: str,
+                         legal_representative: str, charter_signed: bool) -> Venue:
+    """A manager completes a pending application that lacks what approval requires (a
+    venue imported from a file): its SIRET, IBAN and legal representative as the venue
+    gave them, and the charter the venue signed (on paper or by e-mail).
+
+    Raises ``Forbidden`` / ``NotFound`` as label decisions do, ``RuleRefused``
+    (``application_decided``) once the label is no longer pending, ``InvalidInput``
+    (SIRET, IBAN, legal representative, ``charter_required``) and ``Conflict``
+    (``siret_taken``).
+    """
+    ensure_may_decide_label(actor, venue)
+    venue = _locked_venue(venue.id)
+    if venue.label_status != LabelStatus.PENDING:
+        raise RuleRefused("Le dossier se complète avant la décision sur le label.",
+                          code="application_decided")
+    values = {"siret": check_siret(siret), "iban": check_iban(iban),
+              "legal_representative": _text({"legal_representative": legal_representative},
+                                            "legal_representative")}
+    if not charter_signed and venue.charter_accepted_at is None:
+        raise InvalidInput("Cochez la case une fois la charte signée par le lieu.",
+                           code="charter_required", field="charter")
+    if db.session.scalar(select(Venue.id).where(Venue.siret == values["siret"],
+                                                Venue.id != venue.id)) is not None:
+        raise _siret_taken()
+    changed = sorted(name for name, value in values.items() if getattr(venue, name) != value)
+    for name, value in values.items():
+        setattr(venue, name, value)
+    if venue.charter_accepted_at is None:
+        venue.charter_accepted_at = now()
+        changed.append("charter_accepted_at")
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as err:  # the same SIRET registered at the same moment
+        raise _siret_taken() from err
+    record("venue.application_completed", actor_id=actor.id, object_type="venue",
+           object_id=venue.id, details={"siret": venue.siret, "changed": changed})
+    return venue
+
+
 # --- label decisions ------------------------------------------------------------------
 
 
@@ -275,7 +347,9 @@ def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLa
     venue of another département, ``InvalidInput`` (``unknown_label_action``,
     ``reason_required``, ``reason_too_long``) and ``RuleRefused``
     (``illegal_label_transition``) when the label's current state does not allow the
-    action, e.g. after another manager's decision on the same venue.
+    action, e.g. after another manager's decision on the same venue, or
+    (``application_incomplete``) when approving a venue that lacks what
+    ``APPROVAL_REQUIREMENTS`` lists (an imported venue, until completed).
     """
     ensure_may_decide_label(actor, venue)
     chosen = LABEL_ACTIONS.get(action)
@@ -290,6 +364,8 @@ def change_label(actor: User, venue: Venue, action: str, reason: str) -> VenueLa
             f"l'action « {chosen.label} » ne s'applique pas.",
             code="illegal_label_transition",
             details={"from": current.value, "action": chosen.name})
+    if chosen.name == "approve":
+        _ensure_complete(venue)
     change = VenueLabelChange(venue_id=venue.id, from_status=current.value,
                               to_status=chosen.target.value, reason=reason, actor_id=actor.id,
                               changed_at=now())

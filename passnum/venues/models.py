@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -109,6 +110,10 @@ class Venue(Model):
     access_modes: Mapped[list[str]] = _codes()
     support_modes: Mapped[list[str]] = _codes()
     profile_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a venue imported from a file of the national standard (imports.py): the source's
+    # ``id``, unique so that the same place is never imported twice, and its ``source``
+    import_ref: Mapped[str | None] = mapped_column(String(200), unique=True)
+    import_source: Mapped[str | None] = mapped_column(String(200))
 
     departement = relationship("Departement")
     workshops: Mapped[list[Workshop]] = relationship(
@@ -243,3 +248,20 @@ class WorkshopBooking(Model):
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     workshop: Mapped[Workshop] = relationship()
+
+
+class VenueImportFile(Model):
+    """A file of venues checked by a dry run and kept until its import is run: in the
+    database (several servers answer requests), for one user, under the SHA-256 of a
+    random token that only their page holds; deleted by the import, or after an hour."""
+
+    __tablename__ = "venue_import_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    departement_id: Mapped[int] = mapped_column(ForeignKey("departements.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -19,6 +19,7 @@ from passnum.venues.booking_views import bp as bookings_bp
 from passnum.venues.capacity import seats_taken, seats_taken_counts
 from passnum.venues.forms import CancelWorkshopForm, WorkshopForm
 from passnum.venues.hours import describe, week
+from passnum.venues.import_views import bp as imports_bp
 from passnum.venues.label_views import bp as labels_bp
 from passnum.venues.models import Venue, Workshop, WorkshopTheme
 from passnum.venues.profile_views import bp as profile_bp
@@ -45,6 +46,7 @@ bp = Blueprint("venues", __name__)
 bp.register_blueprint(labels_bp)  # qualification pages: ``venues.labels.*``
 bp.register_blueprint(profile_bp)  # the public profile: ``venues.profile.*``
 bp.register_blueprint(bookings_bp)  # first workshop booked at the desk: ``venues.bookings.*``
+bp.register_blueprint(imports_bp)  # venues imported from a file: ``venues.imports.*``
 
 MAX_ID = 2**31 - 1
 EDITABLE_STATES = ("upcoming", "ongoing")
