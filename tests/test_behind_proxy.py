@@ -134,7 +134,7 @@ def site_config(https_port: int, http_port: int, app_port: int, cert: Path,
         (r"listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl"),
         (r"ssl_certificate     \S+;", f"ssl_certificate     {cert};"),
         (r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};"),
-        (r"proxy_pass http://127\.0\.0\.1:8000;", f"proxy_pass http://127.0.0.1:{app_port};"),
+        (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{app_port};"),
     ):
         text, count = re.subn(pattern, value, text)
         assert count == 1, f"deploy/nginx.conf no longer has {pattern!r}"
@@ -332,3 +332,21 @@ def test_a_header_forged_through_nginx_is_counted_under_the_real_address(stack):
             "SELECT ip FROM audit_events WHERE action = 'auth.login_failed' "
             "ORDER BY seq DESC LIMIT 1").fetchone()[0]
     assert last_ip == "127.0.5.1"
+
+
+def test_a_file_of_venues_passes_the_proxy_where_other_large_bodies_do_not(stack):
+    """nginx lets a 3 MB file reach the venue import (the app's own 5 MB limit
+    applies there) and refuses the same body anywhere else (2 MB)."""
+    body = b"x" * (3 * 1024 * 1024)
+    client = Client(stack, "127.0.6.1")
+    statuses = {}
+    for path in ("/lieux/gestion/import", "/connexion"):
+        client.connection.request("POST", path, body=body, headers={
+            "Content-Type": "application/octet-stream"})
+        response = client.connection.getresponse()
+        page = response.read().decode(errors="replace")
+        statuses[path] = (response.status, "nginx" in page)
+        client.connection.close()
+    assert statuses["/connexion"] == (413, True)  # nginx's own refusal
+    status, from_nginx = statuses["/lieux/gestion/import"]
+    assert status != 413 and not from_nginx  # the app answered (no login: sent to it)

@@ -93,6 +93,10 @@ SENTENCES: dict[str, str] = {
     "venue.created": "Lieu {object} créé par l'import d'un fichier",
     "venue.imported": "Lieux importés d'un fichier dans {object}",
     "venue.application_completed": "Dossier de candidature de {object} complété",
+    "venue.profile_proposed": "Modification de la fiche publique de {object} proposée",
+    "venue.profile_approved": "Fiche publique de {object} : modification publiée",
+    "venue.profile_refused": "Fiche publique de {object} : modification refusée",
+    "venue.profile_updated": "Fiche publique de {object} modifiée",
     "venue.agent_deactivated": "Agent {object} de {venue} désactivé",
     "venue.agent_reactivated": "Agent {object} de {venue} réactivé",
     "voucher.redeemed": "Chèques encaissés par {venue}",
@@ -150,6 +154,8 @@ LABELS: dict[str, str] = {
     "position": "Position",
     # a person's corrected record, a programme's priority publics
     "fields": "Champs modifiés", "label": "Intitulé", "is_active": "Proposé",
+    # a venue's public profile
+    "change_id": "Proposition n°", "replaced": "Remplace une proposition en attente",
 }
 CODES: dict[str, str] = {  # stored codes shown as words
     **{str(role): label for role, label in ROLE_LABELS.items()},

@@ -168,7 +168,9 @@ def page(
     page.on("pageerror", lambda exc: browser_errors.seen.append(f"page error: {exc}"))
     check_accessibility(page, browser_errors)
     yield page
-    with suppress(Error):  # the page the test ends on, checked to the end
+    with suppress(Error):  # the page the test ends on, checked to the end (once the
+        # run its load started is over: axe runs one at a time)
+        page.wait_for_function("() => !window.axe || !window.axe._running", timeout=10_000)
         report_axe(browser_errors, page.url, page.evaluate(AXE_RUN))
     context.close()
     if problems := browser_errors.unexpected():
