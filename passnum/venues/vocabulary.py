@@ -94,7 +94,8 @@ SUPPORT_MODES: dict[str, str] = {
     "distance": "À distance",
 }
 
-# ``typologie``: codes of the structure types (stored as the code itself)
+# ``typologie``: codes of the structure types (stored as the code itself), those the
+# national map's own library accepts
 TYPOLOGIES: dict[str, str] = {
     "ASSO": "Association",
     "BIB": "Bibliothèque / Médiathèque",
@@ -107,8 +108,6 @@ TYPOLOGIES: dict[str, str] = {
     "EPI": "Espace public internet",
     "EPN": "Espace public numérique",
     "ESS": "Entreprise de l’économie sociale et solidaire",
-    "ETABL_PRI": "Établissement privé",
-    "ETABL_PUB": "Établissement public",
     "EVS": "Espace de vie sociale",
     "FABLAB": "Fablab / atelier partagé",
     "FT": "France Travail",

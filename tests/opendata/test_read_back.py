@@ -94,7 +94,7 @@ def test_the_library_reads_a_bare_venue_and_one_without_position(client, venues)
     # the standard's v1.0.2 pattern writes no space before the parenthesis; the library
     # expects one: no spelling satisfies both (docs/opendata.md)
     ("formations_labels", "Étapes numériques(La Poste)"),
-    # typology codes of our vocabulary that the library does not know (yet)
+    # typology codes that the library does not know (left out of our vocabulary)
     ("typologie", "ETABL_PUB"), ("typologie", "ETABL_PRI"),
 ])
 def test_values_the_library_still_refuses(client, venues, column, value):
