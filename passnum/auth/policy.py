@@ -117,7 +117,7 @@ POLICIES: dict[str, Policy | dict[str, Policy]] = {
     "history.index": AGENT, "history.find": AGENT, "history.export": AGENT,
     "history.undo_redemption": REDEEMING,
     "venues.labels.my_venue": AGENT, "venues.labels.add_agent": AGENT,
-    "venues.labels.toggle_agent": AGENT, "venues.labels.locate_my_venue": AGENT,
+    "venues.labels.toggle_agent": AGENT,
     # the public profile: the venue proposes (scope.can_propose_profile), a manager of
     # its département checks or edits it (scope.can_check_profile)
     "venues.profile.my_profile": AGENT,

@@ -250,15 +250,17 @@ def ensure_may_decide_label(actor: User, venue: Any) -> None:
 
 
 def can_locate_venue(actor: User, venue: Any) -> bool:
-    """True when ``actor`` sets that venue's location (commune, coordinates): its own
-    agents, a manager of its département, or an administrator."""
-    return is_agent_of(actor, venue.id) or in_departement(actor, venue.departement_id)
+    """True when ``actor`` sets that venue's location (commune, coordinates) at once: a
+    manager of its département, or an administrator. Its agents propose a new location
+    with the rest of the public profile, which waits for a manager's check."""
+    return actor.role in (Role.MANAGER, Role.ADMIN) and in_departement(
+        actor, venue.departement_id)
 
 
 def ensure_may_locate_venue(actor: User, venue: Any) -> None:
-    """Raise ``Forbidden`` for issuers, ``NotFound`` for another venue (agents) or a
-    venue of another département (managers)."""
-    require(actor.role in (Role.VENUE_AGENT, Role.MANAGER, Role.ADMIN))
+    """Raise ``Forbidden`` for issuers and venue agents, ``NotFound`` for a venue of
+    another département (managers)."""
+    require(actor.role in (Role.MANAGER, Role.ADMIN))
     require_visible(can_locate_venue(actor, venue), "Lieu")
 
 

@@ -286,8 +286,8 @@ def _own_venue() -> Venue:
     return queries.get_venue(current_user.venue_id) or abort(404)
 
 
-def _my_venue(venue: Venue, form: AddAgentForm | None = None, status: int = 200,
-              location: LocationForm | None = None) -> ResponseReturnValue:
+def _my_venue(venue: Venue, form: AddAgentForm | None = None, status: int = 200
+              ) -> ResponseReturnValue:
     """Render the venue's page: identity, location, label and its latest decision,
     agents."""
     history = queries.label_history(venue.id)
@@ -295,8 +295,7 @@ def _my_venue(venue: Venue, form: AddAgentForm | None = None, status: int = 200,
         "venues/my_venue.html", venue=venue, iban=mask_iban(venue.iban),
         history=history, latest=history[0] if history else None,
         agents=queries.venue_agents(venue.id), form=form or AddAgentForm(formdata=None),
-        label_labels=LABEL_LABELS, location=location or _location_form(venue),
-        position_source=queries.position_source(venue),
+        label_labels=LABEL_LABELS, position_source=queries.position_source(venue),
         proposal=queries.pending_change(venue.id),
         latest_proposal=queries.latest_profile_change(venue.id),
     ), status
@@ -325,15 +324,6 @@ def add_agent() -> ResponseReturnValue:
         return _my_venue(venue, form, outcome.status)
     flash("Compte d'agent créé : communiquez-lui son mot de passe initial.", "success")
     return redirect(url_for(".my_venue"))
-
-
-@bp.route("/mon-lieu/localisation", methods=["POST"])
-@login_required
-def locate_my_venue() -> ResponseReturnValue:
-    """A venue's agent sets its commune and coordinates."""
-    venue = _own_venue()
-    return _save_location(venue, lambda status, form: _my_venue(
-        venue, status=status, location=form), url_for(".my_venue"))
 
 
 @bp.route("/mon-lieu/agents/<id:user_id>/<any(desactiver, reactiver):what>",

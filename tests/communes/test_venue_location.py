@@ -45,7 +45,7 @@ def located_events() -> list[dict[str, Any]]:
 
 def test_the_commune_is_chosen_among_the_postal_codes_and_named_from_the_reference(app):
     world = World()
-    venue = locate(world.agent78, world.venue78, postal_code="78 120", commune_insee="78601")
+    venue = locate(world.manager78, world.venue78, postal_code="78 120", commune_insee="78601")
     db.session.expire_all()
     venue = db.session.get(Venue, world.venue78.id)
     assert (venue.postal_code, venue.commune_insee, venue.commune) == ("78120", "78601",
@@ -78,7 +78,7 @@ def test_a_postal_code_of_one_commune_needs_no_choice(app):
 ])
 def test_refusals_name_the_field_in_french_and_change_nothing(app, values, code, field):
     world = World()
-    err = refusal(world.agent78, world.venue78, **values)
+    err = refusal(world.manager78, world.venue78, **values)
     assert (err.code, err.field) == (code, field)
     assert err.message and err.message[0].isupper()
     db.session.expire_all()
@@ -91,13 +91,13 @@ def test_typed_coordinates_come_first_then_the_communes_centroid(
         app, monkeypatch: pytest.MonkeyPatch):
     use_communes(monkeypatch)  # a reference with centroids
     world = World()
-    venue = locate(world.agent78, world.venue78, latitude="48,6440", longitude=" 1.8300 ")
+    venue = locate(world.manager78, world.venue78, latitude="48,6440", longitude=" 1.8300 ")
     assert venue_position(venue) == (48.644, 1.83)
     assert position_source(venue) == "typed"
-    venue = locate(world.agent78, world.venue78, latitude="", longitude="")
+    venue = locate(world.manager78, world.venue78, latitude="", longitude="")
     assert venue_position(venue) == (RAMBOUILLET.latitude, RAMBOUILLET.longitude)
     assert position_source(venue) == "commune"
-    venue = locate(world.agent78, world.venue78, commune_insee="78601")  # no centroid
+    venue = locate(world.manager78, world.venue78, commune_insee="78601")  # no centroid
     assert venue_position(venue) is None and position_source(venue) == "none"
     assert [e["position"] for e in located_events()] == [
         "48.644, 1.83", "commune_centroid", "commune_centroid"]
@@ -111,8 +111,8 @@ def test_overseas_positions_are_in_france(app):
 
 def test_saving_the_same_location_again_records_nothing_new(app):
     world = World()
-    locate(world.agent78, world.venue78, latitude="48.6437", longitude="1.8292")
-    locate(world.agent78, world.venue78, latitude="48,6437", longitude="1,8292")
+    locate(world.manager78, world.venue78, latitude="48.6437", longitude="1.8292")
+    locate(world.manager78, world.venue78, latitude="48,6437", longitude="1,8292")
     assert len(located_events()) == 1
 
 
@@ -121,7 +121,9 @@ def test_who_may_set_a_venues_location(app):
     other_venue = make_venue(world.d78)
     venue92 = make_venue(world.d92)
     assert refusal(world.issuer78, world.venue78).http_status == 403
-    assert refusal(world.agent78, other_venue).http_status == 404
+    # a venue's agents propose a location with the public profile, for a manager to check
+    assert refusal(world.agent78, world.venue78).http_status == 403
+    assert refusal(world.agent78, other_venue).http_status == 403
     assert refusal(world.manager92, world.venue78).http_status == 404
     assert locate(world.manager78, world.venue78).commune_insee == "78517"
     assert locate(world.admin, venue92, postal_code="92000", commune_insee="").commune == \
@@ -133,26 +135,19 @@ def _error_of(page: str, field_id: str) -> str | None:
     return html.unescape(found.group(1)).strip() if found else None
 
 
-def test_the_venues_own_page_sets_its_location(app, client):
+def test_the_venues_own_page_shows_its_location_and_sends_changes_for_checking(app, client):
     world = World()
+    locate(world.manager78, world.venue78, postal_code="78120", commune_insee="78601",
+           latitude="48,58", longitude="1,88")
     login(client, world.agent78)
     page = client.get("/mon-lieu").text
-    assert 'data-commune-for="postal_code"' in page and "js/communes.js" in page
-    assert '<option selected value="78646">Versailles</option>' in page  # 78000's only one
-    response = client.post("/mon-lieu/localisation", data={
-        "postal_code": "78120", "commune_insee": "", "latitude": "", "longitude": ""})
-    assert response.status_code == 400  # refused by the service
-    assert _error_of(response.text, "commune_insee") == (
-        "Plusieurs communes ont le code postal 78120 : choisissez la vôtre dans la liste.")
-    # without JavaScript, the communes of the postal code sent are offered on return
-    assert '<option value="78601">Sonchamp</option>' in response.text
-    response = client.post("/mon-lieu/localisation", data={
-        "postal_code": "78120", "commune_insee": "78601", "latitude": "48,58",
-        "longitude": "1,88"})
-    assert response.status_code == 302 and response.location.endswith("/mon-lieu")
-    venue = db.session.get(Venue, world.venue78.id)
-    assert (venue.commune, venue.latitude, venue.longitude) == ("Sonchamp", 48.58, 1.88)
-    assert "48,58, 1,88" in client.get("/mon-lieu").text
+    assert "Sonchamp (code INSEE 78601)" in page and "48,58, 1,88" in page
+    assert "Enregistrer la localisation" not in page
+    assert "proposez-la avec la fiche publique" in page
+    # no way around the manager's check
+    assert client.post("/mon-lieu/localisation", data={
+        "postal_code": "78000", "commune_insee": ""}).status_code in (404, 405)
+    assert db.session.get(Venue, world.venue78.id).commune_insee == "78601"
 
 
 def test_a_manager_sets_a_venues_location_from_its_page(app, client):
