@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,6 +60,11 @@ class Beneficiary(Model):
     # new records, None only on records made before it was asked
     commune_insee: Mapped[str | None] = mapped_column(String(5), index=True)
     priority_area: Mapped[str | None] = mapped_column(String(10))
+    # the ids of the priority publics ticked (``priority_publics``), sorted and joined
+    # by commas ("" for none): a copy kept with the links by the services, so that the
+    # indicators group people by it (priority_key.py)
+    priority_public_ids: Mapped[str] = mapped_column(String(400), default="",
+                                                     server_default=text("''"))
     # the separate consent to receive messages (welcome, reminders) on the phone or
     # e-mail given; None: no messages
     messages_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -87,6 +87,7 @@ COLUMNS: dict[str, dict[str, Rule]] = {
         "first_name": Rule(Treatment.PSEUDONYMISED, export="beneficiary.first_name"),
         "last_name": Rule(Treatment.PSEUDONYMISED, export="beneficiary.last_name"),
         "birth_date": _blanked("beneficiary.birth_date"),
+        "priority_public_ids": _blanked(derived_from="beneficiary_priority_publics"),
         "postal_code": _kept("beneficiary.postal_code",
                              "a commune shared by thousands: statistics by commune"),
         "phone": _blanked("beneficiary.phone"),

@@ -19,6 +19,7 @@ from passnum.auth.scope import (
 from passnum.beneficiaries.consent import CURRENT_CONSENT_VERSION
 from passnum.beneficiaries.export import subject_access_data
 from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.priority_key import note_publics
 from passnum.beneficiaries.queries import get_beneficiary, same_identity_in_structure
 from passnum.beneficiaries.validation import (
     BeneficiaryInput,
@@ -136,6 +137,7 @@ def _apply(beneficiary: Beneficiary, clean: BeneficiaryInput, categories: Catego
     beneficiary.social_status = categories.social_status
     beneficiary.priority_area = categories.priority_area
     beneficiary.priority_publics = _priority_publics(categories.priority_publics, kept=kept)
+    note_publics(beneficiary)
     if not categories.messages_consent:
         beneficiary.messages_consent_at = None
     elif beneficiary.messages_consent_at is None:

@@ -53,6 +53,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from passnum.beneficiaries.categories import BAND_FLOORS, AgeBand, band_of_age
 from passnum.beneficiaries.models import Beneficiary, ReachTally, beneficiary_priority_publics
+from passnum.beneficiaries.priority_key import ids_of
 from passnum.booklets.models import Booklet
 from passnum.core.clock import PARIS
 from passnum.dashboard.line_facts import Scope
@@ -64,8 +65,6 @@ COLUMN_DIMENSIONS = ("gender", "social_status", "priority_area", "commune")
 # every dimension a person counts in; "people" (value "") counts each person once
 DIMENSIONS = ("people", "age_band", *COLUMN_DIMENSIONS, "priority", "priority_public")
 YES, NO = "yes", "no"
-# priority publics per bit mask: a sum of distinct bits stays an exact integer in SQL
-MASK_BITS = 30
 
 def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
@@ -175,28 +174,23 @@ def reach(scope: Scope) -> Reach:
     columns (one statement), plus the pseudonymised ones' totals.
 
     The people are counted per combination of their few-valued columns (a few thousand
-    groups at full scale; their priority publics as bit masks), and per commune:
-    two groupings (GROUPING SETS on PostgreSQL, one pass; two SELECTs on SQLite). Each
-    combination adds to each of its values here."""
+    groups at full scale; their priority publics as the ids they ticked,
+    ``priority_key``), and per commune: two groupings (GROUPING SETS on PostgreSQL, one
+    pass; two SELECTs on SQLite). Each combination adds to each of its values here."""
     result = Reach()
-    publics = db.session.execute(select(PriorityPublic.id, PriorityPublic.code).where(
-        PriorityPublic.programme_id == scope.programme_id).order_by(PriorityPublic.id)).all()
-    # the priority publics as bit masks of MASK_BITS publics each (integers stay exact)
-    masks = [publics[i:i + MASK_BITS] for i in range(0, len(publics), MASK_BITS)]
-    mask_columns = [f"publics_{k}" for k in range(len(masks))]
+    codes = dict(db.session.execute(select(PriorityPublic.id, PriorityPublic.code).where(
+        PriorityPublic.programme_id == scope.programme_id)).all())
     few = ("departement_id", "age_band", "gender", "social_status", "priority_area",
-           *mask_columns)
-    people_rows = _live_people(scope, [[i for i, _code in mask] for mask in masks])
-    for index, values, (people,) in grouped_sets(people_rows, [few, ("commune",)],
+           "publics")
+    for index, values, (people,) in grouped_sets(_live_people(scope), [few, ("commune",)],
                                                  lambda _columns: [func.count()]):
         n = int(people)
         if index == 0:  # the combinations: each person once
-            ticked = [int(values.pop(column)) for column in mask_columns]
-            result.values["priority"][YES if any(ticked) else NO] += n
-            for mask, bits in zip(masks, ticked, strict=True):
-                for i, (_id, code) in enumerate(mask):
-                    if bits & (1 << i):
-                        result.values["priority_public"][code] += n
+            # the publics of this programme among those ticked (of any programme)
+            ticked = [codes[i] for i in ids_of(values.pop("publics")) if i in codes]
+            result.values["priority"][YES if ticked else NO] += n
+            for code in ticked:
+                result.values["priority_public"][code] += n
         for column, value in values.items():
             if column == "departement_id":  # in one grouping only: each person once
                 result.values["people"][""] += n
@@ -224,19 +218,10 @@ def _first_reached(scope: Scope) -> Any:
             .group_by(Booklet.beneficiary_id).subquery("reached"))
 
 
-def _live_people(scope: Scope, masks: list[list[int]]) -> Any:
+def _live_people(scope: Scope) -> Any:
     """The live (not pseudonymised) people reached, one row each with their values
-    ("" for not given) and the priority publics of the programme they belong to, as
-    bit masks: column ``publics_k`` has bit ``i`` for the public ``masks[k][i]`` (id)."""
+    ("" for not given) and the ids of the priority publics they ticked (``publics``)."""
     first = _first_reached(scope)
-    links = beneficiary_priority_publics
-    # a person is linked to a public at most once: the sum of the bits is their mask
-    ticked = (select(links.c.beneficiary_id.label("id"), *(
-        func.sum(case({public: 1 << i for i, public in enumerate(mask)},
-                      value=links.c.priority_public_id, else_=0)).label(f"publics_{k}")
-        for k, mask in enumerate(masks)))
-              .where(links.c.priority_public_id.in_([i for mask in masks for i in mask]))
-              .group_by(links.c.beneficiary_id).subquery("ticked"))
     return (select(
         first.c.departement_id,
         age_band_index(first.c.age).label("age_band"),
@@ -244,10 +229,8 @@ def _live_people(scope: Scope, masks: list[list[int]]) -> Any:
             ("gender", Beneficiary.gender), ("social_status", Beneficiary.social_status),
             ("priority_area", Beneficiary.priority_area),
             ("commune", Beneficiary.commune_insee))),
-        *(func.coalesce(ticked.c[f"publics_{k}"], 0).label(f"publics_{k}")
-          for k in range(len(masks))))
+        Beneficiary.priority_public_ids.label("publics"))
         .join(first, first.c.id == Beneficiary.id)
-        .outerjoin(ticked, ticked.c.id == Beneficiary.id)
         .where(Beneficiary.pseudonymised_at.is_(None)))
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from passnum.beneficiaries.models import Beneficiary
+from passnum.beneficiaries.priority_key import key_of
 from passnum.beneficiaries.validation import CONSENT_TEXT_VERSION, identity_key
 from passnum.booklets.models import Booklet, BookletStatus, Voucher, VoucherStatus
 from passnum.core import codes
@@ -276,6 +277,7 @@ class Generator:
             "identity_key": identity_key(last, first, mix.birth_date),
             "gender": mix.gender, "social_status": mix.social_status,
             "commune_insee": mix.commune_insee, "priority_area": mix.priority_area,
+            "priority_public_ids": key_of(self.publics[code] for code in mix.priority_publics),
             "messages_consent_at": created if mix.messages_consent else None,
             "consent_at": created, "consent_text_version": CONSENT_TEXT_VERSION,
             "duplicate_override_reason": None, "eligibility_override_reason": None,

@@ -23,6 +23,7 @@ NAMED_AS = {
     "social_status": "statut social",
     "commune_insee": "commune",
     "priority_area": "quartier prioritaire",
+    "priority_public_ids": "publics prioritaires",  # a copy of the publics ticked
 }
 # Columns about the person that are not facts they give: record keeping and the
 # consent itself.

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from passnum.audit.models import AuditEvent
+from passnum.beneficiaries import priority_key
 from passnum.beneficiaries.categories import (
     GENDER_LABELS,
     PRIORITY_AREA_LABELS,
@@ -123,6 +124,7 @@ def _person_with_a_revoked_booklet(client, headers: dict, tag: str, world: World
         db.session.flush()
         db.session.execute(insert(beneficiary_priority_publics).values(
             beneficiary_id=person["id"], priority_public_id=public.id))
+        priority_key.rebuild()  # the copy the services keep with the links
         db.session.add(WorkshopBooking(workshop_id=make_workshop(world.venue78, days=3).id,
                                        beneficiary_id=person["id"],
                                        booklet_id=booklet["id"]))

@@ -107,7 +107,7 @@ def test_stats_verify_reports_and_rebuild_mends_wrong_reach_facts(app):
             "2025-04-01 (45 ans) d'après ses dates") in result.output
     result = runner.invoke(args=["stats", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "jour et âge d'atteinte corrigés sur 1 chéquier." in result.output
+    assert "jour et âge d'atteinte corrigés sur 1 chéquier ;" in result.output
     assert runner.invoke(args=["stats", "verify"]).exit_code == 0
     db.session.expire_all()
     stored = db.session.get(Booklet, booklet.id)

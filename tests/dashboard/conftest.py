@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, update
 
+from passnum.beneficiaries import priority_key
 from passnum.beneficiaries.models import Beneficiary, beneficiary_priority_publics
 from passnum.booklets.models import Booklet
 from passnum.booklets.services import issue_stock, revoke_booklet
@@ -60,6 +61,7 @@ def scene(app) -> dict[str, Any]:
     with unit_of_work():
         db.session.execute(insert(beneficiary_priority_publics).values(
             beneficiary_id=first.id, priority_public_id=public.id))
+        priority_key.rebuild()  # the copy the services keep with the links
     people = [first, person(world.issuer78), person(world.issuer78b),
               person(world.issuer92), person(world.issuer78)]
     with clock.frozen(T0):

@@ -10,20 +10,21 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, update
 
+from passnum.beneficiaries import priority_key
 from passnum.beneficiaries.categories import AgeBand, age_band
 from passnum.beneficiaries.models import Beneficiary, ReachTally, beneficiary_priority_publics
 from passnum.beneficiaries.retention import months_before, pseudonymise
+from passnum.beneficiaries.services import update_beneficiary
 from passnum.booklets.models import Booklet
 from passnum.core import clock
 from passnum.core.clock import PARIS
 from passnum.core.db import unit_of_work
-from passnum.dashboard import reach as reach_module
 from passnum.dashboard.indicators import Indicators, median, programme_indicators
 from passnum.extensions import db
 from passnum.programmes.models import PriorityPublic, Programme
 from passnum.redemptions.services import undo
 from tests.dashboard.conftest import T0, person, take
-from tests.factories import World, issue
+from tests.factories import World, beneficiary_data, issue, make_programme
 
 
 def _funnel(row: Any) -> tuple:
@@ -75,24 +76,53 @@ def test_people_appear_in_each_category(scene):
     assert all(abs(total - 1) < 1e-9 for total in shares.values()), shares
 
 
-@pytest.mark.parametrize("mask_bits", [30, 1])
-def test_priority_publics_count_across_their_bit_masks(scene, monkeypatch, mask_bits):
-    """The priority publics reach SQL as bit masks of ``MASK_BITS`` publics each: with
-    one public per mask, each public is still counted, and each person once."""
+def test_priority_publics_count_each_public_and_each_person_once(scene):
+    """A person ticking two publics counts once as priority and once in each; a public
+    of another programme ticked by someone counts in none of this one's."""
     world = scene["world"]
-    monkeypatch.setattr(reach_module, "MASK_BITS", mask_bits)
     jeune = db.session.scalar(select(PriorityPublic.id).where(PriorityPublic.code == "jeune"))
     ticked = db.session.scalars(select(beneficiary_priority_publics.c.beneficiary_id)).one()
-    other = db.session.scalars(select(Beneficiary.id).where(Beneficiary.id != ticked)
-                               .order_by(Beneficiary.id)).first()
+    other, third = db.session.scalars(select(Beneficiary.id).where(Beneficiary.id != ticked)
+                                      .order_by(Beneficiary.id)).all()[:2]
+    elsewhere = make_programme([world.d78])
     with unit_of_work():
+        foreign = PriorityPublic(programme_id=elsewhere.id, code="ailleurs",
+                                 label="Public d'un autre programme", position=1)
+        db.session.add(foreign)
+        db.session.flush()
         db.session.execute(insert(beneficiary_priority_publics).values(
             [{"beneficiary_id": ticked, "priority_public_id": jeune},
-             {"beneficiary_id": other, "priority_public_id": jeune}]))
+             {"beneficiary_id": other, "priority_public_id": jeune},
+             {"beneficiary_id": third, "priority_public_id": foreign.id}]))
+        assert priority_key.rebuild() == 3
     found = programme_indicators(world.programme.id)
     counts = {c.key: {n.code: n.people for n in c.counts} for c in found.categories}
     assert counts["priority_public"] == {"minima": 1, "jeune": 2}
     assert (found.reached, found.priority_people) == (5, 2)
+
+
+def test_the_copy_of_the_priority_publics_follows_the_form_and_stats_verify_checks_it(
+        scene, app):
+    world = scene["world"]
+    person_ = scene["people"][1]
+    with unit_of_work():
+        update_beneficiary(world.issuer78, person_, {
+            **beneficiary_data(first_name=person_.first_name, last_name=person_.last_name,
+                               birth_date=person_.birth_date.isoformat(),
+                               postal_code=person_.postal_code),
+            "priority_publics": ["jeune", "minima"]})
+    ids = sorted(db.session.scalars(select(PriorityPublic.id).where(
+        PriorityPublic.programme_id == world.programme.id)))
+    assert person_.priority_public_ids == ",".join(map(str, ids))
+    assert priority_key.differences() == []
+    with unit_of_work():
+        db.session.execute(update(Beneficiary).where(Beneficiary.id == person_.id)
+                           .values(priority_public_ids=""))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["stats", "verify"])
+    assert result.exit_code == 1 and f"bénéficiaire {person_.id}: publics" in result.output
+    assert runner.invoke(args=["stats", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["stats", "verify"]).exit_code == 0
 
 
 def test_first_use_follows_redemptions_and_their_undo(scene):
