@@ -153,6 +153,20 @@ def _postal_code_field() -> StringField:
         render_kw={"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 10})
 
 
+def _siret_field() -> StringField:
+    """A required SIRET, checked as the services check it."""
+    return StringField("Numéro SIRET (14 chiffres)", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_siret)],
+        render_kw={"inputmode": "numeric", "maxlength": 20})
+
+
+def _iban_field() -> StringField:
+    """A required IBAN, checked as the services check it."""
+    return StringField("IBAN du compte à créditer", validators=[
+        DataRequired(message=REQUIRED), _checked_by(check_iban)],
+        render_kw={"maxlength": 50, "autocomplete": "off"})
+
+
 def _coordinate(label: str) -> StringField:
     """An optional coordinate in decimal degrees (comma or point)."""
     return StringField(label, validators=[Optional()],
@@ -169,13 +183,9 @@ class ApplicationForm(FrenchForm):
     commune_insee = SelectField("Commune", validators=[Optional()], validate_choice=False)
     departement_id = SelectField("Département", coerce=int,
                                  validators=[InputRequired(message=REQUIRED)])
-    siret = StringField("Numéro SIRET (14 chiffres)", validators=[
-        DataRequired(message=REQUIRED), _checked_by(check_siret)],
-        render_kw={"inputmode": "numeric", "maxlength": 20})
+    siret = _siret_field()
     legal_representative = _text("Représentant légal (nom et qualité)", 120)
-    iban = StringField("IBAN du compte à créditer", validators=[
-        DataRequired(message=REQUIRED), _checked_by(check_iban)],
-        render_kw={"maxlength": 50, "autocomplete": "off"})
+    iban = _iban_field()
     mediation_services = CodesField("Services proposés", MEDIATION_SERVICES)
     summary = _text("Présentation courte du lieu (facultatif)", SUMMARY_MAX, required=False,
                     area=True)
@@ -366,11 +376,7 @@ class CompleteApplicationForm(FrenchForm):
     """A manager completes a pending application (an imported venue's): what the venue
     sent them, and its signature of the charter."""
 
-    siret = StringField("Numéro SIRET (14 chiffres)", validators=[
-        DataRequired(message=REQUIRED), _checked_by(check_siret)],
-        render_kw={"inputmode": "numeric", "maxlength": 20})
+    siret = _siret_field()
     legal_representative = _text("Représentant légal (nom et qualité)", 120)
-    iban = StringField("IBAN du compte à créditer", validators=[
-        DataRequired(message=REQUIRED), _checked_by(check_iban)],
-        render_kw={"maxlength": 50, "autocomplete": "off"})
+    iban = _iban_field()
     charter = BooleanField("Le lieu a signé la charte des lieux labellisés.")
