@@ -17,6 +17,8 @@ from passnum.core.clock import PARIS
 from passnum.errors import InvalidInput
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
 # an unknown expression is never evaluated more than a year ahead
 _HORIZON_DAYS = 366
 
@@ -90,10 +92,6 @@ def _when(change: datetime, at: datetime) -> str:
     if days < 7:
         return f"{WEEKDAYS[change.weekday()]} à {_clock(change)}"
     return f"le {change.day} {MONTHS[change.month - 1]} à {_clock(change)}"
-
-
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
 
 
 def describe(text: str, at: datetime) -> str:

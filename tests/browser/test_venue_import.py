@@ -29,6 +29,13 @@ def imported(live_server: LiveServer) -> int:
                                  .where(Venue.import_ref.is_not(None)))
 
 
+def width(page: Page) -> int:
+    """The page's width once it is laid out with its style sheet (the status shows as
+    soon as the HTML is read)."""
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def test_a_manager_checks_then_imports_a_file_on_a_phone(page: Page, live_server: LiveServer,
                                                          log_in, tmp_path):
     rows = [venue_row(n) for n in range(1, 9)]
@@ -44,11 +51,11 @@ def test_a_manager_checks_then_imports_a_file_on_a_phone(page: Page, live_server
     expect(page.get_by_role("status")).to_have_text(
         "6 lieux seraient créés, 2 lignes refusées.")
     expect(page.get_by_text("valeur inconnue « Cours de cuisine »")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    assert width(page) <= WIDTH
     assert imported(live_server) == 0
     page.get_by_role("button", name="Importer", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("6 lieux créés, 2 lignes refusées.")
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    assert width(page) <= WIDTH
     assert imported(live_server) == 6
     page.get_by_role("link", name="Espace numérique n° 1").click()
     expect(page.get_by_text("Dossier incomplet")).to_be_visible()
@@ -59,4 +66,4 @@ def test_a_manager_checks_then_imports_a_file_on_a_phone(page: Page, live_server
     page.get_by_role("button", name="Enregistrer le dossier").click()
     expect(page.get_by_text("Dossier complété.")).to_be_visible()
     expect(page.get_by_text("Dossier incomplet")).to_have_count(0)
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    assert width(page) <= WIDTH
