@@ -11,6 +11,7 @@ from flask import Flask, Response, has_request_context, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.security import safe_join
+from werkzeug.wsgi import LimitedStream
 
 from passnum.auth.models import Role
 from passnum.auth.policy import policy_for
@@ -94,6 +95,11 @@ def register_template_helpers(app: Flask) -> None:
               "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
     @app.after_request
+    def _read_what_was_sent(response: Response) -> Response:
+        drain_unread_body()
+        return response
+
+    @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -104,6 +110,25 @@ def register_template_helpers(app: Flask) -> None:
         if _may_be_personal():
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# the largest body read to its end when the app answers without reading it: the import's
+# file (venues.import_views) and a little more; nginx refuses bigger ones (6 MB)
+DRAIN_LIMIT = 8 * 1024 * 1024
+
+
+def drain_unread_body() -> None:
+    """Read to its end a body the app answered without reading (a POST sent to the login
+    page when the session has expired, say): gunicorn closes the connection after the
+    answer, and a proxy still sending the body would see it cut and answer 502 in place
+    of the app's answer. What the form parser read is not read again."""
+    length = request.content_length or 0
+    if not 0 < length <= DRAIN_LIMIT:
+        return
+    stream = request.__dict__.get("stream")  # the one the form parser read, if any
+    if stream is None:
+        stream = LimitedStream(request.environ["wsgi.input"], length)
+    stream.exhaust()
 
 
 def _may_be_personal() -> bool:
